@@ -1,0 +1,286 @@
+/**
+ * Value types shared by every config section: durations, schedules, time zones, contacts, secrets.
+ * Each one validates with a message that says what a correct value looks like.
+ */
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Durations: "30s", "15m", "4h", "1d", "1h30m"
+// ---------------------------------------------------------------------------------------------
+
+const DURATION_PART = /(\d+)\s*(ms|s|m|h|d|w)/g;
+const DURATION_WHOLE = /^(\d+\s*(ms|s|m|h|d|w)\s*)+$/;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** Parses a duration such as "15m", "4h" or "1h30m" into milliseconds; throws on anything else. */
+export function durationMs(text: string): number {
+  const trimmed = text.trim();
+  if (!DURATION_WHOLE.test(trimmed)) {
+    throw new Error(
+      `"${text}" is not a duration — write a number and a unit, e.g. 30s, 15m, 4h, 1d or 1h30m`,
+    );
+  }
+  let total = 0;
+  for (const match of trimmed.matchAll(DURATION_PART)) {
+    total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+  }
+  return total;
+}
+
+/** Duration in whole seconds (rounded up). */
+export function durationSeconds(text: string): number {
+  return Math.ceil(durationMs(text) / 1000);
+}
+
+/** Formats milliseconds as a short human duration: "23 min", "1 h 5 min", "2 d 3 h". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+export const duration = (what: string, bounds: { min?: string; max?: string } = {}) =>
+  z
+    .string()
+    .describe(`${what} (a duration such as 30s, 15m, 4h, 1d)`)
+    .superRefine((value, ctx) => {
+      let ms: number;
+      try {
+        ms = durationMs(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return;
+      }
+      if (bounds.min && ms < durationMs(bounds.min)) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is too short — use at least ${bounds.min}` });
+      }
+      if (bounds.max && ms > durationMs(bounds.max)) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is too long — use at most ${bounds.max}` });
+      }
+    });
+
+// ---------------------------------------------------------------------------------------------
+// Schedules: EventBridge Scheduler expressions, cron(m h dom mon dow year) or rate(n unit)
+// ---------------------------------------------------------------------------------------------
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\((.+)\)$/;
+
+export type ParsedSchedule =
+  | { kind: 'rate'; everyMs: number; expression: string }
+  | { kind: 'cron'; fields: string[]; expression: string };
+
+/** Parses and validates a Scheduler expression; throws an Error whose message says how to fix it. */
+export function parseSchedule(expression: string): ParsedSchedule {
+  const text = expression.trim();
+  const rate = RATE.exec(text);
+  if (rate) {
+    const value = Number(rate[1]);
+    const unit = rate[2] ?? '';
+    if (value < 1) throw new Error(`"${text}": the rate must be at least 1`);
+    const singular = !unit.endsWith('s');
+    if (value === 1 && !singular)
+      throw new Error(`"${text}": write rate(1 ${unit.slice(0, -1)}) for a value of 1`);
+    if (value > 1 && singular)
+      throw new Error(`"${text}": write rate(${value} ${unit}s) for a value above 1`);
+    const unitMs = unit.startsWith('minute') ? 60_000 : unit.startsWith('hour') ? 3_600_000 : 86_400_000;
+    return { kind: 'rate', everyMs: value * unitMs, expression: text };
+  }
+  const cron = CRON.exec(text);
+  if (cron) {
+    const fields = (cron[1] ?? '').trim().split(/\s+/);
+    if (fields.length !== 6) {
+      throw new Error(
+        `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *) for 02:00 every day`,
+      );
+    }
+    const [, , dom, , dow] = fields;
+    if ((dom === '?') === (dow === '?')) {
+      throw new Error(
+        `"${text}": exactly one of day-of-month and day-of-week must be "?", e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
+      );
+    }
+    try {
+      CronExpressionParser.parse(toStandardCron(fields), { tz: 'UTC' });
+    } catch (error) {
+      throw new Error(`"${text}": ${(error as Error).message}`);
+    }
+    return { kind: 'cron', fields, expression: text };
+  }
+  throw new Error(
+    `"${text}" is not a schedule — use rate(5 minutes) or cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *)`,
+  );
+}
+
+/** AWS cron fields (with year) → the 5-field form cron-parser reads. */
+function toStandardCron(fields: string[]): string {
+  const [min, hour, dom, month, dow] = fields;
+  // AWS numbers days of week 1-7 starting Sunday; cron-parser uses 0-7 starting Sunday.
+  const standardDow = (dow ?? '*').replace(/\d/g, (d) => String((Number(d) + 6) % 7));
+  return [min, hour, dom, month, standardDow].join(' ');
+}
+
+/**
+ * The next `count` run times of a schedule, evaluated in `timeZone` (as EventBridge Scheduler does with
+ * ScheduleExpressionTimezone). Rates run from `from`.
+ */
+export function nextRuns(expression: string, timeZone: string, from: Date, count = 1): Date[] {
+  const parsed = parseSchedule(expression);
+  if (parsed.kind === 'rate') {
+    return Array.from({ length: count }, (_, i) => new Date(from.getTime() + parsed.everyMs * (i + 1)));
+  }
+  const iterator = CronExpressionParser.parse(toStandardCron(parsed.fields), {
+    tz: timeZone,
+    currentDate: from,
+  });
+  const yearField = parsed.fields[5] ?? '*';
+  const runs: Date[] = [];
+  for (let guard = 0; runs.length < count && guard < 10_000; guard++) {
+    const next = iterator.next().toDate();
+    if (yearField === '*' || yearMatches(yearField, next.getUTCFullYear())) runs.push(next);
+  }
+  return runs;
+}
+
+function yearMatches(field: string, year: number): boolean {
+  return field.split(',').some((part) => {
+    const [from, to] = part.split('-').map(Number);
+    return to === undefined ? from === year : year >= (from ?? 0) && year <= to;
+  });
+}
+
+/** Longest gap between two runs of a schedule, used for "did not run" alarms. */
+export function schedulePeriodMs(expression: string, timeZone = 'UTC'): number {
+  const parsed = parseSchedule(expression);
+  if (parsed.kind === 'rate') return parsed.everyMs;
+  const runs = nextRuns(expression, timeZone, new Date(Date.UTC(2025, 0, 1)), 40);
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) {
+    longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
+  }
+  return longest || 86_400_000;
+}
+
+export const schedule = (what: string) =>
+  z
+    .string()
+    .describe(`${what}: an EventBridge Scheduler expression, rate(5 minutes) or cron(0 2 * * ? *)`)
+    .superRefine((value, ctx) => {
+      try {
+        parseSchedule(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
+
+// ---------------------------------------------------------------------------------------------
+// Time zones, contacts, names, secrets, URLs
+// ---------------------------------------------------------------------------------------------
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZone = z
+  .string()
+  .describe('IANA time zone, e.g. Europe/Berlin or America/New_York')
+  .superRefine((value, ctx) => {
+    if (!isTimeZone(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not an IANA time zone — use a name such as UTC, Europe/Berlin or America/New_York`,
+      });
+    }
+  });
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const phoneNumber = z
+  .string()
+  .describe('phone number in E.164 form, e.g. +4915112345678')
+  .regex(E164, {
+    message: 'not an E.164 phone number — write + then the country code and number, e.g. +4915112345678',
+  });
+
+export const email = z
+  .email({ message: 'not an e-mail address — write it as name@example.com' })
+  .describe('e-mail address');
+
+export const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+export const resourceName = (what: string) =>
+  z
+    .string()
+    .describe(`${what}: lower-case letters, digits and dashes, 2-40 characters, starting with a letter`)
+    .regex(NAME, {
+      message:
+        'use lower-case letters, digits and dashes (2-40 characters, starting with a letter), e.g. shop-api',
+    });
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+export function isSecretArn(value: string): boolean {
+  return SECRET_ARN.test(value);
+}
+
+export const secretRef = (holding: string) =>
+  z
+    .string()
+    .describe(`the Secrets Manager secret (name or ARN) holding ${holding}`)
+    .refine((value) => SECRET_ARN.test(value) || (SECRET_NAME.test(value) && !value.startsWith('arn:')), {
+      message:
+        'not a Secrets Manager secret name or ARN — write a name such as prod/shop/db or a full secret ARN',
+    });
+
+export const httpUrl = z
+  .string()
+  .describe('http:// or https:// URL')
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not an http(s) URL — write it as https://example.com/health' },
+  );
+
+/** A connection URL for a database without a password (e.g. postgres://app@localhost:5432/app). */
+export const connectionUrl = (schemes: string[], example: string) =>
+  z
+    .string()
+    .describe(`connection URL without a password (${schemes.join(', ')}), e.g. ${example}`)
+    .refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      },
+      { message: `not a ${schemes.join(' or ')} URL — write it as ${example}` },
+    );
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const severity = z
+  .enum(SEVERITIES, { message: 'use one of critical, high, medium, low' })
+  .describe('severity: critical, high, medium or low');

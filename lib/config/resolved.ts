@@ -1,0 +1,111 @@
+/**
+ * Effective settings: the config with its section defaults applied, computed in one place so that the
+ * stacks, the jobs and the CLI agree.
+ */
+import { durationMs, type Severity } from './primitives';
+import {
+  BACKUP_ENGINES,
+  type BackupEngine,
+  type BackupTarget,
+  HEALTH_KINDS,
+  type HealthKind,
+  type HealthTarget,
+  type NightshiftConfig,
+  SEVERITY_DEFAULTS,
+} from './schema';
+
+export interface EffectiveSeverity {
+  readonly severity: Severity;
+  /** Index into alerts.levels of the level notified first. */
+  readonly firstLevel: number;
+  readonly escalateAfterMs: number;
+  readonly repeatEveryMs: number;
+  readonly runbook?: string | undefined;
+}
+
+export function severityPolicy(config: NightshiftConfig, severity: Severity): EffectiveSeverity {
+  const policy = config.alerts.severities[severity];
+  const defaults = SEVERITY_DEFAULTS[severity];
+  const firstLevel = policy.notify
+    ? config.alerts.levels.findIndex((level) => level.name === policy.notify)
+    : 0;
+  return {
+    severity,
+    firstLevel: Math.max(0, firstLevel),
+    escalateAfterMs: durationMs(policy.escalateAfter ?? defaults.escalateAfter),
+    repeatEveryMs: durationMs(policy.repeatEvery ?? defaults.repeatEvery),
+    runbook: policy.runbook,
+  };
+}
+
+export function healthKind(target: HealthTarget): HealthKind {
+  const kind = HEALTH_KINDS.find((k) => target[k] !== undefined);
+  if (!kind) throw new Error(`health check target ${target.name} has no kind`);
+  return kind;
+}
+
+export interface EffectiveHealthTarget {
+  readonly target: HealthTarget;
+  readonly kind: HealthKind;
+  readonly severity: Severity;
+  readonly timeoutMs: number;
+  readonly maxLatencyMs: number;
+  readonly down: { readonly datapoints: number; readonly evaluationPeriods: number };
+  /** Check interval; undefined means every run of healthChecks.schedule. */
+  readonly intervalMs?: number | undefined;
+  readonly runbook?: string | undefined;
+}
+
+export function effectiveHealthTargets(config: NightshiftConfig): EffectiveHealthTarget[] {
+  const section = config.healthChecks;
+  if (!section) return [];
+  return section.targets.map((target) => ({
+    target,
+    kind: healthKind(target),
+    severity: target.severity ?? section.defaults.severity,
+    timeoutMs: durationMs(target.timeout ?? section.defaults.timeout),
+    maxLatencyMs: durationMs(target.maxLatency ?? section.defaults.maxLatency),
+    down: target.down ?? section.defaults.down,
+    intervalMs: target.interval ? durationMs(target.interval) : undefined,
+    runbook: target.runbook ?? config.alerts.severities[target.severity ?? section.defaults.severity].runbook,
+  }));
+}
+
+export function backupEngine(target: BackupTarget): BackupEngine {
+  const engine = BACKUP_ENGINES.find((e) => target[e] !== undefined);
+  if (!engine) throw new Error(`backup target ${target.name} has no engine`);
+  return engine;
+}
+
+export interface EffectiveBackupTarget {
+  readonly target: BackupTarget;
+  readonly engine: BackupEngine;
+  readonly schedule: string;
+  readonly severity: Severity;
+  readonly compressionLevel: number;
+  readonly timeoutMs: number;
+  readonly runbook?: string | undefined;
+}
+
+export function effectiveBackupTargets(config: NightshiftConfig): EffectiveBackupTarget[] {
+  const section = config.backups;
+  if (!section) return [];
+  return section.targets.map((target) => {
+    const severity = target.severity ?? 'high';
+    return {
+      target,
+      engine: backupEngine(target),
+      schedule: target.schedule ?? section.schedule,
+      severity,
+      compressionLevel: target.compressionLevel ?? section.compressionLevel,
+      timeoutMs: durationMs(target.timeout ?? (target.runtime === 'fargate' ? '6h' : '15m')),
+      runbook: target.runbook ?? config.alerts.severities[severity].runbook,
+    };
+  });
+}
+
+/** Whether a section's jobs run inside config.network. */
+export function usesVpc(config: NightshiftConfig, section: 'healthChecks' | 'backups'): boolean {
+  if (!config.network) return false;
+  return config[section]?.vpc ?? true;
+}

@@ -1,0 +1,573 @@
+/**
+ * The Nightshift config schema: the one source of truth for nightshift.config.yaml.
+ * Every object is strict (a typo is an error, never ignored) and every field carries a description
+ * that ends up in nightshift.schema.json and in "required — …" error messages.
+ */
+import { z } from 'zod';
+import {
+  connectionUrl,
+  duration,
+  email,
+  httpUrl,
+  phoneNumber,
+  resourceName,
+  type SEVERITIES,
+  schedule,
+  secretRef,
+  severity,
+  timeZone,
+} from './primitives';
+
+const obj = z.strictObject;
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------------------------------------------------------------------------------------------
+// Connections (credentials only through Secrets Manager)
+// ---------------------------------------------------------------------------------------------
+
+const PG_SECRET = 'host, port, username, password and dbname';
+const MONGO_SECRET = 'a connection string under "url" (or host, port, username, password)';
+const REDIS_SECRET = 'host and port, and username/password if the server needs them (or a "url")';
+
+const postgresConnection = {
+  secret: secretRef(PG_SECRET).optional(),
+  url: connectionUrl(['postgres', 'postgresql'], 'postgres://app@localhost:5432/app').optional(),
+  ssl: z
+    .enum(['disable', 'require', 'verify-full'])
+    .describe(
+      'TLS to the server: disable, require (encrypt) or verify-full (encrypt and verify). @default require',
+    )
+    .optional(),
+};
+const redisConnection = {
+  secret: secretRef(REDIS_SECRET).optional(),
+  url: connectionUrl(['redis', 'rediss'], 'redis://localhost:6379/0').optional(),
+};
+const mongoConnection = {
+  secret: secretRef(MONGO_SECRET).optional(),
+  url: connectionUrl(['mongodb', 'mongodb+srv'], 'mongodb://localhost:27017/app').optional(),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Top level: project, network
+// ---------------------------------------------------------------------------------------------
+
+export const networkSchema = obj({
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'not a VPC id — write it as vpc-0abc1234' })
+    .describe('the VPC the database-facing jobs run in'),
+  subnetIds: z
+    .array(
+      z
+        .string()
+        .regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'not a subnet id — write it as subnet-0abc1234' }),
+    )
+    .min(1)
+    .describe(
+      'private subnets with a route to the databases (and a NAT gateway or VPC endpoints for AWS APIs)',
+    ),
+  availabilityZones: z
+    .array(z.string())
+    .optional()
+    .describe('the availability zones of subnetIds, in the same order (needed to import the VPC offline)'),
+  securityGroupIds: z
+    .array(
+      z
+        .string()
+        .regex(/^sg-[0-9a-f]{8,17}$/, { message: 'not a security group id — write it as sg-0abc1234' }),
+    )
+    .min(1)
+    .describe('security groups that the databases accept connections from'),
+}).describe('where jobs run to reach private databases');
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+// ---------------------------------------------------------------------------------------------
+
+export const levelSchema = obj({
+  name: resourceName('level name'),
+  email: z.array(email).default([]).describe('addresses e-mailed at this level'),
+  sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
+});
+
+const severityPolicy = obj({
+  notify: resourceName('level')
+    .optional()
+    .describe('the escalation level notified first. @default the first level'),
+  escalateAfter: duration('how long an unacknowledged alarm waits before the next level is notified', {
+    min: '1m',
+    max: '7d',
+  }).optional(),
+  repeatEvery: duration('how often the last level is reminded while the alarm lasts', {
+    min: '5m',
+    max: '7d',
+  }).optional(),
+  runbook: httpUrl.optional().describe('runbook link quoted in every message of this severity'),
+});
+
+export const SEVERITY_DEFAULTS: Record<
+  (typeof SEVERITIES)[number],
+  { escalateAfter: string; repeatEvery: string }
+> = {
+  critical: { escalateAfter: '15m', repeatEvery: '30m' },
+  high: { escalateAfter: '30m', repeatEvery: '1h' },
+  medium: { escalateAfter: '2h', repeatEvery: '4h' },
+  low: { escalateAfter: '12h', repeatEvery: '24h' },
+};
+
+const maintenanceSchema = obj({
+  name: z.string().min(1).optional().describe('shown in logs when a notification is suppressed'),
+  cron: schedule('when a recurring window starts').optional(),
+  duration: duration('how long a recurring window lasts', { min: '1m', max: '7d' }).optional(),
+  start: z.iso.datetime({ offset: true }).optional().describe('start of a one-off window (ISO 8601)'),
+  end: z.iso.datetime({ offset: true }).optional().describe('end of a one-off window (ISO 8601)'),
+  targets: z
+    .array(z.string())
+    .optional()
+    .describe('names of the targets or alarms the window covers. @default every target'),
+});
+
+export const ALARM_PRESETS = [
+  'rds-cpu',
+  'rds-free-storage',
+  'rds-connections',
+  'alb-5xx-rate',
+  'alb-p95-latency',
+  'ecs-cpu',
+  'ecs-memory',
+  'ec2-disk',
+  'ec2-memory',
+  'apigw-5xx-rate',
+  'apigw-p95-latency',
+] as const;
+
+const STATISTIC = /^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/;
+const statistic = z
+  .string()
+  .regex(STATISTIC, {
+    message: 'use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p95',
+  })
+  .describe('statistic or percentile (p95)');
+
+const metricRef = obj({
+  namespace: z.string().min(1).describe('CloudWatch namespace, e.g. AWS/ApplicationELB'),
+  metric: z.string().min(1).describe('metric name, e.g. RequestCount'),
+  dimensions: z.record(z.string(), z.string()).default({}),
+  statistic: statistic.default('Sum'),
+});
+
+const metricAlarmSchema = obj({
+  name: resourceName('alarm name'),
+  preset: z
+    .enum(ALARM_PRESETS)
+    .optional()
+    .describe('a ready-made alarm; the fields below override its defaults'),
+  description: z.string().max(500).optional(),
+  namespace: z.string().min(1).optional(),
+  metric: z.string().min(1).optional(),
+  dimensions: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('metric dimensions, e.g. DBInstanceIdentifier'),
+  statistic: statistic.optional(),
+  expression: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('metric math over `metrics`, e.g. 100 * errors / requests'),
+  metrics: z.record(z.string().regex(/^[a-z][a-zA-Z0-9_]*$/), metricRef).optional(),
+  threshold: z.number().optional(),
+  comparison: z.enum(['>', '>=', '<', '<=']).optional(),
+  period: duration('metric period', { min: '10s', max: '1d' }).optional(),
+  datapoints: int(1, 100).optional().describe('M in "M of N datapoints"'),
+  evaluationPeriods: int(1, 100).optional().describe('N in "M of N datapoints"'),
+  missingData: z.enum(['breaching', 'notBreaching', 'ignore', 'missing']).optional(),
+  severity: severity.default('high'),
+  runbook: httpUrl.optional(),
+});
+
+const logPatternSchema = obj({
+  name: resourceName('pattern name'),
+  logGroup: z.string().min(1).describe('log group to watch'),
+  pattern: z
+    .string()
+    .min(1)
+    .describe('CloudWatch Logs filter pattern, e.g. "authentication failed" or { $.code = "AUTH_001" }'),
+  threshold: int(1, 1_000_000).default(1).describe('matches per period that raise the alarm'),
+  period: duration('counting period', { min: '1m', max: '1d' }).default('5m'),
+  severity: severity.default('medium'),
+  runbook: httpUrl.optional(),
+});
+
+export const alertsSchema = obj({
+  levels: z.array(levelSchema).min(1).describe('escalation levels, notified in this order'),
+  severities: obj({
+    critical: severityPolicy.default({}),
+    high: severityPolicy.default({}),
+    medium: severityPolicy.default({}),
+    low: severityPolicy.default({}),
+  })
+    .default({ critical: {}, high: {}, medium: {}, low: {} })
+    .describe('how each severity notifies and escalates'),
+  smsMonthlySpendLimitUsd: z
+    .number()
+    .positive()
+    .default(10)
+    .describe('alarm when SNS SMS spend this month reaches this many USD. @default 10'),
+  routeAlarms: obj({
+    tagKey: z
+      .string()
+      .min(1)
+      .default('nightshift:severity')
+      .describe('alarms tagged with this key are routed'),
+    namePrefix: z.string().min(1).optional().describe('alarms whose name starts with this are routed'),
+    severity: severity.default('high').describe('severity of an opted-in alarm without a severity tag'),
+  })
+    .default({ tagKey: 'nightshift:severity', severity: 'high' })
+    .describe('which of your own CloudWatch alarms Nightshift routes'),
+  maintenance: z.array(maintenanceSchema).default([]).describe('planned work that suppresses notifications'),
+  alarms: z
+    .array(metricAlarmSchema)
+    .default([])
+    .describe('alarms on existing metrics (RDS, ALB, ECS, EC2, API Gateway)'),
+  logPatterns: z.array(logPatternSchema).default([]).describe('log lines that raise an alarm'),
+  dashboard: z.boolean().default(true).describe('one CloudWatch dashboard for the project. @default true'),
+}).describe(
+  'who is notified, in which order, and how alarms are routed (at least one level with an email or sms)',
+);
+
+// ---------------------------------------------------------------------------------------------
+// Health checks
+// ---------------------------------------------------------------------------------------------
+
+const headerValue = z.union([
+  z.string(),
+  obj({
+    secret: secretRef('the header value'),
+    key: z.string().optional().describe('JSON key inside the secret. @default the whole secret string'),
+  }),
+]);
+
+const jsonCondition = obj({
+  path: z
+    .string()
+    .regex(/^\$(\.[A-Za-z_][\w-]*|\[\d+\]|\['[^']+'\])*$/, {
+      message: 'write a path such as $.database or $.checks[0].status',
+    })
+    .describe('JSONPath-style path, e.g. $.database'),
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  exists: z.boolean().optional(),
+  gt: z.number().optional(),
+  gte: z.number().optional(),
+  lt: z.number().optional(),
+  lte: z.number().optional(),
+});
+
+const STATUS_RANGE = /^[1-5]\d\d-[1-5]\d\d$/;
+const expectStatus = z
+  .union([
+    int(100, 599),
+    z.array(int(100, 599)).min(1),
+    z.string().regex(STATUS_RANGE, { message: 'write a range such as 200-299' }),
+  ])
+  .describe('expected status: a code, a list of codes or a range such as 200-299. @default 200-299');
+
+export const httpCheckSchema = obj({
+  url: httpUrl,
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS']).default('GET'),
+  headers: z
+    .record(z.string(), headerValue)
+    .default({})
+    .describe('request headers; secret values come from Secrets Manager'),
+  body: z.string().optional().describe('request body'),
+  expectStatus: expectStatus.default('200-299'),
+  bodyContains: z.string().optional(),
+  bodyMatches: z
+    .string()
+    .optional()
+    .refine(
+      (value) => {
+        if (value === undefined) return true;
+        try {
+          new RegExp(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'not a valid regular expression' },
+    ),
+  json: z.array(jsonCondition).default([]).describe('conditions on the JSON body'),
+  followRedirects: z.boolean().default(true),
+  tls: z
+    .union([
+      z.literal(false),
+      obj({
+        warnDays: int(1, 365).default(14),
+        criticalDays: int(0, 365).default(7),
+      }),
+    ])
+    .optional()
+    .describe(
+      'certificate expiry alarms for https URLs (false to turn off). @default warn 14 days, critical 7',
+    ),
+});
+
+const tcpCheckSchema = obj({
+  host: z.string().min(1),
+  port: int(1, 65535),
+});
+
+const postgresCheckSchema = obj({
+  ...postgresConnection,
+  database: z.string().optional().describe("database to connect to. @default the secret's dbname"),
+  maxConnectionsPercent: int(1, 100)
+    .default(80)
+    .describe('alarm when connections used exceed this share of max_connections'),
+  replicationLagSeconds: z.number().positive().optional().describe('on a replica: alarm above this lag'),
+  query: obj({
+    sql: z.string().min(1),
+    expect: z
+      .union([z.string(), z.number(), z.boolean()])
+      .describe('value of the first column of the first row'),
+  }).optional(),
+});
+
+const redisCheckSchema = obj({
+  ...redisConnection,
+  maxMemoryPercent: int(1, 100)
+    .default(90)
+    .describe('alarm when used_memory exceeds this share of maxmemory'),
+  replication: z.boolean().default(false).describe('on a replica: fail when the master link is down'),
+});
+
+const mongoCheckSchema = obj({
+  ...mongoConnection,
+  maxConnectionsPercent: int(1, 100).default(80),
+  replicaSet: z.boolean().default(false).describe('fail when the replica set has no primary'),
+});
+
+export const HEALTH_KINDS = ['http', 'tcp', 'postgres', 'mongodb', 'redis'] as const;
+export type HealthKind = (typeof HEALTH_KINDS)[number];
+
+const targetCommon = {
+  name: resourceName('target name'),
+  severity: severity.optional().describe('@default healthChecks.defaults.severity'),
+  runbook: httpUrl.optional().describe('runbook link quoted when this target alarms'),
+};
+
+export const healthTargetSchema = obj({
+  ...targetCommon,
+  interval: duration('how often this target is checked', { min: '1m', max: '1d' })
+    .optional()
+    .describe('@default every run of healthChecks.schedule'),
+  timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
+  maxLatency: duration('latency above which the latency alarm fires', { min: '1ms', max: '60s' }).optional(),
+  down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) })
+    .optional()
+    .describe('down for M of N periods raises the alarm. @default healthChecks.defaults.down'),
+  http: httpCheckSchema.optional(),
+  tcp: tcpCheckSchema.optional(),
+  postgres: postgresCheckSchema.optional(),
+  mongodb: mongoCheckSchema.optional(),
+  redis: redisCheckSchema.optional(),
+});
+
+export const healthChecksSchema = obj({
+  schedule: schedule('how often the checks run').default('rate(1 minute)'),
+  concurrency: int(1, 256).default(32).describe('targets checked at once. @default 32'),
+  vpc: z.boolean().optional().describe('run inside `network`. @default true when `network` is set'),
+  defaults: obj({
+    timeout: duration('timeout per check', { min: '100ms', max: '60s' }).default('5s'),
+    severity: severity.default('high'),
+    maxLatency: duration('latency alarm threshold', { min: '1ms', max: '60s' }).default('2s'),
+    down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) }).default({
+      datapoints: 2,
+      evaluationPeriods: 3,
+    }),
+  }).default({
+    timeout: '5s',
+    severity: 'high',
+    maxLatency: '2s',
+    down: { datapoints: 2, evaluationPeriods: 3 },
+  }),
+  targets: z.array(healthTargetSchema).default([]),
+}).describe('scheduled checks of web endpoints and databases');
+
+// ---------------------------------------------------------------------------------------------
+// Backups
+// ---------------------------------------------------------------------------------------------
+
+export const BACKUP_ENGINES = ['postgres', 'mongodb', 'redis'] as const;
+export type BackupEngine = (typeof BACKUP_ENGINES)[number];
+
+const verifyInto = obj({
+  secret: secretRef('the scratch database connection (it is wiped)').optional(),
+  url: z.string().optional().describe('scratch database URL without a password (it is wiped)'),
+  schedule: schedule('when the restore test runs').default('cron(0 5 1 * ? *)'),
+}).describe('restore each month into this scratch database and compare counts');
+
+export const backupTargetSchema = obj({
+  ...targetCommon,
+  schedule: schedule('when this target is dumped').optional().describe('@default backups.schedule'),
+  runtime: z
+    .enum(['lambda', 'fargate'])
+    .default('lambda')
+    .describe('fargate for dumps longer than ~10 minutes'),
+  timeout: duration('longest a dump may run', { min: '1m', max: '12h' }).optional(),
+  memoryMb: int(512, 10240).optional(),
+  compressionLevel: int(1, 19).optional().describe('zstd level. @default backups.compressionLevel'),
+  postgres: obj({
+    ...postgresConnection,
+    database: z.string().optional(),
+    globals: z.boolean().default(false).describe('also dump roles (pg_dumpall --globals-only)'),
+  }).optional(),
+  mongodb: obj({
+    ...mongoConnection,
+    oplog: z.boolean().default(false).describe('--oplog for a point-in-time dump of a replica set'),
+  }).optional(),
+  redis: obj({
+    ...redisConnection,
+    mode: z
+      .enum(['rdb', 'logical'])
+      .default('logical')
+      .describe('rdb (SYNC, self-hosted) or logical (SCAN+DUMP, works on managed Redis)'),
+  }).optional(),
+  verify: verifyInto.optional(),
+});
+
+export const backupsSchema = obj({
+  schedule: schedule('when backups run').default('cron(0 2 * * ? *)'),
+  retention: obj({
+    daily: int(1, 366).default(7),
+    weekly: int(0, 104).default(4),
+    monthly: int(0, 120).default(3),
+  }).default({ daily: 7, weekly: 4, monthly: 3 }),
+  objectLock: z
+    .enum(['off', 'governance', 'compliance'])
+    .default('off')
+    .describe('S3 Object Lock: each backup is locked until its tier expires. @default off'),
+  compressionLevel: int(1, 19).default(3).describe('zstd level. @default 3'),
+  maxAge: duration('alarm when the newest backup is older than this', { min: '1h', max: '31d' }).default(
+    '26h',
+  ),
+  vpc: z.boolean().optional().describe('run inside `network`. @default true when `network` is set'),
+  targets: z.array(backupTargetSchema).default([]),
+}).describe('database dumps to S3 with daily/weekly/monthly retention');
+
+// ---------------------------------------------------------------------------------------------
+// Log archive
+// ---------------------------------------------------------------------------------------------
+
+export const STORAGE_CLASSES = [
+  'STANDARD_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+
+const logGroupSelector = obj({
+  name: z.string().min(1).optional().describe('exact log group name'),
+  prefix: z.string().min(1).optional().describe('every log group whose name starts with this'),
+  tag: obj({ key: z.string().min(1), value: z.string().optional() })
+    .optional()
+    .describe('every log group with this tag'),
+  mode: z
+    .enum(['api', 'export-task', 'firehose'])
+    .default('api')
+    .describe(
+      'api (FilterLogEvents, default), export-task (CreateExportTask, big groups) or firehose (near real time)',
+    ),
+});
+
+export const logArchiveSchema = obj({
+  schedule: schedule('when yesterday is archived').default('cron(30 1 * * ? *)'),
+  day: z
+    .enum(['local', 'utc'])
+    .default('local')
+    .describe('"the previous day" in the configured time zone (local) or in UTC. @default local'),
+  groups: z.array(logGroupSelector).min(1).describe('log groups to archive'),
+  hotRetentionDays: int(1, 3653).default(30).describe('CloudWatch Logs retention. @default 30'),
+  manageRetention: z
+    .boolean()
+    .default(true)
+    .describe('let Nightshift set the retention of the named log groups'),
+  cold: obj({
+    transitions: z.array(obj({ storageClass: z.enum(STORAGE_CLASSES), afterDays: int(0, 3650) })).default([
+      { storageClass: 'GLACIER_IR', afterDays: 30 },
+      { storageClass: 'DEEP_ARCHIVE', afterDays: 90 },
+    ]),
+    expireAfterDays: int(1, 36500).default(365),
+  }).default({
+    transitions: [
+      { storageClass: 'GLACIER_IR', afterDays: 30 },
+      { storageClass: 'DEEP_ARCHIVE', afterDays: 90 },
+    ],
+    expireAfterDays: 365,
+  }),
+  deadline: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'write a time of day as HH:MM, e.g. 06:00' })
+    .default('06:00')
+    .describe('alarm when the previous day is not archived by this local time. @default 06:00'),
+}).describe('daily archive of CloudWatch Logs to S3 cold storage');
+
+// ---------------------------------------------------------------------------------------------
+// Root
+// ---------------------------------------------------------------------------------------------
+
+export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+export const configSchema = obj({
+  $schema: z.string().optional().describe('path to nightshift.schema.json, for editors'),
+  project: resourceName('project name, used in every resource name'),
+  region: z
+    .string()
+    .regex(REGION, { message: 'not an AWS region — write it as eu-west-1' })
+    .describe('AWS region'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, { message: 'an AWS account id is 12 digits' })
+    .optional()
+    .describe('AWS account id. @default the account of your credentials at deploy time'),
+  timezone: timeZone.default('UTC'),
+  logRetentionDays: z
+    .union([
+      z.literal(1),
+      z.literal(3),
+      z.literal(5),
+      z.literal(7),
+      z.literal(14),
+      z.literal(30),
+      z.literal(60),
+      z.literal(90),
+      z.literal(180),
+      z.literal(365),
+    ])
+    .default(30)
+    .describe(
+      "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
+    ),
+  network: networkSchema.optional(),
+  alerts: alertsSchema,
+  healthChecks: healthChecksSchema.optional(),
+  backups: backupsSchema.optional(),
+  logArchive: logArchiveSchema.optional(),
+});
+
+export type NightshiftConfig = z.output<typeof configSchema>;
+export type NightshiftConfigInput = z.input<typeof configSchema>;
+export type AlertsConfig = NightshiftConfig['alerts'];
+export type HealthChecksConfig = z.output<typeof healthChecksSchema>;
+export type HealthTarget = z.output<typeof healthTargetSchema>;
+export type HttpCheck = z.output<typeof httpCheckSchema>;
+export type BackupsConfig = z.output<typeof backupsSchema>;
+export type BackupTarget = z.output<typeof backupTargetSchema>;
+export type LogArchiveConfig = z.output<typeof logArchiveSchema>;
+export type MetricAlarmConfig = z.output<typeof metricAlarmSchema>;
+export type LogPatternConfig = z.output<typeof logPatternSchema>;
+export type MaintenanceWindow = z.output<typeof maintenanceSchema>;
+export type NetworkConfig = z.output<typeof networkSchema>;

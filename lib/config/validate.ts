@@ -1,0 +1,513 @@
+/**
+ * Validation on top of the zod schema: literal-secret detection (before parsing, so that a password is
+ * never echoed), cross-field rules, and errors that name the exact path and the fix.
+ */
+import { type ZodType, z } from 'zod';
+
+type ZodDef = Record<string, unknown>;
+const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+import { formatPath, type PathSegment } from './path';
+import { BACKUP_ENGINES, configSchema, HEALTH_KINDS, type NightshiftConfig } from './schema';
+
+export interface ConfigIssue {
+  /** Path into the config, e.g. ['backups', 'targets', 1, 'postgres', 'secret']. */
+  readonly path: PathSegment[];
+  /** What is wrong and what to do. Never contains a secret value. */
+  readonly message: string;
+  /** 1-based line in the YAML file, when known. */
+  line?: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly file?: string,
+  ) {
+    super(formatIssues(issues, file));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatIssues(issues: ConfigIssue[], file?: string): string {
+  const head = `${file ?? 'config'}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+  const lines = issues.map((issue) => {
+    const where = issue.path.length ? formatPath(issue.path) : '(top level)';
+    const line = issue.line ? ` (line ${issue.line})` : '';
+    return `  ${where}${line}: ${issue.message}`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literal secrets
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_KEYS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'secretvalue',
+  'secret_value',
+  'secretstring',
+  'token',
+  'apikey',
+  'api_key',
+  'authtoken',
+  'auth_token',
+  'accesskey',
+  'secretaccesskey',
+  'secret_access_key',
+  'privatekey',
+  'private_key',
+]);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  'x-auth-token',
+]);
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
+
+const USE_A_SECRET =
+  'store it in AWS Secrets Manager (aws secretsmanager create-secret --name prod/app/db --secret-string file://secret.json) and reference it with `secret: prod/app/db`';
+
+/** Finds passwords written into the config. Reports paths only, never values. */
+export function findLiteralSecrets(raw: unknown, path: PathSegment[] = []): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (typeof raw === 'string') {
+    if (URL_WITH_PASSWORD.test(raw)) {
+      issues.push({
+        path,
+        message: `a password inside a URL is not allowed — remove it and ${USE_A_SECRET}`,
+      });
+    }
+    return issues;
+  }
+  if (Array.isArray(raw)) {
+    raw.forEach((item, index) => {
+      issues.push(...findLiteralSecrets(item, [...path, index]));
+    });
+    return issues;
+  }
+  if (raw && typeof raw === 'object') {
+    const inHeaders = path[path.length - 1] === 'headers';
+    for (const [key, value] of Object.entries(raw)) {
+      const here = [...path, key];
+      const literal = (typeof value === 'string' && value !== '') || typeof value === 'number';
+      if (literal && SECRET_KEYS.has(key.toLowerCase())) {
+        issues.push({
+          path: here,
+          message: `a literal password is not allowed in the config — ${USE_A_SECRET}`,
+        });
+      } else if (literal && inHeaders && SECRET_HEADERS.has(key.toLowerCase())) {
+        issues.push({
+          path: here,
+          message:
+            'a credential header must not be written in the config — store the value in AWS Secrets Manager and write `{ secret: prod/app/api-token }` (add `key: FIELD` for a JSON secret)',
+        });
+      } else {
+        issues.push(...findLiteralSecrets(value, here));
+      }
+    }
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------------
+// zod issues → ConfigIssue
+// ---------------------------------------------------------------------------------------------
+
+/** Walks the schema along a path to find the field schema (for descriptions and allowed keys). */
+function schemaAt(root: ZodType, path: PathSegment[]): ZodType | undefined {
+  let current: ZodType | undefined = root;
+  for (const segment of path) {
+    current = current ? unwrap(current) : undefined;
+    if (!current) return undefined;
+    const def: ZodDef = defOf(current);
+    if (def.type === 'object') {
+      current = (def.shape as Record<string, ZodType>)[String(segment)];
+    } else if (def.type === 'array') {
+      current = def.element as ZodType;
+    } else if (def.type === 'record') {
+      current = def.valueType as ZodType;
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+function unwrap(schema: ZodType): ZodType {
+  let current = schema;
+  for (let i = 0; i < 10; i++) {
+    const def: ZodDef = defOf(current);
+    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(String(def.type))) {
+      current = def.innerType as ZodType;
+    } else if (def.type === 'pipe') {
+      current = def.in as ZodType;
+    } else {
+      return current;
+    }
+  }
+  return current;
+}
+
+function describe(schema: ZodType | undefined): string | undefined {
+  let current = schema;
+  for (let i = 0; current && i < 10; i++) {
+    if (current.description) return current.description.replace(/\s*@default.*$/, '');
+    const def: ZodDef = defOf(current);
+    current = (def.innerType ?? def.in) as ZodType | undefined;
+  }
+  return undefined;
+}
+
+function allowedKeys(path: PathSegment[]): string[] {
+  const schema = schemaAt(configSchema, path);
+  if (!schema) return [];
+  const def = defOf(unwrap(schema));
+  return def.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value}`;
+}
+
+function fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(path);
+      return issue.keys.map((key) => {
+        const suggestion = closest(key, allowed);
+        const hint = suggestion ? ` — did you mean "${suggestion}"?` : '';
+        const list = allowed.length
+          ? ` Allowed here: ${allowed.filter((k) => k !== '$schema').join(', ')}.`
+          : '';
+        return { path: [...path, key], message: `unknown key${hint}${list}` };
+      });
+    }
+    case 'invalid_type': {
+      const description = describe(schemaAt(configSchema, path));
+      if (issue.input === undefined) {
+        return [{ path, message: `required${description ? ` — ${description}` : ''}` }];
+      }
+      const expected =
+        issue.expected === 'object'
+          ? 'a mapping'
+          : issue.expected === 'array'
+            ? 'a list'
+            : `a ${issue.expected}`;
+      return [
+        {
+          path,
+          message: `expected ${expected}, got ${typeName(issue.input)}${description ? ` — ${description}` : ''}`,
+        },
+      ];
+    }
+    case 'invalid_union':
+    case 'invalid_value': {
+      const description = describe(schemaAt(configSchema, path));
+      if (issue.code === 'invalid_value' && issue.message && !issue.message.startsWith('Invalid')) {
+        return [{ path, message: issue.message }];
+      }
+      if (issue.code === 'invalid_value') {
+        return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+      }
+      return [{ path, message: `not a valid value${description ? ` — ${description}` : ''}` }];
+    }
+    case 'too_small':
+    case 'too_big': {
+      const description = describe(schemaAt(configSchema, path));
+      return [{ path, message: `${issue.message}${description ? ` — ${description}` : ''}` }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field rules
+// ---------------------------------------------------------------------------------------------
+
+function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: PathSegment[], message: string) => issues.push({ path, message });
+
+  const unique = (items: { name?: string | undefined }[], base: PathSegment[], what: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (!item.name) return;
+      const first = seen.get(item.name);
+      if (first !== undefined) {
+        add(
+          [...base, index, 'name'],
+          `"${item.name}" is already the name of ${what} ${first} — names must be unique`,
+        );
+      } else {
+        seen.set(item.name, index);
+      }
+    });
+  };
+
+  const exactlyOneConnection = (
+    connection: { secret?: string | undefined; url?: string | undefined },
+    path: PathSegment[],
+    holding: string,
+  ) => {
+    if (connection.secret && connection.url) {
+      add(path, 'give either `secret` or `url`, not both');
+    } else if (!connection.secret && !connection.url) {
+      add(
+        [...path, 'secret'],
+        `required — the Secrets Manager secret holding ${holding} (or a \`url\` without a password for a local server)`,
+      );
+    }
+  };
+
+  // Alerts
+  const { alerts } = config;
+  unique(alerts.levels, ['alerts', 'levels'], 'level');
+  const levelNames = alerts.levels.map((level) => level.name);
+  for (const [name, policy] of Object.entries(alerts.severities)) {
+    if (policy.notify && !levelNames.includes(policy.notify)) {
+      add(
+        ['alerts', 'severities', name, 'notify'],
+        `no level named "${policy.notify}" — use one of ${levelNames.join(', ')}`,
+      );
+    }
+  }
+  alerts.levels.forEach((level, index) => {
+    if (level.email.length === 0 && level.sms.length === 0) {
+      add(
+        ['alerts', 'levels', index],
+        `level "${level.name}" has nobody to notify — add an email or sms entry`,
+      );
+    }
+  });
+  unique(alerts.alarms, ['alerts', 'alarms'], 'alarm');
+  unique(alerts.logPatterns, ['alerts', 'logPatterns'], 'log pattern');
+  alerts.alarms.forEach((alarm, index) => {
+    const path = ['alerts', 'alarms', index];
+    if (alarm.preset) return;
+    const simple = alarm.namespace !== undefined || alarm.metric !== undefined;
+    const math = alarm.expression !== undefined || alarm.metrics !== undefined;
+    if (simple && math) add(path, 'give either namespace + metric or expression + metrics, not both');
+    else if (!simple && !math)
+      add(
+        [...path, 'metric'],
+        'required — a metric (namespace + metric), a metric math expression (expression + metrics), or a preset',
+      );
+    else if (simple && (!alarm.namespace || !alarm.metric))
+      add([...path, alarm.namespace ? 'metric' : 'namespace'], 'required with a simple metric alarm');
+    else if (math && (!alarm.expression || !alarm.metrics))
+      add([...path, alarm.expression ? 'metrics' : 'expression'], 'required with a metric math alarm');
+    if (alarm.threshold === undefined)
+      add([...path, 'threshold'], 'required — the value the alarm compares against');
+    if (alarm.comparison === undefined) add([...path, 'comparison'], 'required — one of >, >=, <, <=');
+    if (
+      alarm.datapoints !== undefined &&
+      alarm.evaluationPeriods !== undefined &&
+      alarm.datapoints > alarm.evaluationPeriods
+    ) {
+      add([...path, 'datapoints'], 'must not exceed evaluationPeriods (M of N)');
+    }
+  });
+
+  // Health checks
+  const healthNames = new Set<string>();
+  if (config.healthChecks) {
+    const targets = config.healthChecks.targets;
+    unique(targets, ['healthChecks', 'targets'], 'health check target');
+    targets.forEach((target, index) => {
+      healthNames.add(target.name);
+      const path: PathSegment[] = ['healthChecks', 'targets', index];
+      const kinds = HEALTH_KINDS.filter((kind) => target[kind] !== undefined);
+      if (kinds.length !== 1) {
+        add(
+          path,
+          `give exactly one of ${HEALTH_KINDS.join(', ')} (found ${kinds.length ? kinds.join(' and ') : 'none'})`,
+        );
+        return;
+      }
+      if (target.postgres)
+        exactlyOneConnection(
+          target.postgres,
+          [...path, 'postgres'],
+          'host, port, username, password and dbname',
+        );
+      if (target.redis) exactlyOneConnection(target.redis, [...path, 'redis'], 'host, port and password');
+      if (target.mongodb) exactlyOneConnection(target.mongodb, [...path, 'mongodb'], 'the connection string');
+      if (target.http) {
+        const https = target.http.url.startsWith('https:');
+        if (target.http.tls && !https)
+          add(
+            [...path, 'http', 'tls'],
+            'certificate checks apply to https URLs only — remove tls or use https',
+          );
+        if (target.http.tls && target.http.tls.criticalDays >= target.http.tls.warnDays) {
+          add([...path, 'http', 'tls', 'criticalDays'], 'must be fewer days than warnDays');
+        }
+        if (target.http.body && (target.http.method === 'GET' || target.http.method === 'HEAD')) {
+          add(
+            [...path, 'http', 'body'],
+            `a ${target.http.method} request has no body — use method: POST or PUT`,
+          );
+        }
+        target.http.json.forEach((condition, i) => {
+          const ops = (['equals', 'in', 'exists', 'gt', 'gte', 'lt', 'lte'] as const).filter(
+            (op) => condition[op] !== undefined,
+          );
+          if (ops.length === 0)
+            add([...path, 'http', 'json', i], 'give a condition: equals, in, exists, gt, gte, lt or lte');
+        });
+      }
+      const down = target.down ?? config.healthChecks?.defaults.down;
+      if (down && down.datapoints > down.evaluationPeriods)
+        add([...path, 'down', 'datapoints'], 'must not exceed evaluationPeriods (M of N)');
+    });
+    if (config.healthChecks.vpc && !config.network)
+      add(['healthChecks', 'vpc'], 'needs `network` (vpcId, subnetIds, securityGroupIds)');
+  }
+
+  // Backups
+  const backupNames = new Set<string>();
+  if (config.backups) {
+    const targets = config.backups.targets;
+    unique(targets, ['backups', 'targets'], 'backup target');
+    targets.forEach((target, index) => {
+      backupNames.add(target.name);
+      const path: PathSegment[] = ['backups', 'targets', index];
+      const engines = BACKUP_ENGINES.filter((engine) => target[engine] !== undefined);
+      if (engines.length !== 1) {
+        add(
+          path,
+          `give exactly one of ${BACKUP_ENGINES.join(', ')} (found ${engines.length ? engines.join(' and ') : 'none'})`,
+        );
+        return;
+      }
+      if (target.postgres)
+        exactlyOneConnection(
+          target.postgres,
+          [...path, 'postgres'],
+          'host, port, username, password and dbname',
+        );
+      if (target.redis) exactlyOneConnection(target.redis, [...path, 'redis'], 'host, port and password');
+      if (target.mongodb) exactlyOneConnection(target.mongodb, [...path, 'mongodb'], 'the connection string');
+      if (target.verify) {
+        if (Boolean(target.verify.secret) === Boolean(target.verify.url)) {
+          add(
+            [...path, 'verify', 'secret'],
+            'give either `secret` or `url` for the scratch database, not both and not neither',
+          );
+        }
+      }
+      if (target.runtime === 'fargate' && !config.network) {
+        add(
+          [...path, 'runtime'],
+          'fargate tasks run in a VPC — add `network` (vpcId, subnetIds, securityGroupIds)',
+        );
+      }
+    });
+    if (config.backups.vpc && !config.network)
+      add(['backups', 'vpc'], 'needs `network` (vpcId, subnetIds, securityGroupIds)');
+  }
+
+  // Log archive
+  config.logArchive?.groups.forEach((group, index) => {
+    const given = [group.name, group.prefix, group.tag].filter((v) => v !== undefined).length;
+    if (given !== 1) add(['logArchive', 'groups', index], 'give exactly one of name, prefix or tag');
+  });
+  if (config.logArchive) {
+    const cold = config.logArchive.cold;
+    cold.transitions.forEach((transition, index) => {
+      if (transition.afterDays >= cold.expireAfterDays) {
+        add(
+          ['logArchive', 'cold', 'transitions', index, 'afterDays'],
+          `must be before expireAfterDays (${cold.expireAfterDays})`,
+        );
+      }
+    });
+  }
+
+  // Maintenance windows
+  const known = new Set([
+    ...healthNames,
+    ...backupNames,
+    ...alerts.alarms.map((a) => a.name),
+    ...alerts.logPatterns.map((p) => p.name),
+  ]);
+  alerts.maintenance.forEach((window, index) => {
+    const path: PathSegment[] = ['alerts', 'maintenance', index];
+    const recurring = window.cron !== undefined || window.duration !== undefined;
+    const oneOff = window.start !== undefined || window.end !== undefined;
+    if (recurring === oneOff) add(path, 'give either cron + duration (recurring) or start + end (one-off)');
+    else if (recurring && (!window.cron || !window.duration))
+      add([...path, window.cron ? 'duration' : 'cron'], 'required for a recurring window');
+    else if (oneOff && (!window.start || !window.end))
+      add([...path, window.start ? 'end' : 'start'], 'required for a one-off window');
+    else if (window.start && window.end && Date.parse(window.end) <= Date.parse(window.start))
+      add([...path, 'end'], 'must be after start');
+    window.targets?.forEach((name, i) => {
+      if (!known.has(name)) add([...path, 'targets', i], `no target or alarm named "${name}"`);
+    });
+  });
+
+  return issues;
+}
+
+/** Validates already-parsed config data (from YAML or JSON). Never throws. */
+export function validateConfig(
+  raw: unknown,
+): { ok: true; config: NightshiftConfig } | { ok: false; issues: ConfigIssue[] } {
+  const secrets = findLiteralSecrets(raw);
+  if (secrets.length) return { ok: false, issues: secrets };
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) return { ok: false, issues: result.error.issues.flatMap(fromZod) };
+  const cross = crossFieldIssues(result.data);
+  if (cross.length) return { ok: false, issues: cross };
+  return { ok: true, config: result.data };
+}
+
+/** Validates and returns the config, or throws ConfigError. */
+export function parseConfig(raw: unknown, file?: string): NightshiftConfig {
+  const result = validateConfig(raw);
+  if (!result.ok) throw new ConfigError(result.issues, file);
+  return result.config;
+}
+
+export { z };

@@ -1,0 +1,209 @@
+/**
+ * Database connection settings, resolved from a Secrets Manager secret (in AWS) or from a password-less
+ * URL (local servers). Passwords only ever live in the returned objects — never in logs or errors:
+ * use `describe*` to name a target and `secretValuesOf` to feed `redact`.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+export interface SecretsReader {
+  /** The secret's string value; throws SecretUnavailable with a clear message. */
+  getSecretString(secretId: string): Promise<string>;
+}
+
+export class SecretUnavailable extends Error {
+  constructor(
+    readonly secretId: string,
+    reason: string,
+  ) {
+    super(`cannot read secret ${secretId}: ${reason}`);
+    this.name = 'SecretUnavailable';
+  }
+}
+
+/** Reads secrets through Secrets Manager, caching each value for `ttlMs` (per Lambda container). */
+export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 60_000): SecretsReader {
+  const cache = new Map<string, { value: string; until: number }>();
+  return {
+    async getSecretString(secretId) {
+      const hit = cache.get(secretId);
+      if (hit && hit.until > Date.now()) return hit.value;
+      try {
+        const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+        if (out.SecretString === undefined)
+          throw new Error('the secret has no string value (binary secrets are not supported)');
+        cache.set(secretId, { value: out.SecretString, until: Date.now() + ttlMs });
+        return out.SecretString;
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? '';
+        const hint =
+          name === 'ResourceNotFoundException'
+            ? 'it does not exist — create it or fix the name in the config'
+            : name === 'AccessDeniedException'
+              ? 'access denied — redeploy so the job is granted secretsmanager:GetSecretValue on it'
+              : (error as Error).message;
+        throw new SecretUnavailable(secretId, hint);
+      }
+    },
+  };
+}
+
+/** A reader that fails clearly, for local runs where secrets are not available. */
+export const noSecrets: SecretsReader = {
+  async getSecretString(secretId) {
+    throw new SecretUnavailable(secretId, 'no AWS credentials in this run — use a `url` for local servers');
+  },
+};
+
+export interface ConnectionRef {
+  readonly secret?: string | undefined;
+  readonly url?: string | undefined;
+}
+
+export interface PostgresParams {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string | undefined;
+  readonly database: string;
+  readonly ssl: 'disable' | 'require' | 'verify-full';
+}
+
+export interface RedisParams {
+  readonly host: string;
+  readonly port: number;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly tls: boolean;
+  readonly db: number;
+}
+
+export interface MongoParams {
+  /** Full connection string, possibly with credentials: never log it, use describeMongo. */
+  readonly url: string;
+  readonly database?: string | undefined;
+}
+
+async function secretObject(ref: ConnectionRef, secrets: SecretsReader): Promise<Record<string, unknown>> {
+  if (!ref.secret) return {};
+  const text = await secrets.getSecretString(ref.secret);
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.parse(trimmed) as Record<string, unknown>;
+    } catch {
+      throw new SecretUnavailable(ref.secret, 'the secret looks like JSON but does not parse');
+    }
+  }
+  return { url: trimmed };
+}
+
+const str = (value: unknown): string | undefined =>
+  value === undefined || value === null || value === '' ? undefined : String(value);
+
+export async function resolvePostgres(
+  ref: ConnectionRef & {
+    readonly ssl?: PostgresParams['ssl'] | undefined;
+    readonly database?: string | undefined;
+  },
+  secrets: SecretsReader,
+): Promise<PostgresParams> {
+  const fromSecret = await secretObject(ref, secrets);
+  const urlText = ref.url ?? str(fromSecret.url);
+  const url = urlText ? new URL(urlText) : undefined;
+  const host = str(fromSecret.host) ?? url?.hostname;
+  if (!host)
+    throw new SecretUnavailable(
+      ref.secret ?? 'url',
+      'no host — the secret needs host, port, username, password and dbname',
+    );
+  const sslFromUrl = url?.searchParams.get('sslmode');
+  return {
+    host,
+    port: Number(str(fromSecret.port) ?? (url?.port || 5432)),
+    user:
+      str(fromSecret.username) ??
+      str(fromSecret.user) ??
+      (url?.username ? decodeURIComponent(url.username) : 'postgres'),
+    password: str(fromSecret.password) ?? (url?.password ? decodeURIComponent(url.password) : undefined),
+    database:
+      ref.database ??
+      str(fromSecret.dbname) ??
+      str(fromSecret.database) ??
+      (url?.pathname.slice(1) || 'postgres'),
+    ssl:
+      ref.ssl ??
+      (sslFromUrl === 'disable' || sslFromUrl === 'require' || sslFromUrl === 'verify-full'
+        ? sslFromUrl
+        : 'require'),
+  };
+}
+
+export async function resolveRedis(ref: ConnectionRef, secrets: SecretsReader): Promise<RedisParams> {
+  const fromSecret = await secretObject(ref, secrets);
+  const urlText = ref.url ?? str(fromSecret.url);
+  const url = urlText ? new URL(urlText) : undefined;
+  const host = str(fromSecret.host) ?? url?.hostname;
+  if (!host)
+    throw new SecretUnavailable(
+      ref.secret ?? 'url',
+      'no host — the secret needs host and port (and password if set)',
+    );
+  return {
+    host,
+    port: Number(str(fromSecret.port) ?? (url?.port || 6379)),
+    username: str(fromSecret.username) ?? (url?.username ? decodeURIComponent(url.username) : undefined),
+    password: str(fromSecret.password) ?? (url?.password ? decodeURIComponent(url.password) : undefined),
+    tls: fromSecret.tls === true || fromSecret.tls === 'true' || url?.protocol === 'rediss:',
+    db: Number(str(fromSecret.db) ?? (url?.pathname.slice(1) || 0)),
+  };
+}
+
+export async function resolveMongo(ref: ConnectionRef, secrets: SecretsReader): Promise<MongoParams> {
+  const fromSecret = await secretObject(ref, secrets);
+  const direct = ref.url ?? str(fromSecret.url) ?? str(fromSecret.uri) ?? str(fromSecret.connectionString);
+  if (direct) return { url: direct, database: str(fromSecret.database) ?? str(fromSecret.dbname) };
+  const host = str(fromSecret.host);
+  if (!host)
+    throw new SecretUnavailable(
+      ref.secret ?? 'url',
+      'no connection string — the secret needs "url" (or host, port, username, password)',
+    );
+  const user = str(fromSecret.username);
+  const password = str(fromSecret.password);
+  const auth = user
+    ? `${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@`
+    : '';
+  const database = str(fromSecret.database) ?? str(fromSecret.dbname);
+  return { url: `mongodb://${auth}${host}:${str(fromSecret.port) ?? 27017}/${database ?? ''}`, database };
+}
+
+/** "postgres 10.0.1.5:5432/app" — safe to log. */
+export function describePostgres(p: PostgresParams): string {
+  return `postgres ${p.host}:${p.port}/${p.database}`;
+}
+export function describeRedis(p: RedisParams): string {
+  return `redis ${p.host}:${p.port}${p.db ? `/${p.db}` : ''}`;
+}
+export function describeMongo(p: MongoParams): string {
+  try {
+    const url = new URL(p.url);
+    return `mongodb ${url.host}${url.pathname}`;
+  } catch {
+    return 'mongodb (unparsable URL)';
+  }
+}
+
+/** Values that must be redacted from anything derived from these params. */
+export function secretValuesOf(p: { password?: string | undefined; url?: string | undefined }): string[] {
+  const values: string[] = [];
+  if (p.password) values.push(p.password);
+  if (p.url) {
+    try {
+      const pw = new URL(p.url).password;
+      if (pw) values.push(pw, decodeURIComponent(pw));
+    } catch {
+      // not a URL: nothing to add
+    }
+  }
+  return values;
+}

@@ -1,0 +1,42 @@
+/**
+ * The logger every job core receives. In Lambda it is a Powertools Logger (which satisfies this
+ * interface); in the CLI and tests it is a console or in-memory logger.
+ */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface LogRecord {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly extra?: Record<string, unknown> | undefined;
+}
+
+/** Keeps every record, for tests and for the CLI's --verbose replay. */
+export class MemoryLog implements Log {
+  readonly records: LogRecord[] = [];
+  debug(message: string, extra?: Record<string, unknown>): void {
+    this.records.push({ level: 'debug', message, extra });
+  }
+  info(message: string, extra?: Record<string, unknown>): void {
+    this.records.push({ level: 'info', message, extra });
+  }
+  warn(message: string, extra?: Record<string, unknown>): void {
+    this.records.push({ level: 'warn', message, extra });
+  }
+  error(message: string, extra?: Record<string, unknown>): void {
+    this.records.push({ level: 'error', message, extra });
+  }
+  /** Everything logged, as one string (for "no secret in the logs" assertions). */
+  text(): string {
+    return this.records
+      .map((r) => `${r.level} ${r.message} ${r.extra ? JSON.stringify(r.extra) : ''}`)
+      .join('\n');
+  }
+}
+
+/** Discards everything. */
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };

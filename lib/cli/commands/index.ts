@@ -1,0 +1,9 @@
+/**
+ * Every CLI command registers itself on the commander program through one function here.
+ * Capabilities add their command module's `register` to this list (one line each).
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

@@ -267,10 +267,10 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Prints a warning or diagnostic on stderr. */
+/** Prints a warning or diagnostic on stderr. Redact anything derived from an unknown error first (reasonOf). */
 export function printError(message: string): void {
   clearProgress();
-  process.stderr.write(`${redact(message)}\n`);
+  process.stderr.write(`${message}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------

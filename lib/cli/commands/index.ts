@@ -3,7 +3,8 @@
  * Capabilities add their command module's `register` to this list (one line each).
  */
 import type { Command } from 'commander';
+import { registerValidate } from './validate';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerValidate];

@@ -1,0 +1,49 @@
+/**
+ * Builds the CDK app for one config: `<project>-data` (stateful) and `<project>-jobs` (stateless),
+ * tagged project=<project> and managed-by=nightshift. Used by bin/app.ts, the tests and `nightshift plan`.
+ */
+import { App, Tags } from 'aws-cdk-lib';
+import type { NightshiftConfig } from './config/schema';
+import { DataStack } from './stacks/data-stack';
+import { JobsStack } from './stacks/jobs-stack';
+
+export interface BuildAppOptions {
+  /** Bundle Lambda code with esbuild. Turn off for fast synthesis in tests and plans. @default true */
+  readonly bundling?: boolean;
+  /** Cloud assembly directory. @default the CDK default (cdk.out, or a temp dir) */
+  readonly outdir?: string;
+  /** An existing app to add the stacks to. */
+  readonly app?: App;
+}
+
+export interface NightshiftApp {
+  readonly app: App;
+  readonly data: DataStack;
+  readonly jobs: JobsStack;
+}
+
+export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}): NightshiftApp {
+  const app =
+    options.app ??
+    new App({
+      outdir: options.outdir,
+      context: options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {},
+    });
+  const env = { account: config.account, region: config.region };
+  const data = new DataStack(app, `${config.project}-data`, {
+    env,
+    config,
+    description: `Nightshift ${config.project}: stateful resources (KMS key, backup and log buckets, alert topics)`,
+    terminationProtection: true,
+  });
+  const jobs = new JobsStack(app, `${config.project}-jobs`, {
+    env,
+    config,
+    data,
+    description: `Nightshift ${config.project}: scheduled jobs, alert routing, alarms and dashboard`,
+  });
+  jobs.addStackDependency(data);
+  Tags.of(app).add('project', config.project);
+  Tags.of(app).add('managed-by', 'nightshift');
+  return { app, data, jobs };
+}

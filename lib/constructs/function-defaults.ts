@@ -1,0 +1,170 @@
+/**
+ * Function defaults in one place (DESIGN §6): Node.js 24 on ARM64, JSON logs into an explicit,
+ * encrypted log group with retention, X-Ray tracing, source maps, everything (including @aws-sdk/*)
+ * bundled, and an own role with no managed policies.
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  Architecture,
+  type DockerImageCode,
+  DockerImageFunction,
+  type Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import type { NightshiftContext } from './context';
+
+/** Modules the bundle must not include: optional native add-ons of pg and mongodb that we do not use. */
+export const BUNDLE_EXTERNALS = [
+  'pg-native',
+  'kerberos',
+  '@mongodb-js/zstd',
+  'snappy',
+  'socks',
+  'aws4',
+  'mongodb-client-encryption',
+  'gcp-metadata',
+  '@aws-sdk/credential-providers',
+];
+
+/** ESM output needs `require` for the CommonJS dependencies esbuild inlines. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __nightshiftCreateRequire } from 'node:module'; const require = __nightshiftCreateRequire(import.meta.url);";
+
+export interface JobFunctionProps {
+  readonly context: NightshiftContext;
+  /** Short name, e.g. "health-check"; the function is named `<project>-<name>`. */
+  readonly name: string;
+  readonly description: string;
+  /** Handler file (TypeScript) for a Node.js function. One of entry / image. */
+  readonly entry?: string;
+  /** Container image code (backup jobs). One of entry / image. */
+  readonly image?: DockerImageCode;
+  /** @default 1 minute */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly environment?: Record<string, string>;
+  /** Run inside context.network. @default false */
+  readonly vpc?: boolean;
+  /** Dead-letter queue for failed asynchronous invocations. */
+  readonly deadLetterQueue?: IQueue;
+}
+
+export interface JobFunction {
+  readonly function: LambdaFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+}
+
+export function retentionDays(days: number): RetentionDays {
+  const match = Object.values(RetentionDays).find((value) => value === days);
+  if (match === undefined)
+    throw new Error(`log retention of ${days} days is not one CloudWatch Logs supports`);
+  return match as RetentionDays;
+}
+
+/** Creates a Lambda function with the project's defaults. */
+export function jobFunction(scope: Construct, id: string, props: JobFunctionProps): JobFunction {
+  const { context } = props;
+  if (Boolean(props.entry) === Boolean(props.image))
+    throw new Error(`${id}: give exactly one of entry or image`);
+  if (props.vpc && !context.network) throw new Error(`${id}: vpc requested but config.network is not set`);
+  const functionName = `${context.project}-${props.name}`;
+
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    logGroupName: `/nightshift/${context.project}/${props.name}`,
+    retention: retentionDays(context.config.logRetentionDays),
+    encryptionKey: context.key,
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `Runs ${functionName}`,
+  });
+  logGroup.grantWrite(role);
+
+  const network = props.vpc ? context.network : undefined;
+  const common = {
+    functionName,
+    description: props.description,
+    role,
+    architecture: Architecture.ARM_64,
+    timeout: props.timeout ?? Duration.minutes(1),
+    memorySize: props.memorySize ?? 512,
+    logGroup,
+    loggingFormat: LoggingFormat.JSON,
+    tracing: Tracing.ACTIVE,
+    deadLetterQueue: props.deadLetterQueue,
+    environment: {
+      NIGHTSHIFT_PROJECT: context.project,
+      NIGHTSHIFT_TIMEZONE: context.timeZone,
+      POWERTOOLS_SERVICE_NAME: props.name,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...props.environment,
+    },
+    ...(network
+      ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: network.securityGroups }
+      : {}),
+  };
+
+  const fn: LambdaFunction = props.entry
+    ? new NodejsFunction(scope, id, {
+        ...common,
+        entry: props.entry,
+        handler: 'handler',
+        runtime: Runtime.NODEJS_24_X,
+        environment: { ...common.environment, NODE_OPTIONS: '--enable-source-maps' },
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          minify: true,
+          sourceMap: true,
+          mainFields: ['module', 'main'],
+          banner: ESM_REQUIRE_BANNER,
+          externalModules: BUNDLE_EXTERNALS,
+        },
+      })
+    : new DockerImageFunction(scope, id, { ...common, code: props.image as DockerImageCode });
+
+  if (network) {
+    // What AWSLambdaVPCAccessExecutionRole grants, written out: ENI management has no resource-level scoping.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+  }
+  acknowledgeFunctionFindings(role, Boolean(network));
+  return { function: fn, logGroup, role };
+}
+
+/** The finding every job function has by design, with its reason. */
+function acknowledgeFunctionFindings(role: Role, inVpc: boolean): void {
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: inVpc
+      ? 'X-Ray PutTraceSegments/PutTelemetryRecords and Lambda ENI management (ec2:CreateNetworkInterface and friends) support no resource-level permissions.'
+      : 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+  });
+}
+
+/** Region/account-qualified ARN helper for policies. */
+export function arnFor(scope: Construct, service: string, resource: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+}

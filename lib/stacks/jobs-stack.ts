@@ -1,0 +1,85 @@
+/**
+ * The stateless stack: every scheduled job, the alert routing, the alarms and the dashboard. It can be
+ * destroyed and redeployed freely; all state lives in the DataStack.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { AlarmStatusWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { NightshiftConfig } from '../config/schema';
+import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
+import { ProjectDashboard } from '../constructs/dashboard';
+import { bucketNames } from '../constructs/names';
+import type { DataStack } from './data-stack';
+
+export interface JobsStackProps extends StackProps {
+  readonly config: NightshiftConfig;
+  readonly data: DataStack;
+}
+
+export class JobsStack extends Stack {
+  readonly context: NightshiftContext;
+  readonly dashboard: ProjectDashboard;
+
+  constructor(scope: Construct, id: string, props: JobsStackProps) {
+    super(scope, id, props);
+    const { config, data } = props;
+    this.dashboard = new ProjectDashboard(this, 'Dashboard', {
+      dashboardName: `${config.project}-nightshift`,
+      enabled: config.alerts.dashboard,
+    });
+    const names = bucketNames(this, config);
+    this.context = {
+      project: config.project,
+      config,
+      timeZone: config.timezone,
+      key: data.key,
+      backupBucket: Bucket.fromBucketAttributes(this, 'BackupBucket', {
+        bucketName: names.backups,
+        encryptionKey: data.key,
+      }),
+      logBucket: Bucket.fromBucketAttributes(this, 'LogBucket', {
+        bucketName: names.logs,
+        encryptionKey: data.key,
+      }),
+      levelTopics: data.levelTopics,
+      network: this.importNetwork(config),
+      dashboard: this.dashboard,
+      alarms: [],
+    };
+    const context = this.context;
+    void context; // capabilities register below, one guarded line each
+
+    // Alarm status of everything above, on top of the dashboard.
+    if (this.dashboard.dashboard && context.alarms.length > 0) {
+      this.dashboard.addSection('Alarms', [
+        new AlarmStatusWidget({
+          title: 'All Nightshift alarms',
+          alarms: context.alarms,
+          width: 24,
+          height: 6,
+        }),
+      ]);
+    }
+  }
+
+  private importNetwork(config: NightshiftConfig): NightshiftNetwork | undefined {
+    const network = config.network;
+    if (!network) return undefined;
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: network.vpcId,
+      // Only used to pair subnets with zones; the jobs always use the explicit subnets below.
+      availabilityZones:
+        network.availabilityZones ?? network.subnetIds.map((_, i) => `${config.region}-zone${i}`),
+      privateSubnetIds: network.subnetIds,
+    });
+    return {
+      vpc,
+      subnets: network.subnetIds.map((subnetId, i) => Subnet.fromSubnetId(this, `Subnet${i}`, subnetId)),
+      securityGroups: network.securityGroupIds.map((sgId, i) =>
+        SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sgId, { mutable: false }),
+      ),
+    };
+  }
+}

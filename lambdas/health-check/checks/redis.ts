@@ -1,0 +1,117 @@
+/**
+ * redis: PING (the latency), used_memory against maxmemory, connected and rejected clients, and the
+ * master link on a replica. One connection, no retries, no offline queue, disconnected in finally.
+ */
+import { Redis } from 'ioredis';
+import type { HealthTarget } from '../../../lib/config/schema';
+import { describeRedis, resolveRedis, secretValuesOf } from '../../shared/connections';
+import {
+  type CheckContext,
+  CheckFailed,
+  type CheckMetric,
+  type CheckOutcome,
+  elapsedMs,
+  formatBytes,
+  percent,
+} from './types';
+
+export type RedisCheck = NonNullable<HealthTarget['redis']>;
+
+/** `INFO` text → field map. */
+export function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.indexOf(':');
+    if (at > 0) fields.set(line.slice(0, at), line.slice(at + 1).trim());
+  }
+  return fields;
+}
+
+export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<CheckOutcome> {
+  const params = await resolveRedis(spec, ctx.secrets);
+  ctx.known.push(...secretValuesOf(params));
+  const client = new Redis({
+    host: params.host,
+    port: params.port,
+    username: params.username,
+    password: params.password,
+    db: params.db,
+    ...(params.tls ? { tls: { servername: params.host } } : {}),
+    connectTimeout: ctx.timeoutMs,
+    commandTimeout: ctx.timeoutMs,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    connectionName: 'nightshift-health-check',
+  });
+  // errors surface through the awaited commands; never as an unhandled 'error' event
+  client.on('error', () => {});
+  const onAbort = () => client.disconnect();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const start = performance.now();
+    await client.connect();
+    const pong = await client.ping();
+    const latencyMs = elapsedMs(start);
+    if (pong !== 'PONG') throw new CheckFailed(`PING answered ${JSON.stringify(pong)}, expected "PONG"`);
+
+    const info = parseInfo(await client.info());
+    const metrics: CheckMetric[] = [];
+    const warnings: string[] = [];
+    const failures: string[] = [];
+    const facts: string[] = [describeRedis(params)];
+
+    const used = Number(info.get('used_memory') ?? Number.NaN);
+    const max = Number(info.get('maxmemory') ?? 0);
+    if (!Number.isNaN(used)) {
+      if (max > 0) {
+        const memoryPercent = percent(used, max);
+        metrics.push({ name: 'MemoryPercent', unit: 'Percent', value: memoryPercent });
+        facts.push(`memory ${formatBytes(used)}/${formatBytes(max)} (${memoryPercent}%)`);
+        if (memoryPercent >= spec.maxMemoryPercent) {
+          warnings.push(`memory at ${memoryPercent}% of maxmemory (alarm at ${spec.maxMemoryPercent}%)`);
+        }
+      } else {
+        facts.push(`memory ${formatBytes(used)} (no maxmemory)`);
+      }
+    }
+    const clients = Number(info.get('connected_clients') ?? Number.NaN);
+    if (!Number.isNaN(clients)) {
+      metrics.push({ name: 'ConnectedClients', unit: 'Count', value: clients });
+      facts.push(`${clients} clients`);
+    }
+    const rejected = Number(info.get('rejected_connections') ?? Number.NaN);
+    if (!Number.isNaN(rejected)) {
+      metrics.push({ name: 'RejectedConnections', unit: 'Count', value: rejected });
+      if (rejected > 0) facts.push(`${rejected} rejected since start`);
+    }
+    if (spec.replication) {
+      const role = info.get('role') ?? 'unknown';
+      if (role === 'slave' || role === 'replica') {
+        const link = info.get('master_link_status') ?? 'unknown';
+        facts.push(`replica, master link ${link}`);
+        if (link !== 'up') {
+          const since = info.get('master_link_down_since_seconds');
+          failures.push(`master link is ${link}${since ? ` for ${since} s` : ''}`);
+        }
+      } else {
+        facts.push(`role ${role}`);
+      }
+    }
+    return {
+      up: failures.length === 0,
+      latencyMs,
+      reason: failures.length ? failures.join('; ') : undefined,
+      detail: facts.join(', '),
+      warnings,
+      metrics,
+    };
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    client.disconnect();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * What every check kind receives and returns. A check either returns an outcome (up or down with a
+ * reason) or throws; the core turns anything thrown into a human reason (see reasons.ts).
+ */
+import type { SecretsReader } from '../../shared/connections';
+import type { MetricUnit } from '../../shared/metrics';
+
+export interface CheckContext {
+  readonly secrets: SecretsReader;
+  /** Aborted when the target's timeout elapses: checks stop their sockets on it. */
+  readonly signal: AbortSignal;
+  /** The target's timeout; clients get it as their connect/command timeout too. */
+  readonly timeoutMs: number;
+  /** Latency above which the target is reported slow (a warning, and the latency alarm). */
+  readonly maxLatencyMs: number;
+  readonly now: () => Date;
+  /**
+   * Secret values resolved for this check. Checks push every value they read; everything the check
+   * produces (reason, detail, warnings) is redacted with them.
+   */
+  readonly known: string[];
+  /** Extra trusted CA certificates (PEM) for https checks, in addition to Node's bundle. */
+  readonly trustedCa?: readonly string[] | undefined;
+}
+
+export interface CheckMetric {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly value: number;
+}
+
+export interface CheckOutcome {
+  readonly up: boolean;
+  /** Time the check took to get its answer, when it got one. */
+  readonly latencyMs?: number | undefined;
+  /** Why the target is down: short, human, no stack trace, no secret. */
+  readonly reason?: string | undefined;
+  /** What was observed, e.g. "200 OK, 1.2 kB" or "12/100 connections". */
+  readonly detail: string;
+  /** Up but worth a look: slow, certificate expiring, connections high. */
+  readonly warnings: string[];
+  /** Kind-specific metrics (Up and LatencyMs are added by the core). */
+  readonly metrics: CheckMetric[];
+}
+
+/** A failure whose message is already a reason a person understands. */
+export class CheckFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckFailed';
+  }
+}
+
+/** Thrown (as the abort reason) when a target's timeout elapses. */
+export class CheckTimedOut extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+    this.name = 'CheckTimedOut';
+  }
+}
+
+/** Milliseconds since `start` (a performance.now() value), rounded to 0.1 ms. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
+}
+
+/** "1.2 kB", "830 B", "4.0 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** Percent rounded to one decimal. */
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0;
+}

@@ -1,0 +1,195 @@
+/**
+ * The core's contract: bounded concurrency, target selection, the summary log line, per-target metric
+ * dimensions, human reasons, and JSON conditions.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCondition, parsePath } from '../../../lambdas/health-check/checks/json-conditions';
+import { reasonFor } from '../../../lambdas/health-check/checks/reasons';
+import { mapLimit, run, selectTargets, UnknownTarget } from '../../../lambdas/health-check/health-check';
+import { freePort } from '../../../lib/local/ports';
+import { targets, testDeps } from './support';
+
+let server: Server;
+let base = '';
+let inFlight = 0;
+let peak = 0;
+
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    setTimeout(() => {
+      inFlight--;
+      res.end('ok');
+    }, 20);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('run', () => {
+  it('never has more than `concurrency` targets in flight and checks every target', async () => {
+    peak = 0;
+    const many = targets(
+      ...Array.from({ length: 12 }, (_, i) => ({ name: `t${i}`, http: { url: `${base}/` } })),
+    );
+
+    const result = await run(testDeps(), { targets: many, concurrency: 3 });
+
+    expect(result.results.map((r) => r.target)).toEqual(many.map((t) => t.target.name));
+    expect(result.up).toBe(12);
+    expect(peak).toBe(3);
+  });
+
+  it('logs exactly one summary line naming the down targets and their reasons', async () => {
+    const closed = await freePort();
+    const deps = testDeps();
+
+    await run(deps, {
+      targets: targets(
+        { name: 'web', http: { url: `${base}/` } },
+        { name: 'cache', tcp: { host: '127.0.0.1', port: closed } },
+      ),
+    });
+
+    expect(deps.log.records).toHaveLength(1);
+    expect(deps.log.records[0]).toMatchObject({
+      level: 'info',
+      message: 'health check run',
+      extra: {
+        targets: 2,
+        up: 1,
+        down: 1,
+        downTargets: [{ target: 'cache', kind: 'tcp', reason: `ECONNREFUSED 127.0.0.1:${closed}` }],
+      },
+    });
+  });
+
+  it('puts Project and Target dimensions on every metric', async () => {
+    const deps = testDeps({ project: 'billing' });
+
+    await run(deps, { targets: targets({ name: 'web', http: { url: `${base}/` } }) });
+
+    expect(deps.metrics.points.map((p) => [p.name, p.unit, p.dimensions])).toEqual([
+      ['Up', 'Count', { Project: 'billing', Target: 'web' }],
+      ['LatencyMs', 'Milliseconds', { Project: 'billing', Target: 'web' }],
+    ]);
+  });
+
+  it('keeps going when a check throws something unexpected', async () => {
+    const deps = testDeps();
+    const result = await run(deps, {
+      targets: targets(
+        // a postgres target whose secret cannot be read, next to a healthy one
+        { name: 'db', postgres: { secret: 'prod/db' } },
+        { name: 'web', http: { url: `${base}/` } },
+      ),
+    });
+
+    expect(result.results.map((r) => [r.target, r.up, r.reason])).toEqual([
+      ['db', false, 'cannot read secret prod/db: it does not exist'],
+      ['web', true, undefined],
+    ]);
+  });
+});
+
+describe('selectTargets', () => {
+  const all = targets(
+    { name: 'web', http: { url: 'https://example.com/' } },
+    { name: 'db', interval: '5m', tcp: { host: 'db', port: 5432 } },
+    { name: 'cache', interval: '5m', tcp: { host: 'cache', port: 6379 } },
+  );
+
+  it('filters by name and by schedule interval', () => {
+    expect(selectTargets({ targets: all, onlyTargets: ['db'] }).map((t) => t.target.name)).toEqual(['db']);
+    expect(selectTargets({ targets: all, interval: 'default' }).map((t) => t.target.name)).toEqual(['web']);
+    expect(selectTargets({ targets: all, interval: 300_000 }).map((t) => t.target.name)).toEqual([
+      'db',
+      'cache',
+    ]);
+  });
+
+  it('rejects an unknown target name, listing the configured ones', () => {
+    expect(() => selectTargets({ targets: all, onlyTargets: ['api'] })).toThrow(UnknownTarget);
+    expect(() => selectTargets({ targets: all, onlyTargets: ['api'] })).toThrow(
+      'no health check target named "api" — configured targets: web, db, cache',
+    );
+  });
+});
+
+describe('mapLimit', () => {
+  it('keeps the order of results whatever order they finish in', async () => {
+    const out = await mapLimit([30, 5, 15, 1], 2, async (ms) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ms * 2;
+    });
+    expect(out).toEqual([60, 10, 30, 2]);
+  });
+});
+
+describe('reasons', () => {
+  it('turns errors into short human reasons without stacks', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      code: 'ECONNREFUSED',
+      address: '10.0.0.5',
+      port: 5432,
+    });
+    const wrapped = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND db.internal'), {
+      code: 'ENOTFOUND',
+      hostname: 'db.internal',
+    });
+    const multi = new AggregateError([refused, refused], '');
+
+    expect(reasonFor(refused, 1000)).toBe('ECONNREFUSED 10.0.0.5:5432');
+    expect(reasonFor(wrapped, 1000)).toBe('ECONNREFUSED 127.0.0.1:6379');
+    expect(reasonFor(dns, 1000)).toBe('ENOTFOUND db.internal (DNS lookup failed)');
+    expect(reasonFor(multi, 1000)).toBe('ECONNREFUSED 10.0.0.5:5432');
+    expect(reasonFor(new Error('Connection terminated due to connection timeout'), 2000)).toBe(
+      'timed out after 2000 ms',
+    );
+    expect(reasonFor(new Error('line one\n    at stack (file.js:1:1)'), 1000)).toBe('line one');
+    expect(reasonFor(new Error('auth failed for pw hunter22'), 1000, ['hunter22'])).toBe(
+      'auth failed for pw ***',
+    );
+  });
+});
+
+describe('JSON conditions', () => {
+  const body = { database: 'connected', checks: [{ status: 'pass' }], 'a b': 1, n: 7, s: 'x' };
+
+  it("parses $.a.b, $.a[0] and $['a b'] paths", () => {
+    expect(parsePath('$.checks[0].status')).toEqual(['checks', 0, 'status']);
+    expect(parsePath("$['a b']")).toEqual(['a b']);
+    expect(parsePath('$')).toEqual([]);
+    expect(() => parsePath('$.checks[x]')).toThrow('cannot read the path at "[x]"');
+  });
+
+  it('evaluates equals, in, exists and number comparisons with readable failures', () => {
+    expect(evaluateCondition(body, { path: '$.checks[0].status', equals: 'pass' })).toBeUndefined();
+    expect(evaluateCondition(body, { path: "$['a b']", equals: 1 })).toBeUndefined();
+    expect(evaluateCondition(body, { path: '$.database', in: ['ok', 'degraded'] })).toBe(
+      '$.database was "connected", expected one of "ok", "degraded"',
+    );
+    expect(evaluateCondition(body, { path: '$.missing', exists: true })).toBe('$.missing is missing');
+    expect(evaluateCondition(body, { path: '$.n', exists: false })).toBe(
+      '$.n is present (7), expected it absent',
+    );
+    expect(evaluateCondition(body, { path: '$.n', gte: 7, lte: 7 })).toBeUndefined();
+    expect(evaluateCondition(body, { path: '$.n', gt: 7 })).toBe('$.n was 7, expected > 7');
+    expect(evaluateCondition(body, { path: '$.s', lt: 3 })).toBe('$.s was "x", expected a number < 3');
+    expect(evaluateCondition(body, { path: '$.checks', equals: 'x' })).toBe(
+      '$.checks was an array of 1, expected "x"',
+    );
+    expect(evaluateCondition(body, { path: '$.checks[3]', equals: 'x' })).toBe(
+      '$.checks[3] is missing, expected "x"',
+    );
+  });
+});

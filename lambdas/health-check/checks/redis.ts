@@ -48,14 +48,24 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
     reconnectOnError: () => false,
     connectionName: 'nightshift-health-check',
   });
-  // errors surface through the awaited commands; never as an unhandled 'error' event
-  client.on('error', () => {});
+  // ioredis rejects commands with "Connection is closed." and reports the cause (ECONNREFUSED,
+  // WRONGPASS) only as an 'error' event: keep it to give the real reason
+  let cause: unknown;
+  client.on('error', (error) => {
+    cause ??= error;
+  });
   const onAbort = () => client.disconnect();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const start = performance.now();
-    await client.connect();
-    const pong = await client.ping();
+    try {
+      await client.connect();
+    } catch (error) {
+      throw cause ?? error;
+    }
+    const pong = await client.ping().catch((error: unknown) => {
+      throw cause ?? error;
+    });
     const latencyMs = elapsedMs(start);
     if (pong !== 'PONG') throw new CheckFailed(`PING answered ${JSON.stringify(pong)}, expected "PONG"`);
 
@@ -95,8 +105,8 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
         const link = info.get('master_link_status') ?? 'unknown';
         facts.push(`replica, master link ${link}`);
         if (link !== 'up') {
-          const since = info.get('master_link_down_since_seconds');
-          failures.push(`master link is ${link}${since ? ` for ${since} s` : ''}`);
+          const since = Number(info.get('master_link_down_since_seconds') ?? -1);
+          failures.push(`master link is ${link}${since > 0 ? ` for ${since} s` : ''}`);
         }
       } else {
         facts.push(`role ${role}`);

@@ -3,8 +3,9 @@
  * Capabilities add their command module's `register` to this list (one line each).
  */
 import type { Command } from 'commander';
+import { registerPlan } from './plan';
 import { registerValidate } from './validate';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerPlan];

@@ -1,0 +1,230 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
+import { didNotRunWindow, JobCode, ScheduledJob } from '../../lib/constructs/scheduled-job';
+import { nagFindings, testApp, testConfig } from '../support/cdk';
+
+const NETWORK = {
+  vpcId: 'vpc-0a1b2c3d4e5f67890',
+  subnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69870'],
+  securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
+};
+
+function build(
+  options: {
+    vpc?: boolean;
+    schedules?: { name: string; expression: string; input?: Record<string, unknown> }[];
+  } = {},
+) {
+  const nightshift = testApp(testConfig(options.vpc ? { network: NETWORK } : {}));
+  const job = new ScheduledJob(nightshift.jobs, 'Heartbeat', {
+    context: nightshift.jobs.context,
+    jobName: 'heartbeat',
+    description: 'Heartbeat',
+    code: JobCode.nodejs('test/fixtures/handler.ts'),
+    schedules: options.schedules ?? [{ name: 'minute', expression: 'rate(1 minute)' }],
+    severity: 'critical',
+    vpc: options.vpc,
+  });
+  return { ...nightshift, job, template: () => Template.fromStack(nightshift.jobs) };
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+describe('ScheduledJob', () => {
+  it('runs Node.js 24 on ARM64 with JSON logs into its own log group with retention, traced', () => {
+    const template = build().template();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-heartbeat',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({ NIGHTSHIFT_PROJECT: 'shop', NODE_OPTIONS: '--enable-source-maps' }),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/nightshift/shop/heartbeat',
+      RetentionInDays: 30,
+      KmsKeyId: Match.anyValue(),
+    });
+  });
+
+  it('has no managed policies', () => {
+    const template = build({ vpc: true }).template();
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect((role.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('schedules in the project time zone with retries, max event age and an encrypted DLQ', () => {
+    const template = build().template();
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'shop-heartbeat-minute',
+      ScheduleExpression: 'rate(1 minute)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatDeadLetterQueue'), 'Arn'] },
+        },
+        Input: JSON.stringify({ schedule: 'minute' }),
+        RoleArn: Match.anyValue(),
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'shop-heartbeat-dlq',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+  });
+
+  it('passes schedule input to the function', () => {
+    const template = build({
+      schedules: [
+        { name: 'minute', expression: 'rate(1 minute)' },
+        { name: 'hourly', expression: 'rate(1 hour)', input: { interval: 3_600_000 } },
+      ],
+    }).template();
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'shop-heartbeat-hourly',
+      Target: Match.objectLike({ Input: JSON.stringify({ schedule: 'hourly', interval: 3_600_000 }) }),
+    });
+  });
+
+  it('alarms on errors, on a missing run (missing data breaching) and on a non-empty DLQ, with severity metadata', () => {
+    const template = build().template();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).map(
+      (a) => a.Properties,
+    );
+    const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
+    expect(Object.keys(byName).sort()).toEqual([
+      'shop-heartbeat-did-not-run',
+      'shop-heartbeat-dlq',
+      'shop-heartbeat-failed',
+    ]);
+    expect(byName['shop-heartbeat-failed']).toMatchObject({
+      MetricName: 'Errors',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(byName['shop-heartbeat-did-not-run']).toMatchObject({
+      MetricName: 'Invocations',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      Period: 300,
+    });
+    expect(byName['shop-heartbeat-dlq']).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+    });
+    for (const alarm of alarms) {
+      expect(decodeAlarmDescription(alarm.AlarmDescription as string).meta).toEqual({
+        severity: 'critical',
+        target: 'heartbeat',
+        project: 'shop',
+      });
+      expect(alarm.Tags).toEqual(expect.arrayContaining([{ Key: 'nightshift:severity', Value: 'critical' }]));
+    }
+  });
+
+  it('sizes the "did not run" window from the schedule', () => {
+    expect(didNotRunWindow('rate(1 minute)', 'UTC')).toEqual({ periodMs: 300_000, periods: 1 });
+    expect(didNotRunWindow('rate(15 minutes)', 'UTC')).toEqual({ periodMs: 1_800_000, periods: 1 });
+    expect(didNotRunWindow('cron(0 2 * * ? *)', 'Europe/Berlin')).toEqual({
+      periodMs: 3_600_000,
+      periods: 25,
+    });
+    expect(didNotRunWindow('cron(0 5 1 * ? *)', 'UTC')).toEqual({ periodMs: 3_600_000, periods: 168 });
+  });
+
+  it('runs inside the configured VPC subnets and security groups when asked', () => {
+    const template = build({ vpc: true }).template();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: NETWORK.subnetIds, SecurityGroupIds: NETWORK.securityGroupIds },
+    });
+    expect(() =>
+      build({ vpc: false })
+        .template()
+        .hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.anyValue() }),
+    ).toThrow();
+  });
+
+  it('binds a bucket prefix: put/tag/abort under the prefix, no delete, list limited to the prefix', () => {
+    const { job, jobs, template } = build();
+    job.bindBucket(jobs.context.backupBucket, {
+      envVar: 'BACKUP_BUCKET',
+      prefix: 'backups/db/',
+      access: 'write',
+    });
+    const t = template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          BACKUP_BUCKET: 'shop-nightshift-backups-123456789012-eu-west-1',
+          BACKUP_BUCKET_PREFIX: 'backups/db/',
+        }),
+      },
+    });
+    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('shop-nightshift-backups-123456789012-eu-west-1/backups/db/*');
+    expect(policy).toContain('"s3:prefix":["backups/db/*"]');
+    expect(policy).not.toMatch(/s3:Delete/);
+    expect(policy).not.toContain('s3:GetObject');
+  });
+
+  it('binds secrets by name: read access to that secret only, the name (not a value) in the environment', () => {
+    const { job, template } = build();
+    job.bindSecret('prod/shop/db', 'DB_SECRET');
+    const t = template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DB_SECRET: 'prod/shop/db' }) },
+    });
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p.Properties as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } })
+          .PolicyDocument.Statement,
+    );
+    const secretStatements = statements.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
+    expect(secretStatements).toHaveLength(1);
+    expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(':secret:prod/shop/db-??????');
+  });
+
+  it('rejects a job without schedules, and duplicate schedule names', () => {
+    const { jobs } = testApp();
+    const props = {
+      context: jobs.context,
+      jobName: 'x',
+      description: 'x',
+      code: JobCode.nodejs('test/fixtures/handler.ts'),
+      severity: 'high' as const,
+    };
+    expect(() => new ScheduledJob(jobs, 'A', { ...props, schedules: [] })).toThrow(/at least one schedule/);
+    expect(
+      () =>
+        new ScheduledJob(jobs, 'B', {
+          ...props,
+          schedules: [
+            { name: 'a', expression: 'rate(1 minute)' },
+            { name: 'a', expression: 'rate(5 minutes)' },
+          ],
+        }),
+    ).toThrow(/used twice/);
+  });
+
+  it('is cdk-nag clean (AwsSolutions, Serverless), in and out of a VPC', () => {
+    for (const vpc of [false, true]) {
+      const { app, job, jobs } = build({ vpc });
+      job.bindBucket(jobs.context.backupBucket, {
+        envVar: 'BACKUP_BUCKET',
+        prefix: 'backups/db/',
+        access: 'readwrite',
+      });
+      job.bindSecret('prod/shop/db');
+      expect(nagFindings(app)).toEqual([]);
+    }
+  });
+});

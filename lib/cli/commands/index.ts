@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { registerPlan } from './plan';
+import { registerRun } from './run';
 import { registerValidate } from './validate';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerPlan];
+export const COMMANDS: RegisterCommand[] = [registerValidate, registerPlan, registerRun];

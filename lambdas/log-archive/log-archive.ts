@@ -19,7 +19,7 @@ import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf } from '../shared/redact';
 import { withBackoff } from './backoff';
-import { type DayWindow, dayWindow, dayZone, dueDay, previousDay } from './day';
+import { addDays, type DayWindow, dayWindow, dayZone, dueDay, previousDay } from './day';
 import type { ExportStarter } from './export-task';
 import { ARCHIVE_PREFIX, dayPrefix, exportPrefix, PART_NAME, partKey } from './keys';
 import {
@@ -185,6 +185,8 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
   }
 
   manifest.invocations++;
+  // until this run says otherwise, the day is not complete (a crash mid-way must not leave "complete")
+  manifest.complete = false;
   const save = async () => {
     manifest.updatedAt = nowIso();
     summarize(manifest);
@@ -198,6 +200,11 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
       })
     : deps.config.groups;
   const resolved = await resolveGroups(deps.source, selectors, call, input.groups);
+
+  if (input.force) {
+    // every targeted group starts over now, so that a continuation after a deadline still redoes them
+    for (const group of resolved.api) manifest.groups[group] = freshRecord();
+  }
 
   const reports: GroupReport[] = [];
   let runEvents = 0;
@@ -229,14 +236,11 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
   let stoppedAtDeadline = false;
   for (const group of resolved.api) {
     const existing = manifest.groups[group];
-    if (existing?.status === 'complete' && !input.force) {
+    if (existing?.status === 'complete') {
       reports.push(outcomeOf(group, existing, 'skipped'));
       continue;
     }
-    const record: GroupRecord =
-      existing && !input.force && existing.mode === 'api'
-        ? existing
-        : { status: 'in-progress', mode: 'api', events: 0, bytes: 0, uncompressedBytes: 0, parts: [] };
+    const record: GroupRecord = existing?.mode === 'api' ? existing : freshRecord();
     record.error = undefined;
     manifest.groups[group] = record;
     const before = { events: record.events, bytes: record.bytes };
@@ -412,6 +416,30 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
   await removeStrayParts(deps, job);
   await job.save();
   job.progress(`${group}: complete — ${record.events} events in ${record.parts.length} part(s)`);
+}
+
+function freshRecord(): GroupRecord {
+  return { status: 'in-progress', mode: 'api', events: 0, bytes: 0, uncompressedBytes: 0, parts: [] };
+}
+
+/**
+ * Days before `before` (oldest first) within `lookbackDays` whose
+ * manifest exists but is not complete: an earlier run stopped at its deadline or failed. The
+ * scheduled run finishes them before archiving the new day.
+ */
+export async function pendingDays(
+  deps: Pick<LogArchiveDeps, 's3' | 'bucket' | 'config' | 'timeZone' | 'prefix'>,
+  before: string,
+  lookbackDays = 3,
+): Promise<string[]> {
+  const prefix = deps.prefix ?? ARCHIVE_PREFIX;
+  const out: string[] = [];
+  for (let back = lookbackDays; back >= 1; back--) {
+    const date = addDays(before, -back);
+    const stored = await readManifest(deps.s3, deps.bucket, manifestKey(prefix, date));
+    if (stored && !stored.manifest.complete) out.push(date);
+  }
+  return out;
 }
 
 function resetRecord(record: GroupRecord): void {

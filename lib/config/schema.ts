@@ -91,21 +91,6 @@ export const levelSchema = obj({
   sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
 });
 
-const severityPolicy = obj({
-  notify: resourceName('level')
-    .optional()
-    .describe('the escalation level notified first. @default the first level'),
-  escalateAfter: duration('how long an unacknowledged alarm waits before the next level is notified', {
-    min: '1m',
-    max: '7d',
-  }).optional(),
-  repeatEvery: duration('how often the last level is reminded while the alarm lasts', {
-    min: '5m',
-    max: '7d',
-  }).optional(),
-  runbook: httpUrl.optional().describe('runbook link quoted in every message of this severity'),
-});
-
 export const SEVERITY_DEFAULTS: Record<
   (typeof SEVERITIES)[number],
   { escalateAfter: string; repeatEvery: string }
@@ -115,6 +100,30 @@ export const SEVERITY_DEFAULTS: Record<
   medium: { escalateAfter: '2h', repeatEvery: '4h' },
   low: { escalateAfter: '12h', repeatEvery: '24h' },
 };
+
+const severityPolicy = (name: (typeof SEVERITIES)[number]) =>
+  obj({
+    notify: resourceName('level')
+      .optional()
+      .describe('the escalation level notified first. @default the first level'),
+    escalateAfter: duration('how long an unacknowledged alarm waits before the next level is notified', {
+      min: '1m',
+      max: '7d',
+    })
+      .optional()
+      .describe(
+        `how long an unacknowledged alarm waits before the next level is notified. @default ${SEVERITY_DEFAULTS[name].escalateAfter}`,
+      ),
+    repeatEvery: duration('how often the last level is reminded while the alarm lasts', {
+      min: '5m',
+      max: '7d',
+    })
+      .optional()
+      .describe(
+        `how often the last level is reminded while the alarm lasts. @default ${SEVERITY_DEFAULTS[name].repeatEvery}`,
+      ),
+    runbook: httpUrl.optional().describe('runbook link quoted in every message of this severity'),
+  }).describe(`${name} alarms`);
 
 const maintenanceSchema = obj({
   name: z.string().min(1).optional().describe('shown in logs when a notification is suppressed'),
@@ -203,10 +212,10 @@ const logPatternSchema = obj({
 export const alertsSchema = obj({
   levels: z.array(levelSchema).min(1).describe('escalation levels, notified in this order'),
   severities: obj({
-    critical: severityPolicy.default({}),
-    high: severityPolicy.default({}),
-    medium: severityPolicy.default({}),
-    low: severityPolicy.default({}),
+    critical: severityPolicy('critical').default({}),
+    high: severityPolicy('high').default({}),
+    medium: severityPolicy('medium').default({}),
+    low: severityPolicy('low').default({}),
   })
     .default({ critical: {}, high: {}, medium: {}, low: {} })
     .describe('how each severity notifies and escalates'),

@@ -1,0 +1,67 @@
+/**
+ * The health-check job's event: what each schedule passes to the function. Built at synth time from the
+ * validated config (healthEvent), checked at run time without pulling the config schema into the bundle
+ * (parseHealthEvent).
+ */
+import type { EffectiveHealthTarget } from '../../lib/config/resolved';
+import type { HealthKind } from '../../lib/config/schema';
+
+export interface HealthEvent {
+  /** Name of the schedule that sent the event (informational). */
+  readonly schedule?: string | undefined;
+  /** Targets of this schedule with their defaults applied; secret names only. */
+  readonly targets: EffectiveHealthTarget[];
+  /** Check only these (manual invocations). */
+  readonly onlyTargets?: string[] | undefined;
+}
+
+/** The event is not what the HealthChecks construct writes: redeploy, or fix a hand-written test event. */
+export class InvalidHealthEvent extends Error {
+  constructor(detail: string) {
+    super(
+      `health-check event is invalid: ${detail} — the schedule input is written by "cdk deploy"; redeploy, or copy the input of the health-check schedule when invoking by hand`,
+    );
+    this.name = 'InvalidHealthEvent';
+  }
+}
+
+// a copy of HEALTH_KINDS: importing the schema at run time would bundle zod and cron-parser
+const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis'] satisfies HealthKind[];
+
+export function parseHealthEvent(event: unknown): HealthEvent {
+  if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
+  const { schedule, targets, onlyTargets } = event as Record<string, unknown>;
+  if (!Array.isArray(targets)) throw new InvalidHealthEvent('"targets" is not a list');
+  targets.forEach((item, index) => {
+    const t = item as Partial<EffectiveHealthTarget> | null;
+    const where = `targets[${index}]`;
+    if (t === null || typeof t !== 'object') throw new InvalidHealthEvent(`${where} is not an object`);
+    if (typeof t.target?.name !== 'string') throw new InvalidHealthEvent(`${where}.target.name is missing`);
+    if (typeof t.kind !== 'string' || !KINDS.includes(t.kind) || !t.target[t.kind as HealthKind]) {
+      throw new InvalidHealthEvent(`${where} (${t.target.name}) has no valid kind`);
+    }
+    if (typeof t.timeoutMs !== 'number' || t.timeoutMs <= 0) {
+      throw new InvalidHealthEvent(`${where} (${t.target.name}) has no timeoutMs`);
+    }
+    if (typeof t.maxLatencyMs !== 'number') {
+      throw new InvalidHealthEvent(`${where} (${t.target.name}) has no maxLatencyMs`);
+    }
+  });
+  if (
+    onlyTargets !== undefined &&
+    (!Array.isArray(onlyTargets) || onlyTargets.some((n) => typeof n !== 'string'))
+  ) {
+    throw new InvalidHealthEvent('"onlyTargets" is not a list of names');
+  }
+  return {
+    schedule: typeof schedule === 'string' ? schedule : undefined,
+    targets: targets as EffectiveHealthTarget[],
+    onlyTargets: onlyTargets as string[] | undefined,
+  };
+}
+
+/** What the event carries of a target: everything the check needs, nothing only the CDK side uses. */
+export function healthEventTarget(target: EffectiveHealthTarget): EffectiveHealthTarget {
+  const { runbook: _runbook, ...rest } = target;
+  return rest;
+}

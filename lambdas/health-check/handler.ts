@@ -1,0 +1,62 @@
+/**
+ * Lambda entry: an EventBridge Scheduler event carrying the targets of one schedule → health-check core.
+ * The event is written at synth time by the HealthChecks construct: targets with their defaults applied,
+ * secret names only (never values). Environment: NIGHTSHIFT_PROJECT, NIGHTSHIFT_HEALTH_CONCURRENCY.
+ * A down target never fails the invocation; only a malformed event does.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { secretsManagerReader } from '../shared/connections';
+import type { Log } from '../shared/log';
+import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
+import { parseHealthEvent } from './event';
+import { DEFAULT_CONCURRENCY, run } from './health-check';
+
+const logger = new Logger({ serviceName: 'health-check' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
+const secrets = secretsManagerReader(new SecretsManagerClient({}));
+/** Powertools' Logger behind the core's Log interface (its overloads want `extra` to be present). */
+const log: Log = {
+  debug: (message, extra) => logger.debug(message, extra ?? {}),
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
+const project = process.env.NIGHTSHIFT_PROJECT ?? 'nightshift';
+const concurrency = Number(process.env.NIGHTSHIFT_HEALTH_CONCURRENCY) || DEFAULT_CONCURRENCY;
+
+export interface HealthCheckResponse {
+  readonly schedule?: string | undefined;
+  readonly targets: number;
+  readonly up: number;
+  readonly down: number;
+  readonly durationMs: number;
+  readonly downTargets: { readonly target: string; readonly reason?: string | undefined }[];
+}
+
+async function check(event: unknown): Promise<HealthCheckResponse> {
+  const input = parseHealthEvent(event);
+  const result = await run(
+    { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
+    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency },
+  );
+  return {
+    schedule: input.schedule,
+    targets: result.results.length,
+    up: result.up,
+    down: result.down,
+    durationMs: result.durationMs,
+    downTargets: result.results.filter((r) => !r.up).map((r) => ({ target: r.target, reason: r.reason })),
+  };
+}
+
+export const handler = middy<unknown, HealthCheckResponse, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(check);

@@ -1,0 +1,336 @@
+/**
+ * The health-check capability: one ScheduledJob (one schedule per distinct interval, targets carried in
+ * the schedule input — names of secrets only), read access to exactly the secrets the targets reference,
+ * per-target alarms (down M of N, latency, TLS days left, resource percentages) with each target's
+ * severity, and a dashboard section with Up and latency per target.
+ */
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  ComparisonOperator,
+  GraphWidget,
+  type IWidget,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { healthEventTarget } from '../../lambdas/health-check/event';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
+import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
+import type { HealthChecksConfig } from '../config/schema';
+import type { NightshiftContext } from './context';
+import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
+
+export const HEALTH_CHECK_ENTRY = join(import.meta.dirname, '../../lambdas/health-check/handler.ts');
+
+/**
+ * Largest schedule input (JSON characters) one schedule carries; more targets on the same interval are
+ * split over several schedules that fire together, each invocation checking its share.
+ */
+export const MAX_SCHEDULE_INPUT = 8_000;
+
+/** Lines per dashboard graph. */
+const TARGETS_PER_GRAPH = 8;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** CloudWatch evaluates at most 7 days of datapoints. */
+const MAX_EVALUATION_MS = 7 * 24 * HOUR;
+
+const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
+
+/** The severity one step below (the TLS "warn" alarm): critical → high → medium → low → low. */
+export function lowerSeverity(severity: Severity): Severity {
+  return SEVERITY_ORDER[Math.min(SEVERITY_ORDER.indexOf(severity) + 1, SEVERITY_ORDER.length - 1)] ?? 'low';
+}
+
+function mostSevere(severities: Severity[]): Severity {
+  return SEVERITY_ORDER.find((s) => severities.includes(s)) ?? 'high';
+}
+
+/** rate() expression for an interval, rounded to whole minutes (the Scheduler's resolution). */
+export function rateFor(intervalMs: number): string {
+  if (intervalMs % (24 * HOUR) === 0) {
+    const days = intervalMs / (24 * HOUR);
+    return `rate(${days} ${days === 1 ? 'day' : 'days'})`;
+  }
+  if (intervalMs % HOUR === 0) {
+    const hours = intervalMs / HOUR;
+    return `rate(${hours} ${hours === 1 ? 'hour' : 'hours'})`;
+  }
+  const minutes = Math.max(1, Math.round(intervalMs / MINUTE));
+  return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+}
+
+/** "5m", "1h", "1d" — for schedule names. */
+function shortInterval(intervalMs: number): string {
+  if (intervalMs % (24 * HOUR) === 0) return `${intervalMs / (24 * HOUR)}d`;
+  if (intervalMs % HOUR === 0) return `${intervalMs / HOUR}h`;
+  return `${Math.max(1, Math.round(intervalMs / MINUTE))}m`;
+}
+
+export interface HealthScheduleGroup {
+  /** Schedule name, unique within the job: "default", "every-5m", "default-2", … */
+  readonly name: string;
+  readonly expression: string;
+  readonly targets: EffectiveHealthTarget[];
+}
+
+/**
+ * Groups targets by interval (targets without one run on healthChecks.schedule) and splits each group so
+ * no schedule input exceeds MAX_SCHEDULE_INPUT characters.
+ */
+export function healthSchedules(
+  section: HealthChecksConfig,
+  targets: EffectiveHealthTarget[],
+): HealthScheduleGroup[] {
+  const byInterval = new Map<number | 'default', EffectiveHealthTarget[]>();
+  for (const target of targets) {
+    const key = target.intervalMs ?? 'default';
+    byInterval.set(key, [...(byInterval.get(key) ?? []), target]);
+  }
+  const groups: HealthScheduleGroup[] = [];
+  for (const [key, members] of byInterval) {
+    const base = key === 'default' ? 'default' : `every-${shortInterval(key)}`;
+    const expression = key === 'default' ? section.schedule : rateFor(key);
+    const chunks: EffectiveHealthTarget[][] = [];
+    let current: EffectiveHealthTarget[] = [];
+    let size = 0;
+    for (const target of members) {
+      const length = JSON.stringify(healthEventTarget(target)).length + 1;
+      if (length + 64 > MAX_SCHEDULE_INPUT) {
+        throw new Error(
+          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body or conditions`,
+        );
+      }
+      if (current.length > 0 && size + length + 64 > MAX_SCHEDULE_INPUT) {
+        chunks.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(target);
+      size += length;
+    }
+    if (current.length) chunks.push(current);
+    chunks.forEach((chunk, i) => {
+      groups.push({ name: i === 0 ? base : `${base}-${i + 1}`, expression, targets: chunk });
+    });
+  }
+  return groups;
+}
+
+/** Every Secrets Manager secret a target references (connection secrets and secret header values). */
+export function referencedSecrets(targets: EffectiveHealthTarget[]): string[] {
+  const names = new Set<string>();
+  for (const { target } of targets) {
+    for (const connection of [target.postgres, target.mongodb, target.redis]) {
+      if (connection?.secret) names.add(connection.secret);
+    }
+    for (const value of Object.values(target.http?.headers ?? {})) {
+      if (typeof value !== 'string') names.add(value.secret);
+    }
+  }
+  return [...names];
+}
+
+export interface HealthChecksProps {
+  readonly context: NightshiftContext;
+}
+
+export class HealthChecks extends Construct {
+  readonly job: ScheduledJob;
+  /** Alarms per target name. */
+  readonly targetAlarms = new Map<string, Alarm[]>();
+  readonly secrets: string[];
+
+  constructor(scope: Construct, id: string, props: HealthChecksProps) {
+    super(scope, id);
+    const { context } = props;
+    const section = context.config.healthChecks;
+    if (!section) throw new Error('HealthChecks needs a healthChecks section in the config');
+    const targets = effectiveHealthTargets(context.config);
+    if (targets.length === 0) {
+      throw new Error('healthChecks has no targets — add at least one under healthChecks.targets');
+    }
+    const concurrency = section.concurrency;
+    const groups = healthSchedules(section, targets);
+    const schedules: JobSchedule[] = groups.map((group) => ({
+      name: group.name,
+      expression: group.expression,
+      input: { targets: group.targets.map(healthEventTarget) },
+    }));
+    // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout
+    const longestMs = Math.max(
+      ...groups.map(
+        (g) => Math.ceil(g.targets.length / concurrency) * Math.max(...g.targets.map((t) => t.timeoutMs)),
+      ),
+    );
+    const shortestPeriodMs = Math.min(...groups.map((g) => schedulePeriodMs(g.expression, context.timeZone)));
+
+    this.job = new ScheduledJob(this, 'Job', {
+      context,
+      jobName: 'health-check',
+      description: `Health checks of ${targets.length} target${targets.length === 1 ? '' : 's'}`,
+      code: JobCode.nodejs(HEALTH_CHECK_ENTRY),
+      schedules,
+      // a dead checker leaves every target unwatched: it pages like the most important one
+      severity: mostSevere(targets.map((t) => t.severity)),
+      timeout: Duration.seconds(Math.min(900, Math.max(30, Math.ceil(longestMs / 1000) + 15))),
+      memorySize: 512,
+      vpc: usesVpc(context.config, 'healthChecks'),
+      environment: { NIGHTSHIFT_HEALTH_CONCURRENCY: String(concurrency) },
+      // a late health check is worthless: the next run is due soon, so no retries of stale events
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(Math.max(60, Math.min(3600, Math.round(shortestPeriodMs / 1000)))),
+    });
+    this.secrets = referencedSecrets(targets);
+    for (const secret of this.secrets) this.job.bindSecret(secret);
+
+    for (const group of groups) {
+      const periodMs = alarmPeriodMs(group.expression, context.timeZone);
+      for (const target of group.targets) {
+        this.targetAlarms.set(target.target.name, this.alarmsFor(context, target, periodMs));
+      }
+    }
+    context.dashboard.addSection('Health checks', this.widgets(context.project, targets));
+  }
+
+  private alarmsFor(context: NightshiftContext, t: EffectiveHealthTarget, periodMs: number): Alarm[] {
+    const name = t.target.name;
+    const metric = (metricName: string, statistic: string, period = periodMs) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { Project: context.project, Target: name },
+        statistic,
+        period: Duration.millis(period),
+      });
+    // M of N periods; N is capped so the alarm looks at no more than 7 days
+    const evaluationPeriods = Math.max(
+      1,
+      Math.min(t.down.evaluationPeriods, Math.floor(MAX_EVALUATION_MS / periodMs)),
+    );
+    const datapointsToAlarm = Math.min(t.down.datapoints, evaluationPeriods);
+    const common = { severity: t.severity, target: name, runbook: t.runbook };
+    const mOfN = `${datapointsToAlarm} of ${evaluationPeriods} checks`;
+    const alarms: Alarm[] = [
+      this.job.addAlarm(`${name}-Down`, {
+        ...common,
+        name: `health-${name}-down`,
+        summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
+        metric: metric('Up', 'Minimum'),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm,
+      }),
+      this.job.addAlarm(`${name}-Latency`, {
+        ...common,
+        name: `health-${name}-latency`,
+        summary: `${name} (${t.kind}) is slow: latency above ${t.maxLatencyMs} ms in ${mOfN}`,
+        metric: metric('LatencyMs', 'Maximum'),
+        threshold: t.maxLatencyMs,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm,
+      }),
+    ];
+    const http = t.target.http;
+    if (http && new URL(http.url).protocol === 'https:' && http.tls !== false) {
+      const warnDays = http.tls?.warnDays ?? 14;
+      const criticalDays = http.tls?.criticalDays ?? 7;
+      // days left change slowly: hourly (or per-check, if rarer) minimum; missing data keeps the state
+      const tlsPeriod = Math.max(HOUR, periodMs);
+      for (const [level, days, severity] of [
+        ['Warn', warnDays, lowerSeverity(t.severity)],
+        ['Critical', criticalDays, t.severity],
+      ] as const) {
+        alarms.push(
+          this.job.addAlarm(`${name}-Tls${level}`, {
+            ...common,
+            severity,
+            name: `health-${name}-tls-${level.toLowerCase()}`,
+            summary: `${name}: TLS certificate of ${new URL(http.url).host} expires within ${days} days`,
+            metric: metric('TlsDaysLeft', 'Minimum', tlsPeriod),
+            threshold: days,
+            comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: TreatMissingData.IGNORE,
+          }),
+        );
+      }
+    }
+    const resource = (metricName: string, threshold: number, what: string, unit = '%') =>
+      this.job.addAlarm(`${name}-${metricName}`, {
+        ...common,
+        name: `health-${name}-${metricName.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+        summary: `${name} (${t.kind}): ${what} above ${threshold}${unit} in ${mOfN}`,
+        metric: metric(metricName, 'Maximum'),
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm,
+      });
+    if (t.target.postgres) {
+      alarms.push(
+        resource('ConnectionsPercent', t.target.postgres.maxConnectionsPercent, 'connections used'),
+      );
+      if (t.target.postgres.replicationLagSeconds !== undefined) {
+        alarms.push(
+          resource('ReplicationLagSeconds', t.target.postgres.replicationLagSeconds, 'replication lag', ' s'),
+        );
+      }
+    }
+    if (t.target.mongodb) {
+      alarms.push(resource('ConnectionsPercent', t.target.mongodb.maxConnectionsPercent, 'connections used'));
+    }
+    if (t.target.redis) {
+      alarms.push(resource('MemoryPercent', t.target.redis.maxMemoryPercent, 'memory used of maxmemory'));
+    }
+    return alarms;
+  }
+
+  private widgets(project: string, targets: EffectiveHealthTarget[]): IWidget[] {
+    const widgets: IWidget[] = [];
+    for (let i = 0; i < targets.length; i += TARGETS_PER_GRAPH) {
+      const slice = targets.slice(i, i + TARGETS_PER_GRAPH);
+      const suffix = targets.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
+      const metrics = (metricName: string, statistic: string) =>
+        slice.map(
+          (t) =>
+            new Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName,
+              dimensionsMap: { Project: project, Target: t.target.name },
+              statistic,
+              period: Duration.minutes(1),
+              label: t.target.name,
+            }),
+        );
+      widgets.push(
+        new GraphWidget({
+          title: `Up${suffix}`,
+          left: metrics('Up', 'Minimum'),
+          leftYAxis: { min: 0, max: 1 },
+          width: 12,
+          height: 6,
+        }),
+        new GraphWidget({
+          title: `Latency ms${suffix}`,
+          left: metrics('LatencyMs', 'Average'),
+          leftYAxis: { min: 0 },
+          width: 12,
+          height: 6,
+        }),
+      );
+    }
+    return widgets;
+  }
+}
+
+/** Alarm period for a schedule: its period rounded up to whole minutes (CloudWatch's resolution). */
+function alarmPeriodMs(expression: string, timeZone: string): number {
+  parseSchedule(expression);
+  const periodMs = schedulePeriodMs(expression, timeZone);
+  return Math.min(24 * HOUR, Math.max(MINUTE, Math.ceil(periodMs / MINUTE) * MINUTE));
+}

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config/schema';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
 import { ProjectDashboard } from '../constructs/dashboard';
+import { HealthChecks } from '../constructs/health-checks';
 import { bucketNames } from '../constructs/names';
 import type { DataStack } from './data-stack';
 
@@ -50,6 +51,7 @@ export class JobsStack extends Stack {
     };
     const context = this.context;
     void context; // capabilities register below, one guarded line each
+    if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

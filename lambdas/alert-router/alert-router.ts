@@ -1,0 +1,529 @@
+/**
+ * The alert router core: one CloudWatch alarm state change in, readable notifications out.
+ *
+ * ALARM  → severity from the description metadata, else tags, else routeAlarms.severity; one Step
+ *          Functions execution per episode (duplicate events fail to start a second one and page no
+ *          one); then the first level of the severity is notified — unless a maintenance window holds
+ *          it, in which case the execution waits for the window to end and pages if still in ALARM.
+ * OK     → after ALARM: "RESOLVED after 23 min" to every level the escalation reached; escalation stops.
+ * INSUFFICIENT_DATA → e-mail only to the first level ("no data"); escalation stops.
+ */
+import {
+  type CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  ExecutionAlreadyExists,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { SEVERITIES, type Severity } from '../../lib/config/primitives';
+import { decodeAlarmDescription, SEVERITY_TAG, TARGET_TAG } from '../shared/alarm-metadata';
+import type { Log } from '../shared/log';
+import type { MetricsSink } from '../shared/metrics';
+import { reasonOf, redact } from '../shared/redact';
+import {
+  type EscalationInput,
+  type EscalationNotice,
+  executionName,
+  executionPrefix,
+} from './escalation-definition';
+import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
+import {
+  type AlarmFacts,
+  channelsOf,
+  type EscalationPlan,
+  type RenderedMessage,
+  type RenderOptions,
+  renderAlarm,
+  renderEscalation,
+  renderNoData,
+  renderRecovery,
+} from './format';
+import { type ActiveWindow, activeWindow } from './maintenance';
+import type { Notifier } from './notifier';
+import { publishInput } from './notifier';
+import type { RouterSettings } from './settings';
+
+export const PROJECT_TAG = 'nightshift:project';
+export const RUNBOOK_TAG = 'nightshift:runbook';
+
+export interface Escalations {
+  /** Starts the episode's execution; "duplicate" when it already exists with another delivery. */
+  start(name: string, input: EscalationInput): Promise<'started' | 'duplicate'>;
+  /** Stops every running execution of the alarm; returns how many were stopped. */
+  stopAll(alarmName: string, cause: string): Promise<number>;
+}
+
+export interface RouterDeps {
+  readonly settings: RouterSettings;
+  readonly notifier: Notifier;
+  /** Absent: no escalation (local runs). */
+  readonly escalations?: Escalations | undefined;
+  readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
+  readonly logs: Pick<CloudWatchLogsClient, 'send'>;
+  readonly log: Log;
+  readonly metrics: MetricsSink;
+}
+
+export interface RouterInput {
+  readonly event: unknown;
+  /** Unique per delivery (the Lambda request id, stable across Lambda's own retries). */
+  readonly deliveryId: string;
+}
+
+export type RouterAction =
+  | 'notified'
+  | 'held'
+  | 'duplicate'
+  | 'resolved'
+  | 'no-data'
+  | 'suppressed'
+  | 'ignored';
+
+export interface RouterResult {
+  readonly action: RouterAction;
+  readonly alarmName: string;
+  readonly why: string;
+  readonly severity?: Severity;
+  /** Levels notified now. */
+  readonly levels?: string[];
+  readonly execution?: string;
+  readonly messages?: RenderedMessage[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: which alarms, which severity
+// ---------------------------------------------------------------------------------------------
+
+export interface Route {
+  readonly severity: Severity;
+  readonly target: string;
+  readonly summary: string;
+  readonly runbook?: string | undefined;
+}
+
+function isSeverity(value: string | undefined): value is Severity {
+  return SEVERITIES.includes(value as Severity);
+}
+
+async function tagsOf(deps: RouterDeps, facts: EventFacts): Promise<Record<string, string>> {
+  if (facts.tags) return facts.tags;
+  try {
+    const out = await deps.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: facts.alarmArn }));
+    return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (error) {
+    deps.log.warn('could not read alarm tags; routing by name only', {
+      alarmName: facts.alarmName,
+      reason: reasonOf(error),
+    });
+    return {};
+  }
+}
+
+/** Decides whether an alarm is ours to route and with which severity; undefined (with why) if not. */
+export async function resolveRoute(
+  deps: RouterDeps,
+  facts: EventFacts,
+): Promise<Route | { ignored: string }> {
+  const { settings } = deps;
+  const decoded = decodeAlarmDescription(facts.description);
+  const ownPrefix = `${settings.project}-`;
+  const own = facts.alarmName.startsWith(ownPrefix);
+  const prefixed = settings.routeAlarms.namePrefix
+    ? facts.alarmName.startsWith(settings.routeAlarms.namePrefix)
+    : false;
+  const meta = decoded.meta;
+  if (meta?.project && meta.project !== settings.project) {
+    return { ignored: `belongs to Nightshift project "${meta.project}"` };
+  }
+  // Nightshift alarms carry everything in the description; others need their tags.
+  const tags = meta ? (facts.tags ?? {}) : await tagsOf(deps, facts);
+  if (tags[PROJECT_TAG] && tags[PROJECT_TAG] !== settings.project) {
+    return { ignored: `belongs to Nightshift project "${tags[PROJECT_TAG]}"` };
+  }
+  const tagged = tags[settings.routeAlarms.tagKey] !== undefined || tags[SEVERITY_TAG] !== undefined;
+  if (!meta && !own && !prefixed && !tagged) {
+    return {
+      ignored: `not routed: no "${settings.routeAlarms.tagKey}" tag${settings.routeAlarms.namePrefix ? ` and name does not start with "${settings.routeAlarms.namePrefix}"` : ''}`,
+    };
+  }
+  const tagSeverity = [tags[settings.routeAlarms.tagKey], tags[SEVERITY_TAG]].find(isSeverity);
+  const severity = meta?.severity ?? tagSeverity ?? settings.routeAlarms.severity;
+  const target =
+    meta?.target ?? tags[TARGET_TAG] ?? (own ? facts.alarmName.slice(ownPrefix.length) : facts.alarmName);
+  const firstLine = decoded.summary
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean);
+  const summary = (firstLine ?? facts.alarmName).replace(/\.$/, '');
+  const runbook = meta?.runbook ?? tags[RUNBOOK_TAG] ?? settings.severities[severity].runbook;
+  return { severity, target, summary, runbook };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans and messages
+// ---------------------------------------------------------------------------------------------
+
+/** The escalation plan of a severity, starting at `startsAt`. */
+export function escalationPlan(settings: RouterSettings, severity: Severity, startsAt: Date): EscalationPlan {
+  const policy = settings.severities[severity];
+  const levels = settings.levels.slice(policy.firstLevel);
+  return {
+    startsAt,
+    repeatEveryMs: policy.repeatEveryMs,
+    steps: levels.map((level, i) => ({
+      level: level.name,
+      channels: channelsOf(level),
+      afterMs: i * policy.escalateAfterMs,
+    })),
+  };
+}
+
+function toFacts(settings: RouterSettings, event: EventFacts, route: Route, extra: Partial<AlarmFacts> = {}) {
+  const facts: AlarmFacts = {
+    project: settings.project,
+    alarmName: event.alarmName,
+    alarmArn: event.alarmArn,
+    region: event.region,
+    kind: event.kind,
+    severity: route.severity,
+    target: route.target,
+    summary: route.summary,
+    state: event.state,
+    previousState: event.previousState,
+    changedAt: event.changedAt,
+    reason: redact(event.reason),
+    value: event.value,
+    threshold: event.threshold,
+    comparison: event.comparison,
+    measured: event.measured,
+    triggeringAlarms: event.triggeringAlarms,
+    runbook: route.runbook,
+    ...extra,
+  };
+  return facts;
+}
+
+function notice(topicArn: string, level: string, message: RenderedMessage): EscalationNotice {
+  const input = publishInput(topicArn, message);
+  return {
+    level,
+    topicArn,
+    subject: input.Subject,
+    message: input.Message,
+    sms: message.toSms ? 'yes' : 'no',
+  };
+}
+
+/** Everything the execution of one episode needs, preformatted. */
+export function escalationInput(
+  settings: RouterSettings,
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  first: RenderedMessage,
+  deliveryId: string,
+  held: ActiveWindow | undefined,
+): EscalationInput {
+  const policy = settings.severities[facts.severity];
+  const levels = settings.levels.slice(policy.firstLevel);
+  const top = levels[levels.length - 1]!;
+  const steps = levels.map((level, i) =>
+    notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
+  );
+  return {
+    alarm: {
+      name: facts.alarmName,
+      type: facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm',
+      episode: facts.changedAt.toISOString(),
+    },
+    ...(held ? { holdUntil: held.end.toISOString() } : {}),
+    escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
+    repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
+    pos: { next: held ? 0 : 1, count: steps.length },
+    steps,
+    reminder: notice(top.topicArn, top.name, renderEscalation(facts, plan, options, 'reminder')),
+    deliveryId,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups at alarm time
+// ---------------------------------------------------------------------------------------------
+
+interface HistoryData {
+  oldState?: { stateValue?: string };
+  newState?: { stateValue?: string };
+}
+
+/** When the ALARM episode that `facts` ends began: from alarm history, else previousState.timestamp. */
+export async function episodeStart(deps: RouterDeps, facts: EventFacts): Promise<Date> {
+  try {
+    const out = await deps.cloudwatch.send(
+      new DescribeAlarmHistoryCommand({
+        AlarmName: facts.alarmName,
+        AlarmTypes: [facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm'],
+        HistoryItemType: 'StateUpdate',
+        EndDate: facts.changedAt,
+        ScanBy: 'TimestampDescending',
+        MaxRecords: 50,
+      }),
+    );
+    for (const item of out.AlarmHistoryItems ?? []) {
+      if (!item.Timestamp || !item.HistoryData || item.Timestamp >= facts.changedAt) continue;
+      const data = JSON.parse(item.HistoryData) as HistoryData;
+      if (data.newState?.stateValue === 'ALARM' && data.oldState?.stateValue !== 'ALARM')
+        return item.Timestamp;
+    }
+  } catch (error) {
+    deps.log.warn('could not read alarm history; using previousState.timestamp', {
+      alarmName: facts.alarmName,
+      reason: reasonOf(error),
+    });
+  }
+  return facts.previousChangedAt;
+}
+
+const SAMPLE_MAX = 400;
+
+/** For a log-pattern alarm: the latest matching line around the alarm time, redacted. */
+export async function logSample(deps: RouterDeps, facts: EventFacts): Promise<string | undefined> {
+  const pattern = deps.settings.logPatterns.find((p) => p.alarmName === facts.alarmName);
+  if (!pattern) return undefined;
+  const window = Math.max(pattern.periodMs, (facts.periodSeconds ?? 0) * 1000);
+  try {
+    const out = await deps.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: pattern.logGroup,
+        filterPattern: pattern.pattern,
+        startTime: facts.changedAt.getTime() - window - 60_000,
+        endTime: facts.changedAt.getTime() + 60_000,
+        limit: 50,
+      }),
+    );
+    const line = out.events?.filter((e) => e.message).at(-1)?.message;
+    if (!line) return undefined;
+    const clean = redact(line.replace(/\s+/g, ' ').trim());
+    return clean.length > SAMPLE_MAX ? `${clean.slice(0, SAMPLE_MAX - 1)}…` : clean;
+  } catch (error) {
+    deps.log.warn('could not fetch a matching log line', {
+      alarmName: facts.alarmName,
+      logGroup: pattern.logGroup,
+      reason: reasonOf(error),
+    });
+    return undefined;
+  }
+}
+
+function windowNames(facts: EventFacts, route: Route, project: string): string[] {
+  const names = [facts.alarmName, route.target];
+  if (facts.alarmName.startsWith(`${project}-`)) names.push(facts.alarmName.slice(project.length + 1));
+  const slash = route.target.indexOf('/');
+  if (slash > 0) names.push(route.target.slice(0, slash), route.target.slice(slash + 1));
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The core
+// ---------------------------------------------------------------------------------------------
+
+export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterResult> {
+  assertAlarmEvent(input.event);
+  const event = eventFacts(input.event);
+  const { settings, log, metrics } = deps;
+  const dims = { Project: settings.project };
+  const base = { alarmName: event.alarmName };
+
+  const route = await resolveRoute(deps, event);
+  if ('ignored' in route) {
+    log.info('alarm ignored', { ...base, why: route.ignored });
+    return { ...base, action: 'ignored', why: route.ignored };
+  }
+  const options: RenderOptions = { timeZone: settings.timeZone };
+  const names = windowNames(event, route, settings.project);
+  const policy = settings.severities[route.severity];
+  const firstLevel = settings.levels[policy.firstLevel] ?? settings.levels[0]!;
+
+  if (event.state === 'ALARM') {
+    if (event.previousState === 'ALARM') {
+      return { ...base, action: 'ignored', why: 'still ALARM (reason update), not a new episode' };
+    }
+    const held = activeWindow(settings.maintenance, event.changedAt, settings.timeZone, names);
+    const facts = toFacts(settings, event, route, { logSample: await logSample(deps, event) });
+    const plan = escalationPlan(settings, route.severity, held?.end ?? event.changedAt);
+    const renderOptions = held ? { ...options, heldBy: { name: held.name, until: held.end } } : options;
+    const first = renderAlarm(facts, plan, renderOptions);
+    let execution: string | undefined;
+    if (deps.escalations) {
+      execution = executionName(event.alarmName, event.changedAt);
+      const escalation = escalationInput(settings, facts, plan, renderOptions, first, input.deliveryId, held);
+      const started = await deps.escalations.start(execution, escalation);
+      if (started === 'duplicate') {
+        metrics.put('DuplicateAlarmEvents', 'Count', 1, dims);
+        log.info('duplicate alarm event: this episode is already escalating, nobody paged again', {
+          ...base,
+          execution,
+        });
+        return {
+          ...base,
+          action: 'duplicate',
+          why: 'episode already escalating',
+          severity: route.severity,
+          execution,
+        };
+      }
+    }
+    if (held) {
+      metrics.put('AlertsSuppressed', 'Count', 1, dims);
+      log.info('notification held by maintenance window', {
+        ...base,
+        window: held.name,
+        until: held.end.toISOString(),
+      });
+      return {
+        ...base,
+        action: 'held',
+        why: `maintenance window "${held.name}" until ${held.end.toISOString()}`,
+        severity: route.severity,
+        execution,
+        levels: [],
+        messages: [first],
+      };
+    }
+    await deps.notifier.notify(firstLevel, first);
+    metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
+    log.info('alarm notified', { ...base, severity: route.severity, level: firstLevel.name, execution });
+    return {
+      ...base,
+      action: 'notified',
+      why: `first level of ${route.severity}`,
+      severity: route.severity,
+      levels: [firstLevel.name],
+      execution,
+      messages: [first],
+    };
+  }
+
+  if (event.previousState !== 'ALARM') {
+    if (event.state === 'OK') {
+      return { ...base, action: 'ignored', why: `${event.previousState} → OK is not a recovery` };
+    }
+  }
+
+  // Leaving ALARM: stop escalating first, whatever happens next.
+  let start: Date | undefined;
+  if (event.previousState === 'ALARM') {
+    start = await episodeStart(deps, event);
+    if (deps.escalations) {
+      const stopped = await deps.escalations.stopAll(event.alarmName, `alarm is ${event.state}`);
+      log.info('escalation stopped', { ...base, stopped });
+    }
+  }
+  const facts = toFacts(settings, event, route, { episodeStart: start });
+
+  if (event.state === 'OK') {
+    const heldAtStart = start
+      ? activeWindow(settings.maintenance, start, settings.timeZone, names)
+      : undefined;
+    if (heldAtStart && event.changedAt < heldAtStart.end) {
+      metrics.put('AlertsSuppressed', 'Count', 1, dims);
+      return {
+        ...base,
+        action: 'suppressed',
+        why: `resolved within maintenance window "${heldAtStart.name}"`,
+        severity: route.severity,
+      };
+    }
+    const message = renderRecovery(facts, options);
+    const pagedFrom = (heldAtStart?.end ?? start ?? event.changedAt).getTime();
+    const elapsed = event.changedAt.getTime() - pagedFrom;
+    const reachable = settings.levels.slice(policy.firstLevel);
+    const reached = Math.min(
+      reachable.length,
+      1 + Math.max(0, Math.floor(elapsed / Math.max(1, policy.escalateAfterMs))),
+    );
+    const levels = reachable.slice(0, reached);
+    for (const level of levels) await deps.notifier.notify(level, message);
+    metrics.put('AlertsSent', 'Count', levels.length, { ...dims, Severity: route.severity });
+    log.info('recovery notified', { ...base, levels: levels.map((l) => l.name) });
+    return {
+      ...base,
+      action: 'resolved',
+      why: message.title,
+      severity: route.severity,
+      levels: levels.map((l) => l.name),
+      messages: [message],
+    };
+  }
+
+  // INSUFFICIENT_DATA
+  if (activeWindow(settings.maintenance, event.changedAt, settings.timeZone, names)) {
+    metrics.put('AlertsSuppressed', 'Count', 1, dims);
+    return {
+      ...base,
+      action: 'suppressed',
+      why: 'no data during a maintenance window',
+      severity: route.severity,
+    };
+  }
+  const message = renderNoData(facts, options);
+  await deps.notifier.notify(firstLevel, message);
+  metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
+  return {
+    ...base,
+    action: 'no-data',
+    why: message.title,
+    severity: route.severity,
+    levels: [firstLevel.name],
+    messages: [message],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step Functions
+// ---------------------------------------------------------------------------------------------
+
+export function sfnEscalations(sfn: Pick<SFNClient, 'send'>, stateMachineArn: string, log: Log): Escalations {
+  return {
+    async start(name, input) {
+      try {
+        await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+        return 'started';
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+          return 'duplicate';
+        }
+        throw error;
+      }
+    },
+    async stopAll(alarmName, cause) {
+      const prefix = executionPrefix(alarmName);
+      let stopped = 0;
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn.send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken, maxResults: 100 }),
+        );
+        for (const execution of page.executions ?? []) {
+          if (!execution.name?.startsWith(prefix) || !execution.executionArn) continue;
+          try {
+            await sfn.send(new StopExecutionCommand({ executionArn: execution.executionArn, cause }));
+            stopped++;
+          } catch (error) {
+            log.warn('could not stop an escalation (it checks the alarm itself and will stop)', {
+              execution: execution.name,
+              reason: reasonOf(error),
+            });
+          }
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * The escalation state machine, as Amazon States Language (JSONPath). One execution per ALARM episode:
+ *
+ *   [Hold until maintenance ends] → Wait escalateAfter (repeatEvery at the top level)
+ *   → DescribeAlarms (SDK integration) → still ALARM? → acknowledged for this episode? (DynamoDB)
+ *   → publish the next level's preformatted message (SNS) → loop.
+ *
+ * Stops (Succeed) when the alarm is OK/INSUFFICIENT_DATA, deleted, or acknowledged after the episode
+ * began. Failures to read the alarm or the acknowledgement page anyway (a missed page is worse than an
+ * extra one); a failed publish is retried, then the loop continues.
+ *
+ * The ack table name is a definition substitution (`${AckTable}`) so the CDK construct can fill it in.
+ */
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Step Functions definition substitution, not a JS template
+export const ACK_TABLE_PLACEHOLDER = '${AckTable}';
+
+/** One preformatted notification: the topic of its level and the SNS message (MessageStructure=json). */
+export interface EscalationNotice {
+  readonly level: string;
+  readonly topicArn: string;
+  readonly subject: string;
+  readonly message: string;
+  /** "yes" when SMS subscribers receive it (SMS subscriptions filter on nightshift.sms). */
+  readonly sms: 'yes' | 'no';
+}
+
+export interface EscalationInput {
+  readonly alarm: {
+    readonly name: string;
+    readonly type: 'MetricAlarm' | 'CompositeAlarm';
+    /** ISO time the ALARM episode began; acknowledgements at or after it stop this execution. */
+    readonly episode: string;
+  };
+  /** ISO time to hold until before the first check (end of a maintenance window). */
+  readonly holdUntil?: string;
+  readonly escalateAfterSeconds: number;
+  readonly repeatEverySeconds: number;
+  /** steps[next] is the next notice; next = 1 when the router already sent steps[0]. */
+  readonly pos: { readonly next: number; readonly count: number };
+  readonly steps: readonly EscalationNotice[];
+  /** Sent every repeatEvery once every step has been sent. */
+  readonly reminder: EscalationNotice;
+  /** Lambda request id of the router invocation: a re-delivered event carries another one, so a
+   * duplicate StartExecution fails with ExecutionAlreadyExists instead of being silently accepted. */
+  readonly deliveryId: string;
+}
+
+export const STATE = {
+  start: 'Start',
+  hold: 'Hold for maintenance',
+  chooseWait: 'Choose wait',
+  waitEscalate: 'Wait escalateAfter',
+  waitRepeat: 'Wait repeatEvery',
+  describe: 'Describe alarm',
+  alarmFound: 'Alarm found?',
+  metricState: 'Metric alarm still ALARM?',
+  compositeState: 'Composite alarm still ALARM?',
+  readAck: 'Read acknowledgement',
+  hasAck: 'Acknowledged?',
+  ackForEpisode: 'Acknowledged this episode?',
+  chooseNotice: 'Next level or reminder?',
+  pickStep: 'Pick next level',
+  publishStep: 'Notify next level',
+  advance: 'Advance level',
+  publishReminder: 'Remind top level',
+  resolved: 'Resolved',
+  acknowledged: 'Acknowledged',
+  gone: 'Alarm deleted',
+} as const;
+
+const RETRY_AWS = [
+  {
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: 2,
+    MaxAttempts: 4,
+    BackoffRate: 2,
+    JitterStrategy: 'FULL',
+  },
+];
+
+function publish(source: string, next: string): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::sns:publish',
+    Parameters: {
+      'TopicArn.$': `${source}.topicArn`,
+      'Subject.$': `${source}.subject`,
+      'Message.$': `${source}.message`,
+      MessageStructure: 'json',
+      MessageAttributes: {
+        'nightshift.sms': { DataType: 'String', 'StringValue.$': `${source}.sms` },
+      },
+    },
+    ResultPath: null,
+    Retry: RETRY_AWS,
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.publishError', Next: next }],
+    Next: next,
+  };
+}
+
+/** The ASL document. `ackTable` defaults to the `${AckTable}` substitution placeholder. */
+export function escalationDefinition(ackTable: string = ACK_TABLE_PLACEHOLDER): Record<string, unknown> {
+  return {
+    Comment:
+      'Nightshift escalation: one execution per alarm episode; notifies the next level until the alarm is OK or acknowledged',
+    StartAt: STATE.start,
+    States: {
+      [STATE.start]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.holdUntil', IsPresent: true, Next: STATE.hold }],
+        Default: STATE.chooseWait,
+      },
+      [STATE.hold]: { Type: 'Wait', TimestampPath: '$.holdUntil', Next: STATE.describe },
+      [STATE.chooseWait]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.waitEscalate }],
+        Default: STATE.waitRepeat,
+      },
+      [STATE.waitEscalate]: { Type: 'Wait', SecondsPath: '$.escalateAfterSeconds', Next: STATE.describe },
+      [STATE.waitRepeat]: { Type: 'Wait', SecondsPath: '$.repeatEverySeconds', Next: STATE.describe },
+      [STATE.describe]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms',
+        Parameters: {
+          'AlarmNames.$': 'States.Array($.alarm.name)',
+          'AlarmTypes.$': 'States.Array($.alarm.type)',
+        },
+        // No ResultSelector: a path that does not match there is an uncatchable States.Runtime error.
+        ResultPath: '$.check',
+        Retry: RETRY_AWS,
+        // Cannot tell whether it is still broken: page rather than stay silent.
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkError', Next: STATE.readAck }],
+        Next: STATE.alarmFound,
+      },
+      [STATE.alarmFound]: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.check.MetricAlarms[0]', IsPresent: true, Next: STATE.metricState },
+          { Variable: '$.check.CompositeAlarms[0]', IsPresent: true, Next: STATE.compositeState },
+        ],
+        Default: STATE.gone,
+      },
+      [STATE.metricState]: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.check.MetricAlarms[0].StateValue', StringEquals: 'ALARM', Next: STATE.readAck },
+        ],
+        Default: STATE.resolved,
+      },
+      [STATE.compositeState]: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.check.CompositeAlarms[0].StateValue', StringEquals: 'ALARM', Next: STATE.readAck },
+        ],
+        Default: STATE.resolved,
+      },
+      [STATE.readAck]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:getItem',
+        Parameters: {
+          TableName: ackTable,
+          Key: { alarm: { 'S.$': '$.alarm.name' } },
+          ConsistentRead: true,
+        },
+        ResultPath: '$.ack',
+        Retry: RETRY_AWS,
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.ackError', Next: STATE.chooseNotice }],
+        Next: STATE.hasAck,
+      },
+      [STATE.hasAck]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.ack.Item.at.S', IsPresent: true, Next: STATE.ackForEpisode }],
+        Default: STATE.chooseNotice,
+      },
+      [STATE.ackForEpisode]: {
+        Type: 'Choice',
+        Choices: [
+          {
+            Variable: '$.ack.Item.at.S',
+            TimestampGreaterThanEqualsPath: '$.alarm.episode',
+            Next: STATE.acknowledged,
+          },
+        ],
+        Default: STATE.chooseNotice,
+      },
+      [STATE.chooseNotice]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.pickStep }],
+        Default: STATE.publishReminder,
+      },
+      [STATE.pickStep]: {
+        Type: 'Pass',
+        Parameters: { 'notice.$': 'States.ArrayGetItem($.steps, $.pos.next)' },
+        ResultPath: '$.current',
+        Next: STATE.publishStep,
+      },
+      [STATE.publishStep]: publish('$.current.notice', STATE.advance),
+      [STATE.advance]: {
+        Type: 'Pass',
+        Parameters: { 'next.$': 'States.MathAdd($.pos.next, 1)', 'count.$': '$.pos.count' },
+        ResultPath: '$.pos',
+        Next: STATE.chooseWait,
+      },
+      [STATE.publishReminder]: publish('$.reminder', STATE.chooseWait),
+      [STATE.resolved]: { Type: 'Succeed', Comment: 'the alarm left ALARM' },
+      [STATE.acknowledged]: { Type: 'Succeed', Comment: 'someone acknowledged this episode' },
+      [STATE.gone]: { Type: 'Succeed', Comment: 'the alarm no longer exists' },
+    },
+  };
+}
+
+const TIME_COMPACT = /[-:.]/g;
+
+/**
+ * Execution name for one alarm episode: readable alarm name, a hash of the full name (so two alarms that
+ * share a long prefix never collide) and the compact state-change time. ≤ 80 characters of [A-Za-z0-9_-].
+ */
+export function executionName(alarmName: string, episode: Date): string {
+  return `${executionPrefix(alarmName)}${episode.toISOString().replace(TIME_COMPACT, '').replace('Z', '')}`;
+}
+
+/** The part of executionName shared by every episode of one alarm. */
+export function executionPrefix(alarmName: string): string {
+  const readable = alarmName
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 52);
+  return `${readable || 'alarm'}-${fnv1a(alarmName)}-`;
+}
+
+/** 8 hex digits of FNV-1a: stable, dependency-free, enough to tell alarm names apart. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

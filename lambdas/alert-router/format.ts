@@ -1,0 +1,462 @@
+/**
+ * Alert messages, as pure functions: facts about an alarm state change in, the subject, e-mail body,
+ * SMS text and JSON document out. SNS receives them with MessageStructure=json, one body per protocol.
+ *
+ * Limits honoured here:
+ * - SNS subjects must be ASCII, without line breaks, under 100 characters.
+ * - SMS bodies are cut to 140 BYTES of UTF-8 on a grapheme boundary (non-ASCII counts 2-4 bytes).
+ */
+import { formatDuration, type Severity } from '../../lib/config/primitives';
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export type AlarmKind = 'metric' | 'math' | 'composite';
+
+/** What the router knows about one alarm state change, normalised from the EventBridge event. */
+export interface AlarmFacts {
+  readonly project: string;
+  readonly alarmName: string;
+  readonly alarmArn: string;
+  readonly region: string;
+  readonly kind: AlarmKind;
+  readonly severity: Severity;
+  /** What the alarm is about, e.g. "api" or "backup/postgres". */
+  readonly target: string;
+  /** What is wrong, in plain words: "api health check failing". */
+  readonly summary: string;
+  readonly state: AlarmState;
+  readonly previousState: AlarmState;
+  /** When the alarm entered `state`. */
+  readonly changedAt: Date;
+  /** When the ALARM episode that just ended began (recovery and no-data messages). */
+  readonly episodeStart?: Date | undefined;
+  /** CloudWatch's own reason text. */
+  readonly reason: string;
+  /** Latest evaluated datapoint. */
+  readonly value?: number | undefined;
+  readonly threshold?: number | undefined;
+  /** ">", ">=", "<" or "<=". */
+  readonly comparison?: string | undefined;
+  /** What is measured: "AWS/RDS CPUUtilization (DBInstanceIdentifier=shop) Average per 5 min". */
+  readonly measured?: string | undefined;
+  /** Composite alarms: the child alarms that triggered it. */
+  readonly triggeringAlarms?: readonly string[] | undefined;
+  /** Log-pattern alarms: one matching log line, redacted. */
+  readonly logSample?: string | undefined;
+  readonly runbook?: string | undefined;
+}
+
+export interface PlanStep {
+  /** Level name from config. */
+  readonly level: string;
+  /** "e-mail", "SMS" or "e-mail and SMS". */
+  readonly channels: string;
+  /** Delay after the alarm (or after the maintenance window ends) when this level is notified. */
+  readonly afterMs: number;
+}
+
+export interface EscalationPlan {
+  readonly steps: readonly PlanStep[];
+  readonly repeatEveryMs: number;
+  /** When the first step fires (the alarm time, or the end of a maintenance window). */
+  readonly startsAt: Date;
+}
+
+export interface RenderOptions {
+  readonly timeZone: string;
+  /** Shown as the maintenance window that holds the first notification. */
+  readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
+}
+
+export interface RenderedMessage {
+  /** Human title, may contain non-ASCII (used in the e-mail body and CLI preview). */
+  readonly title: string;
+  /** SNS Subject: ASCII, < 100 characters. */
+  readonly subject: string;
+  readonly email: string;
+  readonly sms: string;
+  /** Body of the "default" key, for HTTPS/SQS/Lambda/email-json subscribers. */
+  readonly json: Record<string, unknown>;
+  /** Whether SMS subscribers receive it (SMS subscriptions filter on the nightshift.sms attribute). */
+  readonly toSms: boolean;
+}
+
+export const SMS_MAX_BYTES = 140;
+export const SUBJECT_MAX_CHARS = 99;
+
+const SEVERITY_SHORT: Record<Severity, string> = {
+  critical: 'CRIT',
+  high: 'HIGH',
+  medium: 'MED',
+  low: 'LOW',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+const encoder = new TextEncoder();
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** Cuts `text` to at most `maxBytes` of UTF-8, on a grapheme boundary, ending with "…" when cut. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8Bytes(text) <= maxBytes) return text;
+  const ellipsis = '…';
+  const room = maxBytes - utf8Bytes(ellipsis);
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const size = utf8Bytes(segment);
+    if (used + size > room) break;
+    out += segment;
+    used += size;
+  }
+  return `${out.trimEnd()}${ellipsis}`;
+}
+
+/** SNS subjects are ASCII only: transliterate what we can (é → e, · → -), drop the rest. */
+export function asciiSubject(title: string): string {
+  const ascii = title
+    .replace(/[·•]/g, '-')
+    .replace(/[—–]/g, '-')
+    .replace(/→/g, '->')
+    .replace(/[“”]/g, '"')
+    .replace(/[‘’]/g, "'")
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const safe = /^[A-Za-z0-9[(]/.test(ascii) ? ascii : `Nightshift ${ascii}`;
+  return safe.length <= SUBJECT_MAX_CHARS ? safe : `${safe.slice(0, SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
+}
+
+/** "Wed 2 Oct, 17:04 BST" in the configured time zone. */
+export function formatTime(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).format(date);
+}
+
+/** "17:04" in the configured time zone. */
+export function formatClock(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(date);
+}
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e9 || abs < 0.001)) return value.toExponential(2);
+  return String(Number(value.toFixed(abs >= 100 ? 1 : 3)));
+}
+
+const COMPARISON_WORDS: Record<string, string> = {
+  '>': 'above',
+  '>=': 'at or above',
+  '<': 'below',
+  '<=': 'at or below',
+};
+
+export function consoleUrl(region: string, alarmName: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}`;
+}
+
+export function ackCommand(alarmName: string): string {
+  return `nightshift ack ${/^[\w.:/-]+$/.test(alarmName) ? alarmName : `'${alarmName.replace(/'/g, "'\\''")}'`} --note "..."`;
+}
+
+function severityLabel(severity: Severity): string {
+  return severity.toUpperCase();
+}
+
+function headline(facts: AlarmFacts): string {
+  return `${facts.project} · ${facts.summary}`;
+}
+
+/** One line on the measured value: "Current value 99.5, threshold > 50 (AWS/EC2 CPUUtilization …)". */
+function valueLine(facts: AlarmFacts): string | undefined {
+  if (facts.value === undefined && facts.threshold === undefined) return undefined;
+  const parts: string[] = [];
+  if (facts.value !== undefined) parts.push(`Current value: ${formatNumber(facts.value)}`);
+  if (facts.threshold !== undefined) {
+    const words = facts.comparison ? COMPARISON_WORDS[facts.comparison] : undefined;
+    parts.push(
+      words
+        ? `alarm when ${words} ${formatNumber(facts.threshold)}`
+        : `threshold ${formatNumber(facts.threshold)}`,
+    );
+  }
+  return parts.join(' — ');
+}
+
+/** A short reason for SMS: the value against the threshold, else the first clause of the reason. */
+function shortReason(facts: AlarmFacts): string {
+  if (facts.value !== undefined && facts.threshold !== undefined) {
+    return `${formatNumber(facts.value)} vs ${facts.comparison ?? ''}${formatNumber(facts.threshold)}`;
+  }
+  if (facts.triggeringAlarms?.length) return `by ${facts.triggeringAlarms.join(', ')}`;
+  return facts.reason.split(/[.:(]/)[0]?.trim() ?? '';
+}
+
+function smsText(prefix: string, facts: AlarmFacts, tail: string): string {
+  const head = `${prefix} ${facts.project}/${facts.target}`;
+  const reason = shortReason(facts);
+  const text = [head, tail, facts.summary, reason ? `(${reason})` : ''].filter(Boolean).join(' ');
+  return truncateUtf8(text.replace(/\s+/g, ' '), SMS_MAX_BYTES);
+}
+
+export function channelsOf(level: { email: number; sms: number }): string {
+  if (level.email && level.sms) return 'e-mail and SMS';
+  if (level.sms) return 'SMS';
+  if (level.email) return 'e-mail';
+  return 'no contacts';
+}
+
+/** The escalation plan with clock times: one line per level, then the repeat rule. */
+export function planLines(plan: EscalationPlan, timeZone: string, acked = false): string[] {
+  if (plan.steps.length === 0) return [];
+  const lines = plan.steps.map((step) => {
+    const when = step.afterMs === 0 ? 'now' : `+${formatDuration(step.afterMs)}`;
+    const at = formatClock(new Date(plan.startsAt.getTime() + step.afterMs), timeZone);
+    return `  ${when.padEnd(8)} ${at}  ${step.level} (${step.channels})`;
+  });
+  const last = plan.steps[plan.steps.length - 1];
+  if (last) lines.push(`  then every ${formatDuration(plan.repeatEveryMs)}: ${last.level} again`);
+  if (!acked) lines.push('  until the alarm is OK or someone acknowledges it.');
+  return lines;
+}
+
+function detailLines(facts: AlarmFacts, timeZone: string): string[] {
+  const lines: string[] = [];
+  const value = valueLine(facts);
+  if (value) lines.push(value);
+  if (facts.measured) lines.push(`Measured: ${facts.measured}`);
+  if (facts.triggeringAlarms?.length) lines.push(`Triggered by: ${facts.triggeringAlarms.join(', ')}`);
+  if (facts.logSample) lines.push('Matching log line:', `  ${facts.logSample}`);
+  lines.push(`CloudWatch says: ${facts.reason}`);
+  lines.push(`Alarm: ${facts.alarmName} (${facts.kind === 'math' ? 'metric math' : facts.kind} alarm)`);
+  lines.push(`Changed at: ${formatTime(facts.changedAt, timeZone)}`);
+  return lines;
+}
+
+function linkLines(facts: AlarmFacts): string[] {
+  return [
+    `Runbook: ${facts.runbook ?? 'none configured (set alerts.severities.<severity>.runbook)'}`,
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+}
+
+function baseJson(facts: AlarmFacts, kind: string): Record<string, unknown> {
+  return {
+    version: 1,
+    type: kind,
+    project: facts.project,
+    alarmName: facts.alarmName,
+    alarmArn: facts.alarmArn,
+    alarmKind: facts.kind,
+    severity: facts.severity,
+    target: facts.target,
+    summary: facts.summary,
+    state: facts.state,
+    previousState: facts.previousState,
+    changedAt: facts.changedAt.toISOString(),
+    reason: facts.reason,
+    value: facts.value ?? null,
+    threshold: facts.threshold ?? null,
+    comparison: facts.comparison ?? null,
+    runbook: facts.runbook ?? null,
+    consoleUrl: consoleUrl(facts.region, facts.alarmName),
+    ...(facts.logSample ? { logSample: facts.logSample } : {}),
+    ...(facts.triggeringAlarms?.length ? { triggeringAlarms: facts.triggeringAlarms } : {}),
+  };
+}
+
+function finish(
+  title: string,
+  body: string[],
+  sms: string,
+  json: Record<string, unknown>,
+  toSms: boolean,
+): RenderedMessage {
+  const email = `${[title, '', ...body].join('\n')}\n\n— Nightshift\n`;
+  return { title, subject: asciiSubject(title), email, sms, json, toSms };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------------
+
+/** First notification of an ALARM episode. */
+export function renderAlarm(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+): RenderedMessage {
+  const sev = severityLabel(facts.severity);
+  const title = `[${sev}] ${headline(facts)}`;
+  const since = formatTime(facts.changedAt, options.timeZone);
+  const body = [
+    `What is wrong: ${facts.summary}.`,
+    `Since: ${since}.`,
+    ...(options.heldBy
+      ? [
+          `This alarm started during the maintenance window "${options.heldBy.name}"; notifications were held until ${formatTime(options.heldBy.until, options.timeZone)}.`,
+        ]
+      : []),
+    '',
+    ...detailLines(facts, options.timeZone),
+    '',
+    ...linkLines(facts),
+    '',
+    'Escalation:',
+    ...planLines(plan, options.timeZone),
+    '',
+    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+  ];
+  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'ALARM');
+  const json = {
+    ...baseJson(facts, 'alarm'),
+    escalation: plan.steps.map((s) => ({
+      level: s.level,
+      at: new Date(plan.startsAt.getTime() + s.afterMs).toISOString(),
+    })),
+    repeatEveryMs: plan.repeatEveryMs,
+  };
+  return finish(title, body, sms, json, true);
+}
+
+/** Sent by the escalation state machine when a level is reached (`step` ≥ 1) or at each reminder. */
+export function renderEscalation(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  step: number | 'reminder',
+): RenderedMessage {
+  const sev = severityLabel(facts.severity);
+  const reminder = step === 'reminder';
+  const current = reminder ? plan.steps[plan.steps.length - 1] : plan.steps[step];
+  const previous = reminder ? plan.steps.slice(0, -1) : plan.steps.slice(0, step);
+  const since = formatTime(facts.changedAt, options.timeZone);
+  const tail = reminder
+    ? `still failing (reminder every ${formatDuration(plan.repeatEveryMs)})`
+    : `escalated to ${current?.level ?? 'next level'} after ${formatDuration(current?.afterMs ?? 0)}`;
+  const title = `[${sev}] ${headline(facts)} — ${tail}`;
+  const notified = previous.map((s) => s.level);
+  const body = [
+    `What is wrong: ${facts.summary}.`,
+    `In ALARM since ${since} and not acknowledged.`,
+    notified.length
+      ? `Already notified: ${notified.join(', ')}.`
+      : reminder
+        ? 'This is a repeated reminder.'
+        : '',
+    '',
+    ...detailLines(facts, options.timeZone),
+    '',
+    ...linkLines(facts),
+    '',
+    'Escalation:',
+    ...planLines(plan, options.timeZone),
+    '',
+    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+  ];
+  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, reminder ? 'STILL ALARM' : 'ALARM, escalated:');
+  const json = {
+    ...baseJson(facts, reminder ? 'reminder' : 'escalation'),
+    level: current?.level ?? null,
+    escalatedAfterMs: reminder ? null : (current?.afterMs ?? null),
+  };
+  return finish(title, body, sms, json, true);
+}
+
+/** OK after ALARM: how long it was down. */
+export function renderRecovery(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
+  const downMs = facts.episodeStart ? facts.changedAt.getTime() - facts.episodeStart.getTime() : undefined;
+  const after = downMs !== undefined ? ` after ${formatDuration(downMs)}` : '';
+  const title = `[RESOLVED] ${headline(facts)} — RESOLVED${after}`;
+  const body = [
+    `RESOLVED${after}: ${facts.summary} is over.`,
+    facts.episodeStart
+      ? `In ALARM from ${formatTime(facts.episodeStart, options.timeZone)} to ${formatTime(facts.changedAt, options.timeZone)}.`
+      : `OK since ${formatTime(facts.changedAt, options.timeZone)}.`,
+    'Escalation for this episode has stopped.',
+    '',
+    ...detailLines(facts, options.timeZone),
+    '',
+    ...linkLines(facts),
+  ];
+  const sms = truncateUtf8(
+    `RESOLVED${after}: ${SEVERITY_SHORT[facts.severity]} ${facts.project}/${facts.target} ${facts.summary}`.replace(
+      /\s+/g,
+      ' ',
+    ),
+    SMS_MAX_BYTES,
+  );
+  const json = {
+    ...baseJson(facts, 'recovery'),
+    episodeStart: facts.episodeStart?.toISOString() ?? null,
+    downMs: downMs ?? null,
+  };
+  return finish(title, body, sms, json, true);
+}
+
+/** INSUFFICIENT_DATA: the alarm cannot be evaluated. E-mail only (no SMS). */
+export function renderNoData(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
+  const sev = severityLabel(facts.severity);
+  const wasAlarm = facts.previousState === 'ALARM' && facts.episodeStart;
+  const title = `[${sev}] ${headline(facts)} — no data`;
+  const body = [
+    `CloudWatch cannot evaluate this alarm: too few datapoints since ${formatTime(facts.changedAt, options.timeZone)}.`,
+    'Usually the job or service that emits the metric stopped reporting. Check that it still runs.',
+    ...(wasAlarm && facts.episodeStart
+      ? [
+          `It was in ALARM for ${formatDuration(facts.changedAt.getTime() - facts.episodeStart.getTime())} before; escalation has stopped.`,
+        ]
+      : []),
+    '',
+    ...detailLines(facts, options.timeZone),
+    '',
+    ...linkLines(facts),
+  ];
+  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'NO DATA');
+  return finish(title, body, sms, baseJson(facts, 'insufficient-data'), false);
+}
+
+/** The SNS Message for MessageStructure=json. */
+export function snsMessage(message: RenderedMessage): string {
+  return JSON.stringify({
+    default: JSON.stringify(message.json),
+    email: message.email,
+    sms: message.sms,
+  });
+}
+
+/** Console rendering for `nightshift run` and previews. */
+export function renderForConsole(message: RenderedMessage, levelName: string): string {
+  const rule = '─'.repeat(72);
+  return [
+    rule,
+    `to level "${levelName}"${message.toSms ? '' : ' (e-mail only)'}`,
+    `Subject: ${message.subject}`,
+    '',
+    message.email.trimEnd(),
+    '',
+    `SMS (${utf8Bytes(message.sms)}/${SMS_MAX_BYTES} bytes): ${message.sms}`,
+    rule,
+  ].join('\n');
+}

@@ -1,0 +1,55 @@
+/**
+ * Where rendered messages go: SNS level topics in AWS (MessageStructure=json), the console in
+ * `nightshift run`.
+ */
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type RenderedMessage, renderForConsole, snsMessage } from './format';
+import type { LevelSettings } from './settings';
+
+export interface Notifier {
+  notify(level: LevelSettings, message: RenderedMessage): Promise<void>;
+}
+
+export class PublishFailed extends Error {
+  constructor(level: string, cause: unknown) {
+    super(
+      `could not publish to the "${level}" level topic: ${(cause as Error)?.message ?? String(cause)} — check the topic policy and its KMS key policy allow the router role`,
+      { cause },
+    );
+    this.name = 'PublishFailed';
+  }
+}
+
+/** The SNS parameters for one message (also used to preformat the state machine's notices). */
+export function publishInput(topicArn: string, message: RenderedMessage) {
+  return {
+    TopicArn: topicArn,
+    Subject: message.subject,
+    Message: snsMessage(message),
+    MessageStructure: 'json',
+    MessageAttributes: {
+      'nightshift.sms': { DataType: 'String', StringValue: message.toSms ? 'yes' : 'no' },
+    },
+  };
+}
+
+export function snsNotifier(sns: Pick<SNSClient, 'send'>): Notifier {
+  return {
+    async notify(level, message) {
+      try {
+        await sns.send(new PublishCommand(publishInput(level.topicArn, message)));
+      } catch (error) {
+        throw new PublishFailed(level.name, error);
+      }
+    },
+  };
+}
+
+/** Prints instead of publishing (local runs, previews). */
+export function consoleNotifier(print: (text: string) => void): Notifier {
+  return {
+    async notify(level, message) {
+      print(renderForConsole(message, level.name));
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { escalationPlan } from '../../../lambdas/alert-router/alert-router';
+import { eventFacts } from '../../../lambdas/alert-router/event';
+import {
+  type AlarmFacts,
+  asciiSubject,
+  renderAlarm,
+  renderEscalation,
+  renderNoData,
+  renderRecovery,
+  SMS_MAX_BYTES,
+  snsMessage,
+  truncateUtf8,
+  utf8Bytes,
+} from '../../../lambdas/alert-router/format';
+import { fixture, testSettings } from './support';
+
+const settings = testSettings();
+const options = { timeZone: 'Europe/London' };
+
+function factsFrom(name: Parameters<typeof fixture>[0], over: Partial<AlarmFacts> = {}): AlarmFacts {
+  const e = eventFacts(fixture(name) as never);
+  return {
+    project: 'shop',
+    alarmName: e.alarmName,
+    alarmArn: e.alarmArn,
+    region: e.region,
+    kind: e.kind,
+    severity: 'critical',
+    target: 'api',
+    summary: 'api health check failing',
+    state: e.state,
+    previousState: e.previousState,
+    changedAt: e.changedAt,
+    reason: e.reason,
+    value: e.value,
+    threshold: e.threshold,
+    comparison: e.comparison,
+    measured: e.measured,
+    triggeringAlarms: e.triggeringAlarms,
+    runbook: 'https://wiki.example.com/runbooks/api',
+    ...over,
+  };
+}
+
+describe('e-mail for an ALARM', () => {
+  const facts = factsFrom('metric-alarm');
+  const plan = escalationPlan(settings, 'critical', facts.changedAt);
+  const message = renderAlarm(facts, plan, options);
+
+  it('has a readable subject with severity, project and what is wrong', () => {
+    expect(message.title).toBe('[CRITICAL] shop · api health check failing');
+    expect(message.subject).toBe('[CRITICAL] shop - api health check failing');
+  });
+
+  it('says what is wrong, since when, the value against the threshold, runbook and console links', () => {
+    expect(message.email).toContain('What is wrong: api health check failing.');
+    // 17:04 UTC is 18:04 in London (BST) on 2 Oct 2024
+    expect(message.email).toContain('Since: Wed 2 Oct, 18:04 BST.');
+    expect(message.email).toContain('Current value: 1 — alarm when at or above 1');
+    expect(message.email).toContain('Runbook: https://wiki.example.com/runbooks/api');
+    expect(message.email).toContain(
+      'CloudWatch: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/shop-api-down',
+    );
+    expect(message.email).toContain('nightshift ack shop-api-down');
+  });
+
+  it('lists the escalation plan with clock times and the repeat rule', () => {
+    expect(message.email).toMatch(/now\s+18:04\s+team \(e-mail\)/);
+    expect(message.email).toMatch(/\+15 min\s+18:19\s+oncall \(SMS\)/);
+    expect(message.email).toMatch(/\+30 min\s+18:34\s+lead \(e-mail and SMS\)/);
+    expect(message.email).toContain('then every 30 min: lead again');
+  });
+
+  it('publishes one body per protocol with a JSON default', () => {
+    const body = JSON.parse(snsMessage(message)) as Record<string, string>;
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'sms']);
+    const json = JSON.parse(body.default ?? '{}') as Record<string, unknown>;
+    expect(json).toMatchObject({
+      type: 'alarm',
+      severity: 'critical',
+      state: 'ALARM',
+      value: 1,
+      threshold: 1,
+    });
+    expect(body.sms).toBe(message.sms);
+  });
+});
+
+describe('SMS', () => {
+  it('fits 140 bytes with severity, target, state and a short reason', () => {
+    const facts = factsFrom('metric-alarm');
+    const sms = renderAlarm(facts, escalationPlan(settings, 'critical', facts.changedAt), options).sms;
+    expect(sms).toBe('CRIT shop/api ALARM api health check failing (1 vs >=1)');
+    expect(utf8Bytes(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+  });
+
+  it('counts bytes, not characters, for long non-ASCII names', () => {
+    const facts = factsFrom('metric-alarm', {
+      target: 'zahlungsdienst-überweisungen-prüfung-für-großkunden',
+      summary: 'Zahlungsprüfung schlägt fehl für Überweisungen größer als 10 000 € — 日本語の説明も含む 🚨🚨',
+    });
+    const sms = renderAlarm(facts, escalationPlan(settings, 'critical', facts.changedAt), options).sms;
+    expect(sms.length).toBeLessThan(SMS_MAX_BYTES); // fewer characters than bytes…
+    expect(utf8Bytes(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES); // …and still within the byte limit
+    expect(utf8Bytes(sms)).toBeGreaterThan(SMS_MAX_BYTES - 8);
+    expect(sms.startsWith('CRIT shop/zahlungsdienst-überweisungen')).toBe(true);
+    expect(sms.endsWith('…')).toBe(true);
+    expect(sms).not.toContain('\uFFFD');
+  });
+
+  it('never splits a grapheme when cutting', () => {
+    const family = '👨‍👩‍👧‍👦'; // one grapheme of 25 bytes: 115 + 25 + 3 > 140
+    const cut = truncateUtf8(`${'a'.repeat(115)}${family}${family}`, 140);
+    expect(cut).toBe(`${'a'.repeat(115)}…`);
+    expect(truncateUtf8('short', 140)).toBe('short');
+  });
+});
+
+describe('subjects', () => {
+  it('are ASCII and under 100 characters whatever the title', () => {
+    const subject = asciiSubject(`[HIGH] café · ${'überlang '.repeat(20)} 🚨`);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject.length).toBeLessThan(100);
+    expect(subject.startsWith('[HIGH] cafe - uberlang')).toBe(true);
+  });
+});
+
+describe('recovery', () => {
+  it('says how long it was down', () => {
+    const facts = factsFrom('metric-ok', { episodeStart: new Date('2024-10-02T17:04:40.989Z') });
+    const message = renderRecovery(facts, options);
+    expect(message.title).toBe('[RESOLVED] shop · api health check failing — RESOLVED after 23 min');
+    expect(message.sms).toBe('RESOLVED after 23 min: CRIT shop/api api health check failing');
+    expect(message.email).toContain('In ALARM from Wed 2 Oct, 18:04 BST to Wed 2 Oct, 18:27 BST.');
+    expect(JSON.parse(snsMessage(message)).default).toContain('"downMs":1380000');
+  });
+
+  it('formats long outages in hours and days', () => {
+    const changedAt = new Date('2024-10-04T19:10:00Z');
+    const hours = renderRecovery(
+      factsFrom('metric-ok', { changedAt, episodeStart: new Date('2024-10-04T17:05:00Z') }),
+      options,
+    );
+    expect(hours.title).toContain('RESOLVED after 2 h 5 min');
+    const days = renderRecovery(
+      factsFrom('metric-ok', { changedAt, episodeStart: new Date('2024-10-02T16:10:00Z') }),
+      options,
+    );
+    expect(days.title).toContain('RESOLVED after 2 d 3 h');
+  });
+});
+
+describe('other samples', () => {
+  it('metric math: shows the expression and its inputs', () => {
+    const facts = factsFrom('metric-math-alarm', { summary: 'ALB 5xx rate above 5%', severity: 'high' });
+    const message = renderAlarm(facts, escalationPlan(settings, 'high', facts.changedAt), options);
+    expect(facts.kind).toBe('math');
+    expect(message.email).toContain('Current value: 12.5 — alarm when above 5');
+    expect(message.email).toContain(
+      'Measured: 5xx rate (%): 100 * errors / requests where errors = AWS/ApplicationELB HTTPCode_Target_5XX_Count (LoadBalancer=app/shop/50dc6c495c0c9188) Sum per 5 min',
+    );
+    expect(message.sms).toBe('HIGH shop/api ALARM ALB 5xx rate above 5% (12.5 vs >5)');
+  });
+
+  it('composite: names the child alarms that triggered it', () => {
+    const facts = factsFrom('composite-alarm', { summary: 'Checkout is degraded', severity: 'high' });
+    const message = renderAlarm(facts, escalationPlan(settings, 'high', facts.changedAt), options);
+    expect(facts.kind).toBe('composite');
+    expect(message.email).toContain('Triggered by: checkout-5xx');
+    expect(message.email).toContain('Measured: rule ALARM(checkout-5xx) OR ALARM(checkout-latency)');
+    expect(message.sms).toContain('(by checkout-5xx)');
+  });
+
+  it('INSUFFICIENT_DATA: e-mail only, explains what no data usually means', () => {
+    const facts = factsFrom('insufficient-data', { severity: 'high', summary: 'db connections high' });
+    const message = renderNoData(facts, options);
+    expect(message.toSms).toBe(false);
+    expect(message.title).toBe('[HIGH] shop · db connections high — no data');
+    expect(message.email).toContain('stopped reporting');
+  });
+
+  it('escalation and reminder notices say who was already notified', () => {
+    const facts = factsFrom('metric-alarm');
+    const plan = escalationPlan(settings, 'critical', facts.changedAt);
+    const second = renderEscalation(facts, plan, options, 1);
+    expect(second.title).toBe(
+      '[CRITICAL] shop · api health check failing — escalated to oncall after 15 min',
+    );
+    expect(second.email).toContain('Already notified: team.');
+    const reminder = renderEscalation(facts, plan, options, 'reminder');
+    expect(reminder.title).toContain('still failing (reminder every 30 min)');
+    expect(reminder.sms.startsWith('CRIT shop/api STILL ALARM')).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
-// Prints "N passed, N failed, N skipped" from vitest's JSON reporter output.
+// Prints "N passed, N failed, N skipped" from vitest's JSON reporter output (.vitest/results.json).
+// A test file that fails to load has no failed test but a failed suite: it counts as one failure.
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? '.vitest/results.json';
@@ -11,7 +12,11 @@ try {
   process.exit(1);
 }
 const passed = results.numPassedTests ?? 0;
-const failed = (results.numFailedTests ?? 0) + (results.numFailedTestSuites ?? 0 > 0 && results.numFailedTests === 0 ? results.numFailedTestSuites : 0);
+const failedTests = results.numFailedTests ?? 0;
+const brokenFiles = (results.testResults ?? []).filter(
+  (suite) => suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
+).length;
+const failed = failedTests + brokenFiles;
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -27,7 +27,10 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
     options.app ??
     new App({
       outdir: options.outdir,
-      context: options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {},
+      context: {
+        '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+        ...(options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+      },
     });
   const env = { account: config.account, region: config.region };
   const data = new DataStack(app, `${config.project}-data`, {

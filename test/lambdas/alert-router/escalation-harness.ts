@@ -4,7 +4,7 @@
  * SNS (Publish), and every Wait is cut to 0 ms. Also validates the definition with asl-validator.
  */
 import { createRequire } from 'node:module';
-import { type EventLog, StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { type EscalationInput, STATE } from '../../../lambdas/alert-router/escalation-definition';
 
 const require = createRequire(import.meta.url);
@@ -88,9 +88,9 @@ export async function runEscalation(
           ackReads.push(params);
           if (world.ack && checks >= world.ack.fromCheck) {
             const key = (params as { Key: { alarm: { S: string } } }).Key.alarm.S;
-            return { Item: { alarm: { S: key }, at: { S: world.ack.at }, by: { S: 'alice' } } };
+            return { Item: { alarm: { S: key }, at: { S: world.ack.at }, by: { S: 'alice' } } } as Json;
           }
-          return {};
+          return {} as Json;
         },
         [STATE.publishStep]: publish,
         [STATE.publishReminder]: publish,
@@ -102,8 +102,8 @@ export async function runEscalation(
   abort = execution.abort;
   const path: string[] = [];
   const collect = (async () => {
-    for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
-      if (event.type === 'StateEntered') path.push(event.state.name);
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered' && 'state' in event) path.push(event.state.name);
     }
   })();
   const result = await execution.result;

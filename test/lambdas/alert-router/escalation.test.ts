@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
 import {
   ACK_TABLE_PLACEHOLDER,
-  type EscalationInput,
   escalationDefinition,
   executionName,
   STATE,
 } from '../../../lambdas/alert-router/escalation-definition';
 import { type AlarmFacts, renderAlarm } from '../../../lambdas/alert-router/format';
-import { runEscalation, validateAsl } from './escalation-harness';
+import { runEscalation, validateAsl, type World } from './escalation-harness';
 import { TOPICS, testSettings } from './support';
 
 const definition = JSON.parse(
@@ -59,7 +58,7 @@ describe('escalation definition', () => {
 });
 
 describe('escalation run (aws-local-stepfunctions)', () => {
-  it.each<[string, World2, string[], string]>([
+  it.each<[string, World, string[], string]>([
     [
       'still ALARM → escalates to levels 2 and 3, then repeats at the top',
       { states: ['ALARM'], maxPublishes: 5 },
@@ -153,7 +152,3 @@ describe('escalation run (aws-local-stepfunctions)', () => {
     expect(run.path.filter((s) => s === STATE.waitEscalate)).toEqual([]);
   });
 });
-
-type World2 = Parameters<typeof runEscalation>[2];
-
-export type { EscalationInput };

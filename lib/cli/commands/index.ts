@@ -3,10 +3,20 @@
  * Capabilities add their command module's `register` to this list (one line each).
  */
 import type { Command } from 'commander';
+import { registerArchiveLogs } from './archive-logs';
+import { registerCheck } from './check';
+import { registerLogs } from './logs';
 import { registerPlan } from './plan';
 import { registerRun } from './run';
 import { registerValidate } from './validate';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValidate, registerPlan, registerRun];
+export const COMMANDS: RegisterCommand[] = [
+  registerValidate,
+  registerPlan,
+  registerRun,
+  registerArchiveLogs,
+  registerLogs,
+  registerCheck,
+];

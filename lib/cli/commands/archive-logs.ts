@@ -1,0 +1,169 @@
+/**
+ * `nightshift archive-logs` — archives one day of the configured CloudWatch Logs groups to the log
+ * bucket with the user's AWS credentials, using the same core as the Lambda job (same layout,
+ * manifest, skip/force and checkpoint rules). Progress goes to stderr.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
+import { parseDate } from '../../../lambdas/log-archive/day';
+import { type LogArchiveReport, run } from '../../../lambdas/log-archive/log-archive';
+import { cloudWatchLogsSource } from '../../../lambdas/log-archive/source';
+import type { Log } from '../../../lambdas/shared/log';
+import { MemoryMetrics } from '../../../lambdas/shared/metrics';
+import type { NightshiftConfig } from '../../config/schema';
+import {
+  CliError,
+  cliOptions,
+  color,
+  EXIT,
+  loadConfigForCli,
+  mark,
+  printError,
+  printJson,
+  printTable,
+  progress,
+} from '../output';
+
+interface ArchiveFlags {
+  date?: string;
+  group?: string[];
+  force?: boolean;
+  endpoint?: string;
+  logsEndpoint?: string;
+  bucket?: string;
+}
+
+/** The deployed log bucket's name, or --bucket. */
+export function logBucketName(config: NightshiftConfig, bucket: string | undefined): string {
+  if (bucket) return bucket;
+  if (!config.account) {
+    throw new CliError(
+      'the log bucket name contains the AWS account id: set `account` in the config or pass --bucket NAME',
+      EXIT.USAGE,
+    );
+  }
+  return `${config.project}-nightshift-logs-${config.account}-${config.region}`;
+}
+
+/** An S3 client for AWS, or for an S3-compatible store at `endpoint` (path-style, checksums only when required). */
+export function s3ClientFor(region: string, endpoint: string | undefined): S3Client {
+  return endpoint
+    ? new S3Client({
+        region,
+        endpoint,
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      })
+    : new S3Client({ region });
+}
+
+export function cliLog(verbose: boolean): Log {
+  const write = (level: string, message: string, extra?: Record<string, unknown>) =>
+    printError(color.dim(`  [${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`));
+  return {
+    debug: (m, e) => verbose && write('debug', m, e),
+    info: (m, e) => verbose && write('info', m, e),
+    warn: (m, e) => write('warn', m, e),
+    error: () => {}, // group errors are in the report
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerArchiveLogs(program: Command): void {
+  program
+    .command('archive-logs')
+    .description(
+      'archive a day of CloudWatch Logs to the log bucket (compressed NDJSON + manifest), as the daily job does',
+    )
+    .option('--date <YYYY-MM-DD>', 'the day to archive (default: yesterday, per logArchive.day)')
+    .option(
+      '--group <name>',
+      'only this log group (repeatable; a name outside the config works too)',
+      collect,
+    )
+    .option('--force', 'archive again even if the day is already archived (its objects are replaced)')
+    .option('--bucket <name>', 'log bucket (default: <project>-nightshift-logs-<account>-<region>)')
+    .option('--endpoint <url>', 'S3-compatible endpoint instead of AWS S3, e.g. http://127.0.0.1:9000')
+    .option('--logs-endpoint <url>', 'CloudWatch Logs endpoint (e.g. LocalStack)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nightshift archive-logs                              yesterday, every configured group
+  $ nightshift archive-logs --date 2025-03-14 --group /ecs/api --force
+  $ nightshift archive-logs --json | jq '.groups[] | select(.outcome == "failed")'
+
+Uses your AWS credentials (AWS_PROFILE, environment, SSO). Exit codes: 0 archived or already
+archived, 1 a group failed (the others are archived), 2 bad usage or config.`,
+    )
+    .action(async (flags: ArchiveFlags, command: Command) => {
+      const options = cliOptions(command);
+      const { config } = loadConfigForCli(options);
+      if (!config.logArchive) {
+        throw new CliError(
+          'the config has no logArchive section — add one (see docs/log-archive.md)',
+          EXIT.USAGE,
+        );
+      }
+      if (flags.date) {
+        try {
+          parseDate(flags.date);
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.USAGE);
+        }
+      }
+      const bucket = logBucketName(config, flags.bucket);
+      const metrics = new MemoryMetrics();
+      const logs = new CloudWatchLogsClient({
+        region: config.region,
+        maxAttempts: 1,
+        ...(flags.logsEndpoint ? { endpoint: flags.logsEndpoint } : {}),
+      });
+      const s3 = s3ClientFor(config.region, flags.endpoint);
+      let report: LogArchiveReport;
+      try {
+        report = await run(
+          {
+            source: cloudWatchLogsSource(logs),
+            s3,
+            bucket,
+            config: config.logArchive,
+            timeZone: config.timezone,
+            project: config.project,
+            log: cliLog(options.verbose),
+            metrics,
+            now: () => new Date(),
+            progress,
+          },
+          { date: flags.date, groups: flag(flags.group), force: flags.force },
+        );
+      } finally {
+        logs.destroy();
+        s3.destroy();
+      }
+      const failed = report.groups.filter((g) => g.outcome === 'failed');
+      if (options.json) {
+        printJson({ bucket, ...report });
+      } else {
+        printTable(report.groups, [
+          { header: 'group', value: (g) => g.group },
+          { header: 'outcome', value: (g) => `${mark(g.outcome !== 'failed')} ${g.outcome}` },
+          { header: 'events', value: (g) => String(g.events), align: 'right' },
+          { header: 'bytes', value: (g) => String(g.bytes), align: 'right' },
+          { header: 'parts', value: (g) => String(g.parts), align: 'right' },
+          { header: 'error', value: (g) => g.error ?? '' },
+        ]);
+        printError(
+          `${report.date} (${report.timeZone}): ${report.status}, ${report.events} events written this run, ${report.throttles} throttles — manifest s3://${bucket}/${report.manifestKey}`,
+        );
+      }
+      if (failed.length) process.exitCode = EXIT.FAILED;
+    });
+}
+
+function flag(values: string[] | undefined): string[] | undefined {
+  return values?.length ? values : undefined;
+}

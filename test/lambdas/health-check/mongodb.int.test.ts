@@ -24,7 +24,10 @@ describe.skipIf(!url)('mongodb check against MONGODB_URL (skipped: needs MONGODB
   });
 
   it('with replicaSet on, fails a standalone server or passes a set with a primary', async () => {
-    const result = await checkOne(testDeps(), target({ name: 'docs', mongodb: { url: url ?? '', replicaSet: true } }));
+    const result = await checkOne(
+      testDeps(),
+      target({ name: 'docs', mongodb: { url: url ?? '', replicaSet: true } }),
+    );
 
     if (result.up) expect(result.detail).toMatch(/replica set \S+, primary /);
     else expect(result.reason).toMatch(/^(not a replica set member|replica set \S+ has no primary)/);

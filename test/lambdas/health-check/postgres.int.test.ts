@@ -41,7 +41,10 @@ describe('postgres check', () => {
       }),
     });
 
-    const result = await checkOne(deps, target({ name: 'db', postgres: { secret: 'prod/db', ssl: 'disable' } }));
+    const result = await checkOne(
+      deps,
+      target({ name: 'db', postgres: { secret: 'prod/db', ssl: 'disable' } }),
+    );
 
     expect(result.up).toBe(true);
     expect(JSON.stringify(result) + deps.log.text()).not.toContain(password);

@@ -42,7 +42,12 @@ describe('redis check', () => {
 
   it('authenticates with a password from a secret and never reveals it, right or wrong', async () => {
     const secrets = fakeSecrets({
-      'prod/cache': JSON.stringify({ host: '127.0.0.1', port: server().port, username: 'app', password: PASSWORD }),
+      'prod/cache': JSON.stringify({
+        host: '127.0.0.1',
+        port: server().port,
+        username: 'app',
+        password: PASSWORD,
+      }),
       'prod/cache-old': JSON.stringify({
         host: '127.0.0.1',
         port: server().port,

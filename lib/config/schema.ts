@@ -386,7 +386,11 @@ export const healthTargetSchema = obj({
 
 export const healthChecksSchema = obj({
   schedule: schedule('how often the checks run').default('rate(1 minute)'),
-  concurrency: int(1, 256).default(32).describe('targets checked at once. @default 32'),
+  concurrency: int(1, 256)
+    .default(128)
+    .describe(
+      'targets checked at once; a target that never answers holds its slot until its timeout. @default 128',
+    ),
   vpc: z.boolean().optional().describe('run inside `network`. @default true when `network` is set'),
   defaults: obj({
     timeout: duration('timeout per check', { min: '100ms', max: '60s' }).default('5s'),

@@ -96,7 +96,10 @@ describe('HealthChecks', () => {
     const [props] = Object.values(fn).map((f) => f.Properties);
     expect(props?.VpcConfig).toBeUndefined();
     expect(props?.Environment).toEqual({
-      Variables: expect.objectContaining({ NIGHTSHIFT_HEALTH_CONCURRENCY: '32', NIGHTSHIFT_PROJECT: 'shop' }),
+      Variables: expect.objectContaining({
+        NIGHTSHIFT_HEALTH_CONCURRENCY: '128',
+        NIGHTSHIFT_PROJECT: 'shop',
+      }),
     });
   });
 

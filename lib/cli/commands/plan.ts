@@ -25,7 +25,7 @@ export interface FormatPlanOptions {
 export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}): string[] {
   const lines: string[] = [];
   const where = `${plan.region}${plan.account ? `, account ${plan.account}` : ''}`;
-  lines.push(color.bold(`Deployment plan for ${plan.project}`) + ` — ${where}, times in ${plan.timeZone}`);
+  lines.push(`${color.bold(`Deployment plan for ${plan.project}`)} — ${where}, times in ${plan.timeZone}`);
   if (plan.note) lines.push(color.yellow(`  note: ${plan.note}`));
   lines.push('');
 

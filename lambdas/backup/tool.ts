@@ -1,0 +1,145 @@
+/**
+ * Running a dump/restore tool (pg_dump, mongodump, redis-cli, …) as a child process: stdout is the data
+ * stream, stderr is logged line by line with secrets redacted, and `done` settles only once the process
+ * has exited — rejecting with ToolFailed when it exits non-zero, is killed, or writes an error line.
+ * Credentials go through the child's environment or an extra pipe (fd 3), never through argv.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Log } from '../shared/log';
+import { redact } from '../shared/redact';
+
+/** A dump or restore tool failed; `stderr` holds its last (redacted) lines. */
+export class ToolFailed extends Error {
+  override readonly name = 'ToolFailed';
+  constructor(
+    readonly tool: string,
+    readonly how: string,
+    readonly stderr: string,
+  ) {
+    super(`${tool} ${how}${stderr ? `: ${stderr}` : ''}`);
+  }
+}
+
+/** The tool binary is missing or not executable. */
+export class ToolMissing extends Error {
+  override readonly name = 'ToolMissing';
+  constructor(
+    readonly tool: string,
+    reason: string,
+  ) {
+    super(
+      `cannot run ${tool}: ${reason} — install it (the Nightshift backup image ships it) or point deps.tools at it`,
+    );
+  }
+}
+
+export interface ToolOptions {
+  /** Short name for messages, e.g. "pg_dump". */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Variables added to a scrubbed copy of process.env (credentials go here, e.g. PGPASSWORD). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Names of inherited variables to drop (e.g. every PG* variable of the parent). */
+  readonly dropEnv?: RegExp;
+  /** Values redacted from every logged line and error. */
+  readonly secrets: readonly (string | undefined)[];
+  readonly log: Log;
+  /** stderr lines that mean failure even when the exit code is 0. */
+  readonly errorLine?: RegExp;
+  /** stderr lines that are noise (progress) and logged at debug. */
+  readonly quietLine?: RegExp;
+  /** Whether stdin is a pipe the caller writes (restores) or ignored (dumps). @default 'ignore' */
+  readonly stdin?: 'pipe' | 'ignore';
+  /** Bytes written to an extra pipe on fd 3 then closed (config files with credentials). */
+  readonly fd3?: string;
+}
+
+export interface RunningTool {
+  readonly stdout: Readable;
+  readonly stdin: Writable | null;
+  /** Settles once the process has exited; rejects with ToolFailed/ToolMissing. */
+  readonly done: Promise<void>;
+  /** Kills the tool (SIGTERM, SIGKILL after 2 s); idempotent. */
+  stop(): void;
+  readonly child: ChildProcess;
+}
+
+const KEEP = 20;
+
+export function runTool(options: ToolOptions): RunningTool {
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!options.dropEnv?.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  const stdio: ('pipe' | 'ignore')[] = [options.stdin ?? 'ignore', 'pipe', 'pipe'];
+  if (options.fd3 !== undefined) stdio.push('pipe');
+  const child = spawn(options.command, [...options.args], { env, stdio });
+  const tail: string[] = [];
+  let errorSeen: string | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.killed) return;
+    child.kill('SIGTERM');
+    stopTimer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+    stopTimer.unref();
+  };
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (raw) => {
+      const line = redact(raw, options.secrets);
+      if (!line.trim()) return;
+      tail.push(line);
+      if (tail.length > KEEP) tail.shift();
+      if (options.errorLine?.test(line)) {
+        options.log.error(`${options.name}: ${line}`);
+        if (!errorSeen) {
+          errorSeen = line;
+          stop();
+        }
+      } else if (options.quietLine?.test(line)) options.log.debug(`${options.name}: ${line}`);
+      else options.log.info(`${options.name}: ${line}`);
+    });
+  }
+  if (options.fd3 !== undefined) {
+    const pipe = child.stdio[3] as Writable | null | undefined;
+    pipe?.on('error', () => {}); // the tool may exit before reading it; the exit code tells
+    pipe?.end(options.fd3);
+  }
+  child.stdin?.on('error', () => {}); // EPIPE when the tool dies: reported through `done`
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT' || error.code === 'EACCES'
+          ? new ToolMissing(options.name, `${options.command}: ${error.code}`)
+          : new ToolFailed(options.name, `could not start (${error.message})`, ''),
+      );
+    });
+    child.once('close', (code, signal) => {
+      if (stopTimer) clearTimeout(stopTimer);
+      const stderr = tail.slice(-5).join(' | ');
+      if (errorSeen) reject(new ToolFailed(options.name, `reported an error`, errorSeen));
+      else if (code === 0) resolve();
+      else
+        reject(
+          new ToolFailed(
+            options.name,
+            signal ? `was killed by ${signal}` : `exited with code ${code}`,
+            stderr,
+          ),
+        );
+    });
+  });
+  done.catch(() => {}); // observed by the caller; never an unhandled rejection
+  if (!child.stdout) throw new ToolFailed(options.name, 'has no stdout', '');
+  return { stdout: child.stdout, stdin: child.stdin, done, stop, child };
+}
+
+/** Runs a tool to completion and returns its stdout as text (version probes, small outputs). */
+export async function toolOutput(options: ToolOptions): Promise<string> {
+  const tool = runTool(options);
+  const chunks: Buffer[] = [];
+  tool.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await tool.done;
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -4,6 +4,7 @@
  */
 import { App, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config/schema';
+import { configureLogArchiveBucket } from './constructs/log-archive';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
 
@@ -39,6 +40,7 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
     description: `Nightshift ${config.project}: stateful resources (KMS key, backup and log buckets, alert topics)`,
     terminationProtection: true,
   });
+  if (config.logArchive) configureLogArchiveBucket(data.logBucket, data.key, config.logArchive);
   const jobs = new JobsStack(app, `${config.project}-jobs`, {
     env,
     config,

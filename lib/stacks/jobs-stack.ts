@@ -8,9 +8,11 @@ import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config/schema';
+import { Alerting } from '../constructs/alerting';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
 import { ProjectDashboard } from '../constructs/dashboard';
 import { HealthChecks } from '../constructs/health-checks';
+import { LogArchive } from '../constructs/log-archive';
 import { bucketNames } from '../constructs/names';
 import type { DataStack } from './data-stack';
 
@@ -51,7 +53,9 @@ export class JobsStack extends Stack {
     };
     const context = this.context;
     void context; // capabilities register below, one guarded line each
+    new Alerting(this, 'Alerting', { context });
     if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
+    if (config.logArchive) new LogArchive(this, 'LogArchive', { context });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

@@ -104,7 +104,7 @@ async function bundleSize(alias: boolean): Promise<number> {
       format: 'esm',
       mainFields: ['module', 'main'],
       external: ['@aws-sdk/*', ...BUNDLE_EXTERNALS],
-      ...(alias ? { alias: { 'whatwg-url': join(ROOT, 'lambdas/health-check/whatwg-url.ts') } } : {}),
+      ...(alias ? { alias: { 'whatwg-url': join(ROOT, 'lambdas/shared/whatwg-url.ts') } } : {}),
       logLevel: 'error',
     });
     return statSync(join(outdir, 'index.mjs')).size;

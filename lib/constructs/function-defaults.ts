@@ -3,6 +3,7 @@
  * encrypted log group with retention, X-Ray tracing, source maps, everything (including @aws-sdk/*)
  * bundled, and an own role with no managed policies.
  */
+import { resolve } from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -33,6 +34,14 @@ export const BUNDLE_EXTERNALS = [
   'gcp-metadata',
   '@aws-sdk/credential-providers',
 ];
+
+/**
+ * Modules replaced at bundle time: the MongoDB driver's `whatwg-url` (240 kB of IDNA tables) by
+ * Node's built-in WHATWG URL classes (lambdas/shared/whatwg-url.ts).
+ */
+export const BUNDLE_ALIASES: Record<string, string> = {
+  'whatwg-url': resolve(import.meta.dirname, '../../lambdas/shared/whatwg-url.ts'),
+};
 
 /** ESM output needs `require` for the CommonJS dependencies esbuild inlines. */
 const ESM_REQUIRE_BANNER =
@@ -129,6 +138,9 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
           mainFields: ['module', 'main'],
           banner: ESM_REQUIRE_BANNER,
           externalModules: BUNDLE_EXTERNALS,
+          esbuildArgs: Object.fromEntries(
+            Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to]),
+          ),
         },
       })
     : new DockerImageFunction(scope, id, { ...common, code: props.image as DockerImageCode });

@@ -42,13 +42,13 @@ afterAll(async () => {
 });
 
 /** A key's type and value, independent of the server's internal encoding order. */
-async function valueOf(c: Redis, key: Buffer): Promise<string> {
+async function readValue(c: Redis, key: Buffer): Promise<string> {
   const type = await c.type(key);
   if (type === 'string') return `string:${((await c.getBuffer(key)) ?? Buffer.alloc(0)).toString('hex')}`;
   if (type === 'hash') return `hash:${JSON.stringify(Object.entries(await c.hgetall(key)).sort())}`;
   if (type === 'list') return `list:${JSON.stringify(await c.lrange(key, 0, -1))}`;
   if (type === 'set') return `set:${JSON.stringify((await c.smembers(key)).sort())}`;
-  if (type === 'zset') return `zset:${JSON.stringify(await c.zrange(key, 0, -1, 'WITHSCORES'))}`;
+  if (type === 'zset') return `zset:${JSON.stringify(await c.call('ZRANGE', key, 0, -1, 'WITHSCORES'))}`;
   return type;
 }
 
@@ -60,7 +60,7 @@ async function snapshot(url: string): Promise<Record<string, string>> {
     do {
       const [next, keys] = await c.scanBuffer(cursor, 'COUNT', 1000);
       cursor = next.toString();
-      for (const key of keys) out[key.toString('hex')] = await valueOf(c, key);
+      for (const key of keys) out[key.toString('hex')] = await readValue(c, key);
     } while (cursor !== '0');
     return out;
   } finally {

@@ -1,0 +1,508 @@
+/**
+ * The alerting capability: CloudWatch alarms → EventBridge → alert router (Lambda) → SNS level topics
+ * (e-mail/SMS subscriptions), with one escalation state machine execution per ALARM episode and
+ * acknowledgements in a DynamoDB table (ADR 002). Also: the config-declared metric alarms (presets,
+ * metric math), log-pattern metric filters and alarms, the SMS spend alarm, the topic and key policies
+ * that let only CloudWatch, EventBridge and Nightshift's own roles publish, and a dashboard section.
+ */
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  ComparisonOperator,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Subscription, SubscriptionFilter, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ackTableName } from '../../lambdas/alert-router/acks';
+import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
+import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
+import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
+import { durationMs, formatDuration } from '../config/primitives';
+import { nightshiftAlarm } from './alarms';
+import type { NightshiftContext } from './context';
+import { arnFor, jobFunction, retentionDays } from './function-defaults';
+import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
+
+export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
+/** Role tag the level topics' policies require of IAM publishers. */
+export const PUBLISHER_TAG = 'nightshift:publisher';
+export const LOG_PATTERN_NAMESPACE = 'Nightshift/LogPatterns';
+/** Lambda limits all environment variables together to 4 KB. */
+const MAX_SETTINGS_CHARS = 3_500;
+
+export interface AlertingProps {
+  readonly context: NightshiftContext;
+}
+
+const COMPARISON: Record<ResolvedMetricAlarm['comparison'], ComparisonOperator> = {
+  '>': ComparisonOperator.GREATER_THAN_THRESHOLD,
+  '>=': ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  '<': ComparisonOperator.LESS_THAN_THRESHOLD,
+  '<=': ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+
+const MISSING: Record<ResolvedMetricAlarm['missingData'], TreatMissingData> = {
+  breaching: TreatMissingData.BREACHING,
+  notBreaching: TreatMissingData.NOT_BREACHING,
+  ignore: TreatMissingData.IGNORE,
+  missing: TreatMissingData.MISSING,
+};
+
+function cwMetric(ref: MetricRef, period: Duration): Metric {
+  return new Metric({
+    namespace: ref.namespace,
+    metricName: ref.metric,
+    dimensionsMap: { ...ref.dimensions },
+    statistic: ref.statistic,
+    period,
+  });
+}
+
+export class Alerting extends Construct {
+  readonly router: LambdaFn;
+  readonly routerRole: Role;
+  readonly deadLetterQueue: Queue;
+  /** Notifications SNS could not deliver to an address or number. */
+  readonly deliveryDeadLetterQueue: Queue;
+  readonly stateMachine: StateMachine;
+  readonly escalationRole: Role;
+  readonly ackTable: Table;
+  readonly rule: Rule;
+  readonly smsSpendAlarm: Alarm;
+  /** alerts.alarms, by config name. */
+  readonly metricAlarms: Record<string, Alarm> = {};
+  /** alerts.logPatterns, by config name. */
+  readonly logPatternAlarms: Record<string, Alarm> = {};
+
+  constructor(scope: Construct, id: string, props: AlertingProps) {
+    super(scope, id);
+    const { context } = props;
+    const { config, project } = context;
+    const topics = context.levelTopics;
+    if (topics.length !== config.alerts.levels.length) {
+      throw new Error(
+        `Alerting: ${topics.length} level topics for ${config.alerts.levels.length} alerts.levels — the DataStack creates one per level`,
+      );
+    }
+    const stack = Stack.of(this);
+
+    // ---- acknowledgements ---------------------------------------------------------------------
+    this.ackTable = new Table(this, 'Acks', {
+      tableName: ackTableName(project),
+      partitionKey: { name: 'alarm', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // AWS-owned-for-DynamoDB key: anyone allowed to read the table (the CLI) can decrypt it.
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ---- escalation state machine -------------------------------------------------------------
+    this.escalationRole = new Role(this, 'EscalationRole', {
+      assumedBy: new ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: `Nightshift ${project} escalation: reads alarms and acks, publishes to level topics`,
+    });
+    Tags.of(this.escalationRole).add(PUBLISHER_TAG, project);
+    this.escalationRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
+    );
+    this.ackTable.grant(this.escalationRole, 'dynamodb:GetItem');
+    const logGroup = new LogGroup(this, 'EscalationLogs', {
+      logGroupName: `/nightshift/${project}/escalation`,
+      retention: retentionDays(config.logRetentionDays),
+      encryptionKey: context.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'Escalation', {
+      stateMachineName: `${project}-escalation`,
+      comment: `Escalates ${project} alarms level by level until OK or acknowledged`,
+      definitionBody: DefinitionBody.fromString(JSON.stringify(escalationDefinition())),
+      definitionSubstitutions: { AckTable: this.ackTable.tableName },
+      role: this.escalationRole,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
+    });
+
+    // ---- router -------------------------------------------------------------------------------
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: `${project}-alert-router-dlq`,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: context.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeDlq(this.deadLetterQueue);
+
+    const settings = routerSettings(
+      config,
+      topics.map((t) => t.topicArn),
+    );
+    const sizeProbe = routerSettings(
+      config,
+      config.alerts.levels.map((l) => `arn:aws:sns:xx-xxxxxxxxx-1:123456789012:${project}-alerts-${l.name}`),
+    );
+    if (JSON.stringify(sizeProbe).length > MAX_SETTINGS_CHARS) {
+      throw new Error(
+        `alerts: the router settings are ${JSON.stringify(sizeProbe).length} characters, over the ${MAX_SETTINGS_CHARS} that fit a Lambda environment — shorten maintenance windows/logPatterns or split them`,
+      );
+    }
+    const fn = jobFunction(this, 'Router', {
+      context,
+      name: 'alert-router',
+      description: `Turns ${project} CloudWatch alarm state changes into readable e-mail/SMS and starts escalations`,
+      entry: ALERT_ROUTER_ENTRY,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: {
+        NIGHTSHIFT_ALERTS: stack.toJsonString(settings),
+        ESCALATION_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+      },
+    });
+    this.router = fn.function;
+    this.routerRole = fn.role;
+    Tags.of(this.routerRole).add(PUBLISHER_TAG, project);
+    this.stateMachine.grantStartExecution(this.routerRole);
+    this.routerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
+    );
+    const executions = arnFor(this, 'states', `execution:${project}-escalation:*`);
+    this.routerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+    );
+    acknowledgeWildcard(
+      this.routerRole,
+      executions,
+      'Stops the running escalation executions of a recovered alarm; execution names are only known at run time.',
+    );
+    const alarms = arnFor(this, 'cloudwatch', 'alarm:*');
+    this.routerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['cloudwatch:ListTagsForResource', 'cloudwatch:DescribeAlarmHistory'],
+        resources: [alarms],
+      }),
+    );
+    acknowledgeWildcard(
+      this.routerRole,
+      alarms,
+      'Reads tags (severity opt-in) and history (recovery duration) of any alarm that reaches the router; user alarms opt in by tag, so their names are not known at deploy time.',
+    );
+    for (const pattern of config.alerts.logPatterns) {
+      const groupArn = arnFor(this, 'logs', `log-group:${pattern.logGroup}:*`);
+      this.routerRole.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [groupArn] }),
+      );
+      acknowledgeWildcard(
+        this.routerRole,
+        groupArn,
+        `Quotes a matching line of ${pattern.logGroup} in log-pattern alerts (log streams are not known in advance).`,
+      );
+    }
+
+    for (const topic of topics) {
+      topic.grantPublish(this.routerRole);
+      topic.grantPublish(this.escalationRole);
+    }
+    for (const role of [this.routerRole, this.escalationRole]) {
+      acknowledgeWildcardAction(
+        role,
+        'kms:GenerateDataKey*',
+        'SNS server-side encryption with the project key needs a data key per publish (granted by Topic.grantPublish).',
+      );
+    }
+    acknowledgeWildcard(
+      this.escalationRole,
+      '*',
+      'cloudwatch:DescribeAlarms must be scoped to * to return composite alarms; X-Ray and CloudWatch Logs delivery support no resource-level permissions.',
+    );
+
+    this.rule = new Rule(this, 'AlarmStateChanges', {
+      ruleName: `${project}-alarm-state-changes`,
+      description: `Every CloudWatch alarm state change to the ${project} alert router (it keeps ${project}-* alarms and opted-in ones)`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        // Auto Scaling target-tracking alarms flap by design and are never routed.
+        detail: { alarmName: [{ 'anything-but': { prefix: 'TargetTracking-' } }] },
+      },
+      targets: [
+        new LambdaFunction(this.router, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+
+    // ---- subscriptions and topic/key policies -------------------------------------------------
+    // Messages SNS could not deliver (bounced address, unreachable number) land here and page.
+    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetterQueue', {
+      queueName: `${project}-alert-delivery-dlq`,
+      // SQS-managed keys: SNS can write without a grant on the project key.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeDlq(this.deliveryDeadLetterQueue);
+    const deadLetterQueue = this.deliveryDeadLetterQueue;
+    config.alerts.levels.forEach((level, i) => {
+      const topic = topics[i]!;
+      level.email.forEach((address, j) => {
+        new Subscription(this, `Level${i}Email${j}`, {
+          topic,
+          protocol: SubscriptionProtocol.EMAIL,
+          endpoint: address,
+          deadLetterQueue,
+        });
+      });
+      level.sms.forEach((number, j) => {
+        new Subscription(this, `Level${i}Sms${j}`, {
+          topic,
+          protocol: SubscriptionProtocol.SMS,
+          endpoint: number,
+          deadLetterQueue,
+          // "no data" notices are e-mail only.
+          filterPolicy: { 'nightshift.sms': SubscriptionFilter.stringFilter({ allowlist: ['yes'] }) },
+        });
+      });
+      secureTopic(topic, project);
+    });
+    const services = [
+      new ServicePrincipal('cloudwatch.amazonaws.com'),
+      new ServicePrincipal('events.amazonaws.com'),
+    ];
+    context.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmServicesPublishToEncryptedTopics',
+        principals: services,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(context.key).account } },
+      }),
+    );
+
+    // ---- alarms -------------------------------------------------------------------------------
+    this.smsSpendAlarm = nightshiftAlarm(this, 'SmsSpend', {
+      context,
+      name: 'sms-spend',
+      metric: new Metric({
+        namespace: 'AWS/SNS',
+        metricName: 'SMSMonthToDateSpentUSD',
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: config.alerts.smsMonthlySpendLimitUsd,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      severity: 'high',
+      target: 'sns-sms',
+      summary: `SMS spend this month reached ${config.alerts.smsMonthlySpendLimitUsd} USD`,
+    });
+    // If the router itself breaks, these page the first level straight from CloudWatch (plain format).
+    const first = new SnsAction(topics[0]!);
+    const routerFailed = nightshiftAlarm(this, 'RouterFailed', {
+      context,
+      name: 'alert-router-failed',
+      metric: this.router.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      severity: 'critical',
+      target: 'alert-router',
+      summary: 'the alert router failed: alarms may not reach anyone',
+    });
+    const undelivered = nightshiftAlarm(this, 'RouterDlq', {
+      context,
+      name: 'alert-router-undelivered',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      severity: 'critical',
+      target: 'alert-router',
+      summary: 'alarm events could not be delivered to the alert router (see its dead-letter queue)',
+    });
+    for (const alarm of [routerFailed, undelivered]) {
+      alarm.addAlarmAction(first);
+      alarm.addOkAction(first);
+    }
+    nightshiftAlarm(this, 'DeliveryFailed', {
+      context,
+      name: 'alert-delivery-failed',
+      metric: this.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      severity: 'high',
+      target: 'alert-delivery',
+      summary:
+        'SNS could not deliver an alert to an e-mail address or phone number (see the delivery dead-letter queue)',
+    });
+    nightshiftAlarm(this, 'EscalationFailed', {
+      context,
+      name: 'escalation-failed',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      severity: 'high',
+      target: 'escalation',
+      summary: 'an escalation execution failed: an alarm may not be escalated',
+    });
+
+    config.alerts.alarms.forEach((entry, index) => {
+      const alarm = resolveMetricAlarm(entry, index);
+      const period = Duration.seconds(alarm.periodSeconds);
+      const metric: IMetric = alarm.metric
+        ? cwMetric(alarm.metric, period)
+        : new MathExpression({
+            expression: alarm.expression ?? '',
+            usingMetrics: Object.fromEntries(
+              Object.entries(alarm.metrics ?? {}).map(([key, ref]) => [key, cwMetric(ref, period)]),
+            ),
+            period,
+            label: alarm.summary,
+          });
+      this.metricAlarms[entry.name] = nightshiftAlarm(this, `Alarm-${entry.name}`, {
+        context,
+        name: entry.name,
+        metric,
+        threshold: alarm.threshold,
+        comparisonOperator: COMPARISON[alarm.comparison],
+        evaluationPeriods: alarm.evaluationPeriods,
+        datapointsToAlarm: alarm.datapoints,
+        treatMissingData: MISSING[alarm.missingData],
+        severity: alarm.severity,
+        target: entry.name,
+        summary: alarm.summary,
+        runbook: alarm.runbook ?? config.alerts.severities[alarm.severity].runbook,
+      });
+    });
+
+    for (const pattern of config.alerts.logPatterns) {
+      const name = logPatternAlarmName(project, pattern.name);
+      const periodMs = durationMs(pattern.period);
+      new MetricFilter(this, `LogPattern-${pattern.name}`, {
+        logGroup: LogGroup.fromLogGroupName(this, `LogGroup-${pattern.name}`, pattern.logGroup),
+        filterName: name,
+        filterPattern: FilterPattern.literal(pattern.pattern),
+        metricNamespace: LOG_PATTERN_NAMESPACE,
+        metricName: name,
+        metricValue: '1',
+        defaultValue: 0,
+      });
+      const alarm = nightshiftAlarm(this, `LogAlarm-${pattern.name}`, {
+        context,
+        name: name.slice(project.length + 1),
+        metric: new Metric({
+          namespace: LOG_PATTERN_NAMESPACE,
+          metricName: name,
+          statistic: 'Sum',
+          period: Duration.millis(periodMs),
+        }),
+        threshold: pattern.threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        severity: pattern.severity,
+        target: `log/${pattern.name}`,
+        summary: `${pattern.pattern} in ${pattern.logGroup}: ${pattern.threshold} or more per ${formatDuration(periodMs)}`,
+        runbook: pattern.runbook ?? config.alerts.severities[pattern.severity].runbook,
+      });
+      this.logPatternAlarms[pattern.name] = alarm;
+    }
+
+    // ---- dashboard ----------------------------------------------------------------------------
+    context.dashboard.addSection('Alerting', [
+      new GraphWidget({
+        title: 'Alarm events routed / router errors',
+        left: [this.router.metricInvocations({ statistic: 'Sum', period: Duration.minutes(5) })],
+        right: [this.router.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Escalations started / failed',
+        left: [this.stateMachine.metricStarted({ statistic: 'Sum', period: Duration.minutes(5) })],
+        right: [this.stateMachine.metricFailed({ statistic: 'Sum', period: Duration.minutes(5) })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `SMS spend this month (limit ${config.alerts.smsMonthlySpendLimitUsd} USD)`,
+        left: [this.smsSpendAlarm.metric],
+        leftAnnotations: [{ value: config.alerts.smsMonthlySpendLimitUsd, label: 'limit' }],
+        width: 8,
+      }),
+    ]);
+  }
+}
+
+/**
+ * Level topic policy: CloudWatch and EventBridge of this account may publish (for alarm actions and
+ * rules you point at a level yourself); IAM principals may publish only when they carry the
+ * nightshift:publisher=<project> tag (the router and escalation roles). Everyone else is denied.
+ */
+function secureTopic(topic: NightshiftContext['levelTopics'][number], project: string): void {
+  const account = Stack.of(topic).account;
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'AlarmServicesPublish',
+      principals: [
+        new ServicePrincipal('cloudwatch.amazonaws.com'),
+        new ServicePrincipal('events.amazonaws.com'),
+      ],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }),
+  );
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'OnlyNightshiftPublishes',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringNotEqualsIfExists: {
+          [`aws:PrincipalTag/${PUBLISHER_TAG}`]: project,
+          'aws:PrincipalServiceName': ['cloudwatch.amazonaws.com', 'events.amazonaws.com'],
+        },
+      },
+    }),
+  );
+}
+
+function acknowledgeDlq(queue: Queue): void {
+  for (const [id, reason] of [
+    [
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue (alert router, its rule, or SNS deliveries).',
+    ],
+    [
+      'Serverless-SQSRedrivePolicy',
+      'This queue is itself a dead-letter queue; an alarm pages when it holds messages.',
+    ],
+  ] as const) {
+    Validations.of(queue).acknowledge({ id, reason });
+  }
+}

@@ -12,6 +12,7 @@ import { Alerting } from '../constructs/alerting';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
 import { ProjectDashboard } from '../constructs/dashboard';
 import { HealthChecks } from '../constructs/health-checks';
+import { LogArchive } from '../constructs/log-archive';
 import { bucketNames } from '../constructs/names';
 import type { DataStack } from './data-stack';
 
@@ -54,6 +55,7 @@ export class JobsStack extends Stack {
     void context; // capabilities register below, one guarded line each
     new Alerting(this, 'Alerting', { context });
     if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
+    if (config.logArchive) new LogArchive(this, 'LogArchive', { context });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

@@ -3,6 +3,8 @@
  * Capabilities add their command module's `register` to this list (one line each).
  */
 import type { Command } from 'commander';
+import { registerAck } from './ack';
+import { registerAlarms } from './alarms';
 import { registerArchiveLogs } from './archive-logs';
 import { registerCheck } from './check';
 import { registerLogs } from './logs';
@@ -19,4 +21,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerArchiveLogs,
   registerLogs,
   registerCheck,
+  registerAlarms,
+  registerAck,
 ];

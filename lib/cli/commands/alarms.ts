@@ -1,0 +1,227 @@
+/**
+ * `nightshift alarms [--all] [--json]` — the project's alarms from CloudWatch: state, severity, since
+ * when, and who acknowledged the current episode (from the acks table, ADR 002).
+ */
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandOutput,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import {
+  type Acknowledgement,
+  ackTableName,
+  coversEpisode,
+  listAcks,
+} from '../../../lambdas/alert-router/acks';
+import { decodeAlarmDescription, SEVERITY_TAG } from '../../../lambdas/shared/alarm-metadata';
+import { reasonOf } from '../../../lambdas/shared/redact';
+import { formatDuration, SEVERITIES, type Severity } from '../../config/primitives';
+import type { NightshiftConfig } from '../../config/schema';
+import { CliError, cliOptions, color, loadConfigForCli, printError, printJson, printTable } from '../output';
+
+export interface AlarmRow {
+  readonly name: string;
+  readonly kind: 'metric' | 'composite';
+  readonly state: string;
+  readonly severity: Severity | 'unrouted';
+  readonly target: string;
+  /** When the alarm entered its current state. */
+  readonly since?: string | undefined;
+  readonly reason: string;
+  /** The acknowledgement covering the current ALARM episode, if any. */
+  readonly acknowledged?: Acknowledgement | undefined;
+}
+
+export interface AlarmsDeps {
+  readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
+  readonly dynamo: Pick<DynamoDBClient, 'send'>;
+}
+
+interface AnyAlarm {
+  AlarmName?: string | undefined;
+  AlarmArn?: string | undefined;
+  AlarmDescription?: string | undefined;
+  StateValue?: string | undefined;
+  StateReason?: string | undefined;
+  StateUpdatedTimestamp?: Date | undefined;
+  StateTransitionedTimestamp?: Date | undefined;
+}
+
+/** When the current state began (StateTransitionedTimestamp, else StateUpdatedTimestamp). */
+export function stateSince(alarm: AnyAlarm): Date | undefined {
+  return alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+}
+
+async function describeAll(
+  cloudwatch: AlarmsDeps['cloudwatch'],
+  prefix: string | undefined,
+): Promise<{ alarm: AnyAlarm; kind: 'metric' | 'composite' }[]> {
+  const out: { alarm: AnyAlarm; kind: 'metric' | 'composite' }[] = [];
+  let token: string | undefined;
+  do {
+    const page: DescribeAlarmsCommandOutput = await cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: prefix,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken: token,
+        MaxRecords: 100,
+      }),
+    );
+    for (const alarm of page.MetricAlarms ?? []) out.push({ alarm, kind: 'metric' });
+    for (const alarm of page.CompositeAlarms ?? []) out.push({ alarm, kind: 'composite' });
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+function isSeverity(value: string | undefined): value is Severity {
+  return SEVERITIES.includes(value as Severity);
+}
+
+/** The project's alarms (and opted-in ones), most urgent first. */
+export async function listAlarms(
+  deps: AlarmsDeps,
+  config: NightshiftConfig,
+  options: { all?: boolean } = {},
+): Promise<AlarmRow[]> {
+  const { project } = config;
+  const route = config.alerts.routeAlarms;
+  const prefixes = options.all
+    ? [undefined]
+    : [`${project}-`, route.namePrefix].filter((p) => p !== undefined);
+  const seen = new Map<string, { alarm: AnyAlarm; kind: 'metric' | 'composite' }>();
+  for (const prefix of [...new Set(prefixes)]) {
+    for (const entry of await describeAll(deps.cloudwatch, prefix)) {
+      if (entry.alarm.AlarmName) seen.set(entry.alarm.AlarmName, entry);
+    }
+  }
+  let acks = new Map<string, Acknowledgement>();
+  try {
+    acks = await listAcks(deps.dynamo, ackTableName(project));
+  } catch (error) {
+    printError(color.dim(`acknowledgements unavailable (${reasonOf(error)}) — is the stack deployed?`));
+  }
+  const rows: AlarmRow[] = [];
+  for (const { alarm, kind } of seen.values()) {
+    const name = alarm.AlarmName ?? '';
+    const { meta } = decodeAlarmDescription(alarm.AlarmDescription);
+    if (meta?.project && meta.project !== project) continue;
+    let severity: AlarmRow['severity'] | undefined = meta?.severity;
+    if (!severity && !name.startsWith(`${project}-`)) {
+      const tags = await tagsOf(deps.cloudwatch, alarm.AlarmArn);
+      const tagged = [tags[route.tagKey], tags[SEVERITY_TAG]];
+      severity =
+        tagged.find(isSeverity) ?? (tagged.some((t) => t !== undefined) ? route.severity : undefined);
+      if (!severity && route.namePrefix && name.startsWith(route.namePrefix)) severity = route.severity;
+    }
+    const since = stateSince(alarm);
+    const ack = acks.get(name);
+    rows.push({
+      name,
+      kind,
+      state: alarm.StateValue ?? 'UNKNOWN',
+      severity: severity ?? (name.startsWith(`${project}-`) ? route.severity : 'unrouted'),
+      target: meta?.target ?? (name.startsWith(`${project}-`) ? name.slice(project.length + 1) : name),
+      since: since?.toISOString(),
+      reason: alarm.StateReason ?? '',
+      acknowledged: alarm.StateValue === 'ALARM' && coversEpisode(ack, since) ? ack : undefined,
+    });
+  }
+  const stateOrder = ['ALARM', 'INSUFFICIENT_DATA', 'OK'];
+  const severityOrder = [...SEVERITIES, 'unrouted'];
+  return rows.sort(
+    (a, b) =>
+      stateOrder.indexOf(a.state) - stateOrder.indexOf(b.state) ||
+      severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity) ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+async function tagsOf(
+  cloudwatch: AlarmsDeps['cloudwatch'],
+  arn: string | undefined,
+): Promise<Record<string, string>> {
+  if (!arn) return {};
+  try {
+    const out = await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch {
+    return {};
+  }
+}
+
+/** "23 min ago (18:04)" relative to now, in the configured time zone. */
+export function sinceText(iso: string | undefined, now: Date, timeZone: string): string {
+  if (!iso) return '';
+  const at = new Date(iso);
+  const clock = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  return `${formatDuration(Math.max(0, now.getTime() - at.getTime()))} ago (${clock})`;
+}
+
+export function clientsFor(region: string): AlarmsDeps {
+  return { cloudwatch: new CloudWatchClient({ region }), dynamo: new DynamoDBClient({ region }) };
+}
+
+export function registerAlarms(program: Command): void {
+  program
+    .command('alarms')
+    .description("list the project's alarms: state, severity, since when, who acknowledged")
+    .option('--all', 'every alarm in the account and region, not only Nightshift and opted-in ones')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nightshift alarms
+  $ nightshift alarms --json | jq '.[] | select(.state == "ALARM")'
+
+Uses your AWS credentials (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource and dynamodb:Scan
+on <project>-nightshift-acks). Alarms in ALARM come first, most severe first.`,
+    )
+    .action(async (flags: { all?: boolean }, command: Command) => {
+      const options = cliOptions(command);
+      const { config } = loadConfigForCli(options);
+      const deps = clientsFor(config.region);
+      let rows: AlarmRow[];
+      try {
+        rows = await listAlarms(deps, config, flags);
+      } catch (error) {
+        throw new CliError(
+          `could not list alarms in ${config.region}: ${reasonOf(error)} — check your AWS credentials and region`,
+        );
+      }
+      if (options.json) {
+        printJson(rows);
+        return;
+      }
+      if (rows.length === 0) {
+        printError(`no alarms named ${config.project}-* in ${config.region} — is the stack deployed?`);
+        return;
+      }
+      const now = new Date();
+      const stateText = (state: string) =>
+        state === 'ALARM' ? color.red(state) : state === 'OK' ? color.green(state) : color.yellow(state);
+      printTable(rows, [
+        { header: 'ALARM', value: 'name' },
+        { header: 'STATE', value: (r) => stateText(r.state) },
+        { header: 'SEVERITY', value: 'severity' },
+        { header: 'SINCE', value: (r) => sinceText(r.since, now, config.timezone) },
+        {
+          header: 'ACKNOWLEDGED BY',
+          value: (r) =>
+            r.acknowledged
+              ? `${r.acknowledged.by}${r.acknowledged.note ? `: ${r.acknowledged.note}` : ''}`
+              : '',
+        },
+      ]);
+    });
+}

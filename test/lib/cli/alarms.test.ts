@@ -1,0 +1,147 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { encodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { acknowledge } from '../../../lib/cli/commands/ack';
+import { listAlarms, sinceText } from '../../../lib/cli/commands/alarms';
+import { CliError } from '../../../lib/cli/output';
+import { testConfig } from '../../support/cdk';
+
+const cloudwatch = mockClient(CloudWatchClient);
+const dynamo = mockClient(DynamoDBClient);
+const deps = () => ({ cloudwatch: new CloudWatchClient({}), dynamo: new DynamoDBClient({}) });
+const config = testConfig({
+  alerts: {
+    levels: [{ name: 'team', email: ['t@example.com'] }],
+    routeAlarms: { namePrefix: 'RDS-', severity: 'medium' },
+  },
+});
+
+const since = new Date('2024-10-02T17:04:40Z');
+const apiDown = {
+  AlarmName: 'shop-api-down',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-api-down',
+  AlarmDescription: encodeAlarmDescription('api health check failing', {
+    severity: 'critical',
+    target: 'api',
+    project: 'shop',
+  }),
+  StateValue: 'ALARM' as const,
+  StateReason: 'Threshold Crossed',
+  StateTransitionedTimestamp: since,
+  StateUpdatedTimestamp: new Date('2024-10-02T17:30:00Z'),
+};
+const backupOk = {
+  AlarmName: 'shop-backup-failed',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-backup-failed',
+  AlarmDescription: encodeAlarmDescription('backup failed', {
+    severity: 'high',
+    target: 'backup/db',
+    project: 'shop',
+  }),
+  StateValue: 'OK' as const,
+  StateTransitionedTimestamp: since,
+};
+const userAlarm = {
+  AlarmName: 'RDS-CPU-High',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:RDS-CPU-High',
+  StateValue: 'ALARM' as const,
+  StateTransitionedTimestamp: since,
+};
+
+beforeEach(() => {
+  cloudwatch.reset();
+  dynamo.reset();
+  cloudwatch
+    .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-' })
+    .resolves({ MetricAlarms: [backupOk, apiDown], CompositeAlarms: [] });
+  cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'RDS-' }).resolves({ MetricAlarms: [userAlarm] });
+  cloudwatch
+    .on(ListTagsForResourceCommand)
+    .resolves({ Tags: [{ Key: 'nightshift:severity', Value: 'low' }] });
+  dynamo.on(ScanCommand).resolves({ Items: [] });
+});
+
+describe('nightshift alarms', () => {
+  it('lists state, severity and since, alarms in ALARM and most severe first', async () => {
+    const rows = await listAlarms(deps(), config);
+    expect(rows.map((r) => [r.name, r.state, r.severity])).toEqual([
+      ['shop-api-down', 'ALARM', 'critical'],
+      ['RDS-CPU-High', 'ALARM', 'low'],
+      ['shop-backup-failed', 'OK', 'high'],
+    ]);
+    expect(rows[0]?.since).toBe('2024-10-02T17:04:40.000Z'); // the transition, not the last update
+    expect(cloudwatch.commandCalls(ListTagsForResourceCommand)).toHaveLength(1); // only the user alarm
+  });
+
+  it('shows who acknowledged the current episode, not an older one', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: [
+        {
+          alarm: { S: 'shop-api-down' },
+          by: { S: 'alice' },
+          at: { S: '2024-10-02T17:10:00.000Z' },
+          note: { S: 'restarting' },
+        },
+        { alarm: { S: 'RDS-CPU-High' }, by: { S: 'bob' }, at: { S: '2024-09-30T08:00:00.000Z' } },
+      ],
+    });
+    const rows = await listAlarms(deps(), config);
+    expect(rows[0]?.acknowledged).toMatchObject({ by: 'alice', note: 'restarting' });
+    expect(rows[1]?.acknowledged).toBeUndefined();
+  });
+
+  it('formats "since" relative to now in the config time zone', () => {
+    expect(sinceText('2024-10-02T17:04:40.000Z', new Date('2024-10-02T17:27:40Z'), 'Europe/Berlin')).toBe(
+      '23 min ago (2 Oct, 19:04)',
+    );
+  });
+});
+
+describe('nightshift ack', () => {
+  it('records who, when and the episode for an alarm in ALARM (name with or without the project prefix)', async () => {
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNames: ['api-down'] }).resolves({ MetricAlarms: [] });
+    cloudwatch
+      .on(DescribeAlarmsCommand, { AlarmNames: ['shop-api-down'] })
+      .resolves({ MetricAlarms: [apiDown] });
+    dynamo.on(PutItemCommand).resolves({});
+    const now = new Date('2024-10-02T17:27:40Z');
+
+    const result = await acknowledge(deps(), config, { alarm: 'api-down', by: 'alice', note: 'on it', now });
+
+    expect(result).toMatchObject({
+      alarm: 'shop-api-down',
+      episode: since.toISOString(),
+      inAlarmMs: 23 * 60_000,
+    });
+    const put = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('shop-nightshift-acks');
+    expect(put?.Item).toMatchObject({
+      alarm: { S: 'shop-api-down' },
+      by: { S: 'alice' },
+      at: { S: '2024-10-02T17:27:40.000Z' },
+      episode: { S: '2024-10-02T17:04:40.000Z' },
+      note: { S: 'on it' },
+    });
+    expect(Number(put?.Item?.expiresAt?.N)).toBeGreaterThan(now.getTime() / 1000 + 80 * 86_400);
+  });
+
+  it('refuses alarms that are not in ALARM and names that do not exist', async () => {
+    cloudwatch
+      .on(DescribeAlarmsCommand, { AlarmNames: ['shop-backup-failed'] })
+      .resolves({ MetricAlarms: [backupOk] });
+    await expect(
+      acknowledge(deps(), config, { alarm: 'shop-backup-failed', by: 'a', now: new Date() }),
+    ).rejects.toThrow(/shop-backup-failed is OK, not ALARM/);
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    await expect(
+      acknowledge(deps(), config, { alarm: 'nope', by: 'a', now: new Date() }),
+    ).rejects.toBeInstanceOf(CliError);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+});

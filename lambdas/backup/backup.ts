@@ -20,9 +20,6 @@ import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf } from '../shared/redact';
 import { streamUpload } from '../shared/stream-upload';
-import { prepareMongo } from './engines/mongodb';
-import { preparePostgres } from './engines/postgres';
-import { prepareRedis } from './engines/redis';
 import type { DumpPlan, ToolPaths } from './engines/types';
 import {
   type ArtifactEntry,
@@ -95,6 +92,8 @@ async function prepare(
   if (engine === 'postgres' && target.postgres) {
     const p = await resolvePostgres(target.postgres, deps.secrets);
     const secrets = secretValuesOf(p);
+    // engines load on demand: a pg backup does not pay for the MongoDB driver's memory
+    const { preparePostgres } = await import('./engines/postgres');
     return {
       plan: await preparePostgres(p, { globals: target.postgres.globals, secrets }, context),
       secrets,
@@ -104,6 +103,7 @@ async function prepare(
   if (engine === 'mongodb' && target.mongodb) {
     const p = await resolveMongo(target.mongodb, deps.secrets);
     const secrets = secretValuesOf(p);
+    const { prepareMongo } = await import('./engines/mongodb');
     return {
       plan: await prepareMongo(p, { oplog: target.mongodb.oplog, secrets }, context),
       secrets,
@@ -113,6 +113,7 @@ async function prepare(
   if (engine === 'redis' && target.redis) {
     const p = await resolveRedis(target.redis, deps.secrets);
     const secrets = secretValuesOf(p);
+    const { prepareRedis } = await import('./engines/redis');
     return {
       plan: await prepareRedis(p, target.redis.mode, { secrets }, context),
       secrets,

@@ -6,11 +6,15 @@ import type { Command } from 'commander';
 import { registerAck } from './ack';
 import { registerAlarms } from './alarms';
 import { registerArchiveLogs } from './archive-logs';
+import { registerBackup } from './backup';
+import { registerBackups } from './backups';
 import { registerCheck } from './check';
 import { registerLogs } from './logs';
 import { registerPlan } from './plan';
+import { registerRestore } from './restore';
 import { registerRun } from './run';
 import { registerValidate } from './validate';
+import { registerVerify } from './verify';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -23,4 +27,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerCheck,
   registerAlarms,
   registerAck,
+  registerBackup,
+  registerBackups,
+  registerRestore,
+  registerVerify,
 ];

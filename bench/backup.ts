@@ -1,0 +1,247 @@
+/**
+ * bench/backup: Nightshift's streaming backup vs the tools alone, measured in one run (not part of
+ * `npm test`; takes a few minutes, most of it generating data).
+ *
+ * PostgreSQL (pgbench data, server-side generated, 0.2 GB and ≥ 1 GB databases):
+ *   - `pg_dump -Fc > file`             what pgdump-aws-lambda streams (gzip inside pg_dump)
+ *   - `pg_dump -Fc -Z0 > /dev/null`    the ceiling: dumping without compressing or storing
+ *   - Nightshift: `pg_dump -Fc -Z0` → zstd → SHA-256 → multipart upload to s3rver, in a child process
+ *     whose own peak RSS (process.resourceUsage().maxRSS) is reported.
+ * Redis (≥ 1 M keys): Nightshift logical mode (SCAN+DUMP+PTTL → zstd → s3rver) vs `redis-cli --rdb file`.
+ *
+ * Run alone: `npx tsx bench/backup.ts` (prints the table, writes bench/results/backup.json).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startPostgres, startRedis, startS3 } from '../lib/local/index';
+import { type BenchResult, printResult, writeResult } from './report';
+
+const BUCKET = 'bench-backups';
+const MB = 1024 * 1024;
+const SMALL_SCALE = Number(process.env.BENCH_PG_SMALL_SCALE ?? 14); // ≈ 0.2 GB
+const LARGE_SCALE = Number(process.env.BENCH_PG_LARGE_SCALE ?? 70); // ≈ 1.05 GB
+const REDIS_KEYS = Number(process.env.BENCH_REDIS_KEYS ?? 1_000_000);
+
+interface Timed {
+  readonly ms: number;
+  readonly code: number | null;
+  readonly stdout: string;
+}
+
+function timed(
+  command: string,
+  args: string[],
+  options: { stdoutTo?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Timed> {
+  const started = performance.now();
+  const shell = options.stdoutTo !== undefined;
+  const child = shell
+    ? spawn('sh', ['-c', `exec "$0" "$@" > "${options.stdoutTo}"`, command, ...args], {
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ ms: performance.now() - started, code, stdout }));
+  });
+}
+
+interface ChildReport {
+  readonly ms: number;
+  readonly maxRssMb: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** Bundles the child entry with esbuild (as the Lambda bundle is built) into `dir`. */
+async function bundleChild(dir: string): Promise<string> {
+  const outfile = join(dir, 'backup-child.mjs');
+  await build({
+    entryPoints: [resolve(import.meta.dirname, 'support/backup-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    outfile,
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return outfile;
+}
+
+/** Runs one Nightshift backup in a fresh Node process (so its peak RSS is its own). */
+async function nightshiftChild(
+  bundle: string,
+  kind: 'postgres' | 'redis',
+  url: string,
+  endpoint: string,
+): Promise<ChildReport> {
+  const out = await timed(process.execPath, [bundle, kind, url, endpoint, BUCKET]);
+  if (out.code !== 0) throw new Error(`the Nightshift backup child failed (exit ${out.code})`);
+  return JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
+}
+
+const fmtMs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const fmtMb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
+const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+export async function run(): Promise<BenchResult> {
+  const work = mkdtempSync(join(tmpdir(), 'nightshift-bench-backup-'));
+  const s3 = await startS3({ buckets: [BUCKET], directory: join(work, 's3') });
+  const postgres = await startPostgres({ settings: { shared_buffers: '256MB', max_wal_size: '4GB' } });
+  const redis = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] });
+  const bundle = await bundleChild(work);
+  const rows: Record<string, string | number>[] = [];
+  const goals: BenchResult['goals'] = [];
+  try {
+    const pgDump = join(postgres.binDir, 'pg_dump');
+    const pgbench = join(postgres.binDir, 'pgbench');
+    const env = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PGUSER: 'postgres' };
+    const results: Record<
+      string,
+      { fc: Timed; fcSize: number; z0: Timed; ns: ChildReport; dbBytes: number }
+    > = {};
+    for (const [label, scale] of [
+      ['0.2 GB', SMALL_SCALE],
+      ['1 GB', LARGE_SCALE],
+    ] as const) {
+      const db = `bench_${scale}`;
+      const url = await postgres.createDatabase(db);
+      console.error(`generating pgbench scale ${scale} in ${db} …`);
+      const gen = await timed(pgbench, ['-i', '-q', '-I', 'dtGvp', '-s', String(scale), db], { env });
+      if (gen.code !== 0) throw new Error('pgbench -i failed');
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const dbBytes = Number(
+        (await client.query('SELECT pg_database_size(current_database()) AS s')).rows[0].s,
+      );
+      await client.end();
+      console.error(`${db}: ${fmtMb(dbBytes)}; dumping …`);
+      const file = join(work, `${db}.dump`);
+      const z0 = await timed(pgDump, ['-Fc', '-Z0', '-d', db], { stdoutTo: '/dev/null', env });
+      const fc = await timed(pgDump, ['-Fc', '-d', db], { stdoutTo: file, env });
+      const fcSize = statSync(file).size;
+      rmSync(file);
+      const ns = await nightshiftChild(bundle, 'postgres', url, s3.endpoint);
+      results[label] = { fc, fcSize, z0, ns, dbBytes };
+      rows.push(
+        {
+          case: `pg ${label}: pg_dump -Fc > file`,
+          db: fmtMb(dbBytes),
+          time: fmtMs(fc.ms),
+          output: fmtMb(fcSize),
+          'peak RSS': '',
+        },
+        {
+          case: `pg ${label}: pg_dump -Fc -Z0 > /dev/null`,
+          db: fmtMb(dbBytes),
+          time: fmtMs(z0.ms),
+          output: '',
+          'peak RSS': '',
+        },
+        {
+          case: `pg ${label}: nightshift backup → s3rver`,
+          db: fmtMb(dbBytes),
+          time: fmtMs(ns.ms),
+          output: fmtMb(ns.bytesOut),
+          'peak RSS': `${ns.maxRssMb.toFixed(0)} MB`,
+        },
+      );
+    }
+    const large = results['1 GB'];
+    const small = results['0.2 GB'];
+    if (large && small) {
+      const speedup = ratio(large.fc.ms, large.ns.ms);
+      goals.push(
+        {
+          goal: 'pg ≥ 2× faster than pg_dump -Fc > file (1 GB)',
+          met: speedup >= 2,
+          value: `${speedup.toFixed(2)}×`,
+        },
+        {
+          goal: 'pg output no larger than pg_dump -Fc',
+          met: large.ns.bytesOut <= large.fcSize,
+          value: `${ratio(large.ns.bytesOut, large.fcSize).toFixed(2)}× its size`,
+        },
+        {
+          goal: 'pg within 1.3× of the pg_dump -Fc -Z0 ceiling',
+          met: ratio(large.ns.ms, large.z0.ms) <= 1.3,
+          value: `${ratio(large.ns.ms, large.z0.ms).toFixed(2)}×`,
+        },
+        {
+          goal: 'peak RSS ≤ 256 MB',
+          met: Math.max(large.ns.maxRssMb, small.ns.maxRssMb) <= 256,
+          value: `${Math.max(large.ns.maxRssMb, small.ns.maxRssMb).toFixed(0)} MB`,
+        },
+        {
+          goal: 'RSS flat from 0.2 GB to 1 GB (≤ +32 MB)',
+          met: large.ns.maxRssMb - small.ns.maxRssMb <= 32,
+          value: `${small.ns.maxRssMb.toFixed(0)} → ${large.ns.maxRssMb.toFixed(0)} MB`,
+        },
+      );
+    }
+
+    // Redis
+    console.error(`loading ${REDIS_KEYS} Redis keys …`);
+    const client = new Redis(redis.url);
+    for (let start = 0; start < REDIS_KEYS; start += 10_000) {
+      const batch = client.pipeline();
+      for (let i = start; i < Math.min(REDIS_KEYS, start + 10_000); i++) {
+        if (i % 10 === 0) batch.set(`session:${i}`, `user-${i % 5000}:${'x'.repeat(40)}`, 'EX', 86_400);
+        else batch.set(`key:${i}`, `value-${i}-${(i * 2654435761) % 1_000_003}`);
+      }
+      await batch.exec();
+    }
+    const memory = Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? 0);
+    client.disconnect();
+    const rdbFile = join(work, 'bench.rdb');
+    const rdb = await timed('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), '--rdb', rdbFile]);
+    const rdbSize = statSync(rdbFile).size;
+    const logical = await nightshiftChild(bundle, 'redis', redis.url, s3.endpoint);
+    rows.push(
+      {
+        case: `redis ${REDIS_KEYS} keys: redis-cli --rdb file`,
+        db: fmtMb(memory),
+        time: fmtMs(rdb.ms),
+        output: fmtMb(rdbSize),
+        'peak RSS': '',
+      },
+      {
+        case: `redis ${REDIS_KEYS} keys: nightshift logical → s3rver`,
+        db: fmtMb(memory),
+        time: fmtMs(logical.ms),
+        output: fmtMb(logical.bytesOut),
+        'peak RSS': `${logical.maxRssMb.toFixed(0)} MB`,
+      },
+    );
+    goals.push({
+      goal: 'redis logical peak RSS ≤ 256 MB',
+      met: logical.maxRssMb <= 256,
+      value: `${logical.maxRssMb.toFixed(0)} MB (${ratio(logical.ms, rdb.ms).toFixed(2)}× the time of --rdb, ${ratio(logical.bytesOut, rdbSize).toFixed(2)}× its size)`,
+    });
+    return { name: 'backup', rows, goals };
+  } finally {
+    await redis.stop();
+    await postgres.stop();
+    await s3.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const result = await run();
+  printResult(result);
+  console.error(`wrote ${writeResult(result)}`);
+}

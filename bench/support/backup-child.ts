@@ -1,0 +1,51 @@
+/**
+ * One Nightshift backup, run as its own process by bench/backup.ts (bundled with esbuild first, like
+ * the Lambda, so the peak RSS measured is the job's, not a TypeScript loader's). Prints a JSON report.
+ * Usage: node backup-child.mjs <postgres|redis> <url> <s3 endpoint> <bucket>
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { run as backup } from '../../lambdas/backup/backup';
+import { noSecrets } from '../../lambdas/shared/connections';
+import { silentLog } from '../../lambdas/shared/log';
+import { MemoryMetrics } from '../../lambdas/shared/metrics';
+import { backupTargetSchema } from '../../lib/config/schema';
+
+const [kind, url, endpoint, bucket] = process.argv.slice(2) as [string, string, string, string];
+const s3 = new S3Client({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+const target = backupTargetSchema.parse(
+  kind === 'postgres'
+    ? { name: `bench-pg-${Date.now()}`, postgres: { url, ssl: 'disable' } }
+    : { name: `bench-redis-${Date.now()}`, redis: { url, mode: 'logical' } },
+);
+const started = performance.now();
+const result = await backup(
+  {
+    s3,
+    bucket,
+    secrets: noSecrets,
+    log: silentLog,
+    metrics: new MemoryMetrics(),
+    now: () => new Date(),
+    project: 'bench',
+    timeZone: 'UTC',
+    retention: { daily: 7, weekly: 4, monthly: 3 },
+  },
+  { target, compressionLevel: 3 },
+);
+const ms = performance.now() - started;
+s3.destroy();
+process.stdout.write(
+  `${JSON.stringify({
+    ms,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    bytesIn: result.manifest.bytesIn,
+    bytesOut: result.manifest.bytesOut,
+  })}\n`,
+);

@@ -1,0 +1,172 @@
+/**
+ * `nightshift backup <target>` — runs the backup job core locally (same pipeline, layout, manifest,
+ * tiers and metrics as the Lambda) against the deployed bucket with your AWS credentials, or any
+ * S3-compatible store (--endpoint, --dest). A progress line (bytes read, stored, rate) goes to stderr.
+ * Also holds the helpers the backups/restore/verify commands share.
+ */
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Command } from 'commander';
+import { run } from '../../../lambdas/backup/backup';
+import { DEFAULT_ROOT } from '../../../lambdas/backup/layout';
+import { secretsManagerReader } from '../../../lambdas/shared/connections';
+import { MemoryMetrics } from '../../../lambdas/shared/metrics';
+import { effectiveBackupTargets } from '../../config/resolved';
+import type { BackupsConfig, BackupTarget, NightshiftConfig } from '../../config/schema';
+import { CliError, cliOptions, EXIT, loadConfigForCli, printJson, printTable, progress } from '../output';
+import { cliLog, s3ClientFor } from './archive-logs';
+
+export interface DestinationFlags {
+  dest?: string;
+  endpoint?: string;
+}
+
+export interface BackupStore {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly root: string;
+  /** Whether this is the deployed bucket (Object Lock from the config applies). */
+  readonly deployed: boolean;
+}
+
+export function backupsSection(config: NightshiftConfig): BackupsConfig {
+  if (!config.backups?.targets.length)
+    throw new CliError(
+      'the config has no backups targets — add a backups section (see docs/backups.md)',
+      EXIT.USAGE,
+    );
+  return config.backups;
+}
+
+export function findTarget(
+  config: NightshiftConfig,
+  name: string,
+): { target: BackupTarget; compressionLevel: number } {
+  backupsSection(config);
+  const found = effectiveBackupTargets(config).find((t) => t.target.name === name);
+  if (!found) {
+    const names = effectiveBackupTargets(config).map((t) => t.target.name);
+    throw new CliError(`no backup target "${name}" — the config has: ${names.join(', ')}`, EXIT.USAGE);
+  }
+  return { target: found.target, compressionLevel: found.compressionLevel };
+}
+
+/** --dest s3://bucket/prefix, else the deployed bucket <project>-nightshift-backups-<account>-<region>. */
+export function backupStore(config: NightshiftConfig, flags: DestinationFlags): BackupStore {
+  const s3 = s3ClientFor(config.region, flags.endpoint);
+  if (flags.dest) {
+    const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(flags.dest);
+    if (!match?.[1])
+      throw new CliError(`--dest must look like s3://bucket/prefix, not ${flags.dest}`, EXIT.USAGE);
+    return { s3, bucket: match[1], root: match[2]?.replace(/\/+$/, '') || DEFAULT_ROOT, deployed: false };
+  }
+  if (!config.account)
+    throw new CliError(
+      'the backup bucket name contains the AWS account id: set `account` in the config or pass --dest s3://bucket/prefix',
+      EXIT.USAGE,
+    );
+  return {
+    s3,
+    bucket: `${config.project}-nightshift-backups-${config.account}-${config.region}`,
+    root: DEFAULT_ROOT,
+    deployed: !flags.endpoint,
+  };
+}
+
+export function cliSecrets(config: NightshiftConfig) {
+  return secretsManagerReader(new SecretsManagerClient({ region: config.region }));
+}
+
+export function addDestinationOptions(command: Command): Command {
+  return command
+    .option(
+      '--dest <s3://bucket/prefix>',
+      'where backups live (default: the deployed backup bucket, prefix backups/)',
+    )
+    .option('--endpoint <url>', 'S3-compatible endpoint instead of AWS S3, e.g. http://127.0.0.1:9000');
+}
+
+export const formatBytes = (bytes: number): string => {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+};
+
+export function registerBackup(program: Command): void {
+  addDestinationOptions(
+    program
+      .command('backup <target>')
+      .description(
+        'dump one backup target to S3 now (zstd, SHA-256, manifest, retention tier), as the nightly job does',
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nightshift backup app                                         to the deployed bucket
+  $ nightshift backup app --endpoint http://127.0.0.1:9000 --dest s3://backups/nightshift
+
+Exit codes: 0 backed up, 1 the backup failed (nothing was left behind), 2 bad usage or config.`,
+    )
+    .action(async (name: string, flags: DestinationFlags, command: Command) => {
+      const options = cliOptions(command);
+      const { config } = loadConfigForCli(options);
+      const section = backupsSection(config);
+      const { target, compressionLevel } = findTarget(config, name);
+      const store = backupStore(config, flags);
+      const metrics = new MemoryMetrics();
+      try {
+        const result = await run(
+          {
+            s3: store.s3,
+            bucket: store.bucket,
+            root: store.root,
+            objectLock:
+              store.deployed && section.objectLock !== 'off'
+                ? (section.objectLock.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE')
+                : undefined,
+            secrets: cliSecrets(config),
+            log: cliLog(options.verbose),
+            metrics,
+            now: () => new Date(),
+            project: config.project,
+            timeZone: config.timezone,
+            retention: section.retention,
+            onProgress: ({ bytesIn, bytesOut, elapsedMs }) =>
+              progress(
+                `${name}  ${formatBytes(bytesIn)} read → ${formatBytes(bytesOut)} stored  ${formatBytes(
+                  (bytesIn / Math.max(elapsedMs, 1)) * 1000,
+                )}/s`,
+              ),
+          },
+          { target, compressionLevel },
+        );
+        const m = result.manifest;
+        if (options.json) printJson({ bucket: store.bucket, manifestKey: result.manifestKey, manifest: m });
+        else {
+          printTable(
+            [m],
+            [
+              { header: 'key', value: (r) => `s3://${store.bucket}/${r.key}` },
+              { header: 'tier', value: (r) => r.tier },
+              { header: 'expires', value: (r) => r.expiresAt.slice(0, 10) },
+              { header: 'read', value: (r) => formatBytes(r.bytesIn), align: 'right' },
+              { header: 'stored', value: (r) => formatBytes(r.bytesOut), align: 'right' },
+              { header: 'time', value: (r) => `${(r.durationMs / 1000).toFixed(1)} s`, align: 'right' },
+            ],
+          );
+        }
+      } catch (error) {
+        throw new CliError((error as Error).message, EXIT.FAILED);
+      } finally {
+        store.s3.destroy();
+      }
+    });
+}

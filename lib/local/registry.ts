@@ -2,8 +2,10 @@
  * The jobs `nightshift run` executes, in order. Each capability adds its LocalJob here (one line).
  */
 import { backupJob } from './backup-job';
+import { alertsJob } from './alert-preview';
 import { healthCheckJob } from './health-check-job';
 import type { LocalJob } from './jobs';
 import { logArchiveJob } from './log-archive-job';
 
-export const LOCAL_JOBS: LocalJob[] = [healthCheckJob, backupJob, logArchiveJob];
+// alerts runs last: it previews the messages for failures the jobs before it reported.
+export const LOCAL_JOBS: LocalJob[] = [healthCheckJob, backupJob, logArchiveJob, alertsJob];

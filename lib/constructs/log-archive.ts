@@ -32,6 +32,7 @@ import { CallAwsService } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { groupPath } from '../../lambdas/log-archive/keys';
+import { LOG_ARCHIVE_NODE_FLAGS } from '../../lambdas/log-archive/log-archive';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
@@ -173,6 +174,8 @@ export class LogArchive extends Construct {
       memorySize: 1024,
       environment: {
         NIGHTSHIFT_LOG_ARCHIVE: JSON.stringify(config),
+        // flat memory whatever the volume (bench/log-archive); keeps the defaults' source maps
+        NODE_OPTIONS: ['--enable-source-maps', ...LOG_ARCHIVE_NODE_FLAGS].join(' '),
         ...(props.partTargetBytes ? { NIGHTSHIFT_PART_TARGET_BYTES: String(props.partTargetBytes) } : {}),
       },
     });

@@ -186,7 +186,11 @@ describe('LogArchive', () => {
         StateMachineName: 'shop-log-export',
         TracingConfiguration: { Enabled: true },
       });
-      const machine = Object.values(modes.jobs.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+      const machine = Object.values(
+        modes.jobs.findResources('AWS::StepFunctions::StateMachine', {
+          Properties: { StateMachineName: 'shop-log-export' },
+        }),
+      )[0]!;
       const definition = JSON.stringify(
         (machine.Properties as { DefinitionString: unknown }).DefinitionString,
       );

@@ -4,6 +4,7 @@
  */
 import { App, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config/schema';
+import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
@@ -37,6 +38,7 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
   const data = new DataStack(app, `${config.project}-data`, {
     env,
     config,
+    backupLifecycleRules: config.backups ? backupLifecycleRules(config.backups.retention) : undefined,
     description: `Nightshift ${config.project}: stateful resources (KMS key, backup and log buckets, alert topics)`,
     terminationProtection: true,
   });

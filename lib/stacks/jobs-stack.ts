@@ -9,6 +9,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config/schema';
 import { Alerting } from '../constructs/alerting';
+import { Backups } from '../constructs/backups';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
 import { ProjectDashboard } from '../constructs/dashboard';
 import { HealthChecks } from '../constructs/health-checks';
@@ -56,6 +57,7 @@ export class JobsStack extends Stack {
     new Alerting(this, 'Alerting', { context });
     if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
     if (config.logArchive) new LogArchive(this, 'LogArchive', { context });
+    if (config.backups?.targets.length) new Backups(this, 'Backups', { context });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

@@ -1,0 +1,481 @@
+/**
+ * Database backups (issue 5, docs/retention.md): per target, the container-image job on its own
+ * schedule — a Lambda function (ScheduledJob) or, with `runtime: fargate`, an ECS Fargate task started
+ * by EventBridge Scheduler — plus the monthly restore test when `verify` is configured, write-only
+ * access to `backups/<target>/` (no delete: S3 lifecycle and Object Lock decide what goes), the
+ * target's secret by name, and the alarms: backup failed, newest backup too old, verification failed,
+ * dead-letter queue not empty.
+ *
+ * The retention rules live on the backup bucket in the DataStack (backupLifecycleRules).
+ */
+import { resolve } from 'node:path';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import {
+  ComparisonOperator,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { durationMs, type Severity } from '../config/primitives';
+import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
+import type { BackupsConfig } from '../config/schema';
+import { nightshiftAlarm } from './alarms';
+import { BACKUP_ROOT } from './backup-bucket-rules';
+import type { NightshiftContext } from './context';
+import { retentionDays } from './function-defaults';
+import { acknowledgeWildcard } from './nag';
+import { JobCode, ScheduledJob } from './scheduled-job';
+
+/** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
+export const BACKUP_IMAGE_CONTEXT = resolve(import.meta.dirname, '../..');
+export const BACKUP_DOCKERFILE = 'docker/backup/Dockerfile';
+/** Lambda handler (module.export) inside the image; the event's `action` selects backup or verify. */
+export const BACKUP_LAMBDA_CMD = ['handler.handler'];
+/** Fargate: the same image runs `node /var/task/task.mjs <action>` once and exits non-zero on failure. */
+export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
+
+const HOUR = 3_600_000;
+/** An alarm evaluates at most 7 days of hourly datapoints. */
+const MAX_HOURLY_PERIODS = 168;
+
+export interface BackupsProps {
+  readonly context: NightshiftContext;
+}
+
+/** One target's deployed job, for tests and the dashboard. */
+export interface BackupTargetJob {
+  readonly target: string;
+  readonly runtime: 'lambda' | 'fargate';
+  /** The Lambda job (runtime lambda). */
+  readonly job?: ScheduledJob;
+  /** The task definitions by action (runtime fargate). */
+  readonly tasks?: Record<string, FargateTaskDefinition>;
+}
+
+export class Backups extends Construct {
+  readonly jobs: BackupTargetJob[] = [];
+  private readonly context: NightshiftContext;
+  private readonly section: BackupsConfig;
+  private cluster?: Cluster;
+
+  constructor(scope: Construct, id: string, props: BackupsProps) {
+    super(scope, id);
+    const { context } = props;
+    const section = context.config.backups;
+    if (!section) throw new Error('Backups: config.backups is not set');
+    this.context = context;
+    this.section = section;
+    const targets = effectiveBackupTargets(context.config);
+    const names = new Set<string>();
+    for (const effective of targets) {
+      const name = effective.target.name;
+      if (names.has(name)) throw new Error(`backups: target name "${name}" is used twice`);
+      names.add(name);
+      this.jobs.push(
+        effective.target.runtime === 'fargate' ? this.fargateTarget(effective) : this.lambdaTarget(effective),
+      );
+    }
+    if (context.dashboard && targets.length > 0) {
+      const metric = (name: string, target: string, statistic: string) =>
+        this.metric(name, target, statistic, Duration.hours(1));
+      context.dashboard.addSection('Backups', [
+        new GraphWidget({
+          title: 'Backup size (bytes)',
+          left: targets.map((t) => metric('BackupBytes', t.target.name, 'Maximum')),
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'Newest backup age (hours)',
+          left: targets.map((t) => metric('NewestBackupAgeHours', t.target.name, 'Maximum')),
+          width: 12,
+        }),
+      ]);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lambda
+  // -------------------------------------------------------------------------------------------
+
+  private lambdaTarget(effective: EffectiveBackupTarget): BackupTargetJob {
+    const { target } = effective;
+    const name = target.name;
+    const job = new ScheduledJob(this, `Target-${name}`, {
+      context: this.context,
+      jobName: `backup-${name}`,
+      description: `Backs up ${effective.engine} target ${name} to S3`,
+      code: JobCode.image(BACKUP_IMAGE_CONTEXT, { file: BACKUP_DOCKERFILE, cmd: BACKUP_LAMBDA_CMD }),
+      schedules: this.schedulesOf(effective),
+      severity: effective.severity,
+      runbook: effective.runbook,
+      timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
+      memorySize: target.memoryMb ?? 1024,
+      environment: this.environmentOf(effective),
+      vpc: usesVpc(this.context.config, 'backups'),
+      // A retry is a new backup under a new key (conditional writes): safe, but one is enough.
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(2),
+    });
+    job.bindBucket(this.context.backupBucket, {
+      envVar: 'NIGHTSHIFT_BACKUP_BUCKET',
+      prefix: this.prefixOf(name),
+      access: target.verify ? 'readwrite' : 'write',
+      objectLock: this.section.objectLock !== 'off',
+    });
+    for (const [secret, envVar] of this.secretsOf(effective)) job.bindSecret(secret, envVar);
+    this.metricAlarms(effective, (id, props) => job.addAlarm(id, props));
+    return { target: name, runtime: 'lambda', job };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fargate
+  // -------------------------------------------------------------------------------------------
+
+  private fargateTarget(effective: EffectiveBackupTarget): BackupTargetJob {
+    const { context } = this;
+    const { target } = effective;
+    const name = target.name;
+    const jobName = `backup-${name}`;
+    const scope = new Construct(this, `Target-${name}`);
+    const network = context.network;
+    if (!network) {
+      throw new Error(
+        `backups target ${name}: runtime fargate needs config.network (subnets and security groups for the task)`,
+      );
+    }
+    const cluster = this.sharedCluster(network.vpc);
+
+    const logGroup = new LogGroup(scope, 'Logs', {
+      logGroupName: `/nightshift/${context.project}/${jobName}`,
+      retention: retentionDays(context.config.logRetentionDays),
+      encryptionKey: context.key,
+    });
+    const taskRole = new Role(scope, 'TaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Runs ${context.project}-${jobName} (Fargate)`,
+    });
+    const environment: Record<string, string> = {
+      NIGHTSHIFT_PROJECT: context.project,
+      NIGHTSHIFT_TIMEZONE: context.timeZone,
+      POWERTOOLS_SERVICE_NAME: jobName,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      NIGHTSHIFT_BACKUP_BUCKET: context.backupBucket.bucketName,
+      NIGHTSHIFT_BACKUP_BUCKET_PREFIX: this.prefixOf(name),
+      NIGHTSHIFT_DEADLINE_MS: String(effective.timeoutMs),
+      ...this.environmentOf(effective),
+    };
+    for (const [secret, envVar] of this.secretsOf(effective)) {
+      this.grantSecret(scope, taskRole, secret);
+      if (envVar) environment[envVar] = secret;
+    }
+    grantBackupPrefix(taskRole, context.backupBucket, this.prefixOf(name), {
+      read: Boolean(target.verify),
+      objectLock: this.section.objectLock !== 'off',
+    });
+
+    const { cpu, memoryLimitMiB } = fargateSize(target.memoryMb ?? 2048);
+    const image = ContainerImage.fromAsset(BACKUP_IMAGE_CONTEXT, {
+      file: BACKUP_DOCKERFILE,
+      platform: Platform.LINUX_ARM64,
+    });
+    const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+      queueName: `${context.project}-${jobName}-dlq`,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: context.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the schedules.',
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself a dead-letter queue; the DLQ alarm pages.',
+    });
+    const schedulerRole = new Role(scope, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `EventBridge Scheduler starting ${context.project}-${jobName} tasks`,
+    });
+
+    const tasks: Record<string, FargateTaskDefinition> = {};
+    for (const schedule of this.schedulesOf(effective)) {
+      const action = String(schedule.input?.action ?? 'backup');
+      const task = new FargateTaskDefinition(scope, `Task-${action}`, {
+        family: `${context.project}-${jobName}-${action}`,
+        cpu,
+        memoryLimitMiB,
+        taskRole,
+        runtimePlatform: {
+          cpuArchitecture: CpuArchitecture.ARM64,
+          operatingSystemFamily: OperatingSystemFamily.LINUX,
+        },
+      });
+      task.addContainer('backup', {
+        image,
+        entryPoint: BACKUP_TASK_ENTRYPOINT,
+        command: [action],
+        environment,
+        logging: LogDrivers.awsLogs({ logGroup, streamPrefix: action }),
+        readonlyRootFilesystem: true,
+        stopTimeout: Duration.seconds(30),
+      });
+      Validations.of(task).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason: 'Only names are passed in environment variables (bucket, prefix, secret NAME); no values.',
+      });
+      tasks[action] = task;
+      new Schedule(scope, `Schedule-${schedule.name}`, {
+        scheduleName: `${context.project}-${jobName}-${schedule.name}`.slice(0, 64),
+        description: `${action} ${name} on Fargate (${schedule.expression}, ${context.timeZone})`,
+        schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(context.timeZone)),
+        target: new EcsRunFargateTask(cluster, {
+          taskDefinition: task,
+          role: schedulerRole,
+          vpcSubnets: { subnets: network.subnets },
+          securityGroups: network.securityGroups,
+          assignPublicIp: false,
+          propagateTags: true,
+          deadLetterQueue,
+          retryAttempts: 1,
+          maxEventAge: Duration.hours(2),
+        }),
+      });
+    }
+
+    const addAlarm = (id: string, props: AlarmSpec) =>
+      nightshiftAlarm(scope, id, {
+        context,
+        severity: effective.severity,
+        runbook: effective.runbook,
+        ...props,
+      });
+    addAlarm('DeadLetters', {
+      name: `${jobName}-dlq`,
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      target: jobName,
+      summary: `${jobName} has schedule events that could not start a task in its dead-letter queue`,
+    });
+    this.metricAlarms(effective, addAlarm);
+    return { target: name, runtime: 'fargate', tasks };
+  }
+
+  private sharedCluster(vpc: NonNullable<NightshiftContext['network']>['vpc']): Cluster {
+    if (!this.cluster) {
+      this.cluster = new Cluster(this, 'Cluster', {
+        clusterName: `${this.context.project}-nightshift-backups`,
+        vpc,
+        containerInsightsV2: ContainerInsights.ENABLED,
+      });
+    }
+    return this.cluster;
+  }
+
+  private grantSecret(scope: Construct, role: IRole, nameOrArn: string): void {
+    const id = `Secret-${nameOrArn.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 60);
+    const secret = nameOrArn.startsWith('arn:')
+      ? /-[A-Za-z0-9]{6}$/.test(nameOrArn)
+        ? Secret.fromSecretCompleteArn(scope, id, nameOrArn)
+        : Secret.fromSecretPartialArn(scope, id, nameOrArn)
+      : Secret.fromSecretNameV2(scope, id, nameOrArn);
+    secret.grantRead(role);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Shared
+  // -------------------------------------------------------------------------------------------
+
+  private prefixOf(target: string): string {
+    return `${BACKUP_ROOT}/${target}/`;
+  }
+
+  private schedulesOf(effective: EffectiveBackupTarget) {
+    const name = effective.target.name;
+    const schedules: { name: string; expression: string; input: Record<string, unknown> }[] = [
+      { name: 'backup', expression: effective.schedule, input: { action: 'backup', target: name } },
+    ];
+    const verify = effective.target.verify;
+    if (verify) {
+      schedules.push({
+        name: 'verify',
+        expression: verify.schedule,
+        input: { action: 'verify', target: name },
+      });
+    }
+    return schedules;
+  }
+
+  /** Names and settings only; the handler resolves secrets at run time. */
+  private environmentOf(effective: EffectiveBackupTarget): Record<string, string> {
+    const { target } = effective;
+    return {
+      NIGHTSHIFT_BACKUP_TARGET: target.name,
+      NIGHTSHIFT_BACKUP_ENGINE: effective.engine,
+      NIGHTSHIFT_BACKUP_TARGET_CONFIG: JSON.stringify(target),
+      NIGHTSHIFT_BACKUP_COMPRESSION_LEVEL: String(effective.compressionLevel),
+      NIGHTSHIFT_BACKUP_RETENTION: JSON.stringify(this.section.retention),
+      NIGHTSHIFT_BACKUP_OBJECT_LOCK: this.section.objectLock,
+      NIGHTSHIFT_BACKUP_KMS_KEY_ID: this.context.key.keyArn,
+    };
+  }
+
+  /** [secret name or ARN, env var] of the target's connection and of its verify scratch database. */
+  private secretsOf(effective: EffectiveBackupTarget): [string, string | undefined][] {
+    const { target } = effective;
+    const out: [string, string | undefined][] = [];
+    const connection = target[effective.engine] as { secret?: string } | undefined;
+    if (connection?.secret) out.push([connection.secret, 'NIGHTSHIFT_BACKUP_SECRET']);
+    if (target.verify?.secret) out.push([target.verify.secret, 'NIGHTSHIFT_VERIFY_SECRET']);
+    return out;
+  }
+
+  private metric(name: string, target: string, statistic: string, period: Duration): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { Project: this.context.project, Target: target },
+      statistic,
+      period,
+    });
+  }
+
+  /** Alarms on the job's own metrics: the same for Lambda and Fargate. */
+  private metricAlarms(
+    effective: EffectiveBackupTarget,
+    addAlarm: (id: string, props: AlarmSpec) => unknown,
+  ): void {
+    const name = effective.target.name;
+    const jobName = `backup-${name}`;
+    addAlarm('BackupFailed', {
+      name: `${jobName}-backup-failed`,
+      metric: this.metric('BackupFailed', name, 'Sum', Duration.minutes(5)),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      target: jobName,
+      summary: `backup of ${name} failed`,
+    });
+    const maxAgeMs = durationMs(this.section.maxAge);
+    const periods = Math.min(MAX_HOURLY_PERIODS, Math.ceil(maxAgeMs / HOUR));
+    addAlarm('BackupTooOld', {
+      name: `${jobName}-too-old`,
+      metric: this.metric('BackupSucceeded', name, 'Sum', Duration.hours(1)),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: TreatMissingData.BREACHING,
+      target: jobName,
+      summary: `no successful backup of ${name} in the last ${this.section.maxAge}`,
+    });
+    if (effective.target.verify) {
+      addAlarm('VerifyFailed', {
+        name: `${jobName}-verify-failed`,
+        metric: this.metric('BackupVerified', name, 'Minimum', Duration.hours(1)),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        target: jobName,
+        summary: `restore test of ${name}'s newest backup failed`,
+      });
+    }
+  }
+}
+
+interface AlarmSpec {
+  readonly name: string;
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly comparisonOperator: ComparisonOperator;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData?: TreatMissingData;
+  readonly target: string;
+  readonly summary: string;
+  readonly severity?: Severity;
+}
+
+/**
+ * Write-only access for a role that is not a ScheduledJob (the Fargate task): the same statements as
+ * ScheduledJob.bindBucket — put, tag, abort and list parts under the prefix, list the prefix, read it
+ * when `read` — never delete.
+ */
+export function grantBackupPrefix(
+  role: Role,
+  bucket: IBucket,
+  prefix: string,
+  options: { read: boolean; objectLock: boolean },
+): void {
+  const objects = bucket.arnForObjects(`${prefix}*`);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [
+        's3:PutObject',
+        's3:PutObjectTagging',
+        's3:AbortMultipartUpload',
+        's3:ListMultipartUploadParts',
+        ...(options.objectLock ? ['s3:PutObjectRetention'] : []),
+      ],
+      resources: [objects],
+    }),
+  );
+  bucket.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+  if (options.read) {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [objects] }),
+    );
+  }
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }),
+  );
+  acknowledgeWildcard(
+    role,
+    objects,
+    `The backup task touches only objects under its own prefix ${prefix}; their keys carry dates and timestamps.`,
+  );
+}
+
+/**
+ * The smallest valid Fargate size with at least `memoryMb`, and at least 1 vCPU (zstd compression and
+ * the dump tool share the CPU).
+ */
+export function fargateSize(memoryMb: number): { cpu: number; memoryLimitMiB: number } {
+  const sizes: [number, number[]][] = [
+    [1024, [2048, 3072, 4096, 5120, 6144, 7168, 8192]],
+    [2048, Array.from({ length: 13 }, (_, i) => 4096 + i * 1024)],
+  ];
+  for (const [cpu, memories] of sizes) {
+    const fit = memories.find((m) => m >= memoryMb);
+    if (fit) return { cpu, memoryLimitMiB: fit };
+  }
+  return { cpu: 4096, memoryLimitMiB: Math.min(30720, Math.ceil(memoryMb / 1024) * 1024) };
+}

@@ -109,8 +109,12 @@ export function decideTier(previous: { time: Date }[], now: Date, timeZone: stri
  * The longest run of `months` consecutive calendar months, in days (1 → 31, 2 → 62, 3 → 92,
  * 12 → 366). Exact over the 400-year Gregorian cycle.
  */
+const longestMonthsCache = new Map<number, number>();
+
 export function longestMonthsDays(months: number): number {
   if (months <= 0) return 0;
+  const cached = longestMonthsCache.get(months);
+  if (cached !== undefined) return cached;
   const lengths: number[] = [];
   for (let year = 2000; year < 2400 + Math.ceil(months / 12) + 1; year++) {
     for (let month = 0; month < 12; month++) {
@@ -124,6 +128,7 @@ export function longestMonthsDays(months: number): number {
     window += (lengths[start + months - 1] ?? 0) - (lengths[start - 1] ?? 0);
     longest = Math.max(longest, window);
   }
+  longestMonthsCache.set(months, longest);
   return longest;
 }
 

@@ -1,0 +1,129 @@
+/** Unit tests of the pure pieces: key layout, part sizing, env contract, the Redis logical format. */
+import { describe, expect, it } from 'vitest';
+import { LOGICAL_HEADER, parseLogical, RedisFormatError } from '../../../lambdas/backup/engines/redis';
+import { BackupEnvInvalid, backupEnvironment, parseBackupEnv } from '../../../lambdas/backup/env';
+import { backupBase, timeOfKey } from '../../../lambdas/backup/layout';
+import { choosePartSize } from '../../../lambdas/shared/stream-upload';
+import { backupsSchema } from '../../../lib/config/schema';
+
+describe('layout', () => {
+  it('puts a backup under its UTC date and reads the time back from any of its keys', () => {
+    const time = new Date('2026-03-01T23:59:58.123Z');
+    const base = backupBase('backups', 'app', time);
+    expect(base).toBe('backups/app/2026/03/01/app-20260301T235958.123Z');
+    expect(timeOfKey(`${base}.pgdump.zst`, 'app')).toEqual(time);
+    expect(timeOfKey(`${base}.manifest.json`, 'app')).toEqual(time);
+    expect(
+      timeOfKey('backups/app/2026/03/01/other-20260301T235958.123Z.manifest.json', 'app'),
+    ).toBeUndefined();
+  });
+});
+
+describe('part size', () => {
+  it('keeps twice the expected size under 9,000 parts, never below 8 MiB', () => {
+    expect(choosePartSize(undefined)).toBe(8 * 1024 * 1024);
+    expect(choosePartSize(1024 ** 3)).toBe(8 * 1024 * 1024);
+    const tb = 1024 ** 4;
+    const part = choosePartSize(tb);
+    expect((2 * tb) / part).toBeLessThanOrEqual(9_000);
+    expect(part % (1024 * 1024)).toBe(0);
+  });
+});
+
+describe('env contract', () => {
+  const section = backupsSchema.parse({
+    objectLock: 'governance',
+    targets: [{ name: 'app', postgres: { secret: 'prod/app-db' }, compressionLevel: 9 }],
+  });
+  const target = section.targets[0];
+  it('round-trips a target through the environment, names only', () => {
+    if (!target) throw new Error('no target');
+    const env = backupEnvironment({
+      project: 'shop',
+      timeZone: 'Europe/Berlin',
+      section,
+      target,
+      kmsKeyId: 'key-1',
+    });
+    const parsed = parseBackupEnv({ ...env, BACKUP_BUCKET: 'b' });
+    expect(parsed).toMatchObject({
+      project: 'shop',
+      timeZone: 'Europe/Berlin',
+      bucket: 'b',
+      root: 'backups',
+      kmsKeyId: 'key-1',
+      objectLock: 'GOVERNANCE',
+      compressionLevel: 9,
+      retention: { daily: 7, weekly: 4, monthly: 3 },
+    });
+    expect(parsed.target.postgres?.secret).toBe('prod/app-db');
+  });
+  it('names the variable that is wrong', () => {
+    expect(() =>
+      parseBackupEnv({
+        NIGHTSHIFT_PROJECT: 'p',
+        BACKUP_BUCKET: 'b',
+        BACKUP_RETENTION: '{}',
+        BACKUP_TARGET: '{',
+      }),
+    ).toThrow(BackupEnvInvalid);
+    expect(() =>
+      parseBackupEnv({ NIGHTSHIFT_PROJECT: 'p', BACKUP_RETENTION: '{}', BACKUP_TARGET: '{}' }),
+    ).toThrow(/BACKUP_TARGET is not a backup target/);
+  });
+});
+
+describe('redis logical format', () => {
+  const header = (meta: object) => {
+    const json = Buffer.from(JSON.stringify(meta));
+    const head = Buffer.alloc(LOGICAL_HEADER.length + 4);
+    head.write('NSREDIS', 'latin1');
+    head[7] = 1;
+    head.writeUInt32BE(json.length, 8);
+    return Buffer.concat([head, json]);
+  };
+  const record = (key: string, expireAt: number, payload: string) => {
+    const k = Buffer.from(key);
+    const p = Buffer.from(payload);
+    const b = Buffer.alloc(1 + 4 + k.length + 12 + p.length);
+    b[0] = 1;
+    b.writeUInt32BE(k.length, 1);
+    k.copy(b, 5);
+    b.writeBigInt64BE(BigInt(expireAt), 5 + k.length);
+    b.writeUInt32BE(p.length, 13 + k.length);
+    p.copy(b, 17 + k.length);
+    return b;
+  };
+  const end = (n: number) => {
+    const b = Buffer.alloc(9);
+    b[0] = 0xff;
+    b.writeBigUInt64BE(BigInt(n), 1);
+    return b;
+  };
+  async function* chunks(buffer: Buffer, size: number) {
+    for (let i = 0; i < buffer.length; i += size) yield buffer.subarray(i, i + size);
+  }
+  const collect = async (buffer: Buffer, size = 3) => {
+    const out = [];
+    for await (const r of parseLogical(chunks(buffer, size)))
+      out.push([r.key.toString(), r.expireAt, r.payload.toString()]);
+    return out;
+  };
+
+  it('parses records split across arbitrary chunk boundaries', async () => {
+    const dump = Buffer.concat([header({ db: 0 }), record('a', -1, 'x'), record('bb', 1234, 'yy'), end(2)]);
+    expect(await collect(dump)).toEqual([
+      ['a', -1, 'x'],
+      ['bb', 1234, 'yy'],
+    ]);
+  });
+  it('refuses a truncated dump and a wrong record count', async () => {
+    const truncated = Buffer.concat([header({ db: 0 }), record('a', -1, 'x')]);
+    await expect(collect(truncated)).rejects.toThrow(/truncated/);
+    const miscounted = Buffer.concat([header({ db: 0 }), record('a', -1, 'x'), end(5)]);
+    await expect(collect(miscounted)).rejects.toThrow(RedisFormatError);
+    await expect(collect(Buffer.from('REDIS0011garbage'))).rejects.toThrow(
+      /not a Nightshift logical Redis dump/,
+    );
+  });
+});

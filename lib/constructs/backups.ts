@@ -35,6 +35,7 @@ import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { backupEnvironment } from '../../lambdas/backup/env';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
@@ -54,6 +55,8 @@ export const BACKUP_LAMBDA_CMD = ['handler.handler'];
 /** Fargate: the same image runs `node /var/task/task.mjs <action>` once and exits non-zero on failure. */
 export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
 
+/** The bucket variable the job reads (lambdas/backup/env.ts). */
+const BUCKET_ENV = 'BACKUP_BUCKET';
 const HOUR = 3_600_000;
 /** An alarm evaluates at most 7 days of hourly datapoints. */
 const MAX_HOURLY_PERIODS = 168;
@@ -137,12 +140,12 @@ export class Backups extends Construct {
       maxEventAge: Duration.hours(2),
     });
     job.bindBucket(this.context.backupBucket, {
-      envVar: 'NIGHTSHIFT_BACKUP_BUCKET',
+      envVar: BUCKET_ENV,
       prefix: this.prefixOf(name),
       access: target.verify ? 'readwrite' : 'write',
       objectLock: this.section.objectLock !== 'off',
     });
-    for (const [secret, envVar] of this.secretsOf(effective)) job.bindSecret(secret, envVar);
+    for (const secret of this.secretsOf(effective)) job.bindSecret(secret);
     this.metricAlarms(effective, (id, props) => job.addAlarm(id, props));
     return { target: name, runtime: 'lambda', job };
   }
@@ -179,15 +182,12 @@ export class Backups extends Construct {
       NIGHTSHIFT_TIMEZONE: context.timeZone,
       POWERTOOLS_SERVICE_NAME: jobName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      NIGHTSHIFT_BACKUP_BUCKET: context.backupBucket.bucketName,
-      NIGHTSHIFT_BACKUP_BUCKET_PREFIX: this.prefixOf(name),
+      [BUCKET_ENV]: context.backupBucket.bucketName,
+      [`${BUCKET_ENV}_PREFIX`]: this.prefixOf(name),
       NIGHTSHIFT_DEADLINE_MS: String(effective.timeoutMs),
       ...this.environmentOf(effective),
     };
-    for (const [secret, envVar] of this.secretsOf(effective)) {
-      this.grantSecret(scope, taskRole, secret);
-      if (envVar) environment[envVar] = secret;
-    }
+    for (const secret of this.secretsOf(effective)) this.grantSecret(scope, taskRole, secret);
     grantBackupPrefix(taskRole, context.backupBucket, this.prefixOf(name), {
       read: Boolean(target.verify),
       objectLock: this.section.objectLock !== 'off',
@@ -332,27 +332,27 @@ export class Backups extends Construct {
     return schedules;
   }
 
-  /** Names and settings only; the handler resolves secrets at run time. */
+  /**
+   * The job's environment (lambdas/backup/env.ts): names and settings only — the target's config JSON
+   * carries secret NAMES, resolved by the job at run time. BACKUP_BUCKET comes with the bucket binding.
+   */
   private environmentOf(effective: EffectiveBackupTarget): Record<string, string> {
-    const { target } = effective;
-    return {
-      NIGHTSHIFT_BACKUP_TARGET: target.name,
-      NIGHTSHIFT_BACKUP_ENGINE: effective.engine,
-      NIGHTSHIFT_BACKUP_TARGET_CONFIG: JSON.stringify(target),
-      NIGHTSHIFT_BACKUP_COMPRESSION_LEVEL: String(effective.compressionLevel),
-      NIGHTSHIFT_BACKUP_RETENTION: JSON.stringify(this.section.retention),
-      NIGHTSHIFT_BACKUP_OBJECT_LOCK: this.section.objectLock,
-      NIGHTSHIFT_BACKUP_KMS_KEY_ID: this.context.key.keyArn,
-    };
+    return backupEnvironment({
+      project: this.context.project,
+      timeZone: this.context.timeZone,
+      section: this.section,
+      target: effective.target,
+      kmsKeyId: this.context.key.keyArn,
+    });
   }
 
-  /** [secret name or ARN, env var] of the target's connection and of its verify scratch database. */
-  private secretsOf(effective: EffectiveBackupTarget): [string, string | undefined][] {
+  /** Secret names/ARNs the job reads: the target's connection and its verify scratch database. */
+  private secretsOf(effective: EffectiveBackupTarget): string[] {
     const { target } = effective;
-    const out: [string, string | undefined][] = [];
+    const out: string[] = [];
     const connection = target[effective.engine] as { secret?: string } | undefined;
-    if (connection?.secret) out.push([connection.secret, 'NIGHTSHIFT_BACKUP_SECRET']);
-    if (target.verify?.secret) out.push([target.verify.secret, 'NIGHTSHIFT_VERIFY_SECRET']);
+    if (connection?.secret) out.push(connection.secret);
+    if (target.verify?.secret) out.push(target.verify.secret);
     return out;
   }
 

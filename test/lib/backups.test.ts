@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
+import { parseBackupEnv } from '../../lambdas/backup/env';
 import { lifecycleDays } from '../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import { backupLifecycleRules } from '../../lib/constructs/backup-bucket-rules';
@@ -133,7 +134,7 @@ describe('backup bucket retention rules', () => {
     // The bucket has no default retention: each object is locked until its own tier expiry.
     expect(onBucket.ObjectLockConfiguration).toBeUndefined();
     const fn = byName(on.jobs, 'AWS::Lambda::Function', 'FunctionName').get('shop-backup-main')!;
-    expect(JSON.stringify(fn.Environment)).toContain('"NIGHTSHIFT_BACKUP_OBJECT_LOCK":"compliance"');
+    expect(JSON.stringify(fn.Environment)).toContain('"BACKUP_OBJECT_LOCK":"COMPLIANCE"');
     expect(bypassGranted(on.jobs)).toBe(false);
   });
 });
@@ -191,17 +192,17 @@ describe('Backups (lambda)', () => {
   it('passes names and settings, never secret values', () => {
     const env = (functions.get('shop-backup-main')!.Environment as { Variables: Record<string, unknown> })
       .Variables;
-    expect(env.NIGHTSHIFT_BACKUP_TARGET).toBe('main');
-    expect(env.NIGHTSHIFT_BACKUP_ENGINE).toBe('postgres');
-    expect(env.NIGHTSHIFT_BACKUP_SECRET).toBe(PG_SECRET);
-    expect(env.NIGHTSHIFT_VERIFY_SECRET).toBe('prod/shop/scratch');
-    expect(env.NIGHTSHIFT_BACKUP_BUCKET_PREFIX).toBe('backups/main/');
-    expect(JSON.parse(env.NIGHTSHIFT_BACKUP_RETENTION as string)).toEqual({
-      daily: 7,
-      weekly: 4,
-      monthly: 3,
-    });
-    expect(env.NIGHTSHIFT_BACKUP_KMS_KEY_ID).toBeDefined();
+    // The contract of lambdas/backup/env.ts, parsed back exactly as the job does.
+    const parsed = parseBackupEnv(env as Record<string, string>);
+    expect(parsed.target.name).toBe('main');
+    expect(parsed.target.postgres?.secret).toBe(PG_SECRET);
+    expect(parsed.target.verify?.secret).toBe('prod/shop/scratch');
+    expect(parsed.retention).toEqual({ daily: 7, weekly: 4, monthly: 3 });
+    expect(parsed.timeZone).toBe('Europe/Berlin');
+    expect(parsed.root).toBe('backups');
+    expect(parsed.objectLock).toBeUndefined();
+    expect(env.BACKUP_BUCKET_PREFIX).toBe('backups/main/');
+    expect(env.BACKUP_KMS_KEY_ID).toBeDefined();
     expect(JSON.stringify(env)).not.toMatch(/password/i);
   });
 

@@ -95,10 +95,14 @@ const MAX_HOURLY_PERIODS = 168;
 
 /**
  * How the "did not run" alarm looks at Invocations: for frequent jobs one period of twice the schedule
- * (at least 5 minutes); for hourly-or-rarer jobs hourly periods covering the schedule plus one hour,
- * all of which must be empty to alarm. Schedules rarer than weekly are capped at 7 days.
+ * (at least 5 minutes); for hourly-or-rarer jobs hourly periods covering the schedule plus one hour, all
+ * of which must be empty to alarm. CloudWatch evaluates at most 7 days of hourly datapoints, so a job
+ * rarer than weekly gets no such alarm (undefined) rather than one that would fire between runs.
  */
-export function didNotRunWindow(expression: string, timeZone: string): { periodMs: number; periods: number } {
+export function didNotRunWindow(
+  expression: string,
+  timeZone: string,
+): { periodMs: number; periods: number } | undefined {
   const scheduleMs = schedulePeriodMs(expression, timeZone);
   if (scheduleMs < HOUR) {
     return {
@@ -106,6 +110,7 @@ export function didNotRunWindow(expression: string, timeZone: string): { periodM
       periods: 1,
     };
   }
+  if (scheduleMs > MAX_HOURLY_PERIODS * HOUR) return undefined;
   return { periodMs: HOUR, periods: Math.min(MAX_HOURLY_PERIODS, Math.ceil(scheduleMs / HOUR) + 1) };
 }
 
@@ -213,19 +218,29 @@ export class ScheduledJob extends Construct {
       summary: `${this.jobName} job failed`,
     });
     // The most frequent schedule decides how soon a missing run is noticed.
-    const windows = schedules.map((s) => didNotRunWindow(s.expression, this.context.timeZone));
-    const window = windows.reduce((a, b) => (a.periodMs * a.periods <= b.periodMs * b.periods ? a : b));
-    this.addAlarm('DidNotRun', {
-      name: `${this.jobName}-did-not-run`,
-      metric: this.function.metricInvocations({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: window.periods,
-      datapointsToAlarm: window.periods,
-      treatMissingData: TreatMissingData.BREACHING,
-      target,
-      summary: `${this.jobName} job did not run`,
-    });
+    const windows = schedules
+      .map((s) => didNotRunWindow(s.expression, this.context.timeZone))
+      .filter((w): w is { periodMs: number; periods: number } => w !== undefined);
+    const window = windows.reduce<(typeof windows)[number] | undefined>(
+      (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
+      undefined,
+    );
+    if (window) {
+      this.addAlarm('DidNotRun', {
+        name: `${this.jobName}-did-not-run`,
+        metric: this.function.metricInvocations({
+          period: Duration.millis(window.periodMs),
+          statistic: 'Sum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: window.periods,
+        datapointsToAlarm: window.periods,
+        treatMissingData: TreatMissingData.BREACHING,
+        target,
+        summary: `${this.jobName} job did not run`,
+      });
+    }
     this.addAlarm('DeadLetters', {
       name: `${this.jobName}-dlq`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

@@ -75,6 +75,8 @@ export function demoConfig(endpoints: DemoEndpoints, timeZone = localTimeZone())
         { name: 'cache', redis: { url: endpoints.redisUrl, mode: 'logical' } },
       ],
     },
+    // There is no CloudWatch Logs locally: the log-archive job archives a synthetic day of these groups.
+    logArchive: { groups: [{ prefix: '/demo/' }] },
   };
   const result = validateConfig(input);
   if (!result.ok) throw new ConfigError(result.issues, 'demo config');

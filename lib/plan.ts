@@ -4,10 +4,12 @@
  * out); `synthesizePlan` also synthesizes the real CDK app (lib/app.ts) and takes the alarms and
  * schedules from its templates, so the plan shows what `cdk deploy` would create.
  */
+
 import { decodeAlarmDescription } from '../lambdas/shared/alarm-metadata';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets, severityPolicy } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
+import { levelTopicName } from './constructs/names';
 
 export interface PlanStack {
   readonly name: string;
@@ -384,7 +386,7 @@ export function buildPlan(config: NightshiftConfig, options: PlanOptions = {}): 
   const jobs = plannedJobs(config, now, runs);
   const levels: PlanLevel[] = config.alerts.levels.map((level) => ({
     name: level.name,
-    topic: `${config.project}-${level.name}`,
+    topic: levelTopicName(config, level.name),
     email: [...level.email],
     sms: level.sms.map(maskPhone),
     subscribers: level.email.length + level.sms.length,

@@ -20,3 +20,8 @@ export function bucketNames(scope: IConstruct, config: NightshiftConfig): { back
 export function localBucketNames(config: NightshiftConfig): { backups: string; logs: string } {
   return { backups: `${config.project}-backups`, logs: `${config.project}-logs` };
 }
+
+/** SNS topic name of an escalation level. */
+export function levelTopicName(config: NightshiftConfig, level: string): string {
+  return `${config.project}-alerts-${level}`;
+}

@@ -16,7 +16,7 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config/schema';
-import { bucketNames } from '../constructs/names';
+import { bucketNames, levelTopicName } from '../constructs/names';
 
 export interface DataStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -86,7 +86,7 @@ export class DataStack extends Stack {
     this.levelTopics = config.alerts.levels.map(
       (level, index) =>
         new Topic(this, `Level${index}-${level.name}`, {
-          topicName: `${project}-alerts-${level.name}`,
+          topicName: levelTopicName(config, level.name),
           displayName: `${project} alerts (${level.name})`,
           masterKey: this.key,
           enforceSSL: true,

@@ -128,12 +128,12 @@ describe('buildPlan', () => {
     expect(plan.levels).toEqual([
       {
         name: 'team',
-        topic: 'shop-team',
+        topic: 'shop-alerts-team',
         email: ['a@example.com', 'b@example.com'],
         sms: [],
         subscribers: 2,
       },
-      { name: 'oncall', topic: 'shop-oncall', email: [], sms: ['+***********78'], subscribers: 1 },
+      { name: 'oncall', topic: 'shop-alerts-oncall', email: [], sms: ['+***********78'], subscribers: 1 },
     ]);
     expect(plan.severities.find((s) => s.severity === 'critical')).toEqual({
       severity: 'critical',

@@ -8,6 +8,7 @@
  *
  * The retention rules live on the backup bucket in the DataStack (backupLifecycleRules).
  */
+
 import { resolve } from 'node:path';
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import {
@@ -27,9 +28,8 @@ import {
   LogDrivers,
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -44,7 +44,7 @@ import { nightshiftAlarm } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
 import { retentionDays } from './function-defaults';
-import { acknowledgeWildcard } from './nag';
+import { grantPrefix } from './grants';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
@@ -188,8 +188,9 @@ export class Backups extends Construct {
       ...this.environmentOf(effective),
     };
     for (const secret of this.secretsOf(effective)) this.grantSecret(scope, taskRole, secret);
-    grantBackupPrefix(taskRole, context.backupBucket, this.prefixOf(name), {
-      read: Boolean(target.verify),
+    grantPrefix(taskRole, context.backupBucket, {
+      prefix: this.prefixOf(name),
+      access: target.verify ? 'readwrite' : 'write',
       objectLock: this.section.objectLock !== 'off',
     });
 
@@ -418,50 +419,6 @@ interface AlarmSpec {
   readonly target: string;
   readonly summary: string;
   readonly severity?: Severity;
-}
-
-/**
- * Write-only access for a role that is not a ScheduledJob (the Fargate task): the same statements as
- * ScheduledJob.bindBucket — put, tag, abort and list parts under the prefix, list the prefix, read it
- * when `read` — never delete.
- */
-export function grantBackupPrefix(
-  role: Role,
-  bucket: IBucket,
-  prefix: string,
-  options: { read: boolean; objectLock: boolean },
-): void {
-  const objects = bucket.arnForObjects(`${prefix}*`);
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: [
-        's3:PutObject',
-        's3:PutObjectTagging',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-        ...(options.objectLock ? ['s3:PutObjectRetention'] : []),
-      ],
-      resources: [objects],
-    }),
-  );
-  bucket.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
-  if (options.read) {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [objects] }),
-    );
-  }
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }),
-  );
-  acknowledgeWildcard(
-    role,
-    objects,
-    `The backup task touches only objects under its own prefix ${prefix}; their keys carry dates and timestamps.`,
-  );
 }
 
 /**

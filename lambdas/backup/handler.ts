@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { secretsManagerReader } from '../shared/connections';
-import type { Log } from '../shared/log';
+import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { run } from './backup';
 import { parseBackupEnv } from './env';
@@ -20,12 +20,7 @@ import { verify } from './verify';
 
 const logger = new Logger({ serviceName: 'backup' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'backup' });
-const log: Log = {
-  debug: (message, extra) => logger.debug(message, extra ?? {}),
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
+const log: Log = powertoolsLog(logger);
 const s3 = new S3Client({});
 const secrets = secretsManagerReader(new SecretsManagerClient({}));
 

@@ -13,7 +13,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { secretsManagerReader } from '../shared/connections';
-import type { Log } from '../shared/log';
+import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { parseHealthEvent } from './event';
 import { DEFAULT_CONCURRENCY, run } from './health-check';
@@ -21,13 +21,7 @@ import { DEFAULT_CONCURRENCY, run } from './health-check';
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
 const secrets = secretsManagerReader(new SecretsManagerClient({}));
-/** Powertools' Logger behind the core's Log interface (its overloads want `extra` to be present). */
-const log: Log = {
-  debug: (message, extra) => logger.debug(message, extra ?? {}),
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
+const log: Log = powertoolsLog(logger);
 const project = process.env.NIGHTSHIFT_PROJECT ?? 'nightshift';
 const concurrency = Number(process.env.NIGHTSHIFT_HEALTH_CONCURRENCY) || DEFAULT_CONCURRENCY;
 

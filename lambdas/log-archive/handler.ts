@@ -25,7 +25,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { logArchiveSchema } from '../../lib/config/schema';
-import type { Log } from '../shared/log';
+import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { dayZone, previousDay } from './day';
 import { stepFunctionsExportStarter } from './export-task';
@@ -43,12 +43,7 @@ import { cloudWatchLogsSource } from './source';
 export const MAX_HOPS = 24;
 
 const logger = new Logger({ serviceName: 'log-archive' });
-const log: Log = {
-  debug: (message, extra) => logger.debug(message, extra ?? {}),
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
+const log: Log = powertoolsLog(logger);
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'log-archive' });
 const s3 = new S3Client({});
 // the core's backoff retries throttles itself (and counts them), so the SDK does not retry

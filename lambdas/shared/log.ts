@@ -40,3 +40,21 @@ export class MemoryLog implements Log {
 
 /** Discards everything. */
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The part of Powertools' Logger the adapter needs (its overloads want `extra` to be present). */
+export interface PowertoolsLoggerLike {
+  debug(message: string, extra: Record<string, unknown>): void;
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+/** A Powertools Logger behind the cores' Log interface. */
+export function powertoolsLog(logger: PowertoolsLoggerLike): Log {
+  return {
+    debug: (message, extra) => logger.debug(message, extra ?? {}),
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  };
+}

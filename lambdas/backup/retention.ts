@@ -16,6 +16,7 @@
  * or when a run finishes late. test/lambdas/backup/retention.test.ts shows the naive counts losing a
  * backup in exactly that case and the slack rule keeping every guarantee over 400 simulated days.
  */
+import { wallClock } from '../shared/time';
 
 export type Tier = 'daily' | 'weekly' | 'monthly';
 
@@ -43,28 +44,10 @@ export interface CivilDate {
   readonly day: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The date `time` falls on in `timeZone` (an IANA name such as Europe/Berlin). */
 export function civilDate(time: Date, timeZone: string): CivilDate {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(time)) {
-    if (part.type === 'year' || part.type === 'month' || part.type === 'day') {
-      parts[part.type] = Number(part.value);
-    }
-  }
-  return { year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0 };
+  const { year, month, day } = wallClock(time, timeZone);
+  return { year, month, day };
 }
 
 /** "2026-03" — the calendar month of a date. */

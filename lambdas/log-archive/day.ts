@@ -6,6 +6,7 @@
  * 24 hours long: on daylight-saving changes it is 23 or 25 hours, and the window follows the wall
  * clock (midnight to midnight local time).
  */
+import { wallClock } from '../shared/time';
 
 export interface DayWindow {
   /** YYYY-MM-DD */
@@ -45,34 +46,6 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Wall-clock fields of an instant in a time zone. */
-function wallClock(ms: number, timeZone: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (part.type !== 'literal') out[part.type] = Number(part.value);
-  }
-  return out;
-}
-
 /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function dateIn(ms: number, timeZone: string): string {
   const w = wallClock(ms, timeZone);
@@ -82,14 +55,7 @@ export function dateIn(ms: number, timeZone: string): string {
 /** Offset (local − UTC) in ms of a time zone at an instant. */
 function offsetMs(ms: number, timeZone: string): number {
   const w = wallClock(ms, timeZone);
-  const asUtc = Date.UTC(
-    w.year ?? 0,
-    (w.month ?? 1) - 1,
-    w.day ?? 1,
-    w.hour ?? 0,
-    w.minute ?? 0,
-    w.second ?? 0,
-  );
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 

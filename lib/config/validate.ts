@@ -264,6 +264,8 @@ function fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
 // Cross-field rules
 // ---------------------------------------------------------------------------------------------
 
+type ConnectionFields = { secret?: string | undefined; url?: string | undefined };
+
 function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: PathSegment[], message: string) => issues.push({ path, message });
@@ -297,6 +299,31 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
         `required — the Secrets Manager secret holding ${holding} (or a \`url\` without a password for a local server)`,
       );
     }
+  };
+
+  /** A target names exactly one kind (http, postgres, …); database kinds have exactly one connection. */
+  const exactlyOneKind = <K extends string>(
+    target: Partial<Record<K, unknown>> & Partial<Record<'postgres' | 'redis' | 'mongodb', ConnectionFields>>,
+    kinds: readonly K[],
+    path: PathSegment[],
+  ): boolean => {
+    const found = kinds.filter((kind) => target[kind] !== undefined);
+    if (found.length !== 1) {
+      add(
+        path,
+        `give exactly one of ${kinds.join(', ')} (found ${found.length ? found.join(' and ') : 'none'})`,
+      );
+      return false;
+    }
+    if (target.postgres)
+      exactlyOneConnection(
+        target.postgres,
+        [...path, 'postgres'],
+        'host, port, username, password and dbname',
+      );
+    if (target.redis) exactlyOneConnection(target.redis, [...path, 'redis'], 'host, port and password');
+    if (target.mongodb) exactlyOneConnection(target.mongodb, [...path, 'mongodb'], 'the connection string');
+    return true;
   };
 
   // Alerts
@@ -356,22 +383,7 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     targets.forEach((target, index) => {
       healthNames.add(target.name);
       const path: PathSegment[] = ['healthChecks', 'targets', index];
-      const kinds = HEALTH_KINDS.filter((kind) => target[kind] !== undefined);
-      if (kinds.length !== 1) {
-        add(
-          path,
-          `give exactly one of ${HEALTH_KINDS.join(', ')} (found ${kinds.length ? kinds.join(' and ') : 'none'})`,
-        );
-        return;
-      }
-      if (target.postgres)
-        exactlyOneConnection(
-          target.postgres,
-          [...path, 'postgres'],
-          'host, port, username, password and dbname',
-        );
-      if (target.redis) exactlyOneConnection(target.redis, [...path, 'redis'], 'host, port and password');
-      if (target.mongodb) exactlyOneConnection(target.mongodb, [...path, 'mongodb'], 'the connection string');
+      if (!exactlyOneKind(target, HEALTH_KINDS, path)) return;
       if (target.http) {
         const https = target.http.url.startsWith('https:');
         if (target.http.tls && !https)
@@ -412,22 +424,7 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     targets.forEach((target, index) => {
       backupNames.add(target.name);
       const path: PathSegment[] = ['backups', 'targets', index];
-      const engines = BACKUP_ENGINES.filter((engine) => target[engine] !== undefined);
-      if (engines.length !== 1) {
-        add(
-          path,
-          `give exactly one of ${BACKUP_ENGINES.join(', ')} (found ${engines.length ? engines.join(' and ') : 'none'})`,
-        );
-        return;
-      }
-      if (target.postgres)
-        exactlyOneConnection(
-          target.postgres,
-          [...path, 'postgres'],
-          'host, port, username, password and dbname',
-        );
-      if (target.redis) exactlyOneConnection(target.redis, [...path, 'redis'], 'host, port and password');
-      if (target.mongodb) exactlyOneConnection(target.mongodb, [...path, 'mongodb'], 'the connection string');
+      if (!exactlyOneKind(target, BACKUP_ENGINES, path)) return;
       if (target.verify) {
         if (Boolean(target.verify.secret) === Boolean(target.verify.url)) {
           add(

@@ -264,6 +264,9 @@ function fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
 // Cross-field rules
 // ---------------------------------------------------------------------------------------------
 
+/** Prefixes of the alarms Nightshift creates itself (<project>-<prefix>…); user alarms must not clash. */
+export const RESERVED_ALARM_PREFIXES = ['health-', 'backup-', 'log-', 'alert-', 'escalation-', 'sms-spend'];
+
 type ConnectionFields = { secret?: string | undefined; url?: string | undefined };
 
 function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
@@ -347,6 +350,15 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     }
   });
   unique(alerts.alarms, ['alerts', 'alarms'], 'alarm');
+  alerts.alarms.forEach((alarm, index) => {
+    const reserved = RESERVED_ALARM_PREFIXES.find((prefix) => alarm.name.startsWith(prefix));
+    if (reserved) {
+      add(
+        ['alerts', 'alarms', index, 'name'],
+        `names starting with "${reserved}" are reserved for Nightshift's own alarms — choose another name`,
+      );
+    }
+  });
   unique(alerts.logPatterns, ['alerts', 'logPatterns'], 'log pattern');
   alerts.alarms.forEach((alarm, index) => {
     const path = ['alerts', 'alarms', index];

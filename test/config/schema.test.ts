@@ -291,6 +291,10 @@ describe('errors name the path and the fix', () => {
       'alerts.alarms.0.severity: use one of critical, high, medium, low',
     ],
     [{ logRetentionDays: 31 }, 'logRetentionDays: '],
+    [
+      { alerts: { ...base.alerts, alarms: [{ name: 'health-api-down', preset: 'rds-cpu' }] } },
+      'alerts.alarms.0.name: names starting with "health-" are reserved',
+    ],
   ])('%j → %s', (patch, expected) => {
     const lines = problems(patch as Record<string, unknown>);
     expect(lines.join('\n')).toContain(expected);

@@ -1,10 +1,12 @@
 /**
  * The one streaming mechanism every dump goes through:
  *
- *   source (tool stdout / generator) → header check → zstd (node:zlib) → SHA-256 + byte count → S3
- *   multipart upload (@aws-sdk/lib-storage, SSE-KMS, conditional, tagged)
+ *   source (tool stdout / generator) → header check → zstd, independent 4 MiB frames compressed in
+ *   parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
+ *   SSE-KMS, conditional, tagged)
  *
- * Memory is bounded by (queueSize + 1) × partSize plus zstd's window; nothing touches the disk. The
+ * Memory is bounded by (queueSize + 1) × partSize plus (concurrency + 1) frames and their zstd
+ * contexts; nothing touches the disk. The
  * upload's last part (and so CompleteMultipartUpload) is held back until the source reports success
  * (`done`), so a tool that exits non-zero after writing everything never yields an object. On any
  * failure — the source fails, the header is wrong, S3 errors, the deadline passes — the multipart
@@ -14,7 +16,6 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
   HeadObjectCommand,
@@ -24,6 +25,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Log } from './log';
 import { reasonOf } from './redact';
+import { ParallelZstdCompress } from './zstd-parallel';
 
 /** What a dump must start with. */
 export interface StreamHeader {
@@ -114,6 +116,8 @@ export interface StreamUploadOptions {
   readonly header: StreamHeader;
   /** zstd level 1–19. */
   readonly compressionLevel: number;
+  /** zstd frames compressed at once. @default defaultZstdConcurrency() (the cores, 2–4) */
+  readonly compressionThreads?: number;
   /** Upper bound of the compressed size, to choose the part size (< 10,000 parts). */
   readonly expectedBytes?: number;
   /** Parts uploaded at once. @default 2 */
@@ -160,70 +164,54 @@ export function choosePartSize(expectedBytes: number | undefined): number {
 }
 
 /**
- * zstd compressor with a content checksum (decompression then detects corruption itself). Runs on a
- * libuv thread, beside the main thread. Not ZSTD_c_nbWorkers: Node 24's streaming zstd pushes after
- * EOF when zstd runs its own worker threads (ERR_STREAM_PUSH_AFTER_EOF).
+ * The compressor every dump goes through: independent zstd frames (4 MiB of input each, with a
+ * content checksum) compressed on several libuv threads and emitted in order — a plain multi-frame
+ * zstd stream for `zstd -d` and zlib.createZstdDecompress. See ./zstd-parallel for why not
+ * ZSTD_c_nbWorkers.
  */
-export function zstdCompressor(level: number): zlib.ZstdCompress {
-  const c = zlib.constants;
-  return zlib.createZstdCompress({
-    chunkSize: 256 * 1024,
-    params: { [c.ZSTD_c_compressionLevel]: level, [c.ZSTD_c_checksumFlag]: 1 },
-  });
+export function zstdCompressor(level: number, concurrency?: number): ParallelZstdCompress {
+  return new ParallelZstdCompress({ level, ...(concurrency === undefined ? {} : { concurrency }) });
 }
 
-/** zstd gets input in chunks of this size: one libuv task per MiB instead of one per 64 KiB pipe read. */
-const COALESCE_BYTES = 1024 * 1024;
-
 /**
- * Checks the first bytes, counts, and coalesces the source's small reads into 1 MiB chunks. Its
- * 4 MiB write buffer keeps draining the tool's pipe while zstd works on the previous chunk.
+ * Checks the first bytes and counts; passes the source's reads on as they are (the compressor cuts
+ * frames). Its 4 MiB write buffer keeps draining the tool's pipe while the frames compress.
  */
 class HeaderCheck extends Transform {
   bytes = 0;
   private checked = false;
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
+  private head: Buffer[] = [];
+  private headLength = 0;
   constructor(
     private readonly header: StreamHeader,
     private readonly onBytes: (bytes: number) => void,
   ) {
-    super({ writableHighWaterMark: 4 * COALESCE_BYTES, readableHighWaterMark: 2 * COALESCE_BYTES });
+    super({ writableHighWaterMark: 4 * 1024 * 1024 });
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
-    this.pending.push(chunk);
-    this.pendingLength += chunk.length;
-    if (!this.checked) {
-      if (this.pendingLength < this.header.length) {
-        callback();
-        return;
-      }
-      const head = Buffer.concat(this.pending);
-      if (!this.header.check(head)) {
-        callback(new HeaderMismatch(this.header.name, head));
-        return;
-      }
-      this.checked = true;
-      this.pending = [head];
-    }
-    if (this.pendingLength >= COALESCE_BYTES) this.release();
-    callback();
-  }
-  override _flush(callback: TransformCallback): void {
-    if (!this.checked) {
-      callback(new HeaderMismatch(this.header.name, Buffer.concat(this.pending)));
+    if (this.checked) {
+      callback(null, chunk);
       return;
     }
-    this.release();
-    callback();
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    if (this.headLength < this.header.length) {
+      callback();
+      return;
+    }
+    const head = Buffer.concat(this.head, this.headLength);
+    this.head = [];
+    if (!this.header.check(head)) {
+      callback(new HeaderMismatch(this.header.name, head));
+      return;
+    }
+    this.checked = true;
+    callback(null, head);
   }
-  private release(): void {
-    if (this.pendingLength === 0) return;
-    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLength));
-    this.pending = [];
-    this.pendingLength = 0;
+  override _flush(callback: TransformCallback): void {
+    callback(this.checked ? null : new HeaderMismatch(this.header.name, Buffer.concat(this.head)));
   }
 }
 
@@ -270,7 +258,7 @@ export async function streamUpload(
       options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
     }
   });
-  const zstd = zstdCompressor(options.compressionLevel);
+  const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads);
   const tap = new HashGate(source.done);
   const tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const upload = new Upload({

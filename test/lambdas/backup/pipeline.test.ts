@@ -1,10 +1,20 @@
-/** Unit tests of the pure pieces: key layout, part sizing, env contract, the Redis logical format. */
+/**
+ * Unit tests of the pure pieces: key layout, part sizing, env contract, the Redis logical format; and
+ * the stream pipeline's multi-frame zstd read back by restore's own reader (embedded S3 store).
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LOGICAL_HEADER, parseLogical, RedisFormatError } from '../../../lambdas/backup/engines/redis';
 import { BackupEnvInvalid, backupEnvironment, parseBackupEnv } from '../../../lambdas/backup/env';
 import { backupBase, timeOfKey } from '../../../lambdas/backup/layout';
-import { choosePartSize } from '../../../lambdas/shared/stream-upload';
+import { BackupCorrupt, openBackupStream } from '../../../lambdas/backup/restore';
+import { MemoryLog } from '../../../lambdas/shared/log';
+import { choosePartSize, HEADERS, streamUpload } from '../../../lambdas/shared/stream-upload';
+import { ZSTD_FRAME_BYTES } from '../../../lambdas/shared/zstd-parallel';
 import { backupsSchema } from '../../../lib/config/schema';
+import { withS3 } from '../../support/services';
+import { BUCKET } from './helpers';
 
 describe('layout', () => {
   it('puts a backup under its UTC date and reads the time back from any of its keys', () => {
@@ -125,5 +135,50 @@ describe('redis logical format', () => {
     await expect(collect(Buffer.from('REDIS0011garbage'))).rejects.toThrow(
       /not a Nightshift logical Redis dump/,
     );
+  });
+});
+
+describe('stream upload → restore reader, across zstd frames', () => {
+  const store = withS3({ buckets: [BUCKET] });
+  // 'PGDMP' + text that compresses + random bytes that do not: five frames, the last one partial
+  const dump = Buffer.concat([
+    Buffer.from('PGDMP'),
+    Buffer.from('create table t (id int, note text);\n'.repeat(240_000)),
+    randomBytes(2 * ZSTD_FRAME_BYTES + 12_345),
+  ]);
+  const upload = async (key: string) => {
+    const s3 = store().client();
+    const stream = Readable.from(
+      (function* () {
+        for (let i = 0; i < dump.length; i += 65_536) yield dump.subarray(i, i + 65_536);
+      })(),
+    );
+    const result = await streamUpload(
+      { stream, done: Promise.resolve(), stop: () => stream.destroy() },
+      { s3, bucket: BUCKET, key, header: HEADERS.pgCustom, compressionLevel: 3, log: new MemoryLog() },
+    );
+    return { s3, result };
+  };
+
+  it('stores several frames whose SHA-256 restore checks and whose bytes come back identical', async () => {
+    const { s3, result } = await upload('frames/app.pgdump.zst');
+    expect(dump.length).toBeGreaterThan(4 * ZSTD_FRAME_BYTES);
+    expect(result.bytesIn).toBe(dump.length);
+    expect(result.bytesOut).toBeLessThan(dump.length);
+    const opened = await openBackupStream(s3, BUCKET, result.key, result.sha256, 'app');
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+    await opened.done;
+    expect(opened.check.bytes).toBe(result.bytesOut);
+    expect(Buffer.concat(chunks).equals(dump)).toBe(true);
+  });
+
+  it('refuses the stream when the recorded SHA-256 is not the stored one', async () => {
+    const { s3, result } = await upload('frames/other.pgdump.zst');
+    const opened = await openBackupStream(s3, BUCKET, result.key, '0'.repeat(64), 'app');
+    const draining = (async () => {
+      for await (const _ of opened.stream);
+    })();
+    await expect(Promise.all([opened.done, draining])).rejects.toThrow(BackupCorrupt);
   });
 });

@@ -82,8 +82,6 @@ export class ParallelZstdCompress extends Transform {
         [c.ZSTD_c_compressionLevel]: level,
         // every frame carries an XXH64 of its content: decompression detects corruption itself
         [c.ZSTD_c_checksumFlag]: 1,
-        // the frame header records the content size (the whole chunk is known up front)
-        [c.ZSTD_c_contentSizeFlag]: 1,
       },
     };
   }
@@ -173,7 +171,8 @@ export class ParallelZstdCompress extends Transform {
     this.queue.push(job);
     this.frames++;
     this.peakInFlight = Math.max(this.peakInFlight, this.queue.length);
-    zlib.zstdCompress(input, this.zlibOptions, (error, output) => {
+    // the size is known: zstd sizes its tables to it and records it in the frame header
+    zlib.zstdCompress(input, { ...this.zlibOptions, pledgedSrcSize: input.length }, (error, output) => {
       if (this.destroyed) return;
       if (error) {
         this.destroy(error);

@@ -38,6 +38,8 @@ export interface ParallelZstdOptions {
 
 interface Job {
   output?: Buffer;
+  /** The pooled buffer holding the frame's input, returned to the pool when the frame is done. */
+  input?: Buffer;
 }
 
 /** Thrown by the constructor for options that cannot work. */
@@ -58,6 +60,11 @@ export class ParallelZstdCompress extends Transform {
   private readonly zlibOptions: zlib.ZstdOptions;
   private readonly queue: Job[] = [];
   private pending: Buffer[] = [];
+  /**
+   * Frame-sized input buffers, reused: copying the small reads into them instead of concatenating
+   * keeps Buffer allocations (which V8 counts as external memory, and answers with full GCs) down.
+   */
+  private readonly pool: Buffer[] = [];
   private pendingBytes = 0;
   private flushing = false;
   private transformCallback: TransformCallback | undefined;
@@ -109,6 +116,7 @@ export class ParallelZstdCompress extends Transform {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // results of frames still compressing are dropped (their callbacks see `destroyed`)
     this.queue.length = 0;
+    this.pool.length = 0;
     this.pending = [];
     this.pendingBytes = 0;
     this.transformCallback = undefined;
@@ -121,6 +129,7 @@ export class ParallelZstdCompress extends Transform {
     if (this.destroyed) return;
     for (let head = this.queue[0]; head?.output; head = this.queue[0]) {
       this.queue.shift();
+      if (head.input) this.pool.push(head.input);
       this.push(head.output);
     }
     while (this.queue.length < this.concurrency) {
@@ -146,28 +155,35 @@ export class ParallelZstdCompress extends Transform {
     }
   }
 
-  /** Removes exactly `bytes` from the front of the pending input (copying only across writes). */
-  private takePending(bytes: number): Buffer {
-    const parts: Buffer[] = [];
-    let need = bytes;
-    while (need > 0) {
-      const first = this.pending[0] as Buffer;
-      if (first.length <= need) {
-        parts.push(first);
-        this.pending.shift();
-        need -= first.length;
-      } else {
-        parts.push(first.subarray(0, need));
-        this.pending[0] = first.subarray(need);
-        need = 0;
-      }
+  /**
+   * Removes exactly `bytes` from the front of the pending input: a slice of one write when it holds
+   * them all, else a copy into a pooled frame buffer (returned as `pooled`).
+   */
+  private takePending(bytes: number): { input: Buffer; pooled?: Buffer } {
+    const first = this.pending[0];
+    if (first === undefined || first.length >= bytes) {
+      const input = first === undefined ? Buffer.alloc(0) : first.subarray(0, bytes);
+      if (first !== undefined && first.length === bytes) this.pending.shift();
+      else if (first !== undefined) this.pending[0] = first.subarray(bytes);
+      this.pendingBytes -= bytes;
+      return { input };
+    }
+    const pooled = this.pool.pop() ?? Buffer.allocUnsafeSlow(this.frameBytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const part = this.pending[0] as Buffer;
+      const n = Math.min(part.length, bytes - filled);
+      part.copy(pooled, filled, 0, n);
+      filled += n;
+      if (n === part.length) this.pending.shift();
+      else this.pending[0] = part.subarray(n);
     }
     this.pendingBytes -= bytes;
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes);
+    return { input: pooled.subarray(0, bytes), pooled };
   }
 
-  private start(input: Buffer): void {
-    const job: Job = {};
+  private start({ input, pooled }: { input: Buffer; pooled?: Buffer }): void {
+    const job: Job = pooled ? { input: pooled } : {};
     this.queue.push(job);
     this.frames++;
     this.peakInFlight = Math.max(this.peakInFlight, this.queue.length);

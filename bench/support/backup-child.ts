@@ -1,16 +1,24 @@
 /**
  * One Nightshift backup, run as its own process by bench/backup.ts (bundled with esbuild first, like
  * the Lambda, so the peak RSS measured is the job's, not a TypeScript loader's). Prints a JSON report.
- * Usage: node backup-child.mjs <postgres|redis> <url> <s3 endpoint> <bucket>
+ * Usage: node backup-child.mjs <postgres|redis> <url> <s3 endpoint> <bucket> [zstd level]
+ * (the level defaults to the config default, backups.compressionLevel).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { run as backup } from '../../lambdas/backup/backup';
 import { noSecrets } from '../../lambdas/shared/connections';
 import { silentLog } from '../../lambdas/shared/log';
 import { MemoryMetrics } from '../../lambdas/shared/metrics';
-import { backupTargetSchema } from '../../lib/config/schema';
+import { backupsSchema, backupTargetSchema } from '../../lib/config/schema';
 
-const [kind, url, endpoint, bucket] = process.argv.slice(2) as [string, string, string, string];
+const [kind, url, endpoint, bucket, levelArg] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string?,
+];
+const compressionLevel = levelArg ? Number(levelArg) : backupsSchema.parse({}).compressionLevel;
 const s3 = new S3Client({
   endpoint,
   region: 'us-east-1',
@@ -37,7 +45,7 @@ const result = await backup(
     timeZone: 'UTC',
     retention: { daily: 7, weekly: 4, monthly: 3 },
   },
-  { target, compressionLevel: 3 },
+  { target, compressionLevel },
 );
 const ms = performance.now() - started;
 s3.destroy();

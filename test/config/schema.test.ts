@@ -68,7 +68,7 @@ describe('defaults', () => {
       down: { datapoints: 2, evaluationPeriods: 3 },
     });
     const [backup] = effectiveBackupTargets(config);
-    expect(backup).toMatchObject({ engine: 'postgres', schedule: 'cron(0 2 * * ? *)', compressionLevel: 3 });
+    expect(backup).toMatchObject({ engine: 'postgres', schedule: 'cron(0 2 * * ? *)', compressionLevel: 1 });
     expect(severityPolicy(config, 'critical')).toMatchObject({
       firstLevel: 0,
       escalateAfterMs: 15 * 60_000,

@@ -14,7 +14,8 @@ try {
 const passed = results.numPassedTests ?? 0;
 const failedTests = results.numFailedTests ?? 0;
 const brokenFiles = (results.testResults ?? []).filter(
-  (suite) => suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
+  (suite) =>
+    suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
 ).length;
 const failed = failedTests + brokenFiles;
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);

@@ -89,12 +89,12 @@ export function referenceRows(): ReferenceRow[] {
 }
 
 export function referenceMarkdown(): string {
-  const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['| Field | Type | Default | Description |', '| --- | --- | --- | --- |'];
   for (const row of referenceRows()) {
     const name = `\`${row.path}\`${row.required ? ' (required)' : ''}`;
     lines.push(
-      `| ${name} | ${row.type} | ${row.default ? `\`${escape(row.default)}\`` : ''} | ${escape(row.description)} |`,
+      `| ${name} | ${row.type} | ${row.default ? `\`${escapeCell(row.default)}\`` : ''} | ${escapeCell(row.description)} |`,
     );
   }
   return lines.join('\n');

@@ -16,8 +16,9 @@ describe('DataStack', () => {
 
   it('lets CloudWatch Logs use the key only for the project log groups', () => {
     const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    if (!key) throw new Error('no KMS key in the data stack');
     const statements = (
-      key?.Properties as { KeyPolicy: { Statement: { Principal?: { Service?: string } }[] } }
+      key.Properties as { KeyPolicy: { Statement: { Principal?: { Service?: string } }[] } }
     ).KeyPolicy.Statement;
     const logs = statements.filter((s) => s.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
     expect(logs).toHaveLength(1);

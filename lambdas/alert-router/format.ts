@@ -261,6 +261,20 @@ function linkLines(facts: AlarmFacts): string[] {
   ];
 }
 
+/** What every paging e-mail ends with: the details, the links, the escalation plan, how to acknowledge. */
+function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string): string[] {
+  return [
+    ...detailLines(facts, timeZone),
+    '',
+    ...linkLines(facts),
+    '',
+    'Escalation:',
+    ...planLines(plan, timeZone),
+    '',
+    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+  ];
+}
+
 function baseJson(facts: AlarmFacts, kind: string): Record<string, unknown> {
   return {
     version: 1,
@@ -319,14 +333,7 @@ export function renderAlarm(
         ]
       : []),
     '',
-    ...detailLines(facts, options.timeZone),
-    '',
-    ...linkLines(facts),
-    '',
-    'Escalation:',
-    ...planLines(plan, options.timeZone),
-    '',
-    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+    ...bodyTail(facts, plan, options.timeZone),
   ];
   const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'ALARM');
   const json = {
@@ -366,14 +373,7 @@ export function renderEscalation(
         ? 'This is a repeated reminder.'
         : '',
     '',
-    ...detailLines(facts, options.timeZone),
-    '',
-    ...linkLines(facts),
-    '',
-    'Escalation:',
-    ...planLines(plan, options.timeZone),
-    '',
-    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+    ...bodyTail(facts, plan, options.timeZone),
   ];
   const sms = smsText(SEVERITY_SHORT[facts.severity], facts, reminder ? 'STILL ALARM' : 'ALARM, escalated:');
   const json = {

@@ -11,6 +11,7 @@ import {
   type Tier,
   tierExpiry,
 } from '../../../lambdas/backup/retention';
+import { wallClock } from '../../../lambdas/shared/time';
 
 const DAY_MS = 86_400_000;
 const at = (iso: string) => ({ time: new Date(iso) });
@@ -193,27 +194,10 @@ function prng(seed: number): () => number {
   };
 }
 
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-
 /** Offset of `timeZone` from UTC at `time`, in ms (local wall clock minus UTC). */
 function offsetMs(time: number, timeZone: string): number {
-  let format = wallClocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    wallClocks.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of format.formatToParts(new Date(time))) parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const w = wallClock(time, timeZone);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return wall - Math.floor(time / 1000) * 1000;
 }
 

@@ -43,23 +43,27 @@ export class MemoryMetrics implements MetricsSink {
 /** The subset of Powertools' Metrics class the adapter needs. */
 export interface PowertoolsMetricsLike {
   singleMetric(): {
+    clearDefaultDimensions(): void;
     addDimensions(dimensions: Record<string, string>): void;
     addMetric(name: string, unit: string, value: number): void;
-    publishStoredMetrics(): void;
   };
 }
 
 /**
- * Adapts Powertools Metrics: each point is one EMF document with its own dimension set, so that
- * per-target dimensions do not mix.
+ * Adapts Powertools Metrics: each point is one EMF document with exactly the dimension set it was given,
+ * so that per-target dimensions do not mix. Powertools adds a `service` default dimension to every
+ * document unless told otherwise; CloudWatch matches dimension sets exactly, so an alarm on
+ * {Project, Target} would never see a {service, Project, Target} datapoint. The default dimensions are
+ * therefore cleared on every single-metric document.
  */
 export function powertoolsSink(metrics: PowertoolsMetricsLike): MetricsSink {
   return {
     put(name, unit, value, dimensions) {
       const single = metrics.singleMetric();
+      single.clearDefaultDimensions();
       single.addDimensions(dimensions);
+      // A single-metric instance publishes on addMetric; publishing again would only log a warning.
       single.addMetric(name, unit, value);
-      single.publishStoredMetrics();
     },
   };
 }

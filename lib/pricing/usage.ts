@@ -25,13 +25,27 @@ export interface UsageAssumptions {
   readonly backupSeconds?: number;
   /** Compressed size of one backup, per target, when no manifest is readable. @default 1 GB */
   readonly backupSizeGb?: number;
-  /** Retention counts (daily, weekly, monthly). @default 7/4/3 */
-  readonly retention?: { readonly daily: number; readonly weekly: number; readonly monthly: number };
   /** Compressed log data archived per day. @default 0.1 GB */
   readonly archivedGbPerDay?: number;
   /** NAT gateway or interface endpoints for jobs in a VPC. @default 'nat' */
   readonly network?: 'nat' | 'endpoints';
 }
+
+interface LifecycleRule {
+  readonly Id?: string;
+  readonly Prefix?: string;
+  readonly ExpirationInDays?: number;
+  readonly Transitions?: { StorageClass: string; TransitionInDays: number }[];
+}
+
+const STORAGE_CLASS: Record<string, StorageUsage['storageClass']> = {
+  STANDARD_IA: 'standardIa',
+  ONEZONE_IA: 'standardIa',
+  INTELLIGENT_TIERING: 'standard',
+  GLACIER_IR: 'glacierInstant',
+  GLACIER: 'glacierFlexible',
+  DEEP_ARCHIVE: 'deepArchive',
+};
 
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 /** Log lines a job writes per invocation, in bytes (JSON logging, a start and an end line, a summary). */
@@ -324,44 +338,54 @@ export function usageFromTemplates(
   const emails = (pages * deliveriesPerPage * emailSubs) / topics;
   const sms = Math.round((pages * deliveriesPerPage * smsSubs) / topics);
 
-  // Backups: one object per run per target, kept 7 daily, 4 weekly and 3 monthly.
+  // Storage: read the buckets' lifecycle rules, so the estimate follows what the template keeps and where.
   const storage: StorageUsage[] = [];
+  const rules = ofType('AWS::S3::Bucket').flatMap(
+    ([, r]) => (r.Properties?.LifecycleConfiguration as { Rules?: LifecycleRule[] } | undefined)?.Rules ?? [],
+  );
   const backupTargets = new Set(
     schedules.filter((s) => jobOf(s.input) === 'backup').map((s) => String(s.input.target)),
   );
   if (backupTargets.size > 0) {
     const size = assumptions.backupSizeGb ?? 1;
-    const r = assumptions.retention ?? { daily: 7, weekly: 4, monthly: 3 };
     const n = backupTargets.size;
-    storage.push({
-      item: `backups, daily tier (${n} × ${r.daily} × ${size} GB)`,
-      gb: n * r.daily * size,
-      storageClass: 'standard',
-    });
-    storage.push({
-      item: `backups, weekly tier (${n} × ${r.weekly} × ${size} GB)`,
-      gb: n * r.weekly * size,
-      storageClass: 'standardIa',
-    });
-    storage.push({
-      item: `backups, monthly tier (${n} × ${r.monthly} × ${size} GB)`,
-      gb: n * r.monthly * size,
-      storageClass: 'glacierInstant',
-    });
+    for (const rule of rules.filter((r) => r.Id?.startsWith('backups-expire-') && r.ExpirationInDays)) {
+      const tier = rule.Id?.slice('backups-expire-'.length) ?? '';
+      // Objects alive at once: a daily backup lives ExpirationInDays − 1 days as a daily; weekly and
+      // monthly ones one per week or month of their expiry.
+      const per = tier === 'weekly' ? 7 : tier === 'monthly' ? 31 : 1;
+      const kept = Math.max(1, Math.floor(((rule.ExpirationInDays ?? 1) - (per === 1 ? 1 : 0)) / per));
+      storage.push({
+        item: `backups, ${tier} tier (${n} targets × ${kept} × ${size} GB)`,
+        gb: n * kept * size,
+        storageClass: 'standard',
+      });
+    }
   }
   const archives = schedules.some((s) => s.input.action === 'archive');
-  if (archives) {
+  const archiveRule = rules.find((r) => r.Prefix === 'logs/' && r.ExpirationInDays);
+  if (archives && archiveRule) {
     const perDay = assumptions.archivedGbPerDay ?? 0.1;
-    storage.push({
-      item: `log archive, first 30 days (${perDay} GB a day)`,
-      gb: perDay * 30,
-      storageClass: 'standardIa',
-    });
-    storage.push({
-      item: 'log archive, one year in Deep Archive',
-      gb: perDay * 365,
-      storageClass: 'deepArchive',
-    });
+    const steps = [...(archiveRule.Transitions ?? [])].sort(
+      (a, b) => a.TransitionInDays - b.TransitionInDays,
+    );
+    let from = 0;
+    let storageClass: StorageUsage['storageClass'] = 'standard';
+    for (const step of [
+      ...steps,
+      { StorageClass: '', TransitionInDays: archiveRule.ExpirationInDays ?? 0 },
+    ]) {
+      const days = Math.max(0, step.TransitionInDays - from);
+      if (days > 0) {
+        storage.push({
+          item: `log archive, days ${from}–${step.TransitionInDays} (${perDay} GB a day)`,
+          gb: perDay * days,
+          storageClass,
+        });
+      }
+      from = step.TransitionInDays;
+      storageClass = STORAGE_CLASS[step.StorageClass] ?? 'standard';
+    }
   }
   const backupRuns = schedules.filter((s) => jobOf(s.input) === 'backup').reduce((sum, s) => sum + s.runs, 0);
   const multipartPuts = backupRuns * Math.max(1, Math.ceil(((assumptions.backupSizeGb ?? 1) * 1024) / 64));

@@ -144,6 +144,20 @@ describe('usageFromTemplates (inventory example)', () => {
     expect(backup?.hoursPerMonth).toBeCloseTo(30.4, 0);
   });
 
+  it("keeps backups and log archives as the buckets' lifecycle rules say", () => {
+    // 2 targets (postgres, redis); tiers expire after 8, 29 and 93 days: 7 daily, 4 weekly, 3 monthly each.
+    const sized = usageFromTemplates(templates, { backupSizeGb: 2, archivedGbPerDay: 0.5 });
+    const backups = sized.storage.filter((s) => s.item.startsWith('backups'));
+    expect(backups.map((s) => s.gb)).toEqual([28, 16, 12]);
+    // logs: 30 days Standard, 60 days Glacier IR, 275 days Deep Archive (expiry at 365).
+    const logs = sized.storage.filter((s) => s.item.startsWith('log archive'));
+    expect(logs.map((s) => [s.storageClass, s.gb])).toEqual([
+      ['standard', 15],
+      ['glacierInstant', 30],
+      ['deepArchive', 137.5],
+    ]);
+  });
+
   it('counts the secrets the roles may read, and the VPC network the jobs need', () => {
     expect(usage.secrets.count).toBe(3);
     expect(usage.network?.mode).toBe('nat');

@@ -801,6 +801,37 @@ export function contractChecks(
       const dlq = (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
       if (!dlq) fail(`rule ${props.Name as string} has a target without a dead-letter queue`);
       checks.push(...queueSendChecks(model, `rule ${props.Name as string}`, events, dlq, context));
+      checks.push({
+        path: `another account's rule → invokes ${props.Name as string}'s target`,
+        principal: events,
+        action: 'lambda:InvokeFunction',
+        resource: target.Arn as string,
+        context: {
+          'aws:SourceArn': `arn:aws:events:${region}:999988887777:rule/${props.Name as string}`,
+          'aws:SourceAccount': '999988887777',
+        },
+        expect: 'deny',
+      });
+    }
+  }
+
+  // -- Fargate tasks: the execution role writes the container logs -----------------------------
+  for (const { stack, resource } of model.all('AWS::ECS::TaskDefinition')) {
+    const props = model.resolve(stack, resource.Properties) as Record<string, unknown>;
+    const execution = role(model, props.ExecutionRoleArn);
+    for (const container of props.ContainerDefinitions as Record<string, unknown>[]) {
+      const options = (container.LogConfiguration as { Options?: Record<string, string> } | undefined)
+        ?.Options;
+      const group = options?.['awslogs-group'] ?? fail(`task ${props.Family as string} logs nowhere`);
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+        checks.push({
+          path: `task ${props.Family as string} → its log group`,
+          principal: execution,
+          action,
+          resource: `arn:aws:logs:${region}:${account}:log-group:${group}:log-stream:backup/backup/0123456789abcdef`,
+          expect: 'allow',
+        });
+      }
     }
   }
 

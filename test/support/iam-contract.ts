@@ -687,9 +687,11 @@ export function contractChecks(
 
   // -- schedules: the scheduler role to its target, its DLQ and the DLQ's key ------------------
   for (const { stack, resource } of model.all('AWS::Scheduler::Schedule')) {
-    const props = model.resolve(stack, resource.Properties) as Record<string, Record<string, unknown>>;
-    const target = props.Target as Record<string, unknown>;
-    const name = props.Name as unknown as string;
+    const props = model.resolve(stack, resource.Properties) as {
+      Name: string;
+      Target: Record<string, unknown>;
+    };
+    const { Name: name, Target: target } = props;
     const scheduler = role(model, target.RoleArn);
     const ecs = target.EcsParameters as { TaskDefinitionArn: string } | undefined;
     if (ecs) {
@@ -861,8 +863,10 @@ export function contractChecks(
     'StateMachineName',
     `${project}-escalation`,
   ).props;
-  const routerRole = role(model, router.Role);
-  const escalationRole = role(model, escalation.RoleArn);
+  const routerRoleInfo = model.roleByArn(router.Role as string);
+  const escalationRoleInfo = model.roleByArn(escalation.RoleArn as string);
+  const routerRole: ContractPrincipal = { kind: 'role', role: routerRoleInfo };
+  const escalationRole: ContractPrincipal = { kind: 'role', role: escalationRoleInfo };
   const topics = config.alerts.levels.map((level) => {
     const topic = model.findBy('AWS::SNS::Topic', 'TopicName', levelTopicName(config, level.name));
     return {
@@ -952,8 +956,8 @@ export function contractChecks(
 
   // -- job roles --------------------------------------------------------------------------------
   const jobRoles: JobRole[] = [
-    { label: 'router', role: (routerRole as { role: RoleInfo }).role, secrets: [] },
-    { label: 'escalation', role: (escalationRole as { role: RoleInfo }).role, secrets: [] },
+    { label: 'router', role: routerRoleInfo, secrets: [] },
+    { label: 'escalation', role: escalationRoleInfo, secrets: [] },
   ];
   const functionRole = (name: string) =>
     model.roleByArn(model.findBy('AWS::Lambda::Function', 'FunctionName', name).props.Role as string);
@@ -1046,7 +1050,13 @@ export function contractChecks(
         expect: 'allow',
       });
     }
-    for (const bucket of [resolvedBuckets.backups, resolvedBuckets.logs]) {
+    const everyBucket = [
+      resolvedBuckets.backups,
+      resolvedBuckets.logs,
+      inData(built.data.accessLogBucket.bucketName),
+      'a-bucket-of-another-workload',
+    ];
+    for (const bucket of everyBucket) {
       checks.push(
         {
           path: `health-check → GetObject in ${bucket}`,

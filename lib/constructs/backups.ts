@@ -33,7 +33,6 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { backupEnvironment } from '../../lambdas/backup/env';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
@@ -43,8 +42,9 @@ import type { BackupsConfig } from '../config/schema';
 import { nightshiftAlarm } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
+import { deadLetterQueue } from './dead-letter-queue';
 import { retentionDays } from './function-defaults';
-import { grantPrefix } from './grants';
+import { grantPrefix, grantSendToQueue } from './grants';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
@@ -199,20 +199,10 @@ export class Backups extends Construct {
       file: BACKUP_DOCKERFILE,
       platform: Platform.LINUX_ARM64,
     });
-    const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+    const dlq = deadLetterQueue(scope, 'DeadLetterQueue', {
+      context,
       queueName: `${context.project}-${jobName}-dlq`,
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: context.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedules.',
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is itself a dead-letter queue; the DLQ alarm pages.',
+      holds: 'the schedules',
     });
     const schedulerRole = new Role(scope, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -259,12 +249,14 @@ export class Backups extends Construct {
           securityGroups: network.securityGroups,
           assignPublicIp: false,
           propagateTags: true,
-          deadLetterQueue,
+          deadLetterQueue: dlq,
           retryAttempts: 1,
           maxEventAge: Duration.hours(2),
         }),
       });
     }
+
+    grantSendToQueue(schedulerRole, dlq);
 
     const addAlarm = (id: string, props: AlarmSpec) =>
       nightshiftAlarm(scope, id, {
@@ -275,7 +267,7 @@ export class Backups extends Construct {
       });
     addAlarm('DeadLetters', {
       name: `${jobName}-dlq`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),

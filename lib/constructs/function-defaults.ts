@@ -21,6 +21,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { NightshiftContext } from './context';
+import { grantSendToQueue } from './grants';
 
 /** Modules the bundle must not include: optional native add-ons of pg and mongodb that we do not use. */
 export const BUNDLE_EXTERNALS = [
@@ -161,6 +162,8 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
       }),
     );
   }
+  // Lambda's dead-letter config grants sqs:SendMessage only; the project-key encryption needs more.
+  if (props.deadLetterQueue) grantSendToQueue(role, props.deadLetterQueue);
   acknowledgeFunctionFindings(role, Boolean(network));
   return { function: fn, logGroup, role };
 }

@@ -47,6 +47,8 @@ export interface Invocation {
   readonly stderr: string;
   /** The EMF metrics in stdout. */
   readonly metrics: EmittedMetric[];
+  /** Wall time of the child process, cold start included. */
+  readonly durationMs: number;
 }
 
 /** Invokes the bundled handler once in a fresh Node process (a cold start). */
@@ -67,6 +69,7 @@ export async function invokeHandler(options: InvokeOptions): Promise<Invocation>
       TZ: 'UTC',
       ...options.env,
     };
+    const started = Date.now();
     const child = spawn(
       process.execPath,
       [RUNNER, options.bundle, eventFile, String(timeoutMs), outcomeFile],
@@ -92,7 +95,7 @@ export async function invokeHandler(options: InvokeOptions): Promise<Invocation>
     } catch {
       outcome = { ok: false, error: { message: `runner exited with ${code} before the handler returned` } };
     }
-    return { ...outcome, stdout, stderr, metrics: emfMetrics(stdout) };
+    return { ...outcome, stdout, stderr, metrics: emfMetrics(stdout), durationMs: Date.now() - started };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -611,6 +611,19 @@ describe('the contract check catches a mismatch (self-test)', () => {
     ).toEqual(['Flakiness{Project,Target}']);
   });
 
+  it('reports every Nightshift alarm of a real run once its metrics carry the service dimension', () => {
+    const run = results.get('inventory') as ExampleRun;
+    const withService = emitted('inventory').map((m) => ({
+      ...m,
+      dimensions: { ...m.dimensions, service: 'health-check' },
+    }));
+    const ours = run.watched.filter((w) => w.namespace === METRICS_NAMESPACE);
+    expect(unmatchedWatches(run.watched, withService, METRICS_NAMESPACE)).toEqual(ours);
+    const renamed = emitted('inventory').map((m) => (m.name === 'Up' ? { ...m, name: 'Down' } : m));
+    const missed = unmatchedWatches(run.watched, renamed, METRICS_NAMESPACE).map((w) => w.name);
+    expect(new Set(missed)).toEqual(new Set(['Up']));
+  });
+
   it('reads an EMF document as CloudWatch does: one metric per dimension set', () => {
     const line = JSON.stringify({
       _aws: {

@@ -557,6 +557,16 @@ describe('the docs list informational metrics with their cost', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((r) => !/\$0\.30\b/.test(r.cost))).toEqual([]);
   });
+
+  it('lists only metrics some example emits with exactly those dimension names (no stale rows)', () => {
+    const shapes = new Set(
+      EXAMPLES.flatMap(emitted).map((m) => `${m.name}{${Object.keys(m.dimensions).sort().join(',')}}`),
+    );
+    const stale = informationalMetrics(DOCS)
+      .map((r) => `${r.file}: ${r.name}{${r.dimensions.join(',')}}`)
+      .filter((row) => !shapes.has(row.slice(row.indexOf(' ') + 1)));
+    expect(stale).toEqual([]);
+  });
 });
 
 describe('the contract check catches a mismatch (self-test)', () => {

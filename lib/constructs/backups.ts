@@ -35,6 +35,7 @@ import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { backupEnvironment } from '../../lambdas/backup/env';
+import { BackupMetric, type BackupMetricName, backupDimensions } from '../../lambdas/backup/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
@@ -99,17 +100,17 @@ export class Backups extends Construct {
       );
     }
     if (context.dashboard && targets.length > 0) {
-      const metric = (name: string, target: string, statistic: string) =>
+      const metric = (name: BackupMetricName, target: string, statistic: string) =>
         this.metric(name, target, statistic, Duration.hours(1));
       context.dashboard.addSection('Backups', [
         new GraphWidget({
           title: 'Backup size (bytes)',
-          left: targets.map((t) => metric('BackupBytes', t.target.name, 'Maximum')),
+          left: targets.map((t) => metric(BackupMetric.BackupBytes, t.target.name, 'Maximum')),
           width: 12,
         }),
         new GraphWidget({
           title: 'Newest backup age (hours)',
-          left: targets.map((t) => metric('NewestBackupAgeHours', t.target.name, 'Maximum')),
+          left: targets.map((t) => metric(BackupMetric.NewestBackupAgeHours, t.target.name, 'Maximum')),
           width: 12,
         }),
       ]);
@@ -353,11 +354,11 @@ export class Backups extends Construct {
     return out;
   }
 
-  private metric(name: string, target: string, statistic: string, period: Duration): Metric {
+  private metric(name: BackupMetricName, target: string, statistic: string, period: Duration): Metric {
     return new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
-      dimensionsMap: { Project: this.context.project, Target: target },
+      dimensionsMap: backupDimensions(this.context.project, target),
       statistic,
       period,
     });
@@ -372,7 +373,7 @@ export class Backups extends Construct {
     const jobName = `backup-${name}`;
     addAlarm('BackupFailed', {
       name: `${jobName}-backup-failed`,
-      metric: this.metric('BackupFailed', name, 'Sum', Duration.minutes(5)),
+      metric: this.metric(BackupMetric.BackupFailed, name, 'Sum', Duration.minutes(5)),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       target: jobName,
@@ -382,7 +383,7 @@ export class Backups extends Construct {
     const periods = Math.min(MAX_HOURLY_PERIODS, Math.ceil(maxAgeMs / HOUR));
     addAlarm('BackupTooOld', {
       name: `${jobName}-too-old`,
-      metric: this.metric('BackupSucceeded', name, 'Sum', Duration.hours(1)),
+      metric: this.metric(BackupMetric.BackupSucceeded, name, 'Sum', Duration.hours(1)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: periods,
@@ -394,7 +395,7 @@ export class Backups extends Construct {
     if (effective.target.verify) {
       addAlarm('VerifyFailed', {
         name: `${jobName}-verify-failed`,
-        metric: this.metric('BackupVerified', name, 'Minimum', Duration.hours(1)),
+        metric: this.metric(BackupMetric.BackupVerified, name, 'Minimum', Duration.hours(1)),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         target: jobName,

@@ -29,6 +29,7 @@ import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunc
 import { Construct } from 'constructs';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
+import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
 import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
@@ -243,7 +244,7 @@ export class Alerting extends Construct {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
         // Auto Scaling target-tracking alarms flap by design and are never routed.
-        detail: { alarmName: [{ 'anything-but': { prefix: 'TargetTracking-' } }] },
+        detail: { alarmName: [{ 'anything-but': { prefix: NEVER_ROUTED_PREFIX } }] },
       },
       targets: [
         new LambdaFunction(this.router, {

@@ -8,7 +8,11 @@
  */
 
 import { escalationLevels, routingDecision } from '../lambdas/alert-router/routing';
-import { parseRouterSettings, type RouterSettings } from '../lambdas/alert-router/settings';
+import {
+  parseRouterSettings,
+  ROUTER_SETTINGS_ENV,
+  type RouterSettings,
+} from '../lambdas/alert-router/settings';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
@@ -320,8 +324,6 @@ export interface StackTemplate {
   readonly template: { readonly Resources?: Record<string, CfnResource> };
 }
 
-/** The environment variable that carries the router's settings (lib/constructs/alerting.ts). */
-const ROUTER_SETTINGS_VARIABLE = 'NIGHTSHIFT_ALERTS';
 /** Stands for values CloudFormation fills in at deploy time (topic ARNs, queue names). */
 const DEPLOY_TIME = '<deploy-time>';
 
@@ -354,11 +356,11 @@ export function routerSettingsFromTemplates(templates: readonly StackTemplate[])
     const variables = (
       resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
     )?.Variables;
-    const text = joined(variables?.[ROUTER_SETTINGS_VARIABLE]);
+    const text = joined(variables?.[ROUTER_SETTINGS_ENV]);
     if (text) return parseRouterSettings(text);
   }
   throw new Error(
-    `the synthesized app has no alert router (no function with ${ROUTER_SETTINGS_VARIABLE}) — alerts.levels must list at least one level`,
+    `the synthesized app has no alert router (no function with ${ROUTER_SETTINGS_ENV}) — alerts.levels must list at least one level`,
   );
 }
 

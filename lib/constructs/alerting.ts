@@ -30,7 +30,11 @@ import { Construct } from 'constructs';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
 import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
-import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
+import {
+  logPatternAlarmName,
+  ROUTER_SETTINGS_ENV,
+  routerSettings,
+} from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
@@ -173,7 +177,7 @@ export class Alerting extends Construct {
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        NIGHTSHIFT_ALERTS: stack.toJsonString(settings),
+        [ROUTER_SETTINGS_ENV]: stack.toJsonString(settings),
         ESCALATION_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
       },
     });

@@ -44,7 +44,7 @@ describe('nightshift run --demo', () => {
       timeoutMs: 110_000,
     });
     expect(result.stderr).toContain('starting PostgreSQL');
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
     expect(result.stdout).toMatch(
       /PostgreSQL \d+ on 127\.0\.0\.1:\d+: database shop, 200 customers, 1000 orders/,
     );

@@ -41,7 +41,7 @@ describe('nightshift run --demo', () => {
     const result = await runCli(['run', '--demo', '--data-dir', dataDir], {
       env: { ...noAws, HOME: home },
       // the run synthesizes the CDK app for the plan and the alert preview
-      timeoutMs: 110_000,
+      timeoutMs: 150_000,
     });
     expect(result.stderr).toContain('starting PostgreSQL');
     expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
@@ -66,5 +66,5 @@ describe('nightshift run --demo', () => {
     const ports = [...result.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     expect(ports.length).toBeGreaterThanOrEqual(4); // PostgreSQL, Redis, web app, S3
     for (const port of new Set(ports)) expect(await listening(port), `port ${port} still open`).toBe(false);
-  }, 120_000);
+  }, 170_000);
 });

@@ -98,13 +98,15 @@ const ACCOUNT = [apiDown, backupOk, userAlarm, taggedAlarm, otherAlarm, scalingA
 beforeEach(() => {
   cloudwatch.reset();
   dynamo.reset();
-  // two pages: the listing must follow NextToken
+  // DescribeAlarms as CloudWatch answers it: AlarmNamePrefix filters, 4 alarms per page with NextToken
   cloudwatch
     .on(DescribeAlarmsCommand)
-    .resolves({ MetricAlarms: ACCOUNT.slice(0, 4), CompositeAlarms: [], NextToken: 'page-2' });
-  cloudwatch
-    .on(DescribeAlarmsCommand, { NextToken: 'page-2' })
-    .resolves({ MetricAlarms: ACCOUNT.slice(4), CompositeAlarms: [] });
+    .callsFake((input: { AlarmNamePrefix?: string; NextToken?: string }) => {
+      const matching = ACCOUNT.filter((a) => a.AlarmName.startsWith(input.AlarmNamePrefix ?? ''));
+      const start = Number(input.NextToken ?? 0);
+      const next = start + 4 < matching.length ? String(start + 4) : undefined;
+      return { MetricAlarms: matching.slice(start, start + 4), CompositeAlarms: [], NextToken: next };
+    });
   for (const [arn, tags] of Object.entries(TAGS))
     cloudwatch.on(ListTagsForResourceCommand, { ResourceARN: arn }).resolves({ Tags: tags });
   dynamo.on(ScanCommand).resolves({ Items: [] });

@@ -29,7 +29,12 @@ import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunc
 import { Construct } from 'constructs';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
-import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
+import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
+import {
+  logPatternAlarmName,
+  ROUTER_SETTINGS_ENV,
+  routerSettings,
+} from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
@@ -170,7 +175,7 @@ export class Alerting extends Construct {
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        NIGHTSHIFT_ALERTS: stack.toJsonString(settings),
+        [ROUTER_SETTINGS_ENV]: stack.toJsonString(settings),
         ESCALATION_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
       },
     });
@@ -241,7 +246,7 @@ export class Alerting extends Construct {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
         // Auto Scaling target-tracking alarms flap by design and are never routed.
-        detail: { alarmName: [{ 'anything-but': { prefix: 'TargetTracking-' } }] },
+        detail: { alarmName: [{ 'anything-but': { prefix: NEVER_ROUTED_PREFIX } }] },
       },
       targets: [
         new LambdaFunction(this.router, {

@@ -7,6 +7,7 @@
  * - SMS bodies are cut to 140 BYTES of UTF-8 on a grapheme boundary (non-ASCII counts 2-4 bytes).
  */
 import { formatDuration, type Severity } from '../../lib/config/primitives';
+import { redact, redactDeep } from '../shared/redact';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'math' | 'composite';
@@ -439,10 +440,12 @@ export function renderNoData(facts: AlarmFacts, options: RenderOptions): Rendere
 
 /** The SNS Message for MessageStructure=json. */
 export function snsMessage(message: RenderedMessage): string {
+  // the last step before SNS: every body is redacted (the facts were already; this also masks any
+  // secret value the process registered since)
   return JSON.stringify({
-    default: JSON.stringify(message.json),
-    email: message.email,
-    sms: message.sms,
+    default: JSON.stringify(redactDeep(message.json)),
+    email: redact(message.email),
+    sms: redact(message.sms),
   });
 }
 

@@ -42,7 +42,7 @@ describe('alerts in nightshift run', () => {
     expect(text).toContain('Subject: [CRITICAL] shop - api health check failing');
     expect(text).toContain('Runbook: https://wiki.example.com/rb');
     expect(text).toMatch(/\+10 min\s+\S+\s+oncall \(SMS\)/);
-    expect(text).toMatch(/SMS \(\d+\/140 bytes\): CRIT shop\/api ALARM api health check failing/);
+    expect(text).toMatch(/SMS \(GSM-7 \d+\/160\): CRIT shop\/api ALARM api health check failing/);
   });
 
   it('without failures, shows each severity’s escalation plan, subject and SMS', async () => {

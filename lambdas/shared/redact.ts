@@ -86,7 +86,11 @@ export function redact(text: string, known: readonly (string | undefined)[] = []
 /** A copy of any JSON-like value with every string (keys included) redacted; cycles become "[cycle]". */
 export function redactDeep<T>(value: T, seen = new WeakSet<object>()): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (value instanceof Error) return redact(errorText(value)) as T;
+  if (value instanceof Error) {
+    // keep what makes an error useful in a log (name, message, stack), redacted
+    const { name, message, stack } = value;
+    return { name, message: redact(message), ...(stack ? { stack: redact(stack) } : {}) } as T;
+  }
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   if (seen.has(value)) return '[cycle]' as T;
   seen.add(value);
@@ -94,10 +98,6 @@ export function redactDeep<T>(value: T, seen = new WeakSet<object>()): T {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[redact(key)] = redactDeep(item, seen);
   return out as T;
-}
-
-function errorText(error: Error): string {
-  return error.message || error.name;
 }
 
 /**

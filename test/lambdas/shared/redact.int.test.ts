@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import middy from '@middy/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishInput } from '../../../lambdas/alert-router/notifier';
 import { checkOne, run } from '../../../lambdas/health-check/health-check';
 import { resolvePostgres } from '../../../lambdas/shared/connections';
 import { type Log, type PowertoolsLoggerLike, powertoolsLog } from '../../../lambdas/shared/log';
@@ -125,6 +126,36 @@ describe('redactor', () => {
     );
     expect(redact('abc')).toBe('abc');
     expect(redactDeep({ nested: ['p@ss word/42'], n: 1 })).toEqual({ nested: [REDACTED], n: 1 });
+  });
+
+  it('SNS: subject and every protocol body are redacted at publish', () => {
+    registerSecret('sns-Leak-Value-55aa');
+    const input = publishInput('arn:aws:sns:eu-west-1:123456789012:ops', {
+      title: 'x',
+      subject: 'db down: sns-Leak-Value-55aa',
+      email: 'reason: login with sns-Leak-Value-55aa failed',
+      sms: 'CRIT sns-Leak-Value-55aa',
+      json: { reason: 'sns-Leak-Value-55aa', nested: { list: ['sns-Leak-Value-55aa'] } },
+      toSms: true,
+    });
+
+    expectNoLeak(JSON.stringify(input), 'sns-Leak-Value-55aa');
+    const body = JSON.parse(input.Message) as { default: string; email: string; sms: string };
+    expect(body.sms).toBe(`CRIT ${REDACTED}`);
+    expect(JSON.parse(body.default)).toEqual({ reason: REDACTED, nested: { list: [REDACTED] } });
+  });
+
+  it('logs: an Error in the extra keeps name and stack, redacted', () => {
+    registerSecret('log-Leak-Value-77bb');
+    const capture = captureLogger();
+    powertoolsLog(capture).error('failed', { error: new TypeError('bad login-log-Leak-Value-77bb') });
+
+    const [line] = capture.lines;
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      error: { name: 'TypeError', message: `bad login-${REDACTED}` },
+    });
+    expect(line).toContain('redact.int.test.ts'); // the stack survived
+    expectNoLeak(line ?? '', 'log-Leak-Value-77bb');
   });
 
   it('http: an echoed secret header is in neither the reason nor the log', async () => {

@@ -391,17 +391,12 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
       }
       resumedToken = undefined;
       if (page.events.length > 0) {
+        // a new run for a fresh or restarted day; a resumed one keeps writing under its run
+        record.run ??= newRunId(deps.now());
         writer ??= new PartWriter({
           s3: deps.s3,
           bucket: deps.bucket,
-          // a new run for a fresh or restarted day; a resumed one keeps writing under its run
-          key: partKey(
-            prefix,
-            group,
-            window.date,
-            (record.run ??= newRunId(deps.now())),
-            record.parts.length + 1,
-          ),
+          key: partKey(prefix, group, window.date, record.run, record.parts.length + 1),
           level: deps.compressionLevel ?? 3,
         });
         // small chunks (≤ ~64 KiB) keep every string in V8's young generation: no large-object churn

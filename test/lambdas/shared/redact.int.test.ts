@@ -4,7 +4,7 @@
  * whose error text carries the password — and must not appear in the health reason, the log lines, the
  * error a handler throws, or the CLI's stdout/stderr (text, --json, --verbose).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -256,6 +256,17 @@ describe('redactor', () => {
     );
     expect(capture.lines.join('\n')).toContain('query failed');
     expectNoLeak(capture.lines.join('\n'), DB_PASSWORD);
+  });
+
+  it('every Lambda handler registers redactErrors first (so its onError runs last)', () => {
+    const root = join(import.meta.dirname, '..', '..', '..', 'lambdas');
+    const handlers = readdirSync(root)
+      .map((dir) => join(root, dir, 'handler.ts'))
+      .filter((file) => existsSync(file));
+    expect(handlers.length).toBeGreaterThanOrEqual(4);
+    for (const file of handlers) {
+      expect(readFileSync(file, 'utf8'), file).toMatch(/middy<[^>]*>\(\)\s*\.use\(redactErrors\(\)\)/);
+    }
   });
 
   describe('CLI: nightshift check', () => {

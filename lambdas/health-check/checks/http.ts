@@ -134,6 +134,8 @@ async function resolveHeaders(
       headerValue = String(field);
     }
     registerSecret(headerValue);
+    // "Bearer <token>": a server may echo the credential without its scheme word
+    for (const word of headerValue.split(/\s+/)) if (word.length >= 8) registerSecret(word);
     ctx.known.push(headerValue);
     secret = true;
     all[name.toLowerCase()] = headerValue;

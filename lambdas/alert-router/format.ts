@@ -4,9 +4,12 @@
  *
  * Limits honoured here:
  * - SNS subjects must be ASCII, without line breaks, under 100 characters.
- * - SMS bodies are cut to 140 BYTES of UTF-8 on a grapheme boundary (non-ASCII counts 2-4 bytes).
+ * - SMS bodies fit one segment: 160 GSM-7 septets, or 70 UCS-2 units when the alarm's own text cannot
+ *   be written in GSM-7 (sms.ts).
  */
 import { formatDuration, type Severity } from '../../lib/config/primitives';
+import { redact, redactDeep } from '../shared/redact';
+import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'math' | 'composite';
@@ -80,7 +83,6 @@ export interface RenderedMessage {
   readonly toSms: boolean;
 }
 
-export const SMS_MAX_BYTES = 140;
 export const SUBJECT_MAX_CHARS = 99;
 
 const SEVERITY_SHORT: Record<Severity, string> = {
@@ -93,29 +95,6 @@ const SEVERITY_SHORT: Record<Severity, string> = {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------
-
-const encoder = new TextEncoder();
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
-}
-
-/** Cuts `text` to at most `maxBytes` of UTF-8, on a grapheme boundary, ending with "…" when cut. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (utf8Bytes(text) <= maxBytes) return text;
-  const ellipsis = '…';
-  const room = maxBytes - utf8Bytes(ellipsis);
-  let out = '';
-  let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const size = utf8Bytes(segment);
-    if (used + size > room) break;
-    out += segment;
-    used += size;
-  }
-  return `${out.trimEnd()}${ellipsis}`;
-}
 
 /** SNS subjects are ASCII only: transliterate what we can (é → e, · → -), drop the rest. */
 export function asciiSubject(title: string): string {
@@ -217,7 +196,7 @@ function smsText(prefix: string, facts: AlarmFacts, tail: string): string {
   const head = `${prefix} ${facts.project}/${facts.target}`;
   const reason = shortReason(facts);
   const text = [head, tail, facts.summary, reason ? `(${reason})` : ''].filter(Boolean).join(' ');
-  return truncateUtf8(text.replace(/\s+/g, ' '), SMS_MAX_BYTES);
+  return fitSms(text.replace(/\s+/g, ' ')).text;
 }
 
 export function channelsOf(level: { email: number; sms: number }): string {
@@ -400,13 +379,12 @@ export function renderRecovery(facts: AlarmFacts, options: RenderOptions): Rende
     '',
     ...linkLines(facts),
   ];
-  const sms = truncateUtf8(
+  const sms = fitSms(
     `RESOLVED${after}: ${SEVERITY_SHORT[facts.severity]} ${facts.project}/${facts.target} ${facts.summary}`.replace(
       /\s+/g,
       ' ',
     ),
-    SMS_MAX_BYTES,
-  );
+  ).text;
   const json = {
     ...baseJson(facts, 'recovery'),
     episodeStart: facts.episodeStart?.toISOString() ?? null,
@@ -439,11 +417,19 @@ export function renderNoData(facts: AlarmFacts, options: RenderOptions): Rendere
 
 /** The SNS Message for MessageStructure=json. */
 export function snsMessage(message: RenderedMessage): string {
+  // the last step before SNS: every body is redacted (the facts were already; this also masks any
+  // secret value the process registered since)
   return JSON.stringify({
-    default: JSON.stringify(message.json),
-    email: message.email,
-    sms: message.sms,
+    default: JSON.stringify(redactDeep(message.json)),
+    email: redact(message.email),
+    sms: redact(message.sms),
   });
+}
+
+/** "GSM-7 57/160" or "UCS-2 41/70": the encoding and how much of the one segment is used. */
+export function smsSize(sms: string): string {
+  const encoding = smsEncodingOf(sms);
+  return `${encoding} ${smsLength(sms, encoding)}/${SMS_LIMITS[encoding]}`;
 }
 
 /** Console rendering for `nightshift run` and previews. */
@@ -456,7 +442,7 @@ export function renderForConsole(message: RenderedMessage, levelName: string): s
     '',
     message.email.trimEnd(),
     '',
-    `SMS (${utf8Bytes(message.sms)}/${SMS_MAX_BYTES} bytes): ${message.sms}`,
+    `SMS (${smsSize(message.sms)}): ${message.sms}`,
     rule,
   ].join('\n');
 }

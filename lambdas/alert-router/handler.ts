@@ -15,6 +15,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
+import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { snsNotifier } from './notifier';
 import { parseRouterSettings, ROUTER_SETTINGS_ENV } from './settings';
@@ -45,11 +46,12 @@ async function route(event: unknown, context: Context): Promise<RouterResult> {
     { event, deliveryId: context.awsRequestId },
   );
   const { messages: _messages, ...summary } = result;
-  logger.info('routed', { ...summary });
+  log.info('routed', { ...summary });
   return summary;
 }
 
 export const handler = middy<unknown, RouterResult, Error, Context>()
+  .use(redactErrors())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(route);

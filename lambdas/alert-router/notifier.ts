@@ -3,6 +3,7 @@
  * `nightshift run`.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { reasonOf, redact } from '../shared/redact';
 import { type RenderedMessage, renderForConsole, snsMessage } from './format';
 import type { LevelSettings } from './settings';
 
@@ -13,18 +14,21 @@ export interface Notifier {
 export class PublishFailed extends Error {
   constructor(level: string, cause: unknown) {
     super(
-      `could not publish to the "${level}" level topic: ${(cause as Error)?.message ?? String(cause)} — check the topic policy and its KMS key policy allow the router role`,
+      `could not publish to the "${level}" level topic: ${reasonOf(cause)} — check the topic policy and its KMS key policy allow the router role`,
       { cause },
     );
     this.name = 'PublishFailed';
   }
 }
 
-/** The SNS parameters for one message (also used to preformat the state machine's notices). */
+/**
+ * The SNS parameters for one message (also used to preformat the state machine's notices). Subject
+ * and every protocol's body are redacted here, the one place messages leave for SNS.
+ */
 export function publishInput(topicArn: string, message: RenderedMessage) {
   return {
     TopicArn: topicArn,
-    Subject: message.subject,
+    Subject: redact(message.subject),
     Message: snsMessage(message),
     MessageStructure: 'json',
     MessageAttributes: {
@@ -49,7 +53,7 @@ export function snsNotifier(sns: Pick<SNSClient, 'send'>): Notifier {
 export function consoleNotifier(print: (text: string) => void): Notifier {
   return {
     async notify(level, message) {
-      print(renderForConsole(message, level.name));
+      print(redact(renderForConsole(message, level.name)));
     },
   };
 }

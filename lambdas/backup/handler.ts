@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { secretsManagerReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
+import { redactErrors } from '../shared/redact';
 import { run } from './backup';
 import { parseBackupEnv } from './env';
 import { verify } from './verify';
@@ -76,6 +77,7 @@ export async function runJob(
 }
 
 export const handler = middy<BackupEvent, BackupOutcome, Error, Context>()
+  .use(redactErrors())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler((event, context) => runJob(event ?? {}, context.getRemainingTimeInMillis()));

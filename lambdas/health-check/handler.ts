@@ -15,6 +15,7 @@ import type { Context } from 'aws-lambda';
 import { secretsManagerReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
+import { redactErrors } from '../shared/redact';
 import { parseHealthEvent } from './event';
 import { DEFAULT_CONCURRENCY, run } from './health-check';
 
@@ -51,6 +52,7 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
 }
 
 export const handler = middy<unknown, HealthCheckResponse, Error, Context>()
+  .use(redactErrors())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(check);

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { logArchiveSchema } from '../../lib/config/schema';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
+import { redactErrors } from '../shared/redact';
 import { dayZone, previousDay } from './day';
 import { stepFunctionsExportStarter } from './export-task';
 import {
@@ -122,7 +123,7 @@ async function handle(event: unknown, context: Context): Promise<LogArchiveRespo
       if (g.outcome === 'failed') failures.push(`${date} ${g.group}: ${g.error}`);
     if (report.continue) {
       if (input.hop + 1 > MAX_HOPS) {
-        logger.warn('re-invocation limit reached; the next scheduled run continues', {
+        log.warn('re-invocation limit reached; the next scheduled run continues', {
           date,
           hop: input.hop,
         });
@@ -135,7 +136,7 @@ async function handle(event: unknown, context: Context): Promise<LogArchiveRespo
           Payload: JSON.stringify({ action: 'archive', date, groups: input.groups, hop: input.hop + 1 }),
         }),
       );
-      logger.info('deadline near: checkpoint written, continuing in a new invocation', {
+      log.info('deadline near: checkpoint written, continuing in a new invocation', {
         date,
         hop: input.hop + 1,
       });
@@ -147,6 +148,7 @@ async function handle(event: unknown, context: Context): Promise<LogArchiveRespo
 }
 
 export const handler = middy<unknown, LogArchiveResponse, Error, Context>()
+  .use(redactErrors())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(handle);

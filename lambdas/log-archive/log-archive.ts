@@ -13,7 +13,7 @@
  * - One failing group (missing, denied, …) is reported and the others continue.
  * - A complete day is skipped unless `force`.
  */
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { LogArchiveConfig } from '../../lib/config/schema';
 import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
@@ -21,7 +21,7 @@ import { reasonOf } from '../shared/redact';
 import { withBackoff } from './backoff';
 import { addDays, type DayWindow, dayWindow, dayZone, dueDay, previousDay } from './day';
 import type { ExportStarter } from './export-task';
-import { ARCHIVE_PREFIX, dayPrefix, exportPrefix, PART_NAME, partKey } from './keys';
+import { ARCHIVE_PREFIX, exportPrefix, newRunId, partKey } from './keys';
 import {
   type GroupRecord,
   MANIFEST_VERSION,
@@ -392,10 +392,12 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
       }
       resumedToken = undefined;
       if (page.events.length > 0) {
+        // a new run for a fresh or restarted day; a resumed one keeps writing under its run
+        record.run ??= newRunId(deps.now());
         writer ??= new PartWriter({
           s3: deps.s3,
           bucket: deps.bucket,
-          key: partKey(prefix, group, window.date, record.parts.length + 1),
+          key: partKey(prefix, group, window.date, record.run, record.parts.length + 1),
           level: deps.compressionLevel ?? 3,
         });
         // small chunks (≤ ~64 KiB) keep every string in V8's young generation: no large-object churn
@@ -427,7 +429,6 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
   }
   record.status = 'complete';
   record.nextToken = undefined;
-  await removeStrayParts(deps, job);
   await job.save();
   job.progress(`${group}: complete — ${record.events} events in ${record.parts.length} part(s)`);
 }
@@ -463,6 +464,8 @@ function resetRecord(record: GroupRecord): void {
     bytes: 0,
     uncompressedBytes: 0,
     parts: [],
+    // parts of the abandoned run stay (the job cannot delete); the manifest no longer lists them
+    run: undefined,
     nextToken: undefined,
     firstTimestamp: undefined,
     lastTimestamp: undefined,
@@ -475,35 +478,6 @@ function emptyPartStats() {
 
 function isInvalidToken(error: unknown): boolean {
   return error instanceof Error && error.name === 'InvalidParameterException' && /token/i.test(error.message);
-}
-
-/**
- * Deletes part objects of the group's day that the manifest does not list: leftovers of an earlier
- * archive (--force, an expired checkpoint, or a part uploaded just before a crash) that would
- * otherwise duplicate events.
- */
-async function removeStrayParts(deps: LogArchiveDeps, job: GroupJob): Promise<void> {
-  const dir = dayPrefix(job.prefix, job.group, job.window.date);
-  const keep = new Set(job.record.parts.map((p) => p.key));
-  let continuationToken: string | undefined;
-  do {
-    const out = await deps.s3.send(
-      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: dir, ContinuationToken: continuationToken }),
-    );
-    const stray = (out.Contents ?? [])
-      .map((o) => o.Key ?? '')
-      .filter((k) => PART_NAME.test(k.slice(dir.length)) && !keep.has(k));
-    if (stray.length) {
-      await deps.s3.send(
-        new DeleteObjectsCommand({
-          Bucket: deps.bucket,
-          Delete: { Objects: stray.map((Key) => ({ Key })), Quiet: true },
-        }),
-      );
-      deps.log.info('removed stray parts', { group: job.group, keys: stray });
-    }
-    continuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (continuationToken);
 }
 
 async function resolveGroups(

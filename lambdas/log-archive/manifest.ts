@@ -2,7 +2,8 @@
  * The per-day manifest, `logs/_manifests/<yyyy>-<mm>-<dd>.json`: what was archived, by group and by
  * part, and — while a day is in progress — the checkpoint (the FilterLogEvents token that follows
  * the last completed part). It is rewritten after every completed part, so a run that dies at any
- * point loses at most the part it was writing, and never counts anything twice.
+ * point loses at most the part it was writing, and never counts anything twice. It is the index of
+ * the archive: every part key of a group's day (under that group's run, keys.ts) is listed here.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
@@ -31,6 +32,11 @@ export interface GroupRecord {
   firstTimestamp?: string | undefined;
   lastTimestamp?: string | undefined;
   parts: PartRecord[];
+  /**
+   * The run writing this group's parts (keys.ts `newRunId`); a re-archive starts a new one. Absent in
+   * manifests written before runs existed (their parts sit directly under the day).
+   */
+  run?: string | undefined;
   /** Checkpoint: the token that continues after the last completed part (in-progress only). */
   nextToken?: string | undefined;
   /** Why the group failed (failed only). */

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { createZstdDecompress } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parseDate } from './day';
-import { ARCHIVE_PREFIX, dayPrefix, PART_NAME } from './keys';
+import { ARCHIVE_PREFIX, dayPrefix, partLocation } from './keys';
 import { manifestKey, readManifest } from './manifest';
 
 export interface ArchivedEvent {
@@ -50,25 +50,37 @@ export class ArchiveNotRestoredError extends Error {
   }
 }
 
-/** The part keys of a group's day: from the manifest when it lists the group, else by listing. */
+/**
+ * The part keys of a group's day. The manifest is the index: when it lists the group with parts, those
+ * keys (of its current run) are the archive. Without a manifest entry (a manifest lost, a copied
+ * archive) the day is listed, and of several runs only the newest is read, so a superseded run's
+ * parts are never read twice.
+ */
 export async function archivedParts(options: SearchOptions): Promise<string[]> {
   parseDate(options.date);
   const prefix = options.prefix ?? ARCHIVE_PREFIX;
   const stored = await readManifest(options.s3, options.bucket, manifestKey(prefix, options.date));
   const record = stored?.manifest.groups[options.group];
-  if (record && record.mode === 'api' && record.status === 'complete') return record.parts.map((p) => p.key);
+  if (record && record.mode === 'api' && (record.status === 'complete' || record.parts.length > 0))
+    return record.parts.map((p) => p.key);
   const dir = dayPrefix(prefix, options.group, options.date);
-  const keys: string[] = [];
+  const byRun = new Map<string, string[]>();
   let token: string | undefined;
   do {
     const out = await options.s3.send(
       new ListObjectsV2Command({ Bucket: options.bucket, Prefix: dir, ContinuationToken: token }),
     );
     for (const o of out.Contents ?? []) {
-      if (o.Key && PART_NAME.test(o.Key.slice(dir.length))) keys.push(o.Key);
+      const where = o.Key ? partLocation(o.Key.slice(dir.length)) : undefined;
+      if (!o.Key || !where) continue;
+      // run ids sort by start time; the flat pre-run layout ('') is the oldest
+      const run = where.run ?? '';
+      byRun.set(run, [...(byRun.get(run) ?? []), o.Key]);
     }
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
+  const newest = [...byRun.keys()].sort().at(-1);
+  const keys = newest === undefined ? [] : (byRun.get(newest) ?? []);
   if (keys.length === 0 && !record)
     throw new ArchiveNotFoundError(options.group, options.date, `s3://${options.bucket}/${dir}`);
   return keys.sort();

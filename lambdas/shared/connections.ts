@@ -1,9 +1,11 @@
 /**
  * Database connection settings, resolved from a Secrets Manager secret (in AWS) or from a password-less
  * URL (local servers). Passwords only ever live in the returned objects — never in logs or errors:
- * use `describe*` to name a target and `secretValuesOf` to feed `redact`.
+ * use `describe*` to name a target. Every password, credential URL and secret string read here is
+ * registered with the redactor (registerSecret) the moment it is read, so no output can print it.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { registerSecret, registerUrlSecrets } from './redact';
 
 export interface SecretsReader {
   /** The secret's string value; throws SecretUnavailable with a clear message. */
@@ -31,6 +33,7 @@ export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 6
         const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
         if (out.SecretString === undefined)
           throw new Error('the secret has no string value (binary secrets are not supported)');
+        registerSecretString(out.SecretString);
         cache.set(secretId, { value: out.SecretString, until: Date.now() + ttlMs });
         return out.SecretString;
       } catch (error) {
@@ -45,6 +48,31 @@ export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 6
       }
     },
   };
+}
+
+const CREDENTIAL_FIELD = /pass|pwd|secret|token|key|auth|credential/i;
+
+/**
+ * Registers what a secret string holds: a JSON secret's credential fields and the passwords of any
+ * URLs in it; a plain string as a whole (it is a token, a password or a credential URL).
+ */
+export function registerSecretString(text: string): void {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(parsed)) {
+        if (typeof value !== 'string') continue;
+        if (CREDENTIAL_FIELD.test(name)) registerSecret(value);
+        if (value.includes('://')) registerUrlSecrets(value);
+      }
+      return;
+    } catch {
+      // not JSON after all: treat it as one opaque value below
+    }
+  }
+  registerSecret(trimmed);
+  registerUrlSecrets(trimmed);
 }
 
 /** A reader that fails clearly, for local runs where secrets are not available. */
@@ -84,8 +112,11 @@ export interface MongoParams {
 }
 
 async function secretObject(ref: ConnectionRef, secrets: SecretsReader): Promise<Record<string, unknown>> {
+  registerUrlSecrets(ref.url);
   if (!ref.secret) return {};
   const text = await secrets.getSecretString(ref.secret);
+  // any reader (not only Secrets Manager's) feeds the registry
+  registerSecretString(text);
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     try {
@@ -117,6 +148,7 @@ export async function resolvePostgres(
       'no host — the secret needs host, port, username, password and dbname',
     );
   const sslFromUrl = url?.searchParams.get('sslmode');
+  registerUrlSecrets(urlText);
   return {
     host,
     port: Number(str(fromSecret.port) ?? (url?.port || 5432)),
@@ -141,6 +173,7 @@ export async function resolvePostgres(
 export async function resolveRedis(ref: ConnectionRef, secrets: SecretsReader): Promise<RedisParams> {
   const fromSecret = await secretObject(ref, secrets);
   const urlText = ref.url ?? str(fromSecret.url);
+  registerUrlSecrets(urlText);
   const url = urlText ? new URL(urlText) : undefined;
   const host = str(fromSecret.host) ?? url?.hostname;
   if (!host)
@@ -161,6 +194,8 @@ export async function resolveRedis(ref: ConnectionRef, secrets: SecretsReader): 
 export async function resolveMongo(ref: ConnectionRef, secrets: SecretsReader): Promise<MongoParams> {
   const fromSecret = await secretObject(ref, secrets);
   const direct = ref.url ?? str(fromSecret.url) ?? str(fromSecret.uri) ?? str(fromSecret.connectionString);
+  registerUrlSecrets(direct);
+  registerSecret(str(fromSecret.password));
   if (direct) return { url: direct, database: str(fromSecret.database) ?? str(fromSecret.dbname) };
   const host = str(fromSecret.host);
   if (!host)
@@ -193,9 +228,11 @@ export function describeMongo(p: MongoParams): string {
   }
 }
 
-/** Values that must be redacted from anything derived from these params. */
+/** Values that must be redacted from anything derived from these params (registered as well). */
 export function secretValuesOf(p: { password?: string | undefined; url?: string | undefined }): string[] {
   const values: string[] = [];
+  registerSecret(p.password);
+  registerUrlSecrets(p.url);
   if (p.password) values.push(p.password);
   if (p.url) {
     try {

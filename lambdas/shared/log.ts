@@ -1,3 +1,5 @@
+import { redact, redactDeep } from './redact';
+
 /**
  * The logger every job core receives. In Lambda it is a Powertools Logger (which satisfies this
  * interface); in the CLI and tests it is a console or in-memory logger.
@@ -49,12 +51,27 @@ export interface PowertoolsLoggerLike {
   error(message: string, extra: Record<string, unknown>): void;
 }
 
-/** A Powertools Logger behind the cores' Log interface. */
-export function powertoolsLog(logger: PowertoolsLoggerLike): Log {
+/**
+ * `log` with every message and every string inside `extra` (keys too, Errors as their message)
+ * passed through the redactor first. Every Log that writes somewhere real is built with it.
+ */
+export function redactingLog(log: Log): Log {
+  const clean = (extra: Record<string, unknown> | undefined) =>
+    extra === undefined ? undefined : redactDeep(extra);
   return {
+    debug: (message, extra) => log.debug(redact(message), clean(extra)),
+    info: (message, extra) => log.info(redact(message), clean(extra)),
+    warn: (message, extra) => log.warn(redact(message), clean(extra)),
+    error: (message, extra) => log.error(redact(message), clean(extra)),
+  };
+}
+
+/** A Powertools Logger behind the cores' Log interface, redacted (see redactingLog). */
+export function powertoolsLog(logger: PowertoolsLoggerLike): Log {
+  return redactingLog({
     debug: (message, extra) => logger.debug(message, extra ?? {}),
     info: (message, extra) => logger.info(message, extra ?? {}),
     warn: (message, extra) => logger.warn(message, extra ?? {}),
     error: (message, extra) => logger.error(message, extra ?? {}),
-  };
+  });
 }

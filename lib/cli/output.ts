@@ -6,7 +6,7 @@
  * - failures throw `CliError` (or set `process.exitCode`); main.ts maps them to exit codes.
  */
 import type { Command } from 'commander';
-import { redact } from '../../lambdas/shared/redact';
+import { redact, redactDeep } from '../../lambdas/shared/redact';
 import { loadConfig, resolveConfigPath } from '../config/load';
 import type { NightshiftConfig } from '../config/schema';
 
@@ -255,22 +255,28 @@ export function printTable<Row>(
   print(...formatTable(rows, columns, options));
 }
 
-/** Prints lines on stdout. */
+// Every writer below passes its text through the redactor (lambdas/shared/redact.ts): a secret value
+// resolved anywhere in this process never reaches stdout or stderr, --json and --verbose included.
+
+/** Prints lines on stdout (redacted). */
 export function print(...lines: string[]): void {
   clearProgress();
-  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of lines) process.stdout.write(`${redact(line)}\n`);
 }
 
-/** Prints one JSON document on stdout (Dates as ISO strings, 2-space indent). */
+/** Prints one JSON document on stdout (Dates as ISO strings, 2-space indent), every string redacted. */
 export function printJson(value: unknown): void {
   clearProgress();
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // redact the values, not the serialized text, so the document stays valid JSON
+  process.stdout.write(
+    `${JSON.stringify(redactDeep(JSON.parse(JSON.stringify(value) ?? 'null')), null, 2)}\n`,
+  );
 }
 
-/** Prints a warning or diagnostic on stderr. Redact anything derived from an unknown error first (reasonOf). */
+/** Prints a warning or diagnostic on stderr (redacted). */
 export function printError(message: string): void {
   clearProgress();
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redact(message)}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------

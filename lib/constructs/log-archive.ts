@@ -41,6 +41,7 @@ import {
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
+import { retentionDays } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
@@ -190,13 +191,8 @@ export class LogArchive extends Construct {
       prefix: LOG_ARCHIVE_PREFIX,
       access: 'readwrite',
     });
-    // removing stray parts of an earlier archive of the same day (after --force or an expired checkpoint)
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:DeleteObject'],
-        resources: [context.logBucket.arnForObjects(`${LOG_ARCHIVE_PREFIX}*`)],
-      }),
-    );
+    // no s3:DeleteObject: each run writes its parts under a run-unique key that the manifest lists
+    // (lambdas/log-archive/keys.ts), so a re-archive never removes or overwrites another run's parts
 
     // Reading: only the configured groups. Names and prefixes become ARNs; tag selectors are limited
     // by the tag itself (aws:ResourceTag). DescribeLogGroups has no resource-level permissions.
@@ -269,7 +265,7 @@ export class LogArchive extends Construct {
       this.deliveryStreams.push(this.firehose(context, selector.name as string));
     }
 
-    if (config.manageRetention) this.retention(config, groupArn);
+    if (config.manageRetention) this.retention(context, config, groupArn);
     this.alarms(context, config);
   }
 
@@ -458,10 +454,22 @@ export class LogArchive extends Construct {
     return stream;
   }
 
-  private retention(config: LogArchiveConfig, groupArn: (pattern: string) => string): void {
+  private retention(
+    context: NightshiftContext,
+    config: LogArchiveConfig,
+    groupArn: (pattern: string) => string,
+  ): void {
     const named = config.groups.flatMap((g) => (g.name ? [g.name] : []));
     if (named.length === 0) return;
     const resources = named.map((name) => groupArn(name));
+    // the provider function's own logs: otherwise Lambda creates /aws/lambda/<provider> with no
+    // retention and no encryption. Every AwsCustomResource here passes the same group, since the
+    // provider is one function per stack.
+    const providerLogs = new LogGroup(this, 'RetentionProviderLogs', {
+      logGroupName: `/nightshift/${context.project}/log-retention-provider`,
+      retention: retentionDays(context.config.logRetentionDays),
+      encryptionKey: context.key,
+    });
     for (const [i, name] of named.entries()) {
       const call = {
         service: 'CloudWatchLogs',
@@ -477,6 +485,7 @@ export class LogArchive extends Construct {
           new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:PutRetentionPolicy'], resources }),
         ]),
         installLatestAwsSdk: false,
+        logGroup: providerLogs,
       });
     }
     // the provider function AwsCustomResource shares across the stack

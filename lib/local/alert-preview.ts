@@ -7,9 +7,9 @@
  */
 import { run } from '../../lambdas/alert-router/alert-router';
 import type { AlarmStateChangeEvent } from '../../lambdas/alert-router/event';
-import { SMS_MAX_BYTES } from '../../lambdas/alert-router/format';
 import { consoleNotifier } from '../../lambdas/alert-router/notifier';
 import { routerSettings } from '../../lambdas/alert-router/settings';
+import { SMS_LIMITS } from '../../lambdas/alert-router/sms';
 import { encodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import { silentLog } from '../../lambdas/shared/log';
 import { METRICS_NAMESPACE, MemoryMetrics, type MetricsSink } from '../../lambdas/shared/metrics';
@@ -219,7 +219,7 @@ export const alertsJob: LocalJob = {
       job: 'alerts',
       ok: true,
       lines,
-      detail: { messages, smsLimitBytes: SMS_MAX_BYTES },
+      detail: { messages, smsLimits: SMS_LIMITS },
     };
   },
 };

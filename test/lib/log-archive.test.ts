@@ -73,11 +73,11 @@ describe('LogArchive', () => {
     }
     const describe = all.find((s) => actions(s).includes('logs:DescribeLogGroups'));
     expect(describe?.Resource).toEqual(ARN('*'));
-    const writes = all.filter(
-      (s) => actions(s).includes('s3:PutObject') || actions(s).includes('s3:DeleteObject'),
-    );
-    expect(writes.length).toBe(2);
+    const writes = all.filter((s) => actions(s).includes('s3:PutObject'));
+    expect(writes.length).toBe(1);
     for (const s of writes) expect(JSON.stringify(s.Resource)).toMatch(/\/logs\/\*"/);
+    // parts go under run-unique keys the manifest lists: nothing is ever deleted
+    expect(all.flatMap(actions).filter((a) => /^s3:(\*|Delete)/.test(a))).toEqual([]);
     const invoke = all.find((s) => actions(s).includes('lambda:InvokeFunction'));
     expect(JSON.stringify(invoke?.Resource)).toMatch(/function:shop-log-archive"/);
   });
@@ -95,6 +95,29 @@ describe('LogArchive', () => {
       actions(s).includes('logs:PutRetentionPolicy'),
     );
     expect(policy.map((s) => s.Resource)).toEqual([ARN('/ecs/api')]);
+  });
+
+  it('gives the custom-resource provider function a log group with retention and the project key', () => {
+    const functions = basic.jobs.findResources('AWS::Lambda::Function');
+    const provider = Object.entries(functions).find(([id]) =>
+      id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'),
+    );
+    const logGroupRef = (provider?.[1].Properties as { LoggingConfig?: { LogGroup?: { Ref?: string } } })
+      ?.LoggingConfig?.LogGroup?.Ref;
+    expect(logGroupRef).toBeDefined();
+    type GroupProps = { RetentionInDays?: number; KmsKeyId?: unknown; LogGroupName?: string };
+    const groups = Object.values(basic.jobs.findResources('AWS::Logs::LogGroup')).map(
+      (r) => r.Properties as GroupProps,
+    );
+    const group = basic.jobs.findResources('AWS::Logs::LogGroup')[logGroupRef ?? '']?.Properties as
+      | GroupProps
+      | undefined;
+    const jobGroup = groups.find((g) => g.LogGroupName === '/nightshift/shop/log-archive');
+    expect(group?.LogGroupName).toBe('/nightshift/shop/log-retention-provider');
+    expect(group?.RetentionInDays).toBe(jobGroup?.RetentionInDays);
+    expect(group?.RetentionInDays).toBeGreaterThan(0);
+    expect(group?.KmsKeyId).toBeDefined();
+    expect(group?.KmsKeyId).toEqual(jobGroup?.KmsKeyId);
   });
 
   it('does not touch retention when manageRetention is false', () => {

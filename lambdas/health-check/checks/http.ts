@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { request as httpsRequest } from 'node:https';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { HttpCheck } from '../../../lib/config/schema';
+import { redact, registerSecret } from '../../shared/redact';
 import { HealthMetric } from '../metrics';
 import { evaluateConditions } from './json-conditions';
 import {
@@ -77,7 +78,8 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
   if (!statusMatches(answer.status, spec.expectStatus)) {
     failures.push(`status ${answer.status}, expected ${describeExpected(spec.expectStatus)}`);
   }
-  if (needBody) failures.push(...bodyFailures(answer, spec));
+  // a server may echo request headers into its body: never quote a body the secret went out with
+  if (needBody) failures.push(...bodyFailures(answer, spec, sendHeaders === headers.all && headers.secret));
 
   if (configured.protocol === 'https:' && spec.tls !== false) {
     const warnDays = spec.tls?.warnDays ?? 14;
@@ -111,7 +113,8 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
 async function resolveHeaders(
   spec: HttpCheck,
   ctx: CheckContext,
-): Promise<{ all: OutgoingHttpHeaders; plain: OutgoingHttpHeaders }> {
+): Promise<{ all: OutgoingHttpHeaders; plain: OutgoingHttpHeaders; secret: boolean }> {
+  let secret = false;
   const all: OutgoingHttpHeaders = { 'user-agent': 'nightshift-health-check' };
   const plain: OutgoingHttpHeaders = { 'user-agent': 'nightshift-health-check' };
   for (const [name, value] of Object.entries(spec.headers)) {
@@ -135,10 +138,14 @@ async function resolveHeaders(
       }
       headerValue = String(field);
     }
+    registerSecret(headerValue);
+    // "Bearer <token>": a server may echo the credential without its scheme word
+    for (const word of headerValue.split(/\s+/)) if (word.length >= 8) registerSecret(word);
     ctx.known.push(headerValue);
+    secret = true;
     all[name.toLowerCase()] = headerValue;
   }
-  return { all, plain };
+  return { all, plain, secret };
 }
 
 function send(
@@ -224,7 +231,8 @@ function describeExpected(expect: HttpCheck['expectStatus']): string {
   return String(expect);
 }
 
-function bodyFailures(answer: Answer, spec: HttpCheck): string[] {
+/** `carriedSecret`: true when the request carried a secret header, so no excerpt of the body is shown. */
+function bodyFailures(answer: Answer, spec: HttpCheck, carriedSecret: boolean): string[] {
   const failures: string[] = [];
   const text = answer.body.toString('utf8');
   if (spec.bodyContains !== undefined && !text.includes(spec.bodyContains)) {
@@ -238,17 +246,27 @@ function bodyFailures(answer: Answer, spec: HttpCheck): string[] {
     try {
       parsed = JSON.parse(text);
     } catch {
-      const start = text.trim().slice(0, 20);
       failures.push(
         answer.truncated
           ? `body is larger than ${formatBytes(MAX_BODY_BYTES)}, cannot check JSON conditions`
-          : `body is not JSON${start ? ` (starts with ${JSON.stringify(start)})` : ' (empty)'}`,
+          : `body is not JSON${bodyExcerpt(text, carriedSecret)}`,
       );
       return failures;
     }
     failures.push(...evaluateConditions(parsed, spec.json));
   }
   return failures;
+}
+
+/**
+ * " (starts with "…")" for a reason: redacted before it is cut (a cut secret would no longer match),
+ * and omitted when the request carried a secret header (the server may echo it in any encoding).
+ */
+function bodyExcerpt(text: string, carriedSecret: boolean): string {
+  const trimmed = text.trim();
+  if (!trimmed) return ' (empty)';
+  if (carriedSecret) return ' (not quoted: the request carried a secret header)';
+  return ` (starts with ${JSON.stringify(redact(trimmed).slice(0, 20))})`;
 }
 
 function expiresIn(daysLeft: number): string {

@@ -3,7 +3,9 @@
  * comparison (equals, in, exists, gt, gte, lt, lte). Failures read like
  * `$.database was "disconnected", expected "connected"`.
  */
+
 import type { HttpCheck } from '../../../lib/config/schema';
+import { redact } from '../../shared/redact';
 
 export type JsonCondition = HttpCheck['json'][number];
 
@@ -44,11 +46,13 @@ export function lookup(value: unknown, path: string): unknown {
   return current;
 }
 
-/** A short rendering of a JSON value for a reason: strings quoted, objects abbreviated. */
+/** A short, redacted rendering of a JSON value for a reason: strings quoted, objects abbreviated. */
 export function show(value: unknown): string {
   if (value === MISSING) return 'missing';
   if (typeof value === 'string') {
-    const text = value.length > 60 ? `${value.slice(0, 59)}…` : value;
+    // redact before cutting: a cut secret no longer matches the redactor
+    const clean = redact(value);
+    const text = clean.length > 60 ? `${clean.slice(0, 59)}…` : clean;
     return JSON.stringify(text);
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { InvalidDateError } from '../../../lambdas/log-archive/day';
 import { searchArchive } from '../../../lambdas/log-archive/search';
+import { redact } from '../../../lambdas/shared/redact';
 import { CliError, cliOptions, color, EXIT, loadConfigForCli, printError } from '../output';
 import { logBucketName, s3ClientFor } from './archive-logs';
 
@@ -55,7 +56,8 @@ archived. Archives in Glacier Flexible Retrieval or Deep Archive must be restore
           const line = options.json
             ? JSON.stringify(event)
             : `${color.dim(event.timestamp)}  ${event.stream}  ${event.message.replace(/\n$/, '')}`;
-          if (!process.stdout.write(`${line}\n`)) await new Promise((r) => process.stdout.once('drain', r));
+          if (!process.stdout.write(`${redact(line)}\n`))
+            await new Promise((r) => process.stdout.once('drain', r));
         }
       } catch (error) {
         if (error instanceof InvalidDateError) throw new CliError(error.message, EXIT.USAGE);

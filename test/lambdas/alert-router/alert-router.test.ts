@@ -17,9 +17,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type RouterDeps, run, sfnEscalations } from '../../../lambdas/alert-router/alert-router';
 import { type EscalationInput, executionName } from '../../../lambdas/alert-router/escalation-definition';
 import { InvalidAlarmEvent } from '../../../lambdas/alert-router/event';
-import { SMS_MAX_BYTES, utf8Bytes } from '../../../lambdas/alert-router/format';
 import { PublishFailed, snsNotifier } from '../../../lambdas/alert-router/notifier';
 import type { RouterSettings } from '../../../lambdas/alert-router/settings';
+import { SMS_LIMITS, smsEncodingOf, smsLength } from '../../../lambdas/alert-router/sms';
 import { encodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
@@ -100,7 +100,8 @@ describe('first notification', () => {
       expect(publish.Subject).toBe(`[${severity.toUpperCase()}] shop - api health check failing`);
       expect(publish.MessageAttributes?.['nightshift.sms']?.StringValue).toBe('yes');
       const body = JSON.parse(publish.Message ?? '{}') as Record<string, string>;
-      expect(utf8Bytes(body.sms ?? '')).toBeLessThanOrEqual(SMS_MAX_BYTES);
+      expect(smsEncodingOf(body.sms ?? '')).toBe('GSM-7');
+      expect(smsLength(body.sms ?? '', 'GSM-7')).toBeLessThanOrEqual(SMS_LIMITS['GSM-7']);
       expect(JSON.parse(body.default ?? '{}')).toMatchObject({ severity, alarmName: 'shop-api-down' });
 
       const [execution] = started();
@@ -127,7 +128,8 @@ describe('first notification', () => {
     expect(steps[2]?.subject).toContain('escalated to lead after 30 min');
     expect(reminder.subject).toContain('still failing (reminder every 30 min)');
     const sms = (JSON.parse(steps[1]!.message) as { sms: string }).sms;
-    expect(utf8Bytes(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+    expect(smsEncodingOf(sms)).toBe('GSM-7');
+    expect(smsLength(sms, 'GSM-7')).toBeLessThanOrEqual(SMS_LIMITS['GSM-7']);
   });
 });
 

@@ -8,11 +8,16 @@ import {
   renderEscalation,
   renderNoData,
   renderRecovery,
-  SMS_MAX_BYTES,
   snsMessage,
-  truncateUtf8,
-  utf8Bytes,
 } from '../../../lambdas/alert-router/format';
+import {
+  fitSms,
+  gsm7Length,
+  SMS_LIMITS,
+  smsEncodingOf,
+  smsLength,
+  toGsm7,
+} from '../../../lambdas/alert-router/sms';
 import { fixture, testSettings } from './support';
 
 const settings = testSettings();
@@ -87,33 +92,101 @@ describe('e-mail for an ALARM', () => {
   });
 });
 
+/** What a carrier bills for this body: its encoding and whether it fits one segment. */
+function billed(sms: string) {
+  const encoding = smsEncodingOf(sms);
+  return {
+    encoding,
+    length: smsLength(sms, encoding),
+    fits: smsLength(sms, encoding) <= SMS_LIMITS[encoding],
+  };
+}
+
+const ALL_SAMPLES = [
+  'metric-alarm',
+  'metric-math-alarm',
+  'composite-alarm',
+  'log-pattern-alarm',
+  'insufficient-data',
+  'metric-ok',
+] as const;
+
 describe('SMS', () => {
-  it('fits 140 bytes with severity, target, state and a short reason', () => {
+  it('has severity, target, state and a short reason, in GSM-7', () => {
     const facts = factsFrom('metric-alarm');
     const sms = renderAlarm(facts, escalationPlan(settings, 'critical', facts.changedAt), options).sms;
     expect(sms).toBe('CRIT shop/api ALARM api health check failing (1 vs >=1)');
-    expect(utf8Bytes(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+    expect(billed(sms)).toEqual({ encoding: 'GSM-7', length: sms.length, fits: true });
   });
 
-  it('counts bytes, not characters, for long non-ASCII names', () => {
+  it.each(ALL_SAMPLES)('%s: every message of the sample event is one GSM-7 segment', (name) => {
+    // a long summary with our own typography (— … “ ”) and accents, so every render is cut
+    const facts = factsFrom(name, {
+      summary: `Zahlungsprüfung — “naïve” retry loop … ${'x'.repeat(200)}`,
+    });
+    const plan = escalationPlan(settings, 'critical', facts.changedAt);
+    const all = [
+      renderAlarm(facts, plan, options).sms,
+      renderEscalation(facts, plan, options, 1).sms,
+      renderEscalation(facts, plan, options, 'reminder').sms,
+      renderRecovery(facts, options).sms,
+      renderNoData(facts, options).sms,
+    ];
+    for (const sms of all) {
+      expect(billed(sms)).toMatchObject({ encoding: 'GSM-7', fits: true });
+      expect(billed(sms).length).toBeGreaterThan(SMS_LIMITS['GSM-7'] - 4); // cut, not truncated early
+      expect(sms.endsWith('...')).toBe(true);
+      expect(sms).toContain('Zahlungsprüfung - "naive" retry loop ...');
+    }
+  });
+
+  it('a 140-character text with our own punctuation is one GSM-7 SMS, not three UCS-2 ones', () => {
+    const facts = factsFrom('metric-alarm', { summary: `orders — queue depth… ${'y'.repeat(88)}` });
+    const sms = renderAlarm(facts, escalationPlan(settings, 'critical', facts.changedAt), options).sms;
+    expect(billed(sms)).toMatchObject({ encoding: 'GSM-7', fits: true });
+    expect(sms).not.toContain('...'.repeat(2));
+    expect(sms).toContain('orders - queue depth...');
+  });
+
+  it('counts extension characters ({ } [ ] ~ | ^ € \\) as two septets', () => {
+    expect(gsm7Length('{}[]~|^€\\')).toBe(18);
+    const fitted = fitSms(`${'a'.repeat(150)}€€€€€€`);
+    // 150 + 2×… : "..." needs 3, so only 3 euros fit (150 + 3×2 = 156 ≤ 157)
+    expect(fitted.text).toBe(`${'a'.repeat(150)}€€€...`);
+    expect(fitted).toMatchObject({ encoding: 'GSM-7', length: 159, limit: 160 });
+  });
+
+  it('transliterates accents GSM-7 lacks and keeps the ones it has', () => {
+    expect(toGsm7('Café Ålesund ñandú — naïve ç')).toBe('Café Ålesund ñandu - naive c');
+    expect(toGsm7('Δ Ω €')).toBe('Δ Ω €');
+    expect(toGsm7('Москва')).toBeUndefined();
+  });
+
+  it.each([
+    ['emoji', 'checkout 🚨 down', '🚨'],
+    ['Cyrillic', 'платежи', 'платежи'],
+    ['Japanese', '決済サービス', '決済サービス'],
+    ['Greek lowercase', 'πληρωμές', 'πληρωμές'],
+  ])('%s in the alarm own text: UCS-2, 70 units, the text kept as written', (_label, target, kept) => {
     const facts = factsFrom('metric-alarm', {
-      target: 'zahlungsdienst-überweisungen-prüfung-für-großkunden',
-      summary: 'Zahlungsprüfung schlägt fehl für Überweisungen größer als 10 000 € — 日本語の説明も含む 🚨🚨',
+      target,
+      summary: `${target} health check failing — ${'z'.repeat(80)}`,
     });
     const sms = renderAlarm(facts, escalationPlan(settings, 'critical', facts.changedAt), options).sms;
-    expect(sms.length).toBeLessThan(SMS_MAX_BYTES); // fewer characters than bytes…
-    expect(utf8Bytes(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES); // …and still within the byte limit
-    expect(utf8Bytes(sms)).toBeGreaterThan(SMS_MAX_BYTES - 8);
-    expect(sms.startsWith('CRIT shop/zahlungsdienst-überweisungen')).toBe(true);
-    expect(sms.endsWith('…')).toBe(true);
-    expect(sms).not.toContain('\uFFFD');
+
+    expect(billed(sms)).toMatchObject({ encoding: 'UCS-2', fits: true });
+    expect(billed(sms).length).toBeGreaterThan(SMS_LIMITS['UCS-2'] - 4);
+    expect(sms).toContain(kept);
+    expect(sms.endsWith('...')).toBe(true);
+    expect(sms).not.toContain('…');
   });
 
-  it('never splits a grapheme when cutting', () => {
-    const family = '👨‍👩‍👧‍👦'; // one grapheme of 25 bytes: 115 + 25 + 3 > 140
-    const cut = truncateUtf8(`${'a'.repeat(115)}${family}${family}`, 140);
-    expect(cut).toBe(`${'a'.repeat(115)}…`);
-    expect(truncateUtf8('short', 140)).toBe('short');
+  it('never splits a grapheme or a surrogate pair when cutting UCS-2', () => {
+    const family = '👨‍👩‍👧‍👦'; // one grapheme of 11 UTF-16 units
+    const cut = fitSms(`${'a'.repeat(60)}${family}${family}`);
+    expect(cut.text).toBe(`${'a'.repeat(60)}...`);
+    expect(cut).toMatchObject({ encoding: 'UCS-2', length: 63 });
+    expect(fitSms('short')).toEqual({ text: 'short', encoding: 'GSM-7', length: 5, limit: 160 });
   });
 });
 

@@ -98,6 +98,22 @@ describe('health-check handler', () => {
     expect(output).not.toContain(TOKEN);
     expect(JSON.stringify(response)).not.toContain(TOKEN);
   });
+
+  it('throws errors redacted (redactErrors middleware): the secret read above is masked', async () => {
+    // the first test resolved TOKEN through Secrets Manager, which registered it with the redactor;
+    // a malformed event that happens to carry it must not put it into the error Lambda logs
+    const { handler } = await import('../../../lambdas/health-check/handler');
+    const event = { targets: [{ target: { name: TOKEN }, kind: 'ftp', timeoutMs: 1 }] };
+
+    const thrown = await handler(event, context).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    expect(thrown).toBeInstanceOf(InvalidHealthEvent);
+    expect(thrown?.message).toContain('targets[0] (***) has no valid kind');
+    expect(`${thrown?.message}\n${thrown?.stack}`).not.toContain(TOKEN);
+  });
 });
 
 describe('parseHealthEvent', () => {

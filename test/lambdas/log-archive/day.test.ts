@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayWindow, dueDay, parseDate, previousDay } from '../../../lambdas/log-archive/day';
-import { groupPath, partKey } from '../../../lambdas/log-archive/keys';
+import { groupPath, newRunId, partKey, partLocation } from '../../../lambdas/log-archive/keys';
 
 const H = 3_600_000;
 
@@ -49,8 +49,20 @@ describe('archive keys', () => {
   it('keeps the group path readable without the leading slash', () => {
     expect(groupPath('/aws/lambda/api')).toBe('aws/lambda/api');
     expect(groupPath('app//web/')).toBe('app/web');
-    expect(partKey('logs/', '/aws/ecs/shop', '2025-03-14', 12)).toBe(
-      'logs/aws/ecs/shop/2025/03/14/00012.ndjson.zst',
+    expect(partKey('logs/', '/aws/ecs/shop', '2025-03-14', 'r20250315T020001Z-1a2b3c4d', 12)).toBe(
+      'logs/aws/ecs/shop/2025/03/14/r20250315T020001Z-1a2b3c4d/00012.ndjson.zst',
     );
+  });
+
+  it('names each run uniquely, in start-time order, and recognises part locations', () => {
+    const at = new Date('2025-03-15T02:00:01.250Z');
+    const [a, b] = [newRunId(at), newRunId(at)];
+    expect(a).toMatch(/^r20250315T020001Z-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(newRunId(new Date('2025-03-15T02:00:02Z')) > (a ?? '')).toBe(true);
+    expect(partLocation(`${a}/00001.ndjson.zst`)).toEqual({ run: a });
+    expect(partLocation('00001.ndjson.zst')).toEqual({ run: undefined });
+    expect(partLocation(`${a}/notes.txt`)).toBeUndefined();
+    expect(partLocation('other/00001.ndjson.zst')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   type S3Client,
@@ -125,7 +126,8 @@ describe('log archive core against s3rver', () => {
     expect(record.firstTimestamp).toBe(new Date(inDay[0]!.timestamp).toISOString());
     expect(record.lastTimestamp).toBe(new Date(inDay.at(-1)!.timestamp).toISOString());
     expect(await objectKeys(bucket, 'logs/aws/')).toEqual(record.parts.map((p) => p.key));
-    expect(record.parts[0]!.key).toBe('logs/aws/lambda/api/2025/03/14/00001.ndjson.zst');
+    expect(record.run).toMatch(/^r\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(record.parts[0]!.key).toBe(`logs/aws/lambda/api/2025/03/14/${record.run}/00001.ndjson.zst`);
     for (const [i, part] of record.parts.entries()) {
       const bytes = await objectBytes(bucket, part.key);
       expect(bytes.length).toBe(part.bytes);
@@ -304,10 +306,14 @@ describe('log archive core against s3rver', () => {
     expect(second.status).toBe('archived');
     expect(eventHashes(await readBack(bucket, 'app'))).toEqual(eventHashes(events));
     const manifest = await manifestOf(bucket);
-    expect(await objectKeys(bucket, 'logs/app/')).toEqual(manifest.groups.app!.parts.map((p) => p.key));
+    // the restart wrote under a new run; the abandoned run's parts stay (no delete) and are not read
+    const current = `logs/app/2025/03/14/${manifest.groups.app!.run}/`;
+    expect(await objectKeys(bucket, current)).toEqual(manifest.groups.app!.parts.map((p) => p.key));
+    const abandoned = (await objectKeys(bucket, 'logs/app/')).filter((k) => !k.startsWith(current));
+    expect(abandoned.length).toBeGreaterThan(0);
   });
 
-  it('skips a day that is already archived, and archives it again with force (stray parts removed)', async () => {
+  it('skips a day that is already archived, and archives it again with force under a new run', async () => {
     const events = syntheticEvents(3000, WINDOW.startMs, WINDOW.endMs, 2, 31);
     const { deps, fake } = setup([{ name: 'app', events }], [{ name: 'app' }], { pageSize: 100 });
     const bucket = await freshBucket();
@@ -320,13 +326,22 @@ describe('log archive core against s3rver', () => {
     expect(skipped.status).toBe('skipped');
     expect(fake.state.filterCalls).toBe(callsAfterFirst);
 
-    // force with a large part target: one part now; the old parts 2.. must not survive
+    // force with a large part target: one part now, under a new run; the old run's parts are not read
+    const firstRun = (await manifestOf(bucket)).groups.app!.run;
     const forced = await run(deps(bucket, { partTargetBytes: 64 * 1024 * 1024 }), { force: true });
     expect(forced.status).toBe('archived');
     expect(forced.events).toBe(3000);
     const manifest = await manifestOf(bucket);
-    expect(manifest.groups.app!.parts).toHaveLength(1);
-    expect(await objectKeys(bucket, 'logs/app/')).toEqual(['logs/app/2025/03/14/00001.ndjson.zst']);
+    const secondRun = manifest.groups.app!.run;
+    expect(secondRun).not.toBe(firstRun);
+    expect(manifest.groups.app!.parts.map((p) => p.key)).toEqual([
+      `logs/app/2025/03/14/${secondRun}/00001.ndjson.zst`,
+    ]);
+    expect(await objectKeys(bucket, `logs/app/2025/03/14/${firstRun}/`)).toHaveLength(partsBefore);
+    expect(eventHashes(await readBack(bucket, 'app'))).toEqual(eventHashes(events));
+
+    // without the manifest, search lists the day and reads only the newest run: still no duplicates
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: manifestKey('logs/', DATE) }));
     expect(eventHashes(await readBack(bucket, 'app'))).toEqual(eventHashes(events));
   });
 

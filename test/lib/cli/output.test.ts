@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { REDACTED, registerSecret } from '../../../lambdas/shared/redact';
 import { awsCredentialsConfigured, runJobs } from '../../../lib/cli/commands/run';
 import {
   CliError,
@@ -6,7 +7,9 @@ import {
   EXIT,
   formatTable,
   print,
+  printError,
   printJson,
+  progress,
   truncate,
 } from '../../../lib/cli/output';
 import type { LocalJob, LocalRunContext } from '../../../lib/local/jobs';
@@ -101,6 +104,28 @@ describe('print helpers', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     print('one', 'two');
     expect(write.mock.calls.map((c) => c[0])).toEqual(['one\n', 'two\n']);
+  });
+
+  it('every writer masks a secret value resolved in the process, and --json stays valid', () => {
+    const secret = 'cli-"Leak"-Value-31';
+    registerSecret(secret);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+    print(`table cell ${secret}`);
+    printJson({ reason: `server said ${secret}`, [secret]: 1 });
+    printError(`nightshift: ${secret}`);
+    progress(`checking ${secret}`);
+
+    const stdout = out.mock.calls.map((c) => String(c[0])).join('');
+    const stderr = err.mock.calls.map((c) => String(c[0])).join('');
+    expect(stdout + stderr).not.toContain('Leak');
+    expect(stdout).toContain(`table cell ${REDACTED}`);
+    expect(JSON.parse(stdout.slice(stdout.indexOf('{')))).toEqual({
+      reason: `server said ${REDACTED}`,
+      [REDACTED]: 1,
+    });
+    expect(stderr).toContain(`nightshift: ${REDACTED}`);
   });
 });
 

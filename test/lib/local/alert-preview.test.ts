@@ -54,7 +54,7 @@ describe('alerts in nightshift run', () => {
     expect(text).toContain('Subject: [CRITICAL] shop - api (http) is down: failed 2 of 3 checks');
     expect(text).toContain('Runbook: https://wiki.example.com/rb');
     expect(text).toMatch(/\+10 min\s+\S+\s+oncall \(SMS\)/);
-    expect(text).toMatch(/SMS \(\d+\/140 bytes\): CRIT shop\/api ALARM api \(http\) is down/);
+    expect(text).toMatch(/SMS \(GSM-7 \d+\/160\): CRIT shop\/api ALARM api \(http\) is down/);
   });
 
   it('without failures, shows each severity’s escalation plan, subject and SMS', async () => {

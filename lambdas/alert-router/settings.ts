@@ -93,12 +93,3 @@ export function routerSettings(config: NightshiftConfig, topicArns: readonly str
     })),
   };
 }
-
-export function parseRouterSettings(text: string | undefined): RouterSettings {
-  if (!text) throw new Error('NIGHTSHIFT_ALERTS is not set — deploy the router with the Alerting construct');
-  const parsed = JSON.parse(text) as RouterSettings;
-  if (!parsed.project || !Array.isArray(parsed.levels) || parsed.levels.length === 0) {
-    throw new Error('NIGHTSHIFT_ALERTS has no project or no levels — redeploy with a valid config');
-  }
-  return parsed;
-}

@@ -36,7 +36,7 @@ import {
   LOG_BUCKET_VARS,
   logArchiveEnvironment,
 } from '../../lambdas/log-archive/env';
-import { groupPath } from '../../lambdas/log-archive/keys';
+import { ARCHIVE_PREFIX, groupPath } from '../../lambdas/log-archive/keys';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
@@ -56,8 +56,8 @@ const STORAGE_CLASS: Record<LogArchiveConfig['cold']['transitions'][number]['sto
   DEEP_ARCHIVE: StorageClass.DEEP_ARCHIVE,
 };
 
-/** Key prefix of everything the log archive writes. */
-export const LOG_ARCHIVE_PREFIX = 'logs/';
+/** Key prefix of everything the log archive writes: the job's own key layout (keys.ts). */
+export const LOG_ARCHIVE_PREFIX = ARCHIVE_PREFIX;
 
 /**
  * The log bucket's lifecycle for archives: the cold transitions and the expiry, for everything under

@@ -7,12 +7,9 @@
  * `buildPlan` is pure (config + templates + clock in); `synthesizePlan` synthesizes the app first.
  */
 
+import { ALERTS_VAR, readRouterSettings } from '../lambdas/alert-router/env';
 import { escalationLevels, routingDecision } from '../lambdas/alert-router/routing';
-import {
-  parseRouterSettings,
-  ROUTER_SETTINGS_ENV,
-  type RouterSettings,
-} from '../lambdas/alert-router/settings';
+import type { RouterSettings } from '../lambdas/alert-router/settings';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
@@ -356,11 +353,11 @@ export function routerSettingsFromTemplates(templates: readonly StackTemplate[])
     const variables = (
       resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
     )?.Variables;
-    const text = joined(variables?.[ROUTER_SETTINGS_ENV]);
-    if (text) return parseRouterSettings(text);
+    const text = joined(variables?.[ALERTS_VAR]);
+    if (text) return readRouterSettings(text);
   }
   throw new Error(
-    `the synthesized app has no alert router (no function with ${ROUTER_SETTINGS_ENV}) — alerts.levels must list at least one level`,
+    `the synthesized app has no alert router (no function with ${ALERTS_VAR}) — alerts.levels must list at least one level`,
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core.
- * Environment: NIGHTSHIFT_ALERTS (RouterSettings JSON), ESCALATION_STATE_MACHINE_ARN.
+ * Environment: env.ts (RouterSettings JSON, the escalation state machine), read on every invocation.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -17,27 +17,25 @@ import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
+import { alertRouterEnv } from './env';
 import { snsNotifier } from './notifier';
-import { parseRouterSettings, ROUTER_SETTINGS_ENV } from './settings';
 
 const logger = new Logger({ serviceName: 'alert-router' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-router' });
-const settings = parseRouterSettings(process.env[ROUTER_SETTINGS_ENV]);
 const log: Log = powertoolsLog(logger);
-const stateMachineArn = process.env.ESCALATION_STATE_MACHINE_ARN;
 
 const sns = new SNSClient({});
 const cloudwatch = new CloudWatchClient({});
 const logs = new CloudWatchLogsClient({});
 const sfn = new SFNClient({});
-const escalations = stateMachineArn ? sfnEscalations(sfn, stateMachineArn, log) : undefined;
 
 async function route(event: unknown, context: Context): Promise<RouterResult> {
+  const { settings, stateMachineArn } = alertRouterEnv.read(process.env);
   const result = await run(
     {
       settings,
       notifier: snsNotifier(sns),
-      escalations,
+      escalations: sfnEscalations(sfn, stateMachineArn, log),
       cloudwatch,
       logs,
       log,

@@ -7,9 +7,6 @@ import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitiv
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 
-/** The environment variable that carries RouterSettings to the router (written by lib/constructs/alerting.ts). */
-export const ROUTER_SETTINGS_ENV = 'NIGHTSHIFT_ALERTS';
-
 export interface LevelSettings {
   readonly name: string;
   readonly topicArn: string;
@@ -95,13 +92,4 @@ export function routerSettings(config: NightshiftConfig, topicArns: readonly str
       periodMs: durationMs(p.period),
     })),
   };
-}
-
-export function parseRouterSettings(text: string | undefined): RouterSettings {
-  if (!text) throw new Error('NIGHTSHIFT_ALERTS is not set — deploy the router with the Alerting construct');
-  const parsed = JSON.parse(text) as RouterSettings;
-  if (!parsed.project || !Array.isArray(parsed.levels) || parsed.levels.length === 0) {
-    throw new Error('NIGHTSHIFT_ALERTS has no project or no levels — redeploy with a valid config');
-  }
-  return parsed;
 }

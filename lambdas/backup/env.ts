@@ -1,25 +1,55 @@
 /**
  * The environment contract between the Backups construct (CDK) and the backup job (Lambda handler,
- * Fargate task). Only names, ids and password-less URLs go here — never secret values.
+ * Fargate task), lambdas/shared/env.ts. Only names, ids and password-less URLs go here — never secret
+ * values.
  *
  *   NIGHTSHIFT_PROJECT        project name (metric dimension)
  *   NIGHTSHIFT_TIME_ZONE      IANA zone for the tier decision
- *   BACKUP_BUCKET             bucket name (set by job.bindBucket)
- *   BACKUP_ROOT               key prefix, default "backups"
+ *   BACKUP_BUCKET             bucket name                         } set by job.bindBucket (Lambda)
+ *   BACKUP_BUCKET_PREFIX      the target's prefix "<root>/<target>/" } or the task definition
  *   BACKUP_KMS_KEY_ID         SSE-KMS key id/ARN (optional)
  *   BACKUP_OBJECT_LOCK        GOVERNANCE | COMPLIANCE (optional)
  *   BACKUP_RETENTION          {"daily":7,"weekly":4,"monthly":3}
  *   BACKUP_TARGET             one backup target (config JSON, secret names only)
- *   BACKUP_COMPRESSION_LEVEL  zstd level
+ *   BACKUP_COMPRESSION_LEVEL  zstd level (its default lives in the config schema only)
+ *   NODE_OPTIONS              read by Node.js: source maps plus a 4 MB V8 semi-space
+ *   NIGHTSHIFT_DEADLINE_MS    Fargate task only: the task's time budget
  */
-import type { BackupsConfig, BackupTarget } from '../../lib/config/schema';
+import type { BackupTarget } from '../../lib/config/schema';
 import { backupTargetSchema } from '../../lib/config/schema';
+import {
+  type BucketVariables,
+  type EnvContract,
+  envReader,
+  handlerVariable,
+  NODE_OPTIONS,
+  PROJECT_VAR,
+  TIME_ZONE_VAR,
+  type WrittenEnv,
+  writeEnv,
+} from '../shared/env';
+import { targetPrefix } from './layout';
 import type { RetentionCounts } from './retention';
+
+export const BACKUP_BUCKET_VARS: BucketVariables = {
+  bucket: 'BACKUP_BUCKET',
+  prefix: 'BACKUP_BUCKET_PREFIX',
+};
+export const DEADLINE_VAR = 'NIGHTSHIFT_DEADLINE_MS';
+const KMS_VAR = 'BACKUP_KMS_KEY_ID';
+const LOCK_VAR = 'BACKUP_OBJECT_LOCK';
+const RETENTION_VAR = 'BACKUP_RETENTION';
+const TARGET_VAR = 'BACKUP_TARGET';
+const LEVEL_VAR = 'BACKUP_COMPRESSION_LEVEL';
+
+/** Lambda and Fargate: a dump's allocation rate would otherwise grow the young generation (bench/backup). */
+const BACKUP_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 export interface BackupEnv {
   readonly project: string;
   readonly timeZone: string;
   readonly bucket: string;
+  /** Key root, e.g. "backups": the target's prefix without "<target>/". */
   readonly root: string;
   readonly kmsKeyId?: string | undefined;
   readonly objectLock?: 'GOVERNANCE' | 'COMPLIANCE' | undefined;
@@ -28,70 +58,110 @@ export interface BackupEnv {
   readonly compressionLevel: number;
 }
 
-export class BackupEnvInvalid extends Error {
-  override readonly name = 'BackupEnvInvalid';
-  constructor(variable: string, reason: string) {
-    super(`environment variable ${variable} ${reason} — redeploy the Nightshift stack`);
-  }
+export interface BackupTaskEnv extends BackupEnv {
+  /** The Fargate task's time budget. */
+  readonly deadlineMs: number;
 }
 
-/** The variables for one target's job (the construct adds BACKUP_BUCKET via bindBucket). */
-export function backupEnvironment(options: {
+const BACKUP_VARIABLES = [
+  handlerVariable(PROJECT_VAR),
+  handlerVariable(TIME_ZONE_VAR),
+  handlerVariable(BACKUP_BUCKET_VARS.bucket),
+  handlerVariable(BACKUP_BUCKET_VARS.prefix),
+  handlerVariable(KMS_VAR, false),
+  handlerVariable(LOCK_VAR, false),
+  handlerVariable(RETENTION_VAR),
+  handlerVariable(TARGET_VAR),
+  handlerVariable(LEVEL_VAR),
+  NODE_OPTIONS,
+];
+
+function readBackup(job: string, env: Readonly<Record<string, string | undefined>>): BackupEnv {
+  const r = envReader(job, env);
+  const parsed = backupTargetSchema.safeParse(r.json(TARGET_VAR));
+  if (!parsed.success) throw r.fail(TARGET_VAR, `is not a backup target (${parsed.error.message})`);
+  const target = parsed.data;
+  const retention = r.json(RETENTION_VAR) as Partial<RetentionCounts> | null;
+  if (!retention || ![retention.daily, retention.weekly, retention.monthly].every((n) => Number.isInteger(n)))
+    throw r.fail(RETENTION_VAR, 'needs integer daily, weekly and monthly');
+  const lock = r.optional(LOCK_VAR);
+  if (lock && lock !== 'GOVERNANCE' && lock !== 'COMPLIANCE')
+    throw r.fail(LOCK_VAR, 'must be GOVERNANCE or COMPLIANCE');
+  // The job writes only under its target's prefix (that is all its role may write); the key layout
+  // (layout.ts) wants the root above it.
+  const prefix = r.required(BACKUP_BUCKET_VARS.prefix);
+  const own = `/${target.name}/`;
+  const root = prefix.endsWith(own) ? prefix.slice(0, -own.length) : '';
+  if (!root || targetPrefix(root, target.name) !== prefix)
+    throw r.fail(BACKUP_BUCKET_VARS.prefix, `must be "<root>/${target.name}/" for target ${target.name}`);
+  return {
+    project: r.required(PROJECT_VAR),
+    timeZone: r.timeZone(TIME_ZONE_VAR),
+    bucket: r.required(BACKUP_BUCKET_VARS.bucket),
+    root,
+    kmsKeyId: r.optional(KMS_VAR),
+    objectLock: lock === 'GOVERNANCE' || lock === 'COMPLIANCE' ? lock : undefined,
+    retention: retention as RetentionCounts,
+    target,
+    compressionLevel: r.integer(LEVEL_VAR, 1, 19),
+  };
+}
+
+/** The backup Lambda function. */
+export const backupEnv: EnvContract<BackupEnv> = {
+  job: 'backup',
+  variables: BACKUP_VARIABLES,
+  nodeFlags: BACKUP_NODE_FLAGS,
+  read: (env) => readBackup('backup', env),
+};
+
+/** The Fargate task: the Lambda contract plus its time budget. */
+export const backupTaskEnv: EnvContract<BackupTaskEnv> = {
+  job: 'backup',
+  variables: [...BACKUP_VARIABLES, handlerVariable(DEADLINE_VAR)],
+  nodeFlags: BACKUP_NODE_FLAGS,
+  read(env) {
+    const backup = readBackup('backup task', env);
+    return { ...backup, deadlineMs: envReader('backup task', env).integer(DEADLINE_VAR, 60_000, 86_400_000) };
+  },
+};
+
+export interface BackupEnvOptions {
   project: string;
   timeZone: string;
-  section: BackupsConfig;
+  retention: RetentionCounts;
+  objectLock: 'off' | 'governance' | 'compliance';
   target: BackupTarget;
-  kmsKeyId?: string;
-}): Record<string, string> {
-  const { section, target } = options;
+  /** The effective level (lib/config/resolved.ts): the target's, else the section's. */
+  compressionLevel: number;
+  kmsKeyId?: string | undefined;
+}
+
+function backupValues(options: BackupEnvOptions): Record<string, string | undefined> {
   return {
-    NIGHTSHIFT_PROJECT: options.project,
-    NIGHTSHIFT_TIME_ZONE: options.timeZone,
-    BACKUP_RETENTION: JSON.stringify(section.retention),
-    BACKUP_TARGET: JSON.stringify(target),
-    BACKUP_COMPRESSION_LEVEL: String(target.compressionLevel ?? section.compressionLevel),
-    ...(section.objectLock !== 'off' ? { BACKUP_OBJECT_LOCK: section.objectLock.toUpperCase() } : {}),
-    ...(options.kmsKeyId ? { BACKUP_KMS_KEY_ID: options.kmsKeyId } : {}),
+    [PROJECT_VAR]: options.project,
+    [TIME_ZONE_VAR]: options.timeZone,
+    [RETENTION_VAR]: JSON.stringify(options.retention),
+    [TARGET_VAR]: JSON.stringify(options.target),
+    [LEVEL_VAR]: String(options.compressionLevel),
+    [LOCK_VAR]: options.objectLock !== 'off' ? options.objectLock.toUpperCase() : undefined,
+    [KMS_VAR]: options.kmsKeyId,
   };
 }
 
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name];
-  if (!value) throw new BackupEnvInvalid(name, 'is not set');
-  return value;
+/** The Lambda function's variables; the construct adds BACKUP_BUCKET(_PREFIX) with job.bindBucket. */
+export function backupEnvironment(options: BackupEnvOptions): WrittenEnv {
+  return writeEnv(backupEnv, backupValues(options));
 }
 
-function json(env: Record<string, string | undefined>, name: string): unknown {
-  try {
-    return JSON.parse(required(env, name));
-  } catch (error) {
-    if (error instanceof BackupEnvInvalid) throw error;
-    throw new BackupEnvInvalid(name, 'is not valid JSON');
-  }
-}
-
-export function parseBackupEnv(env: Record<string, string | undefined>): BackupEnv {
-  const parsed = backupTargetSchema.safeParse(json(env, 'BACKUP_TARGET'));
-  if (!parsed.success)
-    throw new BackupEnvInvalid('BACKUP_TARGET', `is not a backup target (${parsed.error.message})`);
-  const retention = json(env, 'BACKUP_RETENTION') as RetentionCounts;
-  if (![retention.daily, retention.weekly, retention.monthly].every((n) => Number.isInteger(n)))
-    throw new BackupEnvInvalid('BACKUP_RETENTION', 'needs integer daily, weekly and monthly');
-  const lock = env.BACKUP_OBJECT_LOCK;
-  if (lock && lock !== 'GOVERNANCE' && lock !== 'COMPLIANCE')
-    throw new BackupEnvInvalid('BACKUP_OBJECT_LOCK', 'must be GOVERNANCE or COMPLIANCE');
-  const level = Number(env.BACKUP_COMPRESSION_LEVEL ?? 3);
-  if (!Number.isInteger(level) || level < 1 || level > 19)
-    throw new BackupEnvInvalid('BACKUP_COMPRESSION_LEVEL', 'must be an integer 1–19');
-  return {
-    project: required(env, 'NIGHTSHIFT_PROJECT'),
-    timeZone: env.NIGHTSHIFT_TIME_ZONE ?? 'UTC',
-    bucket: required(env, 'BACKUP_BUCKET'),
-    root: env.BACKUP_ROOT || 'backups',
-    kmsKeyId: env.BACKUP_KMS_KEY_ID || undefined,
-    objectLock: lock === 'GOVERNANCE' || lock === 'COMPLIANCE' ? lock : undefined,
-    retention,
-    target: parsed.data,
-    compressionLevel: level,
-  };
+/** The Fargate task's variables: no bucket binding there, so bucket and prefix come in here. */
+export function backupTaskEnvironment(
+  options: BackupEnvOptions & { bucket: string; prefix: string; deadlineMs: number },
+): WrittenEnv {
+  return writeEnv(backupTaskEnv, {
+    ...backupValues(options),
+    [BACKUP_BUCKET_VARS.bucket]: options.bucket,
+    [BACKUP_BUCKET_VARS.prefix]: options.prefix,
+    [DEADLINE_VAR]: String(options.deadlineMs),
+  });
 }

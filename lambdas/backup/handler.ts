@@ -16,7 +16,7 @@ import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
 import { run } from './backup';
-import { parseBackupEnv } from './env';
+import { type BackupEnv, backupEnv } from './env';
 import { verify } from './verify';
 
 const logger = new Logger({ serviceName: 'backup' });
@@ -39,12 +39,13 @@ export interface BackupOutcome {
   readonly key: string;
 }
 
+/** One backup or verify run; `env` is read by the caller through its contract (Lambda or Fargate). */
 export async function runJob(
   event: BackupEvent,
+  env: BackupEnv,
   remainingMs: number,
   sink = powertoolsSink(metrics),
 ): Promise<BackupOutcome> {
-  const env = parseBackupEnv(process.env);
   const action = event.action ?? 'backup';
   const base = { s3, bucket: env.bucket, root: env.root, secrets, log, metrics: sink, project: env.project };
   if (action === 'verify') {
@@ -80,4 +81,6 @@ export const handler = middy<BackupEvent, BackupOutcome, Error, Context>()
   .use(redactErrors())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .handler((event, context) => runJob(event ?? {}, context.getRemainingTimeInMillis()));
+  .handler((event, context) =>
+    runJob(event ?? {}, backupEnv.read(process.env), context.getRemainingTimeInMillis()),
+  );

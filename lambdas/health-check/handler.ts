@@ -1,7 +1,7 @@
 /**
  * Lambda entry: an EventBridge Scheduler event carrying the targets of one schedule → health-check core.
  * The event is written at synth time by the HealthChecks construct: targets with their defaults applied,
- * secret names only (never values). Environment: NIGHTSHIFT_PROJECT, NIGHTSHIFT_HEALTH_CONCURRENCY.
+ * secret names only (never values). Environment: env.ts, read on every invocation.
  * A down target never fails the invocation; only a malformed event does.
  */
 
@@ -16,15 +16,14 @@ import { secretsManagerReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
+import { healthCheckEnv } from './env';
 import { parseHealthEvent } from './event';
-import { DEFAULT_CONCURRENCY, run } from './health-check';
+import { run } from './health-check';
 
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
 const secrets = secretsManagerReader(new SecretsManagerClient({}));
 const log: Log = powertoolsLog(logger);
-const project = process.env.NIGHTSHIFT_PROJECT ?? 'nightshift';
-const concurrency = Number(process.env.NIGHTSHIFT_HEALTH_CONCURRENCY) || DEFAULT_CONCURRENCY;
 
 export interface HealthCheckResponse {
   readonly schedule?: string | undefined;
@@ -36,6 +35,7 @@ export interface HealthCheckResponse {
 }
 
 async function check(event: unknown): Promise<HealthCheckResponse> {
+  const { project, concurrency } = healthCheckEnv.read(process.env);
   const input = parseHealthEvent(event);
   const result = await run(
     { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },

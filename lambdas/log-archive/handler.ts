@@ -8,9 +8,8 @@
  * A group that fails makes the invocation fail (after every other group and day is done), so the
  * job's "failed" alarm fires.
  *
- * Environment: NIGHTSHIFT_PROJECT, NIGHTSHIFT_TIMEZONE, NIGHTSHIFT_LOG_BUCKET (+ _PREFIX),
- * NIGHTSHIFT_LOG_ARCHIVE (the logArchive config section as JSON), NIGHTSHIFT_EXPORT_STATE_MACHINE
- * (when a group uses mode export-task).
+ * Environment: env.ts (project, time zone, bucket and prefix, the logArchive section, the export state
+ * machine when a group uses mode export-task), read on every invocation.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -24,11 +23,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { logArchiveSchema } from '../../lib/config/schema';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
 import { dayZone, previousDay } from './day';
+import { logArchiveEnv } from './env';
 import { stepFunctionsExportStarter } from './export-task';
 import {
   type CheckReport,
@@ -70,27 +69,22 @@ export class LogArchiveIncompleteError extends Error {
   }
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set — redeploy the log archive stack`);
-  return value;
-}
-
 function dependencies(context: Context): LogArchiveDeps {
-  const stateMachine = process.env.NIGHTSHIFT_EXPORT_STATE_MACHINE;
+  const env = logArchiveEnv.read(process.env);
   return {
     source: cloudWatchLogsSource(logs),
     s3,
-    bucket: required('NIGHTSHIFT_LOG_BUCKET'),
-    prefix: process.env.NIGHTSHIFT_LOG_BUCKET_PREFIX || 'logs/',
-    config: logArchiveSchema.parse(JSON.parse(required('NIGHTSHIFT_LOG_ARCHIVE'))),
-    timeZone: process.env.NIGHTSHIFT_TIMEZONE || 'UTC',
-    project: process.env.NIGHTSHIFT_PROJECT || 'nightshift',
+    bucket: env.bucket,
+    prefix: env.prefix,
+    config: env.config,
+    timeZone: env.timeZone,
+    project: env.project,
+    partTargetBytes: env.partTargetBytes,
     log,
     metrics: powertoolsSink(metrics),
     now: () => new Date(),
     remainingMs: () => context.getRemainingTimeInMillis(),
-    exports: stateMachine ? stepFunctionsExportStarter(sfn, stateMachine) : undefined,
+    exports: env.exportStateMachine ? stepFunctionsExportStarter(sfn, env.exportStateMachine) : undefined,
   };
 }
 
@@ -102,8 +96,8 @@ export interface LogArchiveResponse {
 }
 
 async function handle(event: unknown, context: Context): Promise<LogArchiveResponse> {
-  const input = eventSchema.parse(event ?? {});
   const deps = dependencies(context);
+  const input = eventSchema.parse(event ?? {});
   if (input.action === 'check') return { action: 'check', check: await check(deps) };
 
   const yesterday = previousDay(deps.now(), dayZone(deps.config.day, deps.timeZone)).date;

@@ -28,13 +28,10 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ackTableName } from '../../lambdas/alert-router/acks';
+import { alertRouterEnvironment } from '../../lambdas/alert-router/env';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
 import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
-import {
-  logPatternAlarmName,
-  ROUTER_SETTINGS_ENV,
-  routerSettings,
-} from '../../lambdas/alert-router/settings';
+import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
@@ -174,10 +171,10 @@ export class Alerting extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
-      environment: {
-        [ROUTER_SETTINGS_ENV]: stack.toJsonString(settings),
-        ESCALATION_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
-      },
+      environment: alertRouterEnvironment({
+        settings: stack.toJsonString(settings),
+        stateMachineArn: this.stateMachine.stateMachineArn,
+      }),
     });
     this.router = fn.function;
     this.routerRole = fn.role;

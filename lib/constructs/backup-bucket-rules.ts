@@ -6,10 +6,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { LifecycleRule } from 'aws-cdk-lib/aws-s3';
+import { DEFAULT_ROOT } from '../../lambdas/backup/layout';
 import { lifecycleDays, type RetentionCounts, TIER_TAG, TIERS } from '../../lambdas/backup/retention';
 
-/** Key prefix of every backup object: `backups/<target>/…`. */
-export const BACKUP_ROOT = 'backups';
+/** Key prefix of every backup object: `backups/<target>/…` (the job's key layout, layout.ts). */
+export const BACKUP_ROOT = DEFAULT_ROOT;
 
 export function backupLifecycleRules(retention: RetentionCounts): LifecycleRule[] {
   const days = lifecycleDays(retention);

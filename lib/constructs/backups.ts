@@ -34,7 +34,13 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { backupEnvironment } from '../../lambdas/backup/env';
+import {
+  BACKUP_BUCKET_VARS,
+  type BackupEnvOptions,
+  backupEnvironment,
+  backupTaskEnvironment,
+} from '../../lambdas/backup/env';
+import { targetPrefix } from '../../lambdas/backup/layout';
 import { BackupMetric, type BackupMetricName, backupDimensions } from '../../lambdas/backup/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
@@ -56,8 +62,6 @@ export const BACKUP_LAMBDA_CMD = ['handler.handler'];
 /** Fargate: the same image runs `node /var/task/task.mjs <action>` once and exits non-zero on failure. */
 export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
 
-/** The bucket variable the job reads (lambdas/backup/env.ts). */
-const BUCKET_ENV = 'BACKUP_BUCKET';
 const HOUR = 3_600_000;
 /** An alarm evaluates at most 7 days of hourly datapoints. */
 const MAX_HOURLY_PERIODS = 168;
@@ -134,14 +138,14 @@ export class Backups extends Construct {
       runbook: effective.runbook,
       timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
       memorySize: target.memoryMb ?? 1024,
-      environment: this.environmentOf(effective),
+      environment: backupEnvironment(this.envOptionsOf(effective)),
       vpc: usesVpc(this.context.config, 'backups'),
       // A retry is a new backup under a new key (conditional writes): safe, but one is enough.
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
     });
     job.bindBucket(this.context.backupBucket, {
-      envVar: BUCKET_ENV,
+      variables: BACKUP_BUCKET_VARS,
       prefix: this.prefixOf(name),
       access: target.verify ? 'readwrite' : 'write',
       objectLock: this.section.objectLock !== 'off',
@@ -178,16 +182,12 @@ export class Backups extends Construct {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Runs ${context.project}-${jobName} (Fargate)`,
     });
-    const environment: Record<string, string> = {
-      NIGHTSHIFT_PROJECT: context.project,
-      NIGHTSHIFT_TIMEZONE: context.timeZone,
-      POWERTOOLS_SERVICE_NAME: jobName,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      [BUCKET_ENV]: context.backupBucket.bucketName,
-      [`${BUCKET_ENV}_PREFIX`]: this.prefixOf(name),
-      NIGHTSHIFT_DEADLINE_MS: String(effective.timeoutMs),
-      ...this.environmentOf(effective),
-    };
+    const environment = backupTaskEnvironment({
+      ...this.envOptionsOf(effective),
+      bucket: context.backupBucket.bucketName,
+      prefix: this.prefixOf(name),
+      deadlineMs: effective.timeoutMs,
+    }).variables;
     for (const secret of this.secretsOf(effective)) this.grantSecret(scope, taskRole, secret);
     grantPrefix(taskRole, context.backupBucket, {
       prefix: this.prefixOf(name),
@@ -307,7 +307,7 @@ export class Backups extends Construct {
   // -------------------------------------------------------------------------------------------
 
   private prefixOf(target: string): string {
-    return `${BACKUP_ROOT}/${target}/`;
+    return targetPrefix(BACKUP_ROOT, target);
   }
 
   private schedulesOf(effective: EffectiveBackupTarget) {
@@ -327,20 +327,18 @@ export class Backups extends Construct {
   }
 
   /**
-   * The job's environment (lambdas/backup/env.ts): names and settings only — the target's config JSON
-   * carries secret NAMES, resolved by the job at run time. BACKUP_BUCKET comes with the bucket binding.
+   * What the job's environment contract (lambdas/backup/env.ts) needs: names and settings only — the
+   * target's config JSON carries secret NAMES, resolved by the job at run time.
    */
-  private environmentOf(effective: EffectiveBackupTarget): Record<string, string> {
+  private envOptionsOf(effective: EffectiveBackupTarget): BackupEnvOptions {
     return {
-      ...backupEnvironment({
-        project: this.context.project,
-        timeZone: this.context.timeZone,
-        section: this.section,
-        target: effective.target,
-        kmsKeyId: this.context.key.keyArn,
-      }),
-      // a 4 MB V8 semi-space bounds the young generation the dump's allocation rate grows (bench/backup)
-      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=4',
+      project: this.context.project,
+      timeZone: this.context.timeZone,
+      retention: this.section.retention,
+      objectLock: this.section.objectLock,
+      target: effective.target,
+      compressionLevel: effective.compressionLevel,
+      kmsKeyId: this.context.key.keyArn,
     };
   }
 

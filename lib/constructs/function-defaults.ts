@@ -1,7 +1,8 @@
 /**
  * Function defaults in one place (DESIGN §6): Node.js 24 on ARM64, JSON logs into an explicit,
- * encrypted log group with retention, X-Ray tracing, source maps, everything (including @aws-sdk/*)
- * bundled, and an own role with no managed policies.
+ * encrypted log group with retention, X-Ray tracing, source maps (NODE_OPTIONS from the job's environment
+ * contract, lambdas/shared/env.ts), everything (including @aws-sdk/*) bundled, and an own role with no
+ * managed policies.
  */
 import { resolve } from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -19,7 +20,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import type { WrittenEnv } from '../../lambdas/shared/env';
 import type { NightshiftContext } from './context';
 import { grantSendToQueue } from './grants';
 
@@ -94,7 +95,8 @@ export interface JobFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  readonly environment?: Record<string, string>;
+  /** Written by the job's contract (lambdas/<job>/env.ts), NODE_OPTIONS included. */
+  readonly environment: WrittenEnv;
   /** Run inside context.network. @default false */
   readonly vpc?: boolean;
   /** Dead-letter queue for failed asynchronous invocations. */
@@ -145,13 +147,7 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
     loggingFormat: LoggingFormat.JSON,
     tracing: Tracing.ACTIVE,
     deadLetterQueue: props.deadLetterQueue,
-    environment: {
-      NIGHTSHIFT_PROJECT: context.project,
-      NIGHTSHIFT_TIMEZONE: context.timeZone,
-      POWERTOOLS_SERVICE_NAME: props.name,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      ...props.environment,
-    },
+    environment: { ...props.environment.variables },
     ...(network
       ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: network.securityGroups }
       : {}),
@@ -163,7 +159,6 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
         entry: props.entry,
         handler: 'handler',
         runtime: Runtime.NODEJS_24_X,
-        environment: { ...common.environment, NODE_OPTIONS: '--enable-source-maps' },
         bundling: nodejsBundling(handlerBundleOptions()),
       })
     : new DockerImageFunction(scope, id, { ...common, code: props.image as DockerImageCode });

@@ -15,6 +15,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { healthCheckEnvironment } from '../../lambdas/health-check/env';
 import { healthEventTarget } from '../../lambdas/health-check/event';
 import { HealthMetric, type HealthMetricName, healthDimensions } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
@@ -180,7 +181,7 @@ export class HealthChecks extends Construct {
       timeout: Duration.seconds(Math.min(900, Math.max(30, Math.ceil(longestMs / 1000) + 15))),
       memorySize: 512,
       vpc: usesVpc(context.config, 'healthChecks'),
-      environment: { NIGHTSHIFT_HEALTH_CONCURRENCY: String(concurrency) },
+      environment: healthCheckEnvironment({ project: context.project, concurrency }),
       // a late health check is worthless: the next run is due soon, so no retries of stale events
       retryAttempts: 0,
       maxEventAge: Duration.seconds(Math.max(60, Math.min(3600, Math.round(shortestPeriodMs / 1000)))),

@@ -31,8 +31,12 @@ import {
 import { CallAwsService } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { groupPath } from '../../lambdas/log-archive/keys';
-import { LOG_ARCHIVE_NODE_FLAGS } from '../../lambdas/log-archive/log-archive';
+import {
+  EXPORT_STATE_MACHINE_VAR,
+  LOG_BUCKET_VARS,
+  logArchiveEnvironment,
+} from '../../lambdas/log-archive/env';
+import { ARCHIVE_PREFIX, groupPath } from '../../lambdas/log-archive/keys';
 import {
   LogArchiveMetric,
   type LogArchiveMetricName,
@@ -58,8 +62,8 @@ const STORAGE_CLASS: Record<LogArchiveConfig['cold']['transitions'][number]['sto
   DEEP_ARCHIVE: StorageClass.DEEP_ARCHIVE,
 };
 
-/** Key prefix of everything the log archive writes. */
-export const LOG_ARCHIVE_PREFIX = 'logs/';
+/** Key prefix of everything the log archive writes: the job's own key layout (keys.ts). */
+export const LOG_ARCHIVE_PREFIX = ARCHIVE_PREFIX;
 
 /**
  * The log bucket's lifecycle for archives: the cold transitions and the expiry, for everything under
@@ -178,16 +182,17 @@ export class LogArchive extends Construct {
       severity: 'medium',
       timeout: Duration.minutes(15),
       memorySize: 1024,
-      environment: {
-        NIGHTSHIFT_LOG_ARCHIVE: JSON.stringify(config),
-        // flat memory whatever the volume (bench/log-archive); keeps the defaults' source maps
-        NODE_OPTIONS: ['--enable-source-maps', ...LOG_ARCHIVE_NODE_FLAGS].join(' '),
-        ...(props.partTargetBytes ? { NIGHTSHIFT_PART_TARGET_BYTES: String(props.partTargetBytes) } : {}),
-      },
+      // NODE_OPTIONS carries LOG_ARCHIVE_NODE_FLAGS: flat memory whatever the volume (bench/log-archive)
+      environment: logArchiveEnvironment({
+        project: context.project,
+        timeZone: context.timeZone,
+        config,
+        partTargetBytes: props.partTargetBytes,
+      }),
     });
     const role = this.job.role;
     this.job.bindBucket(context.logBucket, {
-      envVar: 'NIGHTSHIFT_LOG_BUCKET',
+      variables: LOG_BUCKET_VARS,
       prefix: LOG_ARCHIVE_PREFIX,
       access: 'readwrite',
     });
@@ -242,7 +247,7 @@ export class LogArchive extends Construct {
     const exportGroups = config.groups.filter((g) => g.mode === 'export-task');
     if (exportGroups.length) {
       this.exportStateMachine = this.exportMachine(context, exportGroups, groupArn);
-      this.job.addEnvironment('NIGHTSHIFT_EXPORT_STATE_MACHINE', this.exportStateMachine.stateMachineArn);
+      this.job.addEnvironment(EXPORT_STATE_MACHINE_VAR, this.exportStateMachine.stateMachineArn);
       this.exportStateMachine.grantStartExecution(role);
       const executions = `arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${context.project}-log-export:*`;
       role.addToPrincipalPolicy(

@@ -15,6 +15,12 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  assertDeclared,
+  type BucketVariables,
+  type EnvContract,
+  type WrittenEnv,
+} from '../../lambdas/shared/env';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type NightshiftAlarmProps, nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
@@ -71,7 +77,11 @@ export interface ScheduledJobProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  readonly environment?: Record<string, string>;
+  /**
+   * The job's environment, written by its contract (lambdas/<job>/env.ts); later additions
+   * (addEnvironment, bindBucket, bindSecret) must be variables of the same contract.
+   */
+  readonly environment: WrittenEnv;
   /** Run inside config.network. @default false */
   readonly vpc?: boolean;
   /** Scheduler retries of a failed invocation. @default 2 */
@@ -81,8 +91,8 @@ export interface ScheduledJobProps {
 }
 
 export interface BucketBinding {
-  /** Environment variable that receives the bucket name; `<envVar>_PREFIX` receives the prefix. */
-  readonly envVar: string;
+  /** The contract's variables that receive the bucket name and the prefix. */
+  readonly variables: BucketVariables;
   /** Key prefix the job may touch, e.g. "backups/postgres/". */
   readonly prefix: string;
   readonly access: 'read' | 'write' | 'readwrite';
@@ -128,6 +138,7 @@ export class ScheduledJob extends Construct {
   private readonly severity: Severity;
   private readonly runbook?: string | undefined;
   private readonly boundSecrets = new Map<string, ISecret>();
+  private readonly envContract: EnvContract<unknown>;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
@@ -145,6 +156,7 @@ export class ScheduledJob extends Construct {
     this.jobName = props.jobName;
     this.severity = props.severity;
     this.runbook = props.runbook;
+    this.envContract = props.environment.contract;
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
       context,
@@ -264,7 +276,9 @@ export class ScheduledJob extends Construct {
     return alarm;
   }
 
+  /** Sets one variable of the job's contract; any other name throws (it would never be read). */
   addEnvironment(key: string, value: string): void {
+    assertDeclared(this.envContract, key);
     this.function.addEnvironment(key, value);
   }
 
@@ -274,16 +288,17 @@ export class ScheduledJob extends Construct {
    */
   bindBucket(bucket: IBucket, binding: BucketBinding): void {
     const prefix = binding.prefix.replace(/^\/+/, '');
-    this.addEnvironment(binding.envVar, bucket.bucketName);
-    this.addEnvironment(`${binding.envVar}_PREFIX`, prefix);
+    this.addEnvironment(binding.variables.bucket, bucket.bucketName);
+    this.addEnvironment(binding.variables.prefix, prefix);
     grantPrefix(this.role, bucket, { prefix, access: binding.access, objectLock: binding.objectLock });
   }
 
   /**
    * Grants read access to one Secrets Manager secret (by name or ARN) and, if given, puts its name/ARN
-   * (never its value) into an environment variable. Returns the secret.
+   * (never its value) into that variable of the job's contract. Returns the secret.
    */
   bindSecret(nameOrArn: string, envVar?: string): ISecret {
+    if (envVar) assertDeclared(this.envContract, envVar);
     let secret = this.boundSecrets.get(nameOrArn);
     if (!secret) {
       const id = `Secret${this.boundSecrets.size}`;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
-import { parseBackupEnv } from '../../lambdas/backup/env';
+import { backupEnv } from '../../lambdas/backup/env';
 import { lifecycleDays } from '../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import { backupLifecycleRules } from '../../lib/constructs/backup-bucket-rules';
@@ -193,7 +193,7 @@ describe('Backups (lambda)', () => {
     const env = (functions.get('shop-backup-main')!.Environment as { Variables: Record<string, unknown> })
       .Variables;
     // The contract of lambdas/backup/env.ts, parsed back exactly as the job does.
-    const parsed = parseBackupEnv(env as Record<string, string>);
+    const parsed = backupEnv.read(env as Record<string, string>);
     expect(parsed.target.name).toBe('main');
     expect(parsed.target.postgres?.secret).toBe(PG_SECRET);
     expect(parsed.target.verify?.secret).toBe('prod/shop/scratch');

@@ -1,6 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
+import {
+  type EnvContract,
+  envReader,
+  handlerVariable,
+  NODE_OPTIONS,
+  writeEnv,
+} from '../../lambdas/shared/env';
 import { didNotRunWindow, JobCode, ScheduledJob } from '../../lib/constructs/scheduled-job';
 import { nagFindings, testApp, testConfig } from '../support/cdk';
 
@@ -8,6 +15,20 @@ const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
   subnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69870'],
   securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
+};
+
+/** The test job's contract: a bucket binding and a secret name. */
+const BUCKET_VARS = { bucket: 'BACKUP_BUCKET', prefix: 'BACKUP_BUCKET_PREFIX' };
+const heartbeatEnv: EnvContract<Record<string, string>> = {
+  job: 'heartbeat',
+  variables: [
+    handlerVariable(BUCKET_VARS.bucket, false),
+    handlerVariable(BUCKET_VARS.prefix, false),
+    handlerVariable('DB_SECRET', false),
+    NODE_OPTIONS,
+  ],
+  nodeFlags: [],
+  read: (env) => ({ secret: envReader('heartbeat', env).required('DB_SECRET') }),
 };
 
 function build(
@@ -25,6 +46,7 @@ function build(
     schedules: options.schedules ?? [{ name: 'minute', expression: 'rate(1 minute)' }],
     severity: 'critical',
     vpc: options.vpc,
+    environment: writeEnv(heartbeatEnv, {}),
   });
   return { ...nightshift, job, template: () => Template.fromStack(nightshift.jobs) };
 }
@@ -40,9 +62,8 @@ describe('ScheduledJob', () => {
       Architectures: ['arm64'],
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
       TracingConfig: { Mode: 'Active' },
-      Environment: {
-        Variables: Match.objectLike({ NIGHTSHIFT_PROJECT: 'shop', NODE_OPTIONS: '--enable-source-maps' }),
-      },
+      // exactly what the job's contract writes: here only the source maps
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: '/nightshift/shop/heartbeat',
@@ -158,7 +179,7 @@ describe('ScheduledJob', () => {
   it('binds a bucket prefix: put/tag/abort under the prefix, no delete, list limited to the prefix', () => {
     const { job, jobs, template } = build();
     job.bindBucket(jobs.context.backupBucket, {
-      envVar: 'BACKUP_BUCKET',
+      variables: BUCKET_VARS,
       prefix: 'backups/db/',
       access: 'write',
     });
@@ -195,6 +216,24 @@ describe('ScheduledJob', () => {
     expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(':secret:prod/shop/db-??????');
   });
 
+  it('writes only variables of its contract: an undeclared name throws at synth, naming the contract', () => {
+    const { job, jobs } = build();
+    expect(() => job.addEnvironment('UNREAD', 'x')).toThrow(
+      /heartbeat: environment variable UNREAD is not in the job's contract \(lambdas\/heartbeat\/env.ts\)/,
+    );
+    expect(() => job.bindSecret('prod/shop/db', 'OTHER_SECRET')).toThrow(
+      /OTHER_SECRET is not in the job's contract/,
+    );
+    expect(() =>
+      job.bindBucket(jobs.context.backupBucket, {
+        variables: { bucket: 'LOG_BUCKET', prefix: 'LOG_BUCKET_PREFIX' },
+        prefix: 'logs/',
+        access: 'read',
+      }),
+    ).toThrow(/LOG_BUCKET is not in the job's contract/);
+    expect(() => writeEnv(heartbeatEnv, { UNREAD: 'x' })).toThrow(/UNREAD is not in the job's contract/);
+  });
+
   it('rejects a job without schedules, and duplicate schedule names', () => {
     const { jobs } = testApp();
     const props = {
@@ -203,6 +242,7 @@ describe('ScheduledJob', () => {
       description: 'x',
       code: JobCode.nodejs('test/fixtures/handler.ts'),
       severity: 'high' as const,
+      environment: writeEnv(heartbeatEnv, {}),
     };
     expect(() => new ScheduledJob(jobs, 'A', { ...props, schedules: [] })).toThrow(/at least one schedule/);
     expect(
@@ -221,7 +261,7 @@ describe('ScheduledJob', () => {
     for (const vpc of [false, true]) {
       const { app, job, jobs } = build({ vpc });
       job.bindBucket(jobs.context.backupBucket, {
-        envVar: 'BACKUP_BUCKET',
+        variables: BUCKET_VARS,
         prefix: 'backups/db/',
         access: 'readwrite',
       });

@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LOGICAL_HEADER, parseLogical, RedisFormatError } from '../../../lambdas/backup/engines/redis';
-import { BackupEnvInvalid, backupEnvironment, parseBackupEnv } from '../../../lambdas/backup/env';
+import { backupEnv, backupEnvironment } from '../../../lambdas/backup/env';
 import { backupBase, timeOfKey } from '../../../lambdas/backup/layout';
 import { BackupCorrupt, openBackupStream } from '../../../lambdas/backup/restore';
+import { EnvironmentInvalid } from '../../../lambdas/shared/env';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { choosePartSize, HEADERS, streamUpload } from '../../../lambdas/shared/stream-upload';
 import { ZSTD_FRAME_BYTES } from '../../../lambdas/shared/zstd-parallel';
@@ -51,11 +52,13 @@ describe('env contract', () => {
     const env = backupEnvironment({
       project: 'shop',
       timeZone: 'Europe/Berlin',
-      section,
+      retention: section.retention,
+      objectLock: section.objectLock,
       target,
+      compressionLevel: 9,
       kmsKeyId: 'key-1',
-    });
-    const parsed = parseBackupEnv({ ...env, BACKUP_BUCKET: 'b' });
+    }).variables;
+    const parsed = backupEnv.read({ ...env, BACKUP_BUCKET: 'b', BACKUP_BUCKET_PREFIX: 'backups/app/' });
     expect(parsed).toMatchObject({
       project: 'shop',
       timeZone: 'Europe/Berlin',
@@ -70,15 +73,15 @@ describe('env contract', () => {
   });
   it('names the variable that is wrong', () => {
     expect(() =>
-      parseBackupEnv({
+      backupEnv.read({
         NIGHTSHIFT_PROJECT: 'p',
         BACKUP_BUCKET: 'b',
         BACKUP_RETENTION: '{}',
         BACKUP_TARGET: '{',
       }),
-    ).toThrow(BackupEnvInvalid);
+    ).toThrow(EnvironmentInvalid);
     expect(() =>
-      parseBackupEnv({ NIGHTSHIFT_PROJECT: 'p', BACKUP_RETENTION: '{}', BACKUP_TARGET: '{}' }),
+      backupEnv.read({ NIGHTSHIFT_PROJECT: 'p', BACKUP_RETENTION: '{}', BACKUP_TARGET: '{}' }),
     ).toThrow(/BACKUP_TARGET is not a backup target/);
   });
 });

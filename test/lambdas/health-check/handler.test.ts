@@ -43,7 +43,7 @@ const context = {
 describe('health-check handler', () => {
   it('checks the targets of the event, reports down targets without failing, and prints no secret', async () => {
     vi.stubEnv('NIGHTSHIFT_PROJECT', 'shop');
-    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Nightshift');
+    vi.stubEnv('NIGHTSHIFT_HEALTH_CONCURRENCY', '128');
     secretsManager.on(GetSecretValueCommand, { SecretId: 'prod/api-key' }).resolves({ SecretString: TOKEN });
     const closed = await freePort();
     const event = {

@@ -1,0 +1,69 @@
+/**
+ * The environment contract between the Alerting construct and the alert-router handler
+ * (lambdas/shared/env.ts).
+ *
+ *   NIGHTSHIFT_ALERTS              RouterSettings JSON (settings.ts): levels, severities, maintenance
+ *   ESCALATION_STATE_MACHINE_ARN   the escalation state machine the router starts
+ *   NODE_OPTIONS                   read by Node.js
+ */
+import {
+  type EnvContract,
+  envReader,
+  handlerVariable,
+  NODE_OPTIONS,
+  type WrittenEnv,
+  writeEnv,
+} from '../shared/env';
+import type { RouterSettings } from './settings';
+
+export const ALERTS_VAR = 'NIGHTSHIFT_ALERTS';
+export const ESCALATION_VAR = 'ESCALATION_STATE_MACHINE_ARN';
+
+export interface AlertRouterEnv {
+  readonly settings: RouterSettings;
+  readonly stateMachineArn: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function settingsOf(r: ReturnType<typeof envReader>): RouterSettings {
+  const settings = r.json(ALERTS_VAR);
+  if (
+    !isObject(settings) ||
+    typeof settings.project !== 'string' ||
+    !Array.isArray(settings.levels) ||
+    settings.levels.length === 0 ||
+    !isObject(settings.severities)
+  ) {
+    throw r.fail(ALERTS_VAR, 'has no project, levels or severities');
+  }
+  return settings as unknown as RouterSettings;
+}
+
+/** The router's settings from the text of NIGHTSHIFT_ALERTS, checked as the handler checks them (used by `plan`). */
+export function readRouterSettings(text: string | undefined): RouterSettings {
+  return settingsOf(envReader('alert-router', { [ALERTS_VAR]: text }));
+}
+
+export const alertRouterEnv: EnvContract<AlertRouterEnv> = {
+  job: 'alert-router',
+  variables: [handlerVariable(ALERTS_VAR), handlerVariable(ESCALATION_VAR), NODE_OPTIONS],
+  nodeFlags: [],
+  read(env) {
+    const r = envReader('alert-router', env);
+    const settings = settingsOf(r);
+    const stateMachineArn = r.required(ESCALATION_VAR);
+    if (!stateMachineArn.startsWith('arn:')) throw r.fail(ESCALATION_VAR, 'is not an ARN');
+    return { settings, stateMachineArn };
+  },
+};
+
+/** `settings` is the JSON text (a token string at synth time: it holds the topic ARNs). */
+export function alertRouterEnvironment(options: { settings: string; stateMachineArn: string }): WrittenEnv {
+  return writeEnv(alertRouterEnv, {
+    [ALERTS_VAR]: options.settings,
+    [ESCALATION_VAR]: options.stateMachineArn,
+  });
+}

@@ -9,6 +9,7 @@ import { registerArchiveLogs } from './archive-logs';
 import { registerBackup } from './backup';
 import { registerBackups } from './backups';
 import { registerCheck } from './check';
+import { registerDoctor } from './doctor';
 import { registerLogs } from './logs';
 import { registerPlan } from './plan';
 import { registerRestore } from './restore';
@@ -31,4 +32,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerBackups,
   registerRestore,
   registerVerify,
+  registerDoctor,
 ];

@@ -11,6 +11,7 @@ import { registerBackups } from './backups';
 import { registerCheck } from './check';
 import { registerDoctor } from './doctor';
 import { registerLogs } from './logs';
+import { registerPage } from './page';
 import { registerPlan } from './plan';
 import { registerRestore } from './restore';
 import { registerRun } from './run';
@@ -33,4 +34,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerRestore,
   registerVerify,
   registerDoctor,
+  registerPage,
 ];

@@ -38,7 +38,8 @@ function deployedRouter(): void {
     (l) => `arn:aws:sns:us-east-1:123456789012:inventory-alerts-${l.name}`,
   );
   lambda.on(InvokeCommand).callsFake(async (input: InvokeCommandInput) => {
-    const event = JSON.parse(new TextDecoder().decode(input.Payload)) as unknown;
+    // sendTestPage sends the event as UTF-8 bytes
+    const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as unknown;
     try {
       const { messages: _messages, ...summary } = await run(
         {

@@ -7,6 +7,7 @@
  * (worth a look, does not make the account unhealthy); fail (makes `doctor` exit 1).
  */
 import { nextRuns } from '../config/primitives';
+import { formatInZone } from '../plan';
 import type {
   ExpectedAlarm,
   ExpectedBucket,
@@ -61,22 +62,6 @@ export function describeMetric(metric: {
 
 function dimensionText(dimensions: readonly ExpectedDimension[]): string {
   return `{${dimensions.map((d) => `${d.name}=${d.value}`).join(', ')}}`;
-}
-
-/** "2025-06-03 02:00 EDT" in the schedule's time zone. */
-export function formatAt(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +143,7 @@ export function checkSchedule(
   const next = firstRunAfter(expected, now);
   return row(
     'ok',
-    `enabled, ${expected.expression}${next ? `, next run ${formatAt(next, expected.timeZone)}` : ''}`,
+    `enabled, ${expected.expression}${next ? `, next run ${formatInZone(next, expected.timeZone)}` : ''}`,
   );
 }
 
@@ -188,7 +173,7 @@ export function checkJob(
       );
     }
     const { at, schedule } = activity.nextUnfired;
-    return row('pending', `no runs yet — first run at ${formatAt(at, schedule.timeZone)}`);
+    return row('pending', `no runs yet — first run at ${formatInZone(at, schedule.timeZone)}`);
   }
   return row('ok', counts);
 }
@@ -255,7 +240,7 @@ function missingMetric(
     const activity = scheduleActivity(emitter.schedules, since, now);
     if (activity.nextUnfired) {
       const { at, schedule } = activity.nextUnfired;
-      return row('pending', `no data yet — first run at ${formatAt(at, schedule.timeZone)} (${what})`);
+      return row('pending', `no data yet — first run at ${formatInZone(at, schedule.timeZone)} (${what})`);
     }
     if (metric.source !== 'external') {
       return row(

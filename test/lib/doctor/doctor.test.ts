@@ -261,7 +261,7 @@ describe('nightshift doctor', () => {
     ]);
     expect(row(report, 'job', 'inventory-health-check')?.detail).toBe('96 runs, 0 errors in the last 24 h');
     expect(row(report, 'schedule', 'inventory-backup-postgres-backup')?.detail).toMatch(
-      /enabled, cron\(0 2 \* \* \? \*\), next run 2026-06-11 02:00 EDT/,
+      /enabled, cron\(0 2 \* \* \? \*\), next run Thu 2026-06-11 02:00 EDT/,
     );
     // ListMetrics is asked with the alarm's full dimension set
     const calls = cloudwatch.commandCalls(ListMetricsCommand).map((c) => c.args[0].input);
@@ -324,15 +324,27 @@ describe('nightshift doctor', () => {
     const report = await doctor();
     expect(row(report, 'alarm', 'inventory-backup-redis-too-old')).toMatchObject({
       status: 'pending',
-      detail: expect.stringMatching(/^no data yet — first run at 2026-06-11 02:00 EDT/),
+      detail: expect.stringMatching(/^no data yet — first run at Thu 2026-06-11 02:00 EDT/),
     });
     expect(row(report, 'job', 'inventory-backup-redis')).toMatchObject({
       status: 'pending',
-      detail: 'no runs yet — first run at 2026-06-11 02:00 EDT',
+      detail: 'no runs yet — first run at Thu 2026-06-11 02:00 EDT',
     });
     // the every-minute health check should have run in those 10 minutes: that one fails
     expect(row(report, 'job', 'inventory-health-check')?.status).toBe('fail');
     expect(row(report, 'alarm', 'inventory-health-api-down')?.status).toBe('fail');
+  });
+
+  it('warns, without failing, about an alarm on a resource outside the app that has no data', async () => {
+    cloudwatch.on(ListMetricsCommand, { Namespace: 'AWS/RDS' }).resolves({ Metrics: [] });
+    const report = await doctor();
+    expect(report.healthy).toBe(true);
+    expect(row(report, 'alarm', 'inventory-db-cpu')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(
+        /no data in the last 2 weeks — check that \{DBInstanceIdentifier=inventory-prod\} names a live resource/,
+      ),
+    });
   });
 
   it('fails a disabled schedule and a missing one', async () => {

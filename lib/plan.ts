@@ -1,13 +1,20 @@
 /**
  * The deployment plan of a config: the stacks, the jobs with their schedules (next runs shown in the
- * configured time zone), the alarms and the alert topics. `buildPlan` is pure (config + clock in, plan
- * out); `synthesizePlan` also synthesizes the real CDK app (lib/app.ts) and takes the alarms and
- * schedules from its templates, so the plan shows what `cdk deploy` would create.
+ * configured time zone), the alarms and the alert topics. The alarms are the synthesized app's (lib/app.ts)
+ * and nothing else: names from the templates, severity and target from the metadata the router reads,
+ * and the levels each one notifies from the router's own settings (its NIGHTSHIFT_ALERTS variable),
+ * decided by the router's routingDecision. There is no second model of the alarms to drift.
+ * `buildPlan` is pure (config + templates + clock in); `synthesizePlan` synthesizes the app first.
  */
 
-import { decodeAlarmDescription } from '../lambdas/shared/alarm-metadata';
+import { escalationLevels, routingDecision } from '../lambdas/alert-router/routing';
+import {
+  parseRouterSettings,
+  ROUTER_SETTINGS_ENV,
+  type RouterSettings,
+} from '../lambdas/alert-router/settings';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
-import { effectiveBackupTargets, effectiveHealthTargets, severityPolicy } from './config/resolved';
+import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
 import { levelTopicName } from './constructs/names';
 
@@ -16,8 +23,8 @@ export interface PlanStack {
   readonly description: string;
   /** What the stack holds, in words. */
   readonly contents: string[];
-  /** Resource counts by CloudFormation type, when the app was synthesized. */
-  readonly resources?: Record<string, number>;
+  /** Resource counts by CloudFormation type in the synthesized template. */
+  readonly resources: Record<string, number>;
 }
 
 export interface PlanSchedule {
@@ -44,21 +51,37 @@ export interface PlanJob {
   readonly trigger?: string;
   /** What the job works on, e.g. "api (http)". */
   readonly targets: string[];
-  /** Whether the synthesized CDK app contains this job (undefined when not synthesized). */
-  readonly inApp?: boolean;
+}
+
+/** The one metric a metric alarm watches, when its dimensions are known at synthesis. */
+export interface PlanAlarmMetric {
+  readonly namespace: string;
+  readonly name: string;
+  /** The exact dimension set (CloudWatch matches it exactly). */
+  readonly dimensions: Record<string, string>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+  /** e.g. "LessThanThreshold". */
+  readonly comparison: string;
+  readonly threshold: number;
+  /** M in "M of N". */
+  readonly datapointsToAlarm: number;
+  readonly evaluationPeriods: number;
 }
 
 export interface PlanAlarm {
-  /** Full alarm name, `<project>-<name>`. */
+  /** The AlarmName in the template, `<project>-<name>`. */
   readonly name: string;
-  readonly severity: Severity;
+  /** As the router decides it; "unrouted" if the router would ignore the alarm. */
+  readonly severity: Severity | 'unrouted';
   /** Target or job the alarm is about. */
   readonly target?: string;
-  /** The job whose construct creates the alarm (config-derived alarms). */
-  readonly job?: string;
   readonly summary: string;
-  /** "app": read from the synthesized templates; "config": derived from the config (not yet in the app). */
-  readonly source: 'app' | 'config';
+  readonly runbook?: string;
+  /** The levels the router notifies, first one first, then each escalation step. */
+  readonly levels: string[];
+  /** Metric alarms on one metric with literal dimensions (not metric math or composite alarms). */
+  readonly metric?: PlanAlarmMetric;
 }
 
 export interface PlanLevel {
@@ -87,13 +110,11 @@ export interface DeploymentPlan {
   readonly at: string;
   readonly stacks: PlanStack[];
   readonly jobs: PlanJob[];
+  /** Every alarm in the synthesized templates, by name. */
   readonly alarms: PlanAlarm[];
   readonly levels: PlanLevel[];
+  /** How each severity notifies and escalates, from the router's settings in the template. */
   readonly severities: PlanSeverity[];
-  /** "app" when the CDK app was synthesized, "config" when the plan comes from the config alone. */
-  readonly source: 'app' | 'config';
-  /** Why synthesis was skipped or failed, when it was. */
-  readonly note?: string;
 }
 
 export interface PlanOptions {
@@ -262,96 +283,7 @@ function plannedJobs(config: NightshiftConfig, now: Date, runs: number): PlanJob
   return jobs;
 }
 
-/** Alarms the config implies, named as the constructs name them (`<project>-<name>`). */
-function plannedAlarms(config: NightshiftConfig, jobs: PlanJob[]): PlanAlarm[] {
-  const p = config.project;
-  const alarms: PlanAlarm[] = [];
-  let job = '';
-  const add = (name: string, severity: Severity, target: string, summary: string) =>
-    alarms.push({ name: `${p}-${name}`, severity, target, job, summary, source: 'config' });
-  const jobSeverity: Record<string, Severity> = {
-    'health-check': 'high',
-    backup: 'high',
-    'backup-verify': 'medium',
-    'log-archive': 'medium',
-    'alert-router': 'critical',
-  };
-  for (const planned of jobs) {
-    job = planned.name;
-    const severity = jobSeverity[job] ?? 'high';
-    add(`${job}-failed`, severity, job, `${job} job failed`);
-    if (planned.schedules.length > 0) {
-      add(`${job}-did-not-run`, severity, job, `${job} job did not run`);
-      add(`${job}-dlq`, severity, job, `${job} has undelivered schedule events in its dead-letter queue`);
-    }
-  }
-  job = 'health-check';
-  for (const h of effectiveHealthTargets(config)) {
-    const name = h.target.name;
-    add(
-      `${name}-down`,
-      h.severity,
-      name,
-      `${name} is down (${h.down.datapoints} of ${h.down.evaluationPeriods} checks)`,
-    );
-    if (h.kind === 'http') {
-      add(`${name}-latency`, h.severity, name, `${name} slower than ${formatDuration(h.maxLatencyMs)}`);
-      if (h.target.http?.url.startsWith('https:') && h.target.http.tls !== false) {
-        add(`${name}-certificate`, h.severity, name, `${name} TLS certificate expires soon`);
-      }
-    }
-  }
-  job = 'backup';
-  if (config.backups) {
-    for (const b of effectiveBackupTargets(config)) {
-      add(
-        `backup-${b.target.name}-stale`,
-        b.severity,
-        `backup/${b.target.name}`,
-        `no backup of ${b.target.name} for ${config.backups.maxAge}`,
-      );
-    }
-  }
-  job = 'log-archive';
-  if (config.logArchive)
-    add(
-      'log-archive-late',
-      'medium',
-      'log-archive',
-      `previous day not archived by ${config.logArchive.deadline}`,
-    );
-  job = 'alert-router';
-  for (const alarm of config.alerts.alarms) {
-    add(
-      alarm.name,
-      alarm.severity,
-      alarm.name,
-      alarm.description ??
-        (alarm.preset
-          ? `preset ${alarm.preset}`
-          : `${alarm.namespace ?? ''} ${alarm.metric ?? alarm.expression ?? ''}`.trim()),
-    );
-  }
-  for (const pattern of config.alerts.logPatterns) {
-    add(
-      pattern.name,
-      pattern.severity,
-      pattern.logGroup,
-      `${pattern.pattern} in ${pattern.logGroup} (${pattern.threshold}+ per ${pattern.period})`,
-    );
-  }
-  if (config.alerts.levels.some((l) => l.sms.length > 0)) {
-    add(
-      'sms-spend',
-      'medium',
-      'sns',
-      `SMS spend reached ${config.alerts.smsMonthlySpendLimitUsd} USD this month`,
-    );
-  }
-  return alarms;
-}
-
-function plannedStacks(config: NightshiftConfig): PlanStack[] {
+function plannedStacks(config: NightshiftConfig): Omit<PlanStack, 'resources'>[] {
   const p = config.project;
   const lock = config.backups?.objectLock ?? 'off';
   const levels = config.alerts.levels.length;
@@ -379,44 +311,8 @@ function plannedStacks(config: NightshiftConfig): PlanStack[] {
   ];
 }
 
-/** The plan from the config alone (pure). */
-export function buildPlan(config: NightshiftConfig, options: PlanOptions = {}): DeploymentPlan {
-  const now = options.now ?? new Date();
-  const runs = options.runs ?? 3;
-  const jobs = plannedJobs(config, now, runs);
-  const levels: PlanLevel[] = config.alerts.levels.map((level) => ({
-    name: level.name,
-    topic: levelTopicName(config, level.name),
-    email: [...level.email],
-    sms: level.sms.map(maskPhone),
-    subscribers: level.email.length + level.sms.length,
-  }));
-  const severities: PlanSeverity[] = SEVERITIES.map((severity) => {
-    const policy = severityPolicy(config, severity);
-    return {
-      severity,
-      notifyFirst: config.alerts.levels[policy.firstLevel]?.name ?? '',
-      escalateAfter: formatDuration(policy.escalateAfterMs),
-      repeatEvery: formatDuration(policy.repeatEveryMs),
-    };
-  });
-  return {
-    project: config.project,
-    region: config.region,
-    ...(config.account ? { account: config.account } : {}),
-    timeZone: config.timezone,
-    at: now.toISOString(),
-    stacks: plannedStacks(config),
-    jobs,
-    alarms: plannedAlarms(config, jobs),
-    levels,
-    severities,
-    source: 'config',
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
-// The plan from the synthesized app
+// The alarms and alert routing of the synthesized app
 // ---------------------------------------------------------------------------------------------
 
 interface CfnResource {
@@ -428,25 +324,107 @@ export interface StackTemplate {
   readonly template: { readonly Resources?: Record<string, CfnResource> };
 }
 
-/** Every AWS::CloudWatch::Alarm with a literal name, with severity and target from its description. */
+/** Stands for values CloudFormation fills in at deploy time (topic ARNs, queue names). */
+const DEPLOY_TIME = '<deploy-time>';
+
+/** A string property as deployed, with Fn::Join parts that are resolved at deploy time replaced. */
+function joined(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  if (!Array.isArray(join)) return undefined;
+  const [separator, parts] = join;
+  return parts.map((part) => (typeof part === 'string' ? part : DEPLOY_TIME)).join(separator);
+}
+
+function resources(templates: readonly StackTemplate[]): [string, CfnResource][] {
+  return templates.flatMap(({ template }) => Object.entries(template.Resources ?? {}));
+}
+
+const ALARM_TYPES = new Set(['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']);
+
+/** The AlarmName of every alarm in the templates (the logical id when the name is not literal). */
+export function templateAlarmNames(templates: readonly StackTemplate[]): string[] {
+  return resources(templates)
+    .filter(([, r]) => ALARM_TYPES.has(r.Type ?? ''))
+    .map(([id, r]) => (typeof r.Properties?.AlarmName === 'string' ? r.Properties.AlarmName : id));
+}
+
+/** The alert router's settings as deployed: the NIGHTSHIFT_ALERTS variable of its function. */
+export function routerSettingsFromTemplates(templates: readonly StackTemplate[]): RouterSettings {
+  for (const [, resource] of resources(templates)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = (
+      resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+    )?.Variables;
+    const text = joined(variables?.[ROUTER_SETTINGS_ENV]);
+    if (text) return parseRouterSettings(text);
+  }
+  throw new Error(
+    `the synthesized app has no alert router (no function with ${ROUTER_SETTINGS_ENV}) — alerts.levels must list at least one level`,
+  );
+}
+
+function tagsOf(properties: Record<string, unknown>): Record<string, string> {
+  const tags = Array.isArray(properties.Tags)
+    ? (properties.Tags as { Key?: unknown; Value?: unknown }[])
+    : [];
+  return Object.fromEntries(
+    tags
+      .filter((t) => typeof t.Key === 'string' && typeof t.Value === 'string')
+      .map((t) => [String(t.Key), String(t.Value)]),
+  );
+}
+
+function metricOf(properties: Record<string, unknown>): PlanAlarmMetric | undefined {
+  const { Namespace, MetricName, Statistic, ExtendedStatistic, Period, ComparisonOperator, Threshold } =
+    properties;
+  if (typeof Namespace !== 'string' || typeof MetricName !== 'string') return undefined;
+  const dimensions: Record<string, string> = {};
+  for (const d of (properties.Dimensions as { Name?: unknown; Value?: unknown }[] | undefined) ?? []) {
+    if (typeof d.Name !== 'string' || typeof d.Value !== 'string') return undefined;
+    dimensions[d.Name] = d.Value;
+  }
+  const evaluationPeriods = Number(properties.EvaluationPeriods ?? 1);
+  return {
+    namespace: Namespace,
+    name: MetricName,
+    dimensions,
+    statistic: String(Statistic ?? ExtendedStatistic ?? ''),
+    periodSeconds: Number(Period),
+    comparison: String(ComparisonOperator),
+    threshold: Number(Threshold),
+    datapointsToAlarm: Number(properties.DatapointsToAlarm ?? evaluationPeriods),
+    evaluationPeriods,
+  };
+}
+
+/**
+ * Every alarm in the templates, as the deployed router treats it: routingDecision on its name,
+ * description and tags, and the levels its severity notifies under the router's settings.
+ */
 export function alarmsFromTemplates(templates: readonly StackTemplate[]): PlanAlarm[] {
+  const settings = routerSettingsFromTemplates(templates);
   const alarms: PlanAlarm[] = [];
-  for (const { template } of templates) {
-    for (const resource of Object.values(template.Resources ?? {})) {
-      if (resource.Type !== 'AWS::CloudWatch::Alarm') continue;
-      const props = resource.Properties ?? {};
-      const name = typeof props.AlarmName === 'string' ? props.AlarmName : undefined;
-      if (!name) continue;
-      const description = typeof props.AlarmDescription === 'string' ? props.AlarmDescription : undefined;
-      const { summary, meta } = decodeAlarmDescription(description);
-      alarms.push({
-        name,
-        severity: meta?.severity ?? 'high',
-        ...(meta?.target ? { target: meta.target } : {}),
-        summary,
-        source: 'app',
-      });
-    }
+  for (const [id, resource] of resources(templates)) {
+    if (!ALARM_TYPES.has(resource.Type ?? '')) continue;
+    const props = resource.Properties ?? {};
+    const name = typeof props.AlarmName === 'string' ? props.AlarmName : id;
+    const description = typeof props.AlarmDescription === 'string' ? props.AlarmDescription : undefined;
+    const decision = routingDecision(settings, { name, description, tags: tagsOf(props) });
+    const metric = metricOf(props);
+    alarms.push({
+      name,
+      ...(decision.routed
+        ? {
+            severity: decision.severity,
+            target: decision.target,
+            summary: decision.summary,
+            ...(decision.runbook ? { runbook: decision.runbook } : {}),
+            levels: escalationLevels(settings, decision.severity),
+          }
+        : { severity: 'unrouted' as const, summary: decision.why, levels: [] }),
+      ...(metric ? { metric } : {}),
+    });
   }
   return alarms.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -460,53 +438,65 @@ function resourceCounts(template: StackTemplate['template']): Record<string, num
   return counts;
 }
 
-/** Scheduler schedule names in the templates (`<project>-<job>-<schedule>`). */
-function scheduleNames(templates: readonly StackTemplate[]): string[] {
-  return templates.flatMap(({ template }) =>
-    Object.values(template.Resources ?? {})
-      .filter((r) => r.Type === 'AWS::Scheduler::Schedule' && typeof r.Properties?.Name === 'string')
-      .map((r) => String(r.Properties?.Name)),
-  );
-}
+// ---------------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------------
 
-/**
- * Combines the config plan with synthesized templates: alarms from the app, plus the config-derived
- * alarms of jobs the app does not contain yet (marked source "config"); jobs marked `inApp`.
- */
-export function mergeTemplates(plan: DeploymentPlan, templates: readonly StackTemplate[]): DeploymentPlan {
-  const fromApp = alarmsFromTemplates(templates);
-  const appNames = new Set(fromApp.map((a) => a.name));
-  const schedules = scheduleNames(templates);
-  const inApp = (job: PlanJob) =>
-    appNames.has(`${plan.project}-${job.name}-failed`) ||
-    schedules.some((name) => name.startsWith(`${plan.project}-${job.name}-`));
-  const jobs = plan.jobs.map((job) => ({ ...job, inApp: inApp(job) }));
-  const jobInApp = new Set(jobs.filter((j) => j.inApp).map((j) => j.name));
-  // alarms of jobs the app builds come from the app, whatever their names; the others are still planned
-  const missing = plan.alarms.filter(
-    (alarm) => !appNames.has(alarm.name) && !(alarm.job && jobInApp.has(alarm.job)),
-  );
+/** The plan of a config and its synthesized templates (pure). */
+export function buildPlan(
+  config: NightshiftConfig,
+  templates: readonly StackTemplate[],
+  options: PlanOptions = {},
+): DeploymentPlan {
+  const now = options.now ?? new Date();
+  const runs = options.runs ?? 3;
+  const settings = routerSettingsFromTemplates(templates);
+  const levels: PlanLevel[] = config.alerts.levels.map((level) => ({
+    name: level.name,
+    topic: levelTopicName(config, level.name),
+    email: [...level.email],
+    sms: level.sms.map(maskPhone),
+    subscribers: level.email.length + level.sms.length,
+  }));
+  const severities: PlanSeverity[] = SEVERITIES.map((severity) => {
+    const policy = settings.severities[severity];
+    return {
+      severity,
+      notifyFirst: settings.levels[policy.firstLevel]?.name ?? '',
+      escalateAfter: formatDuration(policy.escalateAfterMs),
+      repeatEvery: formatDuration(policy.repeatEveryMs),
+    };
+  });
   return {
-    ...plan,
-    stacks: plan.stacks.map((stack) => {
+    project: config.project,
+    region: config.region,
+    ...(config.account ? { account: config.account } : {}),
+    timeZone: config.timezone,
+    at: now.toISOString(),
+    stacks: plannedStacks(config).map((stack) => {
       const match = templates.find((t) => t.stackName === stack.name);
-      return match ? { ...stack, resources: resourceCounts(match.template) } : stack;
+      return { ...stack, resources: match ? resourceCounts(match.template) : {} };
     }),
-    jobs,
-    alarms: [...fromApp, ...missing],
-    source: 'app',
+    jobs: plannedJobs(config, now, runs),
+    alarms: alarmsFromTemplates(templates),
+    levels,
+    severities,
   };
 }
 
-/**
- * The plan with alarms and resources read from the real CDK app (synthesized without bundling into a
- * temp dir). Falls back to the config plan, with a `note`, when synthesis fails.
- */
-export async function synthesizePlan(
-  config: NightshiftConfig,
-  options: PlanOptions = {},
-): Promise<DeploymentPlan> {
-  const plan = buildPlan(config, options);
+/** The CDK app would not synthesize: the config cannot be deployed as it is. */
+export class SynthesisFailed extends Error {
+  constructor(reason: string, options?: ErrorOptions) {
+    super(
+      `the CDK app could not be synthesized: ${reason} — fix the config, or run \`npx cdk synth\` for the full error`,
+      options,
+    );
+    this.name = 'SynthesisFailed';
+  }
+}
+
+/** Synthesizes the real CDK app (without bundling, into a temp dir) and returns its templates. */
+export async function synthesizeTemplates(config: NightshiftConfig): Promise<StackTemplate[]> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -514,19 +504,22 @@ export async function synthesizePlan(
   try {
     const { buildApp } = await import('./app');
     const { app } = buildApp(config, { bundling: false, outdir });
-    const assembly = app.synth();
-    const templates: StackTemplate[] = assembly.stacks.map((stack) => ({
+    return app.synth().stacks.map((stack) => ({
       stackName: stack.stackName,
       template: stack.template as StackTemplate['template'],
     }));
-    return mergeTemplates(plan, templates);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return {
-      ...plan,
-      note: `the CDK app could not be synthesized (${reason}); alarms are derived from the config`,
-    };
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    throw new SynthesisFailed(reason, { cause: error });
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** The plan with the alarms, routing and resources of the synthesized app. */
+export async function synthesizePlan(
+  config: NightshiftConfig,
+  options: PlanOptions = {},
+): Promise<DeploymentPlan> {
+  return buildPlan(config, await synthesizeTemplates(config), options);
 }

@@ -21,8 +21,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { SEVERITIES, type Severity } from '../../lib/config/primitives';
-import { decodeAlarmDescription, SEVERITY_TAG, TARGET_TAG } from '../shared/alarm-metadata';
+import type { Severity } from '../../lib/config/primitives';
 import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf, redact } from '../shared/redact';
@@ -48,11 +47,9 @@ import {
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
 import { publishInput } from './notifier';
+import { needsTags, routingDecision } from './routing';
 import type { RouterSettings } from './settings';
 import { isTestPageEvent, requesterText, type TestPageEvent } from './test-page';
-
-export const PROJECT_TAG = 'nightshift:project';
-export const RUNBOOK_TAG = 'nightshift:runbook';
 
 export interface Escalations {
   /** Starts the episode's execution; "duplicate" when it already exists with another delivery. */
@@ -110,10 +107,6 @@ export interface Route {
   readonly runbook?: string | undefined;
 }
 
-function isSeverity(value: string | undefined): value is Severity {
-  return SEVERITIES.includes(value as Severity);
-}
-
 async function tagsOf(deps: RouterDeps, facts: EventFacts): Promise<Record<string, string>> {
   if (facts.tags) return facts.tags;
   try {
@@ -128,43 +121,20 @@ async function tagsOf(deps: RouterDeps, facts: EventFacts): Promise<Record<strin
   }
 }
 
-/** Decides whether an alarm is ours to route and with which severity; undefined (with why) if not. */
+/** Decides whether an alarm is ours to route and with which severity (lambdas/alert-router/routing.ts). */
 export async function resolveRoute(
   deps: RouterDeps,
   facts: EventFacts,
 ): Promise<Route | { ignored: string }> {
-  const { settings } = deps;
-  const decoded = decodeAlarmDescription(facts.description);
-  const ownPrefix = `${settings.project}-`;
-  const own = facts.alarmName.startsWith(ownPrefix);
-  const prefixed = settings.routeAlarms.namePrefix
-    ? facts.alarmName.startsWith(settings.routeAlarms.namePrefix)
-    : false;
-  const meta = decoded.meta;
-  if (meta?.project && meta.project !== settings.project) {
-    return { ignored: `belongs to Nightshift project "${meta.project}"` };
-  }
   // Nightshift alarms carry everything in the description; others need their tags.
-  const tags = meta ? (facts.tags ?? {}) : await tagsOf(deps, facts);
-  if (tags[PROJECT_TAG] && tags[PROJECT_TAG] !== settings.project) {
-    return { ignored: `belongs to Nightshift project "${tags[PROJECT_TAG]}"` };
-  }
-  const tagged = tags[settings.routeAlarms.tagKey] !== undefined || tags[SEVERITY_TAG] !== undefined;
-  if (!meta && !own && !prefixed && !tagged) {
-    return {
-      ignored: `not routed: no "${settings.routeAlarms.tagKey}" tag${settings.routeAlarms.namePrefix ? ` and name does not start with "${settings.routeAlarms.namePrefix}"` : ''}`,
-    };
-  }
-  const tagSeverity = [tags[settings.routeAlarms.tagKey], tags[SEVERITY_TAG]].find(isSeverity);
-  const severity = meta?.severity ?? tagSeverity ?? settings.routeAlarms.severity;
-  const target =
-    meta?.target ?? tags[TARGET_TAG] ?? (own ? facts.alarmName.slice(ownPrefix.length) : facts.alarmName);
-  const firstLine = decoded.summary
-    .split('\n')
-    .map((l) => l.trim())
-    .find(Boolean);
-  const summary = (firstLine ?? facts.alarmName).replace(/\.$/, '');
-  const runbook = meta?.runbook ?? tags[RUNBOOK_TAG] ?? settings.severities[severity].runbook;
+  const tags = needsTags(facts.description) ? await tagsOf(deps, facts) : facts.tags;
+  const decision = routingDecision(deps.settings, {
+    name: facts.alarmName,
+    description: facts.description,
+    tags,
+  });
+  if (!decision.routed) return { ignored: decision.why };
+  const { severity, target, summary, runbook } = decision;
   return { severity, target, summary, runbook };
 }
 

@@ -17,11 +17,11 @@ import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { snsNotifier } from './notifier';
-import { parseRouterSettings } from './settings';
+import { parseRouterSettings, ROUTER_SETTINGS_ENV } from './settings';
 
 const logger = new Logger({ serviceName: 'alert-router' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-router' });
-const settings = parseRouterSettings(process.env.NIGHTSHIFT_ALERTS);
+const settings = parseRouterSettings(process.env[ROUTER_SETTINGS_ENV]);
 const log: Log = powertoolsLog(logger);
 const stateMachineArn = process.env.ESCALATION_STATE_MACHINE_ARN;
 

@@ -7,6 +7,9 @@ import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitiv
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 
+/** The environment variable that carries RouterSettings to the router (written by lib/constructs/alerting.ts). */
+export const ROUTER_SETTINGS_ENV = 'NIGHTSHIFT_ALERTS';
+
 export interface LevelSettings {
   readonly name: string;
   readonly topicArn: string;

@@ -31,6 +31,7 @@ import {
   manifestKeyOf,
   recentBackups,
 } from './layout';
+import { BackupMetric, backupDimensions } from './metrics';
 import { decideTier, type RetentionCounts, TIER_TAG, type Tier, tierExpiry } from './retention';
 
 export interface BackupDeps {
@@ -128,7 +129,7 @@ export async function run(deps: BackupDeps, input: BackupInput): Promise<BackupR
   const { target } = input;
   const name = target.name;
   const root = deps.root ?? DEFAULT_ROOT;
-  const dimensions = { Project: deps.project, Target: name };
+  const dimensions = backupDimensions(deps.project, name);
   const started = deps.now();
   const log = deps.log;
   let secrets: string[] = [];
@@ -228,11 +229,11 @@ export async function run(deps: BackupDeps, input: BackupInput): Promise<BackupR
             : {}),
         }),
       );
-      deps.metrics.put('BackupSucceeded', 'Count', 1, dimensions);
-      deps.metrics.put('BackupFailed', 'Count', 0, dimensions);
-      deps.metrics.put('BackupBytes', 'Bytes', data.bytesOut, dimensions);
-      deps.metrics.put('BackupDurationMs', 'Milliseconds', durationMs, dimensions);
-      deps.metrics.put('NewestBackupAgeHours', 'None', 0, dimensions);
+      deps.metrics.put(BackupMetric.BackupSucceeded, 'Count', 1, dimensions);
+      deps.metrics.put(BackupMetric.BackupFailed, 'Count', 0, dimensions);
+      deps.metrics.put(BackupMetric.BackupBytes, 'Bytes', data.bytesOut, dimensions);
+      deps.metrics.put(BackupMetric.BackupDurationMs, 'Milliseconds', durationMs, dimensions);
+      deps.metrics.put(BackupMetric.NewestBackupAgeHours, 'None', 0, dimensions);
       log.info('backup done', {
         target: name,
         key: data.key,
@@ -249,12 +250,12 @@ export async function run(deps: BackupDeps, input: BackupInput): Promise<BackupR
   } catch (error) {
     const reason = reasonOf(error, secrets);
     log.error('backup failed', { target: name, reason });
-    deps.metrics.put('BackupFailed', 'Count', 1, dimensions);
-    deps.metrics.put('BackupSucceeded', 'Count', 0, dimensions);
+    deps.metrics.put(BackupMetric.BackupFailed, 'Count', 1, dimensions);
+    deps.metrics.put(BackupMetric.BackupSucceeded, 'Count', 0, dimensions);
     const newest = previous?.at(-1);
     if (newest)
       deps.metrics.put(
-        'NewestBackupAgeHours',
+        BackupMetric.NewestBackupAgeHours,
         'None',
         (deps.now().getTime() - newest.time.getTime()) / 3_600_000,
         dimensions,

@@ -18,6 +18,7 @@ import { countPostgres, wipePostgres } from './engines/postgres';
 import { keyspace, redisClient } from './engines/redis';
 import type { CountEntry, Counts } from './engines/types';
 import { DEFAULT_ROOT } from './layout';
+import { BackupMetric, backupDimensions } from './metrics';
 import { findBackup, type RestoreDeps, type RestoreInput, type RestoreResult, restore } from './restore';
 
 export interface VerifyDeps extends RestoreDeps {
@@ -75,7 +76,7 @@ export function compareCounts(expected: Counts, actual: Counts): CountCheck[] {
 
 export async function verify(deps: VerifyDeps, input: VerifyInput): Promise<VerifyResult> {
   const name = input.target.name;
-  const dimensions = { Project: deps.project, Target: name };
+  const dimensions = backupDimensions(deps.project, name);
   try {
     const { manifestKey } = await findBackup(
       deps.s3,
@@ -152,7 +153,7 @@ export async function verify(deps: VerifyDeps, input: VerifyInput): Promise<Veri
       checks = compareCounts(manifest.counts, await actual());
     }
     const ok = checks.every((c) => c.ok);
-    deps.metrics.put('BackupVerified', 'Count', ok ? 1 : 0, dimensions);
+    deps.metrics.put(BackupMetric.BackupVerified, 'Count', ok ? 1 : 0, dimensions);
     const bad = checks.filter((c) => !c.ok);
     if (ok) deps.log.info('verification passed', { target: name, key: manifest.key, checks: checks.length });
     else
@@ -163,7 +164,7 @@ export async function verify(deps: VerifyDeps, input: VerifyInput): Promise<Veri
       });
     return { ok, key: manifest.key, checks, restore: restored };
   } catch (error) {
-    deps.metrics.put('BackupVerified', 'Count', 0, dimensions);
+    deps.metrics.put(BackupMetric.BackupVerified, 'Count', 0, dimensions);
     const scratchSecrets = input.scratch.url ? secretValuesOf({ url: input.scratch.url }) : [];
     const reason = reasonOf(error, scratchSecrets);
     deps.log.error('verification failed', { target: name, reason });

@@ -17,6 +17,7 @@ import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
+import { HealthMetric, healthDimensions } from './metrics';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -183,12 +184,12 @@ export async function checkOne(deps: HealthCheckDeps, target: EffectiveHealthTar
   if (outcome.up && outcome.latencyMs !== undefined && outcome.latencyMs > target.maxLatencyMs) {
     warnings.unshift(`slow: ${Math.round(outcome.latencyMs)} ms, above ${target.maxLatencyMs} ms`);
   }
-  const metrics: Record<string, number> = { Up: outcome.up ? 1 : 0 };
-  const dimensions = { Project: deps.project, Target: name };
-  deps.metrics.put('Up', 'Count', metrics.Up ?? 0, dimensions);
+  const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
+  const dimensions = healthDimensions(deps.project, name);
+  deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions);
   if (outcome.latencyMs !== undefined) {
-    metrics.LatencyMs = outcome.latencyMs;
-    deps.metrics.put('LatencyMs', 'Milliseconds', outcome.latencyMs, dimensions);
+    metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
+    deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
   }
   for (const metric of outcome.metrics) {
     metrics[metric.name] = metric.value;

@@ -31,6 +31,7 @@ import {
   summarize,
   writeManifest,
 } from './manifest';
+import { LogArchiveMetric, logArchiveDimensions } from './metrics';
 import { PartWriter } from './part-writer';
 import { LogGroupNotFoundError, type LogsSource, type SourceGroup } from './source';
 
@@ -127,7 +128,7 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
   const key = manifestKey(prefix, window.date);
   const partTarget = Math.max(MIN_OBJECT_BYTES, deps.partTargetBytes ?? DEFAULT_PART_TARGET);
   const progress = deps.progress ?? (() => {});
-  const dims = { Project: deps.project };
+  const dims = logArchiveDimensions(deps.project);
   let throttles = 0;
   const call = <T>(fn: () => Promise<T>) =>
     withBackoff(fn, {
@@ -291,11 +292,11 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
   if (manifest.complete && (!wasComplete || input.force)) manifest.completedAt = nowIso();
   await save();
 
-  deps.metrics.put('LogEventsArchived', 'Count', runEvents, dims);
-  deps.metrics.put('LogArchiveBytes', 'Bytes', runBytes, dims);
-  deps.metrics.put('LogArchiveThrottles', 'Count', throttles, dims);
+  deps.metrics.put(LogArchiveMetric.LogEventsArchived, 'Count', runEvents, dims);
+  deps.metrics.put(LogArchiveMetric.LogArchiveBytes, 'Bytes', runBytes, dims);
+  deps.metrics.put(LogArchiveMetric.LogArchiveThrottles, 'Count', throttles, dims);
   deps.metrics.put(
-    'LogArchiveGroupErrors',
+    LogArchiveMetric.LogArchiveGroupErrors,
     'Count',
     reports.filter((r) => r.outcome === 'failed').length,
     dims,
@@ -633,9 +634,9 @@ export async function check(
   const lagHours = newest
     ? (now.getTime() - newest.endMs) / 3_600_000
     : lookbackDays * 24 + (now.getTime() - previousDay(now, zone).endMs) / 3_600_000;
-  const dims = { Project: deps.project };
-  deps.metrics.put('ArchivedDay', 'Count', archived ? 1 : 0, dims);
-  deps.metrics.put('ArchiveLagHours', 'None', Math.round(lagHours * 100) / 100, dims);
+  const dims = logArchiveDimensions(deps.project);
+  deps.metrics.put(LogArchiveMetric.ArchivedDay, 'Count', archived ? 1 : 0, dims);
+  deps.metrics.put(LogArchiveMetric.ArchiveLagHours, 'None', Math.round(lagHours * 100) / 100, dims);
   return { dueDate: due.date, archived, lagHours, newestArchived: newest?.date };
 }
 

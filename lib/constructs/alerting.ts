@@ -6,7 +6,7 @@
  * that let only CloudWatch, EventBridge and Nightshift's own roles publish, and a dashboard section.
  */
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type Alarm,
   ComparisonOperator,
@@ -24,16 +24,22 @@ import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'a
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
-import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
+import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
+import {
+  logPatternAlarmName,
+  ROUTER_SETTINGS_ENV,
+  routerSettings,
+} from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
+import { deadLetterQueue } from './dead-letter-queue';
 import { arnFor, jobFunction, retentionDays } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
@@ -141,14 +147,11 @@ export class Alerting extends Construct {
     });
 
     // ---- router -------------------------------------------------------------------------------
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      context,
       queueName: `${project}-alert-router-dlq`,
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: context.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      holds: 'the alert router and its rule',
     });
-    acknowledgeDlq(this.deadLetterQueue);
 
     const settings = routerSettings(
       config,
@@ -172,7 +175,7 @@ export class Alerting extends Construct {
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        NIGHTSHIFT_ALERTS: stack.toJsonString(settings),
+        [ROUTER_SETTINGS_ENV]: stack.toJsonString(settings),
         ESCALATION_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
       },
     });
@@ -243,7 +246,7 @@ export class Alerting extends Construct {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
         // Auto Scaling target-tracking alarms flap by design and are never routed.
-        detail: { alarmName: [{ 'anything-but': { prefix: 'TargetTracking-' } }] },
+        detail: { alarmName: [{ 'anything-but': { prefix: NEVER_ROUTED_PREFIX } }] },
       },
       targets: [
         new LambdaFunction(this.router, {
@@ -256,15 +259,14 @@ export class Alerting extends Construct {
 
     // ---- subscriptions and topic/key policies -------------------------------------------------
     // Messages SNS could not deliver (bounced address, unreachable number) land here and page.
-    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetterQueue', {
+    this.deliveryDeadLetterQueue = deadLetterQueue(this, 'DeliveryDeadLetterQueue', {
+      context,
       queueName: `${project}-alert-delivery-dlq`,
-      // SQS-managed keys: SNS can write without a grant on the project key.
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      holds: 'SNS deliveries to e-mail addresses and phone numbers',
+      // SNS writes with no grant on the project key.
+      encryption: 'sqs-managed',
     });
-    acknowledgeDlq(this.deliveryDeadLetterQueue);
-    const deadLetterQueue = this.deliveryDeadLetterQueue;
+    const deliveryDlq = this.deliveryDeadLetterQueue;
     config.alerts.levels.forEach((level, i) => {
       const topic = topics[i]!;
       level.email.forEach((address, j) => {
@@ -272,7 +274,7 @@ export class Alerting extends Construct {
           topic,
           protocol: SubscriptionProtocol.EMAIL,
           endpoint: address,
-          deadLetterQueue,
+          deadLetterQueue: deliveryDlq,
         });
       });
       level.sms.forEach((number, j) => {
@@ -280,7 +282,7 @@ export class Alerting extends Construct {
           topic,
           protocol: SubscriptionProtocol.SMS,
           endpoint: number,
-          deadLetterQueue,
+          deadLetterQueue: deliveryDlq,
           // "no data" notices are e-mail only.
           filterPolicy: { 'nightshift.sms': SubscriptionFilter.stringFilter({ allowlist: ['yes'] }) },
         });
@@ -490,19 +492,4 @@ function secureTopic(topic: NightshiftContext['levelTopics'][number], project: s
       },
     }),
   );
-}
-
-function acknowledgeDlq(queue: Queue): void {
-  for (const [id, reason] of [
-    [
-      'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue (alert router, its rule, or SNS deliveries).',
-    ],
-    [
-      'Serverless-SQSRedrivePolicy',
-      'This queue is itself a dead-letter queue; an alarm pages when it holds messages.',
-    ],
-  ] as const) {
-    Validations.of(queue).acknowledge({ id, reason });
-  }
 }

@@ -33,9 +33,9 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { backupEnvironment } from '../../lambdas/backup/env';
+import { BackupMetric, type BackupMetricName, backupDimensions } from '../../lambdas/backup/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
@@ -43,8 +43,9 @@ import type { BackupsConfig } from '../config/schema';
 import { nightshiftAlarm } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
+import { deadLetterQueue } from './dead-letter-queue';
 import { retentionDays } from './function-defaults';
-import { grantPrefix } from './grants';
+import { grantPrefix, grantSendToQueue } from './grants';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
@@ -99,17 +100,17 @@ export class Backups extends Construct {
       );
     }
     if (context.dashboard && targets.length > 0) {
-      const metric = (name: string, target: string, statistic: string) =>
+      const metric = (name: BackupMetricName, target: string, statistic: string) =>
         this.metric(name, target, statistic, Duration.hours(1));
       context.dashboard.addSection('Backups', [
         new GraphWidget({
           title: 'Backup size (bytes)',
-          left: targets.map((t) => metric('BackupBytes', t.target.name, 'Maximum')),
+          left: targets.map((t) => metric(BackupMetric.BackupBytes, t.target.name, 'Maximum')),
           width: 12,
         }),
         new GraphWidget({
           title: 'Newest backup age (hours)',
-          left: targets.map((t) => metric('NewestBackupAgeHours', t.target.name, 'Maximum')),
+          left: targets.map((t) => metric(BackupMetric.NewestBackupAgeHours, t.target.name, 'Maximum')),
           width: 12,
         }),
       ]);
@@ -199,20 +200,10 @@ export class Backups extends Construct {
       file: BACKUP_DOCKERFILE,
       platform: Platform.LINUX_ARM64,
     });
-    const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+    const dlq = deadLetterQueue(scope, 'DeadLetterQueue', {
+      context,
       queueName: `${context.project}-${jobName}-dlq`,
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: context.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedules.',
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is itself a dead-letter queue; the DLQ alarm pages.',
+      holds: 'the schedules',
     });
     const schedulerRole = new Role(scope, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -259,12 +250,14 @@ export class Backups extends Construct {
           securityGroups: network.securityGroups,
           assignPublicIp: false,
           propagateTags: true,
-          deadLetterQueue,
+          deadLetterQueue: dlq,
           retryAttempts: 1,
           maxEventAge: Duration.hours(2),
         }),
       });
     }
+
+    grantSendToQueue(schedulerRole, dlq);
 
     const addAlarm = (id: string, props: AlarmSpec) =>
       nightshiftAlarm(scope, id, {
@@ -275,7 +268,7 @@ export class Backups extends Construct {
       });
     addAlarm('DeadLetters', {
       name: `${jobName}-dlq`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
@@ -361,11 +354,11 @@ export class Backups extends Construct {
     return out;
   }
 
-  private metric(name: string, target: string, statistic: string, period: Duration): Metric {
+  private metric(name: BackupMetricName, target: string, statistic: string, period: Duration): Metric {
     return new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
-      dimensionsMap: { Project: this.context.project, Target: target },
+      dimensionsMap: backupDimensions(this.context.project, target),
       statistic,
       period,
     });
@@ -380,7 +373,7 @@ export class Backups extends Construct {
     const jobName = `backup-${name}`;
     addAlarm('BackupFailed', {
       name: `${jobName}-backup-failed`,
-      metric: this.metric('BackupFailed', name, 'Sum', Duration.minutes(5)),
+      metric: this.metric(BackupMetric.BackupFailed, name, 'Sum', Duration.minutes(5)),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       target: jobName,
@@ -390,7 +383,7 @@ export class Backups extends Construct {
     const periods = Math.min(MAX_HOURLY_PERIODS, Math.ceil(maxAgeMs / HOUR));
     addAlarm('BackupTooOld', {
       name: `${jobName}-too-old`,
-      metric: this.metric('BackupSucceeded', name, 'Sum', Duration.hours(1)),
+      metric: this.metric(BackupMetric.BackupSucceeded, name, 'Sum', Duration.hours(1)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: periods,
@@ -402,7 +395,7 @@ export class Backups extends Construct {
     if (effective.target.verify) {
       addAlarm('VerifyFailed', {
         name: `${jobName}-verify-failed`,
-        metric: this.metric('BackupVerified', name, 'Minimum', Duration.hours(1)),
+        metric: this.metric(BackupMetric.BackupVerified, name, 'Minimum', Duration.hours(1)),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         target: jobName,

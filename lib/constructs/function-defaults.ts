@@ -21,6 +21,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { NightshiftContext } from './context';
+import { grantSendToQueue } from './grants';
 
 /** Modules the bundle must not include: optional native add-ons of pg and mongodb that we do not use. */
 export const BUNDLE_EXTERNALS = [
@@ -46,6 +47,39 @@ export const BUNDLE_ALIASES: Record<string, string> = {
 /** ESM output needs `require` for the CommonJS dependencies esbuild inlines. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __nightshiftCreateRequire } from 'node:module'; const require = __nightshiftCreateRequire(import.meta.url);";
+
+/**
+ * The esbuild settings every Node.js handler is bundled with, in esbuild's own option names. The
+ * construct maps them onto NodejsFunction's bundling props; the metric contract test bundles the real
+ * handlers with the same object, so what the test runs is what is deployed.
+ */
+export interface HandlerBundleOptions {
+  readonly bundle: true;
+  readonly platform: 'node';
+  readonly format: 'esm';
+  readonly target: 'node24';
+  readonly minify: boolean;
+  readonly sourcemap: boolean;
+  readonly mainFields: string[];
+  readonly banner: { readonly js: string };
+  readonly external: string[];
+  readonly alias: Record<string, string>;
+}
+
+export function handlerBundleOptions(): HandlerBundleOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: [...BUNDLE_EXTERNALS],
+    alias: { ...BUNDLE_ALIASES },
+  };
+}
 
 export interface JobFunctionProps {
   readonly context: NightshiftContext;
@@ -130,18 +164,7 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
         handler: 'handler',
         runtime: Runtime.NODEJS_24_X,
         environment: { ...common.environment, NODE_OPTIONS: '--enable-source-maps' },
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node24',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          externalModules: BUNDLE_EXTERNALS,
-          esbuildArgs: Object.fromEntries(
-            Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to]),
-          ),
-        },
+        bundling: nodejsBundling(handlerBundleOptions()),
       })
     : new DockerImageFunction(scope, id, { ...common, code: props.image as DockerImageCode });
 
@@ -161,8 +184,26 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
       }),
     );
   }
+  // Lambda's dead-letter config grants sqs:SendMessage only; the project-key encryption needs more.
+  if (props.deadLetterQueue) grantSendToQueue(role, props.deadLetterQueue);
   acknowledgeFunctionFindings(role, Boolean(network));
   return { function: fn, logGroup, role };
+}
+
+/** NodejsFunction's bundling props for the shared esbuild settings. */
+function nodejsBundling(options: HandlerBundleOptions) {
+  return {
+    format: OutputFormat.ESM,
+    target: options.target,
+    minify: options.minify,
+    sourceMap: options.sourcemap,
+    mainFields: options.mainFields,
+    banner: options.banner.js,
+    externalModules: options.external,
+    esbuildArgs: Object.fromEntries(
+      Object.entries(options.alias).map(([from, to]) => [`--alias:${from}`, to]),
+    ),
+  };
 }
 
 /** The finding every job function has by design, with its reason. */

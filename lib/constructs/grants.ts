@@ -1,10 +1,12 @@
 /**
- * Least-privilege S3 access to one key prefix, shared by every role that touches a bucket (Lambda jobs
- * through ScheduledJob.bindBucket, Fargate tasks directly). Never grants delete.
+ * Grants shared by every construct. Least-privilege S3 access to one key prefix, for every role that
+ * touches a bucket (Lambda jobs through ScheduledJob.bindBucket, Fargate tasks directly; never delete),
+ * and sending to a queue, for every role that delivers dead letters (schedules, functions).
  */
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { acknowledgeWildcard } from './nag';
 
 export interface PrefixAccess {
@@ -56,4 +58,18 @@ export function grantPrefix(
     objects,
     `Access is limited to objects under the prefix ${prefix}; their keys carry dates and timestamps.`,
   );
+}
+
+/**
+ * Lets `role` send to `queue`. A queue encrypted with a customer-managed key also needs
+ * kms:GenerateDataKey (to encrypt the message) and kms:Decrypt (to reuse the cached data key) on that
+ * key, with the sender's own credentials; without them SendMessage fails with KMS.AccessDeniedException
+ * and the dead letter is lost. CDK's scheduler targets and Lambda's dead-letter config grant only
+ * sqs:SendMessage, so every sender goes through here.
+ */
+export function grantSendToQueue(role: IRole, queue: IQueue): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+  );
+  queue.encryptionMasterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }

@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { healthEventTarget } from '../../lambdas/health-check/event';
+import { HealthMetric, type HealthMetricName, healthDimensions } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
@@ -198,11 +199,11 @@ export class HealthChecks extends Construct {
 
   private alarmsFor(context: NightshiftContext, t: EffectiveHealthTarget, periodMs: number): Alarm[] {
     const name = t.target.name;
-    const metric = (metricName: string, statistic: string, period = periodMs) =>
+    const metric = (metricName: HealthMetricName, statistic: string, period = periodMs) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { Project: context.project, Target: name },
+        dimensionsMap: healthDimensions(context.project, name),
         statistic,
         period: Duration.millis(period),
       });
@@ -219,7 +220,7 @@ export class HealthChecks extends Construct {
         ...common,
         name: `health-${name}-down`,
         summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
-        metric: metric('Up', 'Minimum'),
+        metric: metric(HealthMetric.Up, 'Minimum'),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods,
@@ -229,7 +230,7 @@ export class HealthChecks extends Construct {
         ...common,
         name: `health-${name}-latency`,
         summary: `${name} (${t.kind}) is slow: latency above ${t.maxLatencyMs} ms in ${mOfN}`,
-        metric: metric('LatencyMs', 'Maximum'),
+        metric: metric(HealthMetric.LatencyMs, 'Maximum'),
         threshold: t.maxLatencyMs,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods,
@@ -252,7 +253,7 @@ export class HealthChecks extends Construct {
             severity,
             name: `health-${name}-tls-${level.toLowerCase()}`,
             summary: `${name}: TLS certificate of ${new URL(http.url).host} expires within ${days} days`,
-            metric: metric('TlsDaysLeft', 'Minimum', tlsPeriod),
+            metric: metric(HealthMetric.TlsDaysLeft, 'Minimum', tlsPeriod),
             threshold: days,
             comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
             treatMissingData: TreatMissingData.IGNORE,
@@ -260,7 +261,7 @@ export class HealthChecks extends Construct {
         );
       }
     }
-    const resource = (metricName: string, threshold: number, what: string, unit = '%') =>
+    const resource = (metricName: HealthMetricName, threshold: number, what: string, unit = '%') =>
       this.job.addAlarm(`${name}-${metricName}`, {
         ...common,
         name: `health-${name}-${metricName.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
@@ -273,19 +274,32 @@ export class HealthChecks extends Construct {
       });
     if (t.target.postgres) {
       alarms.push(
-        resource('ConnectionsPercent', t.target.postgres.maxConnectionsPercent, 'connections used'),
+        resource(
+          HealthMetric.ConnectionsPercent,
+          t.target.postgres.maxConnectionsPercent,
+          'connections used',
+        ),
       );
       if (t.target.postgres.replicationLagSeconds !== undefined) {
         alarms.push(
-          resource('ReplicationLagSeconds', t.target.postgres.replicationLagSeconds, 'replication lag', ' s'),
+          resource(
+            HealthMetric.ReplicationLagSeconds,
+            t.target.postgres.replicationLagSeconds,
+            'replication lag',
+            ' s',
+          ),
         );
       }
     }
     if (t.target.mongodb) {
-      alarms.push(resource('ConnectionsPercent', t.target.mongodb.maxConnectionsPercent, 'connections used'));
+      alarms.push(
+        resource(HealthMetric.ConnectionsPercent, t.target.mongodb.maxConnectionsPercent, 'connections used'),
+      );
     }
     if (t.target.redis) {
-      alarms.push(resource('MemoryPercent', t.target.redis.maxMemoryPercent, 'memory used of maxmemory'));
+      alarms.push(
+        resource(HealthMetric.MemoryPercent, t.target.redis.maxMemoryPercent, 'memory used of maxmemory'),
+      );
     }
     return alarms;
   }
@@ -295,13 +309,13 @@ export class HealthChecks extends Construct {
     for (let i = 0; i < targets.length; i += TARGETS_PER_GRAPH) {
       const slice = targets.slice(i, i + TARGETS_PER_GRAPH);
       const suffix = targets.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
-      const metrics = (metricName: string, statistic: string) =>
+      const metrics = (metricName: HealthMetricName, statistic: string) =>
         slice.map(
           (t) =>
             new Metric({
               namespace: METRICS_NAMESPACE,
               metricName,
-              dimensionsMap: { Project: project, Target: t.target.name },
+              dimensionsMap: healthDimensions(project, t.target.name),
               statistic,
               period: Duration.minutes(1),
               label: t.target.name,
@@ -310,14 +324,14 @@ export class HealthChecks extends Construct {
       widgets.push(
         new GraphWidget({
           title: `Up${suffix}`,
-          left: metrics('Up', 'Minimum'),
+          left: metrics(HealthMetric.Up, 'Minimum'),
           leftYAxis: { min: 0, max: 1 },
           width: 12,
           height: 6,
         }),
         new GraphWidget({
           title: `Latency ms${suffix}`,
-          left: metrics('LatencyMs', 'Average'),
+          left: metrics(HealthMetric.LatencyMs, 'Average'),
           leftYAxis: { min: 0 },
           width: 12,
           height: 6,

@@ -33,6 +33,11 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 import { groupPath } from '../../lambdas/log-archive/keys';
 import { LOG_ARCHIVE_NODE_FLAGS } from '../../lambdas/log-archive/log-archive';
+import {
+  LogArchiveMetric,
+  type LogArchiveMetricName,
+  logArchiveDimensions,
+} from '../../lambdas/log-archive/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
@@ -493,17 +498,17 @@ export class LogArchive extends Construct {
   }
 
   private alarms(context: NightshiftContext, config: LogArchiveConfig): void {
-    const metric = (metricName: string, statistic: string, period: Duration) =>
+    const metric = (metricName: LogArchiveMetricName, statistic: string, period: Duration) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { Project: context.project },
+        dimensionsMap: logArchiveDimensions(context.project),
         statistic,
         period,
       });
     this.job.addAlarm('NotArchived', {
       name: 'log-archive-late',
-      metric: metric('ArchivedDay', 'Minimum', Duration.minutes(15)),
+      metric: metric(LogArchiveMetric.ArchivedDay, 'Minimum', Duration.minutes(15)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
@@ -514,7 +519,7 @@ export class LogArchive extends Construct {
     });
     this.job.addAlarm('Throttled', {
       name: 'log-archive-throttled',
-      metric: metric('LogArchiveThrottles', 'Sum', Duration.hours(1)),
+      metric: metric(LogArchiveMetric.LogArchiveThrottles, 'Sum', Duration.hours(1)),
       threshold: 100,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       severity: 'low',
@@ -525,13 +530,13 @@ export class LogArchive extends Construct {
     context.dashboard.addSection('Log archive', [
       new GraphWidget({
         title: 'Events archived / throttles',
-        left: [metric('LogEventsArchived', 'Sum', Duration.hours(1))],
-        right: [metric('LogArchiveThrottles', 'Sum', Duration.hours(1))],
+        left: [metric(LogArchiveMetric.LogEventsArchived, 'Sum', Duration.hours(1))],
+        right: [metric(LogArchiveMetric.LogArchiveThrottles, 'Sum', Duration.hours(1))],
         width: 12,
       }),
       new GraphWidget({
         title: 'Archive lag (hours)',
-        left: [metric('ArchiveLagHours', 'Maximum', Duration.minutes(15))],
+        left: [metric(LogArchiveMetric.ArchiveLagHours, 'Maximum', Duration.minutes(15))],
         width: 12,
       }),
     ]);

@@ -3,7 +3,7 @@
  * EventBridge Scheduler schedules in the project's time zone (retry policy, maximum event age, encrypted
  * DLQ), least-privilege bindings, and the alarms every job has — "failed", "did not run", "DLQ not empty".
  */
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -13,13 +13,14 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type NightshiftAlarmProps, nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
+import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
-import { grantPrefix } from './grants';
+import { grantPrefix, grantSendToQueue } from './grants';
 import { acknowledgeWildcard } from './nag';
 
 /** The code a job runs: a TypeScript handler bundled with esbuild, or a container image. */
@@ -145,21 +146,10 @@ export class ScheduledJob extends Construct {
     this.severity = props.severity;
     this.runbook = props.runbook;
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      context,
       queueName: `${context.project}-${props.jobName}-dlq`,
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: context.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedules and of the function.',
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is itself a dead-letter queue; its messages are inspected by hand (the DLQ alarm pages).',
+      holds: 'the schedules and of the function',
     });
 
     const fn = jobFunction(this, 'Function', {
@@ -205,6 +195,7 @@ export class ScheduledJob extends Construct {
         }),
       );
     }
+    grantSendToQueue(schedulerRole, this.deadLetterQueue);
     this.createJobAlarms(props.schedules);
   }
 

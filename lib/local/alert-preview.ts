@@ -1,8 +1,9 @@
 /**
  * Alerts in `nightshift run`: the real alert router core runs on synthetic "CloudWatch Alarm State
  * Change" events and prints the e-mail and SMS it would publish instead of publishing. It previews one
- * alarm per configured severity (with its escalation plan) and one per failure the other local jobs
- * reported (a health target down, a backup failed).
+ * alarm per configured severity (with its escalation plan) and, for each metric point the other local
+ * jobs emitted that breaches an alarm of the synthesized app (a health target down, a backup failed),
+ * that alarm: its real name, severity, summary and runbook.
  */
 import { run } from '../../lambdas/alert-router/alert-router';
 import type { AlarmStateChangeEvent } from '../../lambdas/alert-router/event';
@@ -11,19 +12,22 @@ import { consoleNotifier } from '../../lambdas/alert-router/notifier';
 import { routerSettings } from '../../lambdas/alert-router/settings';
 import { encodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import { silentLog } from '../../lambdas/shared/log';
-import { MemoryMetrics, type MetricsSink } from '../../lambdas/shared/metrics';
+import { METRICS_NAMESPACE, MemoryMetrics, type MetricsSink } from '../../lambdas/shared/metrics';
 import { formatDuration, SEVERITIES, type Severity } from '../config/primitives';
-import { effectiveBackupTargets, effectiveHealthTargets, severityPolicy } from '../config/resolved';
+import { severityPolicy } from '../config/resolved';
 import type { NightshiftConfig } from '../config/schema';
+import type { PlanAlarm } from '../plan';
 import type { LocalJob } from './jobs';
 
 export interface SampleAlarm {
-  /** Alarm name without the project prefix. */
+  /** The full alarm name, e.g. `shop-health-api-down`. */
   readonly name: string;
   readonly summary: string;
   readonly severity: Severity;
   readonly target: string;
   readonly runbook?: string | undefined;
+  /** How long the failure must last before the alarm fires (period × datapoints to alarm). */
+  readonly persists?: string;
   readonly reason: string;
   readonly value?: number;
   readonly threshold?: number;
@@ -38,7 +42,7 @@ export function sampleAlarmEvent(
   sample: SampleAlarm,
   at: Date,
 ): AlarmStateChangeEvent {
-  const name = `${config.project}-${sample.name}`;
+  const name = sample.name;
   const stamp = (d: Date) => d.toISOString().replace('Z', '+0000');
   return {
     id: `local-${name}-${at.getTime()}`,
@@ -104,43 +108,53 @@ export async function previewAlert(
   return printed.flatMap((text) => text.split('\n'));
 }
 
-/** Failures the earlier local jobs reported through the shared metrics sink. */
-export function reportedFailures(config: NightshiftConfig, metrics: MetricsSink): SampleAlarm[] {
+const BREACHES: Readonly<Record<string, (value: number, threshold: number) => boolean>> = {
+  GreaterThanThreshold: (v, t) => v > t,
+  GreaterThanOrEqualToThreshold: (v, t) => v >= t,
+  LessThanThreshold: (v, t) => v < t,
+  LessThanOrEqualToThreshold: (v, t) => v <= t,
+};
+
+const COMPARISON_WORDS: Readonly<Record<string, string>> = {
+  GreaterThanThreshold: 'greater than',
+  GreaterThanOrEqualToThreshold: 'greater than or equal to',
+  LessThanThreshold: 'less than',
+  LessThanOrEqualToThreshold: 'less than or equal to',
+};
+
+function sameDimensions(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * The alarms of the app (`alarms`, from the synthesized templates) that a metric point of this local run
+ * breaches: same namespace, name and exact dimension set, value past the threshold. Each alarm once.
+ */
+export function reportedFailures(alarms: readonly PlanAlarm[], metrics: MetricsSink): SampleAlarm[] {
   if (!(metrics instanceof MemoryMetrics)) return [];
   const failures: SampleAlarm[] = [];
-  const health = new Map(effectiveHealthTargets(config).map((t) => [t.target.name, t]));
-  const backups = new Map(effectiveBackupTargets(config).map((t) => [t.target.name, t]));
   const seen = new Set<string>();
   for (const point of metrics.points) {
-    const target = point.dimensions.Target ?? '';
-    const key = `${point.name}/${target}`;
-    if (seen.has(key)) continue;
-    if (point.name === 'Up' && point.value === 0 && health.has(target)) {
-      const t = health.get(target)!;
-      seen.add(key);
+    for (const alarm of alarms) {
+      const watched = alarm.metric;
+      if (!watched || alarm.severity === 'unrouted' || seen.has(alarm.name)) continue;
+      if (watched.namespace !== METRICS_NAMESPACE || watched.name !== point.name) continue;
+      if (!sameDimensions(watched.dimensions, point.dimensions)) continue;
+      if (!BREACHES[watched.comparison]?.(point.value, watched.threshold)) continue;
+      seen.add(alarm.name);
+      const comparison = COMPARISON_WORDS[watched.comparison] ?? watched.comparison;
+      const persists = formatDuration(watched.periodSeconds * watched.datapointsToAlarm * 1000);
       failures.push({
-        name: `${target}-down`,
-        summary: `${target} health check failing`,
-        severity: t.severity,
-        target,
-        runbook: t.runbook,
-        reason: `Threshold Crossed: the ${t.kind} check of ${target} failed in this local run: Up 0 was less than the threshold (1.0)`,
-        value: 0,
-        threshold: 1,
-      });
-    }
-    if (point.name === 'BackupFailed' && point.value > 0 && backups.has(target)) {
-      const t = backups.get(target)!;
-      seen.add(key);
-      failures.push({
-        name: `backup-${target}-failed`,
-        summary: `backup of ${target} failed`,
-        severity: t.severity,
-        target: `backup/${target}`,
-        runbook: t.runbook,
-        reason: `Threshold Crossed: the ${t.engine} backup of ${target} failed in this local run: 1 failure was greater than the threshold (0.0)`,
-        value: 1,
-        threshold: 0,
+        name: alarm.name,
+        summary: alarm.summary,
+        severity: alarm.severity,
+        target: alarm.target ?? alarm.name,
+        runbook: alarm.runbook,
+        persists,
+        reason: `Threshold Crossed: in this local run ${point.name} was ${point.value}, ${comparison} the threshold (${watched.threshold})`,
+        value: point.value,
+        threshold: watched.threshold,
       });
     }
   }
@@ -166,12 +180,13 @@ export const alertsJob: LocalJob = {
     const lines: string[] = [];
     const messages: { alarm: string; severity: Severity; kind: 'failure' | 'sample' }[] = [];
 
-    const failures = reportedFailures(config, context.metrics);
+    const failures = reportedFailures(context.alarms, context.metrics);
     for (const failure of failures) {
-      lines.push(`would page for ${failure.summary} (${failure.severity}):`);
+      const after = failure.persists ? `, if it lasts ${failure.persists}` : '';
+      lines.push(`would page for ${failure.summary} (${failure.name}, ${failure.severity}${after}):`);
       lines.push(...(await previewAlert(config, sampleAlarmEvent(config, failure, now))));
       messages.push({
-        alarm: `${config.project}-${failure.name}`,
+        alarm: failure.name,
         severity: failure.severity,
         kind: 'failure',
       });
@@ -182,7 +197,7 @@ export const alertsJob: LocalJob = {
     );
     for (const severity of SEVERITIES) {
       const sample: SampleAlarm = {
-        name: `sample-${severity}`,
+        name: `${config.project}-sample-${severity}`,
         summary: `sample ${severity} alarm`,
         severity,
         target: 'sample',

@@ -7,6 +7,7 @@ import type { SecretsReader } from '../../lambdas/shared/connections';
 import type { Log } from '../../lambdas/shared/log';
 import type { MetricsSink } from '../../lambdas/shared/metrics';
 import type { NightshiftConfig } from '../config/schema';
+import type { PlanAlarm } from '../plan';
 
 export interface LocalRunContext {
   readonly config: NightshiftConfig;
@@ -17,6 +18,8 @@ export interface LocalRunContext {
   readonly secrets: SecretsReader;
   readonly log: Log;
   readonly metrics: MetricsSink;
+  /** The synthesized app's alarms (lib/plan.ts): what a failure would page with. */
+  readonly alarms: readonly PlanAlarm[];
   /** The clock; local runs use the real one. */
   readonly now: () => Date;
   /** Writes a line of human progress (stderr in the CLI). */

@@ -3,7 +3,7 @@ import { runCli } from './cli';
 
 const COMMAND_OPTIONS: Record<string, string[]> = {
   validate: [],
-  plan: ['--now <iso>', '--runs <n>', '--no-synth'],
+  plan: ['--now <iso>', '--runs <n>'],
   run: ['--demo', '--only <job>', '--data-dir <dir>'],
 };
 const GLOBAL_OPTIONS = ['--config <file>', '--json', '--no-color', '--verbose'];

@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+/**
+ * `nightshift plan`, run in-process through the real program (lib/cli/main.ts): one synthesis per
+ * invocation, no child processes.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../lib/cli/main';
 import { loadConfig } from '../../lib/config/load';
 import { nextRuns } from '../../lib/config/primitives';
-import { ROOT, runCli } from './cli';
+import { ROOT } from './cli';
 
 const NOW = '2025-03-08T12:00:00Z'; // New York switches to EDT the next day: next runs straddle DST
 const FILE = 'examples/inventory.yaml';
@@ -12,19 +17,43 @@ function wallClock(date: Date, timeZone: string): string {
   return text.slice(0, 16);
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  const code = await main(['node', 'nightshift', '--no-color', ...args]);
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+interface JsonPlan {
+  stacks: { name: string; resources: Record<string, number> }[];
+  jobs: { name: string; schedules: { expression: string; nextRuns: string[] }[] }[];
+  alarms: { name: string; severity: string; levels: string[] }[];
+  levels: { name: string; sms: string[]; email: string[]; subscribers: number }[];
+}
+
 describe('nightshift plan', () => {
-  it('shows every schedule in the configured time zone with its next 3 runs', async () => {
+  it('shows every schedule in the configured time zone with its next 3 runs, and the app’s alarms', async () => {
     const config = loadConfig(`${ROOT}/${FILE}`);
     expect(config.timezone).toBe('America/New_York');
-    const result = await runCli(['plan', '--config', FILE, '--now', NOW, '--no-synth']);
+    const result = await cli('plan', '--config', FILE, '--now', NOW);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('times in America/New_York');
-    const expressions = [
-      config.healthChecks?.schedule,
-      config.backups?.schedule,
-      config.logArchive?.schedule,
-    ];
-    for (const expression of expressions) {
+    for (const expression of [config.healthChecks?.schedule, config.backups?.schedule]) {
       expect(expression).toBeDefined();
       const runs = nextRuns(expression ?? '', config.timezone, new Date(NOW), 3);
       const expected = runs.map((run) => `${wallClock(run, config.timezone)} E`).join('.*');
@@ -39,34 +68,28 @@ describe('nightshift plan', () => {
     ]);
     for (const run of backupRuns)
       expect(result.stdout).toMatch(new RegExp(`${wallClock(run, config.timezone)} E[SD]T`));
+    // the alarms as the app names them, with who they page; nothing the app does not build
+    expect(result.stdout).toMatch(/inventory-health-api-down\s+critical\s+team → oncall → lead/);
+    expect(result.stdout).toMatch(/inventory-sms-spend\s+high/);
+    expect(result.stdout).not.toContain('not in the CDK app');
+    expect(result.stdout).not.toMatch(/inventory-(api-down|backup-\w+-stale|api-certificate)\b/);
+    for (const phone of config.alerts.levels.flatMap((l) => l.sms))
+      expect(result.stdout).not.toContain(phone);
+    expect(result.stdout).toContain('oncall@example.com');
   });
 
-  it('--json carries stacks, jobs with ISO next runs, alarms and masked levels', async () => {
+  it('--json carries stacks with resource counts, jobs with ISO next runs, alarms and masked levels', async () => {
     const config = loadConfig(`${ROOT}/${FILE}`);
-    const result = await runCli([
-      'plan',
-      '--config',
-      FILE,
-      '--now',
-      NOW,
-      '--no-synth',
-      '--json',
-      '--runs',
-      '2',
-    ]);
+    const result = await cli('plan', '--config', FILE, '--now', NOW, '--json', '--runs', '2');
     expect(result.code).toBe(0);
-    const plan = JSON.parse(result.stdout) as {
-      stacks: { name: string }[];
-      jobs: { name: string; schedules: { expression: string; nextRuns: string[] }[] }[];
-      alarms: { name: string; severity: string }[];
-      levels: { name: string; sms: string[]; email: string[]; subscribers: number }[];
-    };
+    const plan = JSON.parse(result.stdout) as JsonPlan;
     expect(plan.stacks.map((s) => s.name)).toEqual(['inventory-data', 'inventory-jobs']);
+    expect(plan.stacks[0]?.resources['AWS::KMS::Key']).toBe(1);
     const backup = plan.jobs.find((j) => j.name === 'backup');
     expect(backup?.schedules[0]?.nextRuns).toEqual(
       nextRuns(config.backups?.schedule ?? '', config.timezone, new Date(NOW), 2).map((d) => d.toISOString()),
     );
-    expect(plan.alarms.map((a) => a.name)).toContain('inventory-backup-failed');
+    expect(plan.alarms.map((a) => a.name)).toContain('inventory-backup-postgres-too-old');
     const phones = config.alerts.levels.flatMap((l) => l.sms);
     expect(phones.length).toBeGreaterThan(0);
     for (const phone of phones) {
@@ -78,32 +101,8 @@ describe('nightshift plan', () => {
     );
   });
 
-  it('never prints full phone numbers in text either', async () => {
-    const config = loadConfig(`${ROOT}/${FILE}`);
-    const result = await runCli(['plan', '--config', FILE, '--no-synth']);
-    expect(result.code).toBe(0);
-    for (const phone of config.alerts.levels.flatMap((l) => l.sms))
-      expect(result.stdout).not.toContain(phone);
-    expect(result.stdout).toContain('oncall@example.com');
-  });
-
-  it('synthesizes the CDK app by default and lists its stacks with resource counts', async () => {
-    const result = await runCli(['plan', '--config', 'examples/python-api.yaml', '--json', '--now', NOW]);
-    expect(result.code).toBe(0);
-    const plan = JSON.parse(result.stdout) as {
-      source: string;
-      note?: string;
-      stacks: { name: string; resources?: Record<string, number> }[];
-    };
-    expect(plan.note).toBeUndefined();
-    expect(plan.source).toBe('app');
-    const data = plan.stacks.find((s) => s.name.endsWith('-data'));
-    expect(data?.resources?.['AWS::KMS::Key']).toBe(1);
-    expect(data?.resources?.['AWS::SNS::Topic']).toBeGreaterThanOrEqual(1);
-  });
-
-  it('exits 2 on an invalid config', async () => {
-    const result = await runCli(['plan', '--config', 'package.json', '--no-synth']);
-    expect(result.code).toBe(2);
+  it('exits 2 on an invalid config or option', async () => {
+    expect((await cli('plan', '--config', 'package.json')).code).toBe(2);
+    expect((await cli('plan', '--config', FILE, '--runs', '0')).code).toBe(2);
   });
 });

@@ -40,10 +40,11 @@ describe('nightshift run --demo', () => {
   it('exits 0 without AWS credentials, prints the report and the plan, and stops everything', async () => {
     const result = await runCli(['run', '--demo', '--data-dir', dataDir], {
       env: { ...noAws, HOME: home },
-      timeoutMs: 55_000,
+      // the run synthesizes the CDK app for the plan and the alert preview
+      timeoutMs: 150_000,
     });
     expect(result.stderr).toContain('starting PostgreSQL');
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
     expect(result.stdout).toMatch(
       /PostgreSQL \d+ on 127\.0\.0\.1:\d+: database shop, 200 customers, 1000 orders/,
     );
@@ -58,11 +59,12 @@ describe('nightshift run --demo', () => {
     expect(result.stdout).toMatch(/health-check +every 5 minutes/);
     expect(result.stdout).toMatch(/backup +every day at 02:00/);
     expect(result.stdout).not.toContain('+15555550123');
+    expect(result.stdout).toMatch(/Alarms \(\d+\) .*critical.* as synthesized/);
     // the store was created under --data-dir with both buckets
     expect(readdirSync(join(dataDir, 's3')).sort()).toEqual(['demo-backups', 'demo-logs']);
     // no disposable server survives the run
     const ports = [...result.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     expect(ports.length).toBeGreaterThanOrEqual(4); // PostgreSQL, Redis, web app, S3
     for (const port of new Set(ports)) expect(await listening(port), `port ${port} still open`).toBe(false);
-  });
+  }, 170_000);
 });

@@ -1,16 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { encodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { parseConfigText } from '../../lib/config/load';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeAlarmDescription, SEVERITY_TAG } from '../../lambdas/shared/alarm-metadata';
+import { loadConfig, parseConfigText } from '../../lib/config/load';
 import { nextRuns } from '../../lib/config/primitives';
+import type { NightshiftConfig } from '../../lib/config/schema';
 import {
-  alarmsFromTemplates,
   buildPlan,
+  type DeploymentPlan,
   describeSchedule,
   formatInZone,
   maskPhone,
-  mergeTemplates,
   type StackTemplate,
+  SynthesisFailed,
+  synthesizeTemplates,
 } from '../../lib/plan';
+import { REPO } from '../support/cdk';
 
 const NOW = new Date('2025-10-25T22:30:00Z'); // Berlin leaves summer time on 26 October
 const config = parseConfigText(`
@@ -72,11 +77,14 @@ describe('formatInZone', () => {
 });
 
 describe('buildPlan', () => {
-  const plan = buildPlan(config, { now: NOW });
+  let plan: DeploymentPlan;
+  beforeAll(async () => {
+    plan = buildPlan(config, await synthesizeTemplates(config), { now: NOW });
+  });
 
-  it('names the two stacks after the project', () => {
+  it('names the two stacks after the project and counts their resources', () => {
     expect(plan.stacks.map((s) => s.name)).toEqual(['shop-data', 'shop-jobs']);
-    expect(plan.source).toBe('config');
+    expect(plan.stacks[0]?.resources['AWS::KMS::Key']).toBe(1);
     expect(plan.at).toBe(NOW.toISOString());
   });
 
@@ -103,25 +111,19 @@ describe('buildPlan', () => {
     ]);
   });
 
-  it('honours --runs', () => {
-    const two = buildPlan(config, { now: NOW, runs: 2 });
-    expect(two.jobs[0]?.schedules[0]?.nextRuns).toHaveLength(2);
-  });
-
-  it('derives job and target alarms named <project>-<name>', () => {
+  it('lists the alarms the app creates, with the severity and levels the router pages them with', () => {
+    const db = plan.alarms.find((a) => a.name === 'shop-health-db-down');
+    expect(db).toMatchObject({ severity: 'critical', target: 'db', levels: ['oncall'] });
+    expect(db?.metric).toMatchObject({ name: 'Up', dimensions: { Project: 'shop', Target: 'db' } });
+    expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')).toMatchObject({
+      severity: 'high',
+      levels: ['team', 'oncall'],
+    });
     const names = plan.alarms.map((a) => a.name);
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'shop-health-check-failed',
-        'shop-backup-did-not-run',
-        'shop-api-down',
-        'shop-db-down',
-        'shop-sms-spend',
-      ]),
-    );
-    expect(plan.alarms.find((a) => a.name === 'shop-db-down')?.severity).toBe('critical');
-    expect(names).not.toContain('shop-alert-router-did-not-run'); // event-driven: no schedule to miss
-    expect(plan.alarms.every((a) => a.source === 'config')).toBe(true);
+    expect(names).toContain('shop-backup-db-too-old');
+    expect(names).toContain('shop-backup-db-verify-failed');
+    for (const drifted of ['shop-api-down', 'shop-backup-db-stale', 'shop-api-certificate'])
+      expect(names).not.toContain(drifted);
   });
 
   it('lists levels with subscriber counts and masked numbers, and the severity routing', () => {
@@ -143,79 +145,123 @@ describe('buildPlan', () => {
     });
     expect(JSON.stringify(plan)).not.toContain('+4915112345678');
   });
+
+  it('refuses a config the app cannot be built from, naming the reason', async () => {
+    const broken = { ...config, project: 'x'.repeat(200) } as NightshiftConfig;
+    await expect(synthesizeTemplates(broken)).rejects.toBeInstanceOf(SynthesisFailed);
+  });
 });
 
-function template(
-  stackName: string,
-  resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>,
-): StackTemplate {
-  return { stackName, template: { Resources: resources } };
+// ---------------------------------------------------------------------------------------------
+// plan equals template, for every example
+// ---------------------------------------------------------------------------------------------
+
+interface TemplateAlarm {
+  readonly name: unknown;
+  readonly severityInDescription?: string;
+  readonly severityTag?: string;
 }
 
-describe('alarms from the synthesized app', () => {
-  const templates = [
-    template('shop-data', { Key: { Type: 'AWS::KMS::Key' }, Topic: { Type: 'AWS::SNS::Topic' } }),
-    template('shop-jobs', {
-      A: {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          AlarmName: 'shop-health-check-failed',
-          AlarmDescription: encodeAlarmDescription('health-check job failed', {
-            severity: 'high',
-            target: 'health-check',
-          }),
-        },
-      },
-      B: {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          AlarmName: 'shop-api-unreachable',
-          AlarmDescription: encodeAlarmDescription('api is down', { severity: 'critical', target: 'api' }),
-        },
-      },
-      C: {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: { AlarmName: 'shop-plain', AlarmDescription: 'no metadata' },
-      },
-      S: { Type: 'AWS::Scheduler::Schedule', Properties: { Name: 'shop-health-check-default' } },
-    }),
-  ];
+/** Every alarm in the templates, read directly (independently of lib/plan.ts). */
+function templateAlarms(templates: readonly StackTemplate[]): TemplateAlarm[] {
+  return templates.flatMap(({ template }) =>
+    Object.values(template.Resources ?? {})
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
+      .map((r) => {
+        const props = r.Properties ?? {};
+        const tags = (props.Tags ?? []) as { Key: string; Value: string }[];
+        return {
+          name: props.AlarmName,
+          severityInDescription: decodeAlarmDescription(props.AlarmDescription as string | undefined).meta
+            ?.severity,
+          severityTag: tags.find((t) => t.Key === SEVERITY_TAG)?.Value,
+        };
+      }),
+  );
+}
 
-  it('reads name, severity, target and summary from each alarm', () => {
-    expect(alarmsFromTemplates(templates)).toEqual([
-      {
-        name: 'shop-api-unreachable',
-        severity: 'critical',
-        target: 'api',
-        summary: 'api is down',
-        source: 'app',
-      },
-      {
-        name: 'shop-health-check-failed',
-        severity: 'high',
-        target: 'health-check',
-        summary: 'health-check job failed',
-        source: 'app',
-      },
-      { name: 'shop-plain', severity: 'high', summary: 'no metadata', source: 'app' },
-    ]);
+/** The levels a severity notifies, from the config (first level by `notify`, then the rest in order). */
+function configLevels(config: NightshiftConfig, severity: string): string[] {
+  const notify = config.alerts.severities[severity as 'high'].notify;
+  const first = notify ? config.alerts.levels.findIndex((l) => l.name === notify) : 0;
+  return config.alerts.levels.slice(first).map((l) => l.name);
+}
+
+/** Differences between the plan's alarms and the templates' (empty when they agree). */
+function planVersusTemplate(
+  plan: DeploymentPlan,
+  templates: readonly StackTemplate[],
+  config: NightshiftConfig,
+): string[] {
+  const problems: string[] = [];
+  const inTemplate = templateAlarms(templates);
+  const planned = new Map(plan.alarms.map((a) => [a.name, a]));
+  for (const alarm of inTemplate) {
+    if (typeof alarm.name !== 'string') {
+      problems.push(`an alarm without a literal AlarmName: ${JSON.stringify(alarm.name)}`);
+      continue;
+    }
+    const p = planned.get(alarm.name);
+    if (!p) {
+      problems.push(`${alarm.name}: in the template, not in the plan`);
+      continue;
+    }
+    if (p.severity !== alarm.severityInDescription || p.severity !== alarm.severityTag)
+      problems.push(
+        `${alarm.name}: plan says ${p.severity}, template says ${alarm.severityInDescription} / tag ${alarm.severityTag}`,
+      );
+    const levels = configLevels(config, p.severity);
+    if (JSON.stringify(p.levels) !== JSON.stringify(levels))
+      problems.push(`${alarm.name}: plan notifies ${p.levels.join(',')}, config says ${levels.join(',')}`);
+  }
+  const names = new Set(inTemplate.map((a) => a.name));
+  for (const name of planned.keys())
+    if (!names.has(name)) problems.push(`${name}: in the plan, not in the template`);
+  if (planned.size !== plan.alarms.length) problems.push('the plan lists an alarm twice');
+  return problems;
+}
+
+const EXAMPLES = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
+
+describe.each(EXAMPLES)('plan of examples/%s', (file) => {
+  const exampleConfig = loadConfig(join(REPO, 'examples', file));
+  let templates: StackTemplate[];
+  let plan: DeploymentPlan;
+  beforeAll(async () => {
+    templates = await synthesizeTemplates(exampleConfig);
+    plan = buildPlan(exampleConfig, templates, { now: NOW });
   });
 
-  it('keeps config-derived alarms only for jobs the app does not build yet', () => {
-    const merged = mergeTemplates(buildPlan(config, { now: NOW }), templates);
-    expect(merged.source).toBe('app');
-    expect(merged.jobs.find((j) => j.name === 'health-check')?.inApp).toBe(true);
-    expect(merged.jobs.find((j) => j.name === 'backup')?.inApp).toBe(false);
-    const names = merged.alarms.map((a) => a.name);
-    // health-check is in the app: its alarms are the app's (no guessed shop-api-down next to shop-api-unreachable)
-    expect(names).toContain('shop-api-unreachable');
-    expect(names).not.toContain('shop-api-down');
-    expect(names).not.toContain('shop-health-check-dlq');
-    // backup is not: its planned alarms stay, marked as such
-    expect(merged.alarms.find((a) => a.name === 'shop-backup-failed')?.source).toBe('config');
-    expect(merged.stacks.find((s) => s.name === 'shop-data')?.resources).toEqual({
-      'AWS::KMS::Key': 1,
-      'AWS::SNS::Topic': 1,
-    });
+  it("lists exactly the template's alarms, with their severities and levels", () => {
+    expect(plan.alarms.length).toBeGreaterThan(10);
+    expect(new Set(plan.alarms.map((a) => a.name))).toEqual(
+      new Set(templateAlarms(templates).map((a) => a.name)),
+    );
+    expect(planVersusTemplate(plan, templates, exampleConfig)).toEqual([]);
+    expect(plan.alarms.filter((a) => a.severity === 'unrouted')).toEqual([]);
+  });
+
+  it('the comparison catches an alarm the plan does not list, and a severity that differs', () => {
+    const copy = structuredClone(templates);
+    const jobs = copy.find((t) => t.stackName.endsWith('-jobs'));
+    const resources = jobs?.template.Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    resources.Injected = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: { AlarmName: `${exampleConfig.project}-injected`, Threshold: 1 },
+    };
+    expect(planVersusTemplate(plan, copy, exampleConfig)).toEqual([
+      `${exampleConfig.project}-injected: in the template, not in the plan`,
+    ]);
+    delete resources.Injected;
+    const [, first] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::CloudWatch::Alarm') ?? [];
+    const tags = first?.Properties.Tags as { Key: string; Value: string }[];
+    const tag = tags.find((t) => t.Key === SEVERITY_TAG);
+    if (tag) tag.Value = tag.Value === 'low' ? 'high' : 'low';
+    expect(planVersusTemplate(plan, copy, exampleConfig)).toEqual([
+      expect.stringMatching(/plan says \w+, template says \w+ \/ tag \w+/),
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { request as httpsRequest } from 'node:https';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { HttpCheck } from '../../../lib/config/schema';
+import { HealthMetric } from '../metrics';
 import { evaluateConditions } from './json-conditions';
 import {
   type CheckContext,
@@ -84,7 +85,11 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
     const validTo = certificate?.valid_to ? Date.parse(certificate.valid_to) : Number.NaN;
     if (!Number.isNaN(validTo)) {
       const daysLeft = (validTo - ctx.now().getTime()) / DAY_MS;
-      metrics.push({ name: 'TlsDaysLeft', unit: 'Count', value: Math.round(daysLeft * 100) / 100 });
+      metrics.push({
+        name: HealthMetric.TlsDaysLeft,
+        unit: 'Count',
+        value: Math.round(daysLeft * 100) / 100,
+      });
       if (daysLeft <= criticalDays) failures.push(expiresIn(daysLeft));
       else if (daysLeft <= warnDays) warnings.push(expiresIn(daysLeft));
     }
@@ -286,7 +291,7 @@ async function expiredOutcome(url: URL, ctx: CheckContext, tlsMetric: boolean): 
   if (Number.isNaN(validTo)) return down('certificate has expired');
   const daysLeft = (validTo - ctx.now().getTime()) / DAY_MS;
   const metrics: CheckMetric[] = tlsMetric
-    ? [{ name: 'TlsDaysLeft', unit: 'Count', value: Math.round(daysLeft * 100) / 100 }]
+    ? [{ name: HealthMetric.TlsDaysLeft, unit: 'Count', value: Math.round(daysLeft * 100) / 100 }]
     : [];
   return down(`${expiresIn(daysLeft)} (${new Date(validTo).toISOString().slice(0, 10)})`, metrics);
 }

@@ -5,6 +5,7 @@
 import { MongoClient } from 'mongodb';
 import type { HealthTarget } from '../../../lib/config/schema';
 import { describeMongo, resolveMongo, secretValuesOf } from '../../shared/connections';
+import { HealthMetric } from '../metrics';
 import { type CheckContext, type CheckMetric, type CheckOutcome, elapsedMs, percent } from './types';
 
 export type MongoCheck = NonNullable<HealthTarget['mongodb']>;
@@ -71,7 +72,7 @@ export async function checkMongo(spec: MongoCheck, ctx: CheckContext): Promise<C
       const available = status.connections?.available;
       if (typeof current === 'number' && typeof available === 'number') {
         const connectionsPercent = percent(current, current + available);
-        metrics.push({ name: 'ConnectionsPercent', unit: 'Percent', value: connectionsPercent });
+        metrics.push({ name: HealthMetric.ConnectionsPercent, unit: 'Percent', value: connectionsPercent });
         facts.push(`${current}/${current + available} connections`);
         if (connectionsPercent >= spec.maxConnectionsPercent) {
           warnings.push(`connections at ${connectionsPercent}% (alarm at ${spec.maxConnectionsPercent}%)`);

@@ -10,6 +10,7 @@ import {
   resolvePostgres,
   secretValuesOf,
 } from '../../shared/connections';
+import { HealthMetric } from '../metrics';
 import { type CheckContext, type CheckMetric, type CheckOutcome, elapsedMs, percent } from './types';
 
 export type PostgresCheck = NonNullable<HealthTarget['postgres']>;
@@ -60,7 +61,7 @@ export async function checkPostgres(spec: PostgresCheck, ctx: CheckContext): Pro
     const row = usage.rows[0];
     if (row) {
       const connectionsPercent = percent(row.used, row.max);
-      metrics.push({ name: 'ConnectionsPercent', unit: 'Percent', value: connectionsPercent });
+      metrics.push({ name: HealthMetric.ConnectionsPercent, unit: 'Percent', value: connectionsPercent });
       facts.push(`${row.used}/${row.max} connections`);
       if (connectionsPercent >= spec.maxConnectionsPercent) {
         warnings.push(
@@ -74,7 +75,7 @@ export async function checkPostgres(spec: PostgresCheck, ctx: CheckContext): Pro
         const seconds = lag.rows[0]?.lag;
         if (seconds !== null && seconds !== undefined) {
           const rounded = Math.max(0, Math.round(seconds * 10) / 10);
-          metrics.push({ name: 'ReplicationLagSeconds', unit: 'Seconds', value: rounded });
+          metrics.push({ name: HealthMetric.ReplicationLagSeconds, unit: 'Seconds', value: rounded });
           facts.push(`replica, ${rounded} s behind`);
           if (spec.replicationLagSeconds !== undefined && rounded > spec.replicationLagSeconds) {
             warnings.push(`replication lag ${rounded} s, above ${spec.replicationLagSeconds} s`);

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import type { HealthTarget } from '../../../lib/config/schema';
 import { describeRedis, resolveRedis, secretValuesOf } from '../../shared/connections';
+import { HealthMetric } from '../metrics';
 import {
   type CheckContext,
   CheckFailed,
@@ -80,7 +81,7 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
     if (!Number.isNaN(used)) {
       if (max > 0) {
         const memoryPercent = percent(used, max);
-        metrics.push({ name: 'MemoryPercent', unit: 'Percent', value: memoryPercent });
+        metrics.push({ name: HealthMetric.MemoryPercent, unit: 'Percent', value: memoryPercent });
         facts.push(`memory ${formatBytes(used)}/${formatBytes(max)} (${memoryPercent}%)`);
         if (memoryPercent >= spec.maxMemoryPercent) {
           warnings.push(`memory at ${memoryPercent}% of maxmemory (alarm at ${spec.maxMemoryPercent}%)`);
@@ -91,12 +92,12 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
     }
     const clients = Number(info.get('connected_clients') ?? Number.NaN);
     if (!Number.isNaN(clients)) {
-      metrics.push({ name: 'ConnectedClients', unit: 'Count', value: clients });
+      metrics.push({ name: HealthMetric.ConnectedClients, unit: 'Count', value: clients });
       facts.push(`${clients} clients`);
     }
     const rejected = Number(info.get('rejected_connections') ?? Number.NaN);
     if (!Number.isNaN(rejected)) {
-      metrics.push({ name: 'RejectedConnections', unit: 'Count', value: rejected });
+      metrics.push({ name: HealthMetric.RejectedConnections, unit: 'Count', value: rejected });
       if (rejected > 0) facts.push(`${rejected} rejected since start`);
     }
     if (spec.replication) {

@@ -4,6 +4,7 @@
  */
 import type { SecretsReader } from '../../shared/connections';
 import type { MetricUnit } from '../../shared/metrics';
+import type { HealthMetricName } from '../metrics';
 
 export interface CheckContext {
   readonly secrets: SecretsReader;
@@ -24,7 +25,7 @@ export interface CheckContext {
 }
 
 export interface CheckMetric {
-  readonly name: string;
+  readonly name: HealthMetricName;
   readonly unit: MetricUnit;
   readonly value: number;
 }

@@ -16,7 +16,8 @@ import {
   coversEpisode,
   listAcks,
 } from '../../../lambdas/alert-router/acks';
-import { decodeAlarmDescription, SEVERITY_TAG } from '../../../lambdas/shared/alarm-metadata';
+import { needsTags, routingDecision } from '../../../lambdas/alert-router/routing';
+import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { reasonOf } from '../../../lambdas/shared/redact';
 import { formatDuration, SEVERITIES, type Severity } from '../../config/primitives';
 import type { NightshiftConfig } from '../../config/schema';
@@ -77,26 +78,33 @@ async function describeAll(
   return out;
 }
 
-function isSeverity(value: string | undefined): value is Severity {
-  return SEVERITIES.includes(value as Severity);
-}
+/** Alarms whose tags are fetched at once (ListTagsForResource has no batch form). */
+const TAG_CONCURRENCY = 8;
 
-/** The project's alarms (and opted-in ones), most urgent first. */
+/**
+ * The alarms Nightshift pages for (routingDecision, shared with the alert router: its own alarms, the
+ * `routeAlarms.namePrefix` ones and those opted in by tag), most urgent first; with `all`, every alarm
+ * in the account and region, the others marked "unrouted".
+ */
 export async function listAlarms(
   deps: AlarmsDeps,
   config: NightshiftConfig,
   options: { all?: boolean } = {},
 ): Promise<AlarmRow[]> {
   const { project } = config;
-  const route = config.alerts.routeAlarms;
-  const prefixes = options.all
-    ? [undefined]
-    : [`${project}-`, route.namePrefix].filter((p) => p !== undefined);
-  const seen = new Map<string, { alarm: AnyAlarm; kind: 'metric' | 'composite' }>();
-  for (const prefix of [...new Set(prefixes)]) {
-    for (const entry of await describeAll(deps.cloudwatch, prefix)) {
-      if (entry.alarm.AlarmName) seen.set(entry.alarm.AlarmName, entry);
-    }
+  // The router's own settings; topic ARNs play no part in the decision.
+  const settings = routerSettings(
+    config,
+    config.alerts.levels.map(() => ''),
+  );
+  // Opted-in alarms can have any name: the router sees every alarm, so the listing reads every alarm.
+  const alarms = await describeAll(deps.cloudwatch, undefined);
+  const tags = new Map<string, Record<string, string>>();
+  const untagged = alarms.filter(({ alarm }) => needsTags(alarm.AlarmDescription) && alarm.AlarmArn);
+  for (let i = 0; i < untagged.length; i += TAG_CONCURRENCY) {
+    const batch = untagged.slice(i, i + TAG_CONCURRENCY);
+    const found = await Promise.all(batch.map(({ alarm }) => tagsOf(deps.cloudwatch, alarm.AlarmArn)));
+    for (const [j, { alarm }] of batch.entries()) tags.set(alarm.AlarmName ?? '', found[j] ?? {});
   }
   let acks = new Map<string, Acknowledgement>();
   try {
@@ -105,26 +113,22 @@ export async function listAlarms(
     printError(color.dim(`acknowledgements unavailable (${reasonOf(error)}) — is the stack deployed?`));
   }
   const rows: AlarmRow[] = [];
-  for (const { alarm, kind } of seen.values()) {
+  for (const { alarm, kind } of alarms) {
     const name = alarm.AlarmName ?? '';
-    const { meta } = decodeAlarmDescription(alarm.AlarmDescription);
-    if (meta?.project && meta.project !== project) continue;
-    let severity: AlarmRow['severity'] | undefined = meta?.severity;
-    if (!severity && !name.startsWith(`${project}-`)) {
-      const tags = await tagsOf(deps.cloudwatch, alarm.AlarmArn);
-      const tagged = [tags[route.tagKey], tags[SEVERITY_TAG]];
-      severity =
-        tagged.find(isSeverity) ?? (tagged.some((t) => t !== undefined) ? route.severity : undefined);
-      if (!severity && route.namePrefix && name.startsWith(route.namePrefix)) severity = route.severity;
-    }
+    const decision = routingDecision(settings, {
+      name,
+      description: alarm.AlarmDescription,
+      tags: tags.get(name),
+    });
+    if (!decision.routed && !options.all) continue;
     const since = stateSince(alarm);
     const ack = acks.get(name);
     rows.push({
       name,
       kind,
       state: alarm.StateValue ?? 'UNKNOWN',
-      severity: severity ?? (name.startsWith(`${project}-`) ? route.severity : 'unrouted'),
-      target: meta?.target ?? (name.startsWith(`${project}-`) ? name.slice(project.length + 1) : name),
+      severity: decision.routed ? decision.severity : 'unrouted',
+      target: decision.routed ? decision.target : name,
       since: since?.toISOString(),
       reason: alarm.StateReason ?? '',
       acknowledged: alarm.StateValue === 'ALARM' && coversEpisode(ack, since) ? ack : undefined,
@@ -176,7 +180,7 @@ export function registerAlarms(program: Command): void {
   program
     .command('alarms')
     .description("list the project's alarms: state, severity, since when, who acknowledged")
-    .option('--all', 'every alarm in the account and region, not only Nightshift and opted-in ones')
+    .option('--all', 'every alarm in the account and region, not only the ones Nightshift pages for')
     .addHelpText(
       'after',
       `
@@ -185,7 +189,9 @@ Examples:
   $ nightshift alarms --json | jq '.[] | select(.state == "ALARM")'
 
 Uses your AWS credentials (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource and dynamodb:Scan
-on <project>-nightshift-acks). Alarms in ALARM come first, most severe first.`,
+on <project>-nightshift-acks). Alarms in ALARM come first, most severe first. Listed are the alarms the
+alert router pages for: <project>-* alarms, alarms named with alerts.routeAlarms.namePrefix and alarms
+tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".`,
     )
     .action(async (flags: { all?: boolean }, command: Command) => {
       const options = cliOptions(command);
@@ -204,7 +210,7 @@ on <project>-nightshift-acks). Alarms in ALARM come first, most severe first.`,
         return;
       }
       if (rows.length === 0) {
-        printError(`no alarms named ${config.project}-* in ${config.region} — is the stack deployed?`);
+        printError(`no alarms Nightshift pages for in ${config.region} — is the stack deployed?`);
         return;
       }
       const now = new Date();

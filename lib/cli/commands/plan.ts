@@ -3,6 +3,8 @@
  * the configured time zone, alarms, alert levels. `formatPlan` is reused by `nightshift run`.
  */
 import type { Command } from 'commander';
+import { SEVERITIES } from '../../config/primitives';
+import type { NightshiftConfig } from '../../config/schema';
 import type { DeploymentPlan } from '../../plan';
 import {
   CliError,
@@ -26,14 +28,13 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
   const lines: string[] = [];
   const where = `${plan.region}${plan.account ? `, account ${plan.account}` : ''}`;
   lines.push(`${color.bold(`Deployment plan for ${plan.project}`)} — ${where}, times in ${plan.timeZone}`);
-  if (plan.note) lines.push(color.yellow(`  note: ${plan.note}`));
   lines.push('');
 
   lines.push(color.bold('Stacks'));
   for (const stack of plan.stacks) {
-    const count = stack.resources ? Object.values(stack.resources).reduce((a, b) => a + b, 0) : undefined;
+    const count = Object.values(stack.resources).reduce((a, b) => a + b, 0);
     lines.push(
-      `  ${color.cyan(stack.name)}  ${stack.description}${count !== undefined ? ` (${count} resource${count === 1 ? '' : 's'})` : ''}`,
+      `  ${color.cyan(stack.name)}  ${stack.description} (${count} resource${count === 1 ? '' : 's'})`,
     );
     if (!options.compact) for (const item of stack.contents) lines.push(`    · ${item}`);
   }
@@ -43,9 +44,8 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
   const width = Math.max(...plan.jobs.map((job) => job.name.length));
   for (const job of plan.jobs) {
     const name = job.name.padEnd(width);
-    const pending = job.inApp === false ? color.dim('  (not in the CDK app yet)') : '';
     if (job.schedules.length === 0) {
-      lines.push(`  ${color.cyan(name)}  on ${job.trigger ?? 'demand'}${pending}`);
+      lines.push(`  ${color.cyan(name)}  on ${job.trigger ?? 'demand'}`);
     }
     for (const [i, schedule] of job.schedules.entries()) {
       const label = i === 0 ? color.cyan(name) : ' '.repeat(width);
@@ -54,7 +54,7 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
         schedule.description === schedule.expression
           ? schedule.expression
           : `${schedule.description}  ${color.dim(schedule.expression)}`;
-      lines.push(`  ${label}  ${described}${forTargets}${i === 0 ? pending : ''}`);
+      lines.push(`  ${label}  ${described}${forTargets}`);
       const runs = options.compact ? schedule.nextRunsLocal.slice(0, 1) : schedule.nextRunsLocal;
       lines.push(`  ${' '.repeat(width)}  next: ${runs.join(' · ')}`);
     }
@@ -65,16 +65,10 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
   }
   lines.push('');
 
-  const fromConfig = plan.alarms.filter((a) => a.source === 'config').length;
-  const fromApp = plan.alarms.length - fromConfig;
   const origin =
-    plan.source !== 'app'
-      ? 'derived from the config'
-      : fromConfig === 0
-        ? 'from the CDK app'
-        : `${fromApp} from the CDK app, ${fromConfig} derived from the config for jobs not in the app yet`;
+    'as synthesized: names from the template, severity and levels as the alert router routes them';
   if (options.compact) {
-    const bySeverity = ['critical', 'high', 'medium', 'low']
+    const bySeverity = [...SEVERITIES, 'unrouted']
       .map((s) => [s, plan.alarms.filter((a) => a.severity === s).length] as const)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${n} ${s}`);
@@ -89,13 +83,13 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
         [
           { header: 'ALARM', value: 'name' },
           { header: 'SEVERITY', value: 'severity' },
+          { header: 'NOTIFIES', value: (a) => a.levels.join(' → ') || '-' },
           { header: 'TARGET', value: (a) => a.target ?? '' },
-          { header: 'WHAT', value: (a) => (a.source === 'config' ? `${a.summary} *` : a.summary) },
+          { header: 'WHAT', value: 'summary', shrink: true },
         ],
         { indent: '  ' },
       ),
     );
-    if (plan.source === 'app' && fromConfig) lines.push(color.dim('  * not in the CDK app yet'));
   }
   lines.push('');
 
@@ -151,21 +145,21 @@ export function registerPlan(program: Command): void {
     .description('show what would be deployed: stacks, jobs with their next runs, alarms, alert levels')
     .option('--now <iso>', 'compute next runs from this time (ISO 8601) instead of the current time')
     .option('--runs <n>', 'next run times shown per schedule', '3')
-    .option('--no-synth', 'plan from the config alone (faster; alarms are derived from the config)')
     .addHelpText(
       'after',
       `
 Examples:
   $ nightshift plan                                   ./nightshift.config.yaml
-  $ nightshift plan --config examples/inventory.yaml --no-synth
+  $ nightshift plan --config examples/inventory.yaml
   $ nightshift plan --now 2025-12-24T00:00:00Z --runs 5
-  $ nightshift plan --json | jq '.jobs[] | {name, next: .schedules[0].nextRunsLocal}'
+  $ nightshift plan --json | jq '.alarms[] | select(.severity == "critical") | .name'
 
-Phone numbers are masked except their last 2 digits. By default the CDK app is synthesized (without
-bundling) so the alarms listed are the ones \`cdk deploy\` creates.
-Exit codes: 0 ok, 2 invalid config or options.`,
+The CDK app is synthesized (without bundling): the alarms listed are exactly the ones \`cdk deploy\`
+creates, with the severity and the levels the alert router pages them with. Phone numbers are masked
+except their last 2 digits.
+Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be built from.`,
     )
-    .action(async (raw: { now?: string; runs: string; synth: boolean }, command: Command) => {
+    .action(async (raw: { now?: string; runs: string }, command: Command) => {
       const options = cliOptions(command);
       const now = parseNow(raw.now);
       const runs = Number(raw.runs);
@@ -173,15 +167,23 @@ Exit codes: 0 ok, 2 invalid config or options.`,
         throw new CliError(`--runs "${raw.runs}" must be a whole number from 1 to 50`, EXIT.USAGE);
       }
       const { config } = loadConfigForCli(options);
-      const { buildPlan, synthesizePlan } = await import('../../plan');
-      let plan: DeploymentPlan;
-      if (raw.synth) {
-        progress('synthesizing the CDK app…');
-        plan = await synthesizePlan(config, { now, runs });
-      } else {
-        plan = buildPlan(config, { now, runs });
-      }
+      progress('synthesizing the CDK app…');
+      const plan = await planOrExit(config, { now, runs });
       if (options.json) printJson(plan);
       else print(...formatPlan(plan));
     });
+}
+
+/** The synthesized plan; a config the app cannot be built from is a usage error (exit 2). */
+export async function planOrExit(
+  config: NightshiftConfig,
+  options: { now?: Date; runs?: number } = {},
+): Promise<DeploymentPlan> {
+  const { synthesizePlan, SynthesisFailed } = await import('../../plan');
+  try {
+    return await synthesizePlan(config, options);
+  } catch (error) {
+    if (error instanceof SynthesisFailed) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
 }

@@ -27,7 +27,7 @@ import {
   printJson,
   progress,
 } from '../output';
-import { formatPlan } from './plan';
+import { formatPlan, planOrExit } from './plan';
 import { summarize } from './validate';
 
 interface RunFlags {
@@ -175,6 +175,10 @@ async function runAction(flags: RunFlags, options: CliOptions): Promise<void> {
       `embedded S3 store ${s3.endpoint}: buckets ${buckets.backups}, ${buckets.logs} (data in ${directory})`,
     );
 
+    // The alarms of the synthesized app: the alert preview pages with their real names and severities.
+    progress('synthesizing the CDK app…');
+    const plan = await planOrExit(config);
+
     const secrets = await secretsFor(config);
     setup.push(`secrets: ${secrets.description}`);
     const { MemoryMetrics } = await import('../../../lambdas/shared/metrics');
@@ -186,12 +190,11 @@ async function runAction(flags: RunFlags, options: CliOptions): Promise<void> {
       secrets: secrets.reader,
       log: cliLog(options.verbose),
       metrics,
+      alarms: plan.alarms,
       now: () => new Date(),
       progress,
     });
 
-    const { buildPlan } = await import('../../plan');
-    const plan = buildPlan(config);
     const summary = summarize(config);
     const failed = reports.filter((report) => !report.ok);
 
@@ -243,7 +246,7 @@ async function runAction(flags: RunFlags, options: CliOptions): Promise<void> {
         color.dim(
           flags.demo
             ? 'Next: copy examples/local.yaml to nightshift.config.yaml and run `nightshift run`, or `nightshift plan` for the full plan.'
-            : 'Full plan with the alarms of the synthesized app: nightshift plan',
+            : 'Full plan, every alarm with its severity and levels: nightshift plan',
         ),
       );
       print(...lines);

@@ -37,6 +37,7 @@ function context(config: ReturnType<typeof configWith>) {
       secrets: fakeSecrets({}),
       log: new MemoryLog(),
       metrics: new MemoryMetrics(),
+      alarms: [],
       now: () => new Date(),
       progress: (line: string) => progress.push(line),
     },

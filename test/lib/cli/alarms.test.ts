@@ -3,13 +3,20 @@ import {
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../../../lambdas/alert-router/alert-router';
+import { consoleNotifier } from '../../../lambdas/alert-router/notifier';
+import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { encodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { silentLog } from '../../../lambdas/shared/log';
+import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { acknowledge } from '../../../lib/cli/commands/ack';
 import { listAlarms, sinceText } from '../../../lib/cli/commands/alarms';
 import { CliError } from '../../../lib/cli/output';
+import { variant } from '../../lambdas/alert-router/support';
 import { testConfig } from '../../support/cdk';
 
 const cloudwatch = mockClient(CloudWatchClient);
@@ -53,17 +60,55 @@ const userAlarm = {
   StateValue: 'ALARM' as const,
   StateTransitionedTimestamp: since,
 };
+/** Any name, opted in by the nightshift:severity tag. */
+const taggedAlarm = {
+  AlarmName: 'queue-depth',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:queue-depth',
+  AlarmDescription: 'orders queue backing up',
+  StateValue: 'OK' as const,
+  StateTransitionedTimestamp: since,
+};
+const otherAlarm = {
+  AlarmName: 'someone-elses-alarm',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:someone-elses-alarm',
+  StateValue: 'ALARM' as const,
+  StateTransitionedTimestamp: since,
+};
+const scalingAlarm = {
+  AlarmName: 'TargetTracking-table-AlarmHigh-1',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:TargetTracking-table-AlarmHigh-1',
+  StateValue: 'ALARM' as const,
+  StateTransitionedTimestamp: since,
+};
+const otherProject = {
+  AlarmName: 'shop-api-down-copy',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-api-down-copy',
+  AlarmDescription: encodeAlarmDescription('down', { severity: 'high', project: 'blog' }),
+  StateValue: 'ALARM' as const,
+  StateTransitionedTimestamp: since,
+};
+const TAGS: Record<string, { Key: string; Value: string }[]> = {
+  [userAlarm.AlarmArn]: [],
+  [taggedAlarm.AlarmArn]: [{ Key: 'nightshift:severity', Value: 'low' }],
+  [scalingAlarm.AlarmArn]: [{ Key: 'nightshift:severity', Value: 'high' }],
+  [otherAlarm.AlarmArn]: [{ Key: 'team', Value: 'payments' }],
+};
+const ACCOUNT = [apiDown, backupOk, userAlarm, taggedAlarm, otherAlarm, scalingAlarm, otherProject];
 
 beforeEach(() => {
   cloudwatch.reset();
   dynamo.reset();
+  // DescribeAlarms as CloudWatch answers it: AlarmNamePrefix filters, 4 alarms per page with NextToken
   cloudwatch
-    .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'shop-' })
-    .resolves({ MetricAlarms: [backupOk, apiDown], CompositeAlarms: [] });
-  cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'RDS-' }).resolves({ MetricAlarms: [userAlarm] });
-  cloudwatch
-    .on(ListTagsForResourceCommand)
-    .resolves({ Tags: [{ Key: 'nightshift:severity', Value: 'low' }] });
+    .on(DescribeAlarmsCommand)
+    .callsFake((input: { AlarmNamePrefix?: string; NextToken?: string }) => {
+      const matching = ACCOUNT.filter((a) => a.AlarmName.startsWith(input.AlarmNamePrefix ?? ''));
+      const start = Number(input.NextToken ?? 0);
+      const next = start + 4 < matching.length ? String(start + 4) : undefined;
+      return { MetricAlarms: matching.slice(start, start + 4), CompositeAlarms: [], NextToken: next };
+    });
+  for (const [arn, tags] of Object.entries(TAGS))
+    cloudwatch.on(ListTagsForResourceCommand, { ResourceARN: arn }).resolves({ Tags: tags });
   dynamo.on(ScanCommand).resolves({ Items: [] });
 });
 
@@ -72,11 +117,54 @@ describe('nightshift alarms', () => {
     const rows = await listAlarms(deps(), config);
     expect(rows.map((r) => [r.name, r.state, r.severity])).toEqual([
       ['shop-api-down', 'ALARM', 'critical'],
-      ['RDS-CPU-High', 'ALARM', 'low'],
+      ['RDS-CPU-High', 'ALARM', 'medium'], // routeAlarms.namePrefix, routeAlarms.severity
       ['shop-backup-failed', 'OK', 'high'],
+      ['queue-depth', 'OK', 'low'], // opted in by tag, whatever its name
     ]);
     expect(rows[0]?.since).toBe('2024-10-02T17:04:40.000Z'); // the transition, not the last update
-    expect(cloudwatch.commandCalls(ListTagsForResourceCommand)).toHaveLength(1); // only the user alarm
+    // tags are read only for alarms without Nightshift metadata in their description
+    const tagged = cloudwatch
+      .commandCalls(ListTagsForResourceCommand)
+      .map((c) => c.args[0].input.ResourceARN);
+    expect(tagged.sort()).toEqual(Object.keys(TAGS).sort());
+  });
+
+  it('--all adds every other alarm as unrouted', async () => {
+    const rows = await listAlarms(deps(), config, { all: true });
+    expect(rows.filter((r) => r.severity === 'unrouted').map((r) => r.name)).toEqual([
+      'shop-api-down-copy',
+      'someone-elses-alarm',
+      'TargetTracking-table-AlarmHigh-1',
+    ]);
+    expect(rows).toHaveLength(ACCOUNT.length);
+  });
+
+  it('lists an alarm exactly when the alert router pages for it, with the severity it pages with', async () => {
+    const rows = new Map((await listAlarms(deps(), config)).map((r) => [r.name, r]));
+    const settings = routerSettings(config, ['arn:aws:sns:eu-west-1:123456789012:shop-alerts-team']);
+    for (const alarm of ACCOUNT) {
+      const sent: string[] = [];
+      const event = variant('metric-alarm', {
+        alarmName: alarm.AlarmName,
+        description: 'AlarmDescription' in alarm ? alarm.AlarmDescription : null,
+      });
+      event.resources = [alarm.AlarmArn];
+      const result = await run(
+        {
+          settings,
+          notifier: consoleNotifier((text) => sent.push(text)),
+          cloudwatch: new CloudWatchClient({}),
+          logs: new CloudWatchLogsClient({}),
+          log: silentLog,
+          metrics: new MemoryMetrics(),
+        },
+        { event, deliveryId: 'x' },
+      );
+      const listed = rows.get(alarm.AlarmName);
+      expect(result.action === 'notified', `${alarm.AlarmName}: ${result.why}`).toBe(listed !== undefined);
+      expect(sent.length > 0).toBe(listed !== undefined);
+      if (listed) expect(result.severity, alarm.AlarmName).toBe(listed.severity);
+    }
   });
 
   it('shows who acknowledged the current episode, not an older one', async () => {

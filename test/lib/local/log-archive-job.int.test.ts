@@ -33,6 +33,7 @@ describe('log-archive local job', () => {
       secrets: { read: async () => ({}) } as never,
       log: new MemoryLog(),
       metrics: new MemoryMetrics(),
+      alarms: [],
       now: () => new Date('2025-03-15T08:00:00Z'),
       progress: () => {},
     });

@@ -1,0 +1,657 @@
+/**
+ * The metric contract, for every example config (issue 9, Deliver 2; DESIGN rule 11): every alarm and
+ * dashboard metric on the Nightshift namespace is a (namespace, name, exact dimension set) that a real
+ * handler emits, and every metric a handler emits is watched or listed as informational in docs/.
+ *
+ * Writer side: each job's real handler, bundled with the construct's esbuild settings
+ * (handlerBundleOptions), run in a child Node process with the environment variables of its function
+ * and the event of its schedule, both taken from the synthesized template. It talks to a disposable
+ * PostgreSQL and redis-server, s3rver, local HTTPS servers, and a fake endpoint for the AWS APIs with no
+ * local server (Secrets Manager, CloudWatch Logs, CloudWatch, Step Functions, SNS). The EMF documents
+ * are read from its stdout. Reader side: the alarms and the dashboard body of the same template.
+ *
+ * MongoDB: there is no server on this machine, so mongo health targets talk (through the real driver) to
+ * a fake wire-protocol server (test/support/fake-mongo.ts), and mongo backups fail in both scenarios
+ * (no mongodump). Success-only backup metrics of mongo targets are therefore covered by the same job's
+ * other engine in the same example — see ENGINE_GAPS.
+ */
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { buildApp } from '../../lib/app';
+import { loadConfig } from '../../lib/config/load';
+import { REPO } from '../support/cdk';
+import { type EmittedMetric, emfMetrics, metricKey } from '../support/emf';
+import { type FakeAws, FakeAwsError, startFakeAws } from '../support/fake-aws';
+import { type FakeMongo, startFakeMongo } from '../support/fake-mongo';
+import { bundleHandlers, type Invocation, invokeHandler } from '../support/lambda';
+import { withPostgres, withRedis, withS3 } from '../support/services';
+import {
+  alarmMetrics,
+  dashboardMetrics,
+  informationalMetrics,
+  type Pseudo,
+  type Template,
+  type TemplateFunction,
+  templateFunctions,
+  unmatchedWatches,
+  unwatchedEmitted,
+  type WatchedMetric,
+} from '../support/template-metrics';
+
+const EXAMPLES = ['inventory', 'local', 'nestjs-mongo', 'planner', 'python-api'];
+const DOCS = join(REPO, 'docs');
+
+/** Handlers by POWERTOOLS_SERVICE_NAME prefix → entry. Backup runs in an image; its handler is bundled the same way. */
+const ENTRIES = {
+  'health-check': join(REPO, 'lambdas/health-check/handler.ts'),
+  backup: join(REPO, 'lambdas/backup/handler.ts'),
+  'log-archive': join(REPO, 'lambdas/log-archive/handler.ts'),
+  'alert-router': join(REPO, 'lambdas/alert-router/handler.ts'),
+};
+type Job = keyof typeof ENTRIES;
+
+/**
+ * Metrics only a backup engine that cannot run here emits on success (mongodump needs a MongoDB server).
+ * Each gap is accepted only if the same job emitted the same name with the same dimension names for
+ * another target in the same example (the emitting code is engine-independent: lambdas/backup/backup.ts).
+ */
+const ENGINE_GAPS: { example: string; name: string; target: string }[] = [
+  { example: 'nestjs-mongo', name: 'BackupBytes', target: 'mongodb' },
+  // Emitted on success (0) and on failure only when an earlier backup exists.
+  { example: 'nestjs-mongo', name: 'NewestBackupAgeHours', target: 'mongodb' },
+];
+
+const pg = withPostgres();
+const redis = withRedis({ maxmemory: '64mb' });
+const s3 = withS3();
+
+let aws: FakeAws;
+let mongo: FakeMongo;
+let bundles: Record<string, string>;
+let work: string;
+let healthy: Server;
+let expiring: Server;
+let closedPort: number;
+/** path → JSON body served by the local HTTPS servers. */
+const bodies = new Map<string, string>();
+let extraCa: string;
+
+/** A self-signed certificate for 127.0.0.1 valid for `days`. */
+function certificate(days: number): { key: string; cert: string } {
+  const dir = mkdtempSync(join(work, 'cert-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      String(days),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+  };
+}
+
+async function httpsServer(tls: { key: string; cert: string }): Promise<Server> {
+  const server = createHttpsServer(tls, (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(bodies.get(req.url ?? '') ?? '{}');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+
+async function freePort(): Promise<number> {
+  const server = createNetServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Secret values by scenario ("live" points at the local servers, "dead" at a closed port). */
+function secretValue(name: string, caller: string): string {
+  const port = (live: number) => (caller === 'dead' ? closedPort : live);
+  if (/mongo/i.test(name))
+    return JSON.stringify({ url: caller === 'dead' ? `mongodb://127.0.0.1:${closedPort}/app` : mongo.url });
+  if (/redis/i.test(name)) return JSON.stringify({ url: `redis://127.0.0.1:${port(redis().port)}` });
+  const database = /scratch/i.test(name) ? 'scratch' : 'postgres';
+  return JSON.stringify({
+    url: `postgres://postgres@127.0.0.1:${port(pg().port)}/${database}?sslmode=disable`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One synthesis per example, and the handlers' runs
+// ---------------------------------------------------------------------------------------------
+
+interface ExampleRun {
+  readonly project: string;
+  readonly templates: Template[];
+  readonly pseudo: Pseudo;
+  readonly functions: TemplateFunction[];
+  readonly watched: WatchedMetric[];
+  readonly runs: { job: Job; scenario: string; invocation: Invocation }[];
+}
+
+function synthesize(example: string): Omit<ExampleRun, 'runs'> {
+  const config = loadConfig(join(REPO, 'examples', `${example}.yaml`));
+  const { app, data, jobs } = buildApp(config, { bundling: false });
+  const assembly = app.synth({ validateOnSynthesis: false });
+  const templates = [data, jobs].map(
+    (stack) => assembly.getStackByName(stack.stackName).template as Template,
+  );
+  const pseudo: Pseudo = { region: config.region, account: config.account ?? '123456789012' };
+  return {
+    project: config.project,
+    templates,
+    pseudo,
+    functions: templates.flatMap((t) => templateFunctions(t, pseudo)),
+    watched: templates.flatMap((t) => [...alarmMetrics(t, pseudo), ...dashboardMetrics(t, pseudo)]),
+  };
+}
+
+function jobOf(fn: TemplateFunction): Job | undefined {
+  const service = fn.env.POWERTOOLS_SERVICE_NAME ?? '';
+  return (Object.keys(ENTRIES) as Job[]).find((job) => service === job || service.startsWith(`${job}-`));
+}
+
+/** Points a template value at the local services: fixed local ports in URLs/targets (examples/local.yaml). */
+function localize(text: string, dead: boolean): string {
+  const pgPort = dead ? closedPort : pg().port;
+  const redisPort = dead ? closedPort : redis().port;
+  return text
+    .replaceAll('127.0.0.1:5432', `127.0.0.1:${pgPort}`)
+    .replaceAll('"port":5432', `"port":${pgPort}`)
+    .replaceAll('127.0.0.1:6379', `127.0.0.1:${redisPort}`);
+}
+
+/** Sets `$.a.b` / `$.a[0]` / `$['a']` in `into`. */
+function setPath(into: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = [...path.matchAll(/\.([A-Za-z_][\w-]*)|\[(\d+)\]|\['([^']+)'\]/g)].map(
+    (m) => m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]),
+  ) as (string | number)[];
+  let node: Record<string | number, unknown> = into;
+  keys.forEach((key, i) => {
+    if (i === keys.length - 1) {
+      node[key] = value;
+      return;
+    }
+    node[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
+    node = node[key] as Record<string | number, unknown>;
+  });
+}
+
+type JsonCondition = { path: string; equals?: unknown; in?: unknown[]; exists?: boolean } & Partial<
+  Record<'gt' | 'gte' | 'lt' | 'lte', number>
+>;
+
+/** A body that satisfies the target's JSON conditions. */
+function healthyBody(conditions: JsonCondition[]): string {
+  const body: Record<string, unknown> = {};
+  for (const c of conditions) {
+    if (c.exists === false) continue;
+    const value =
+      'equals' in c
+        ? c.equals
+        : c.in
+          ? c.in[0]
+          : c.gt !== undefined
+            ? c.gt + 1
+            : c.gte !== undefined
+              ? c.gte
+              : c.lt !== undefined
+                ? c.lt - 1
+                : c.lte !== undefined
+                  ? c.lte
+                  : 'present';
+    setPath(body, c.path, value);
+  }
+  return JSON.stringify(body);
+}
+
+type HealthEvent = {
+  targets: {
+    target: {
+      name: string;
+      http?: { url: string; json?: JsonCondition[] };
+      tcp?: { host: string; port: number };
+    };
+  }[];
+};
+
+/** The schedule's event with HTTP targets pointed at a local server (or a closed port when down). */
+function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls'): unknown {
+  const event = JSON.parse(localize(JSON.stringify(input), mode === 'down')) as HealthEvent;
+  for (const { target } of event.targets) {
+    if (!target.http) continue;
+    const original = new URL(target.http.url);
+    const path = `/${example}/${target.name}${original.pathname}`;
+    bodies.set(path, healthyBody(target.http.json ?? []));
+    const server = mode === 'tls' ? expiring : healthy;
+    target.http.url =
+      mode === 'down'
+        ? `${original.protocol}//127.0.0.1:${closedPort}${path}`
+        : `${original.protocol}//127.0.0.1:${portOf(server)}${path}`;
+  }
+  return event;
+}
+
+async function createBucket(name: string | undefined): Promise<void> {
+  if (!name) return;
+  try {
+    await s3()
+      .client()
+      .send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!/BucketAlready/.test((error as Error).name)) throw error;
+  }
+}
+
+function alarmEvent(
+  run: Omit<ExampleRun, 'runs'>,
+  alarm: { name: string; description: string },
+  state: 'ALARM' | 'INSUFFICIENT_DATA',
+  time: string,
+): unknown {
+  const fixture = JSON.parse(
+    readFileSync(join(REPO, 'test/fixtures/alarm-events/metric-alarm.json'), 'utf8'),
+  ) as { time: string; region: string; resources: string[]; detail: Record<string, unknown> };
+  const arn = `arn:aws:cloudwatch:${run.pseudo.region}:${run.pseudo.account}:alarm:${alarm.name}`;
+  const detail = fixture.detail as {
+    alarmName: string;
+    configuration: { description: string };
+    state: { value: string; timestamp: string };
+    previousState: { value: string };
+  };
+  detail.alarmName = alarm.name;
+  detail.configuration.description = alarm.description;
+  detail.state.value = state;
+  detail.state.timestamp = time.replace('Z', '.000+0000');
+  detail.previousState.value = 'OK';
+  return { ...fixture, time, region: run.pseudo.region, resources: [arn], detail };
+}
+
+async function runExample(example: string): Promise<ExampleRun> {
+  const synthesized = synthesize(example);
+  const runs: ExampleRun['runs'] = [];
+  const invoke = async (
+    fn: TemplateFunction,
+    job: Job,
+    scenario: string,
+    event: unknown,
+    options: { caller?: string; env?: Record<string, string> } = {},
+  ) => {
+    const invocation = await invokeHandler({
+      bundle: bundles[job] as string,
+      functionName: fn.functionName,
+      event,
+      env: {
+        ...fn.env,
+        ...options.env,
+        ...aws.env,
+        AWS_ENDPOINT_URL_S3: s3().endpoint,
+        AWS_REGION: synthesized.pseudo.region,
+        AWS_SESSION_TOKEN: options.caller ?? 'live',
+        NODE_EXTRA_CA_CERTS: extraCa,
+      },
+    });
+    runs.push({ job, scenario, invocation });
+    return invocation;
+  };
+  for (const fn of synthesized.functions) {
+    const job = jobOf(fn);
+    if (!job) continue;
+    if (job === 'health-check') {
+      for (const input of fn.scheduleInputs) {
+        for (const mode of ['up', 'down', 'tls'] as const) {
+          await invoke(fn, job, `health ${mode}`, healthEvent(example, input, mode), {
+            caller: mode === 'down' ? 'dead' : 'live',
+          });
+        }
+      }
+    } else if (job === 'backup') {
+      const env = { ...fn.env, BACKUP_TARGET: localize(fn.env.BACKUP_TARGET ?? '', false) };
+      await createBucket(fn.env.BACKUP_BUCKET);
+      for (const input of fn.scheduleInputs) {
+        const action = (input as { action?: string }).action ?? 'backup';
+        await invoke(fn, job, `${action} ok`, input, { env });
+        await invoke(fn, job, `${action} failed`, input, {
+          caller: 'dead',
+          env: { ...env, BACKUP_TARGET: localize(fn.env.BACKUP_TARGET ?? '', true) },
+        });
+      }
+    } else if (job === 'log-archive') {
+      await createBucket(fn.env.NIGHTSHIFT_LOG_BUCKET);
+      const byAction = (action: string) =>
+        fn.scheduleInputs.find((i) => (i as { action?: string }).action === action) ?? { action };
+      await invoke(fn, job, 'log-archive check before the archive (late)', byAction('check'));
+      await invoke(fn, job, 'log-archive archive ok', byAction('archive'));
+      await invoke(fn, job, 'log-archive check after the archive', byAction('check'));
+    } else {
+      const settings = JSON.parse(fn.env.NIGHTSHIFT_ALERTS ?? '{}') as { maintenance?: unknown[] };
+      const alarm = synthesized.templates
+        .flatMap((t) => Object.values(t.Resources ?? {}))
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map((r) => r.Properties as { AlarmName?: unknown; AlarmDescription?: unknown; Namespace?: unknown })
+        .find((p) => p.Namespace === METRICS_NAMESPACE);
+      if (!alarm) continue;
+      const route = { name: String(alarm.AlarmName), description: String(alarm.AlarmDescription) };
+      await invoke(fn, job, 'router alarm', alarmEvent(synthesized, route, 'ALARM', '2026-06-03T10:00:00Z'));
+      await invoke(
+        fn,
+        job,
+        'router duplicate',
+        alarmEvent(synthesized, route, 'ALARM', '2026-06-03T10:00:00Z'),
+        {
+          caller: 'duplicate',
+        },
+      );
+      if (settings.maintenance?.length) {
+        // inventory: sunday-patching, Sundays 03:00–04:00 America/New_York (07:30 UTC in June is 03:30 EDT).
+        await invoke(
+          fn,
+          job,
+          'router held by maintenance',
+          alarmEvent(synthesized, route, 'INSUFFICIENT_DATA', '2026-06-07T07:30:00Z'),
+        );
+      }
+    }
+  }
+  return { ...synthesized, runs };
+}
+
+const results = new Map<string, ExampleRun>();
+let wallMs = 0;
+
+beforeAll(async () => {
+  const started = Date.now();
+  work = mkdtempSync(join(tmpdir(), 'nightshift-metric-contract-'));
+  const good = certificate(90);
+  const soon = certificate(5);
+  extraCa = join(work, 'ca.pem');
+  execFileSync('sh', ['-c', `cat > ${extraCa}`], { input: good.cert + soon.cert });
+  healthy = await httpsServer(good);
+  expiring = await httpsServer(soon);
+  closedPort = await freePort();
+  mongo = await startFakeMongo();
+  const admin = new Client({ connectionString: pg().url });
+  await admin.connect();
+  await admin.query('create database scratch');
+  await admin.query("create table items (id int primary key, name text); insert into items values (1, 'a')");
+  await admin.end();
+  const client = new Redis(redis().url);
+  await client.set('greeting', 'hello');
+  client.disconnect();
+  aws = await startFakeAws({
+    'secretsmanager.GetSecretValue': (input, caller) => ({
+      Name: input.SecretId,
+      SecretString: secretValue(String(input.SecretId), caller),
+    }),
+    'Logs_20140328.DescribeLogGroups': (input) => {
+      const name = String(input.logGroupNamePrefix);
+      return {
+        logGroups: [{ logGroupName: name, arn: `arn:aws:logs:us-east-1:123456789012:log-group:${name}:*` }],
+      };
+    },
+    'Logs_20140328.ListTagsForResource': () => ({ tags: {} }),
+    'Logs_20140328.FilterLogEvents': (input) => ({
+      events: [
+        {
+          timestamp: Number(input.startTime) + 1_000,
+          ingestionTime: Number(input.startTime) + 2_000,
+          message: 'GET /health 200',
+          logStreamName: 'app',
+          eventId: '1',
+        },
+      ],
+    }),
+    'GraniteServiceVersion20100801.ListTagsForResource': () => ({ Tags: [] }),
+    'AWSStepFunctions.StartExecution': (input, caller) => {
+      if (caller === 'duplicate')
+        throw new FakeAwsError('ExecutionAlreadyExists', 'Execution Already Exists');
+      return {
+        executionArn: `${String(input.stateMachineArn)}:${String(input.name)}`,
+        startDate: Date.now() / 1000,
+      };
+    },
+    'sns.Publish': () => ({ MessageId: 'local-message' }),
+    'lambda.Invoke': () => ({}),
+  });
+  bundles = await bundleHandlers(ENTRIES, join(work, 'bundles'));
+  // Two examples at a time: each run is a cold start of a child Node process.
+  const queue = [...EXAMPLES];
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let example = queue.shift(); example; example = queue.shift())
+        results.set(example, await runExample(example));
+    }),
+  );
+  wallMs = Date.now() - started;
+}, 300_000);
+
+afterAll(async () => {
+  await aws?.stop();
+  await mongo?.stop();
+  healthy?.close();
+  expiring?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+  const slowest = [...results.entries()]
+    .flatMap(([example, r]) =>
+      r.runs.map((run) => `${run.invocation.durationMs} ms ${example} ${run.scenario}`),
+    )
+    .sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10))
+    .slice(0, 12);
+  console.info(
+    `metric contract: synthesis + handler runs took ${wallMs} ms; slowest runs:\n${slowest.join('\n')}`,
+  );
+});
+
+function emitted(example: string): EmittedMetric[] {
+  return (results.get(example)?.runs ?? []).flatMap((r) => r.invocation.metrics);
+}
+
+function runsOf(example: string, scenario: string): Invocation[] {
+  return (results.get(example)?.runs ?? []).filter((r) => r.scenario === scenario).map((r) => r.invocation);
+}
+
+describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
+  it('runs every scenario for real (the outcomes prove the local services answered)', () => {
+    const run = results.get(example);
+    expect(run).toBeDefined();
+    const diagnostics = (invocations: Invocation[]) =>
+      invocations.map((i) => (i.ok ? 'ok' : `${i.error?.message}\n${i.stderr.slice(-500)}`));
+    // Health: every target up with a live service, every target down against a closed port.
+    for (const up of runsOf(example, 'health up')) {
+      const result = up.result as {
+        targets: number;
+        up: number;
+        downTargets: { target: string; reason?: string }[];
+      };
+      expect(result.downTargets).toEqual([]);
+      expect(result.up).toBe(result.targets);
+    }
+    for (const down of runsOf(example, 'health down')) {
+      const result = down.result as { targets: number; down: number };
+      expect(result.down).toBe(result.targets);
+    }
+    // Backups: ok with live services (mongodump is not installed: mongo targets fail), failed otherwise.
+    for (const r of (run?.runs ?? []).filter((x) => x.job === 'backup')) {
+      const target =
+        r.invocation.metrics.find((m) => m.name === 'BackupFailed' || m.name === 'BackupVerified')?.dimensions
+          .Target ?? '';
+      const expectOk = r.scenario.endsWith(' ok') && !/mongo/.test(target);
+      expect(r.invocation.ok, `${r.scenario} ${target}: ${diagnostics([r.invocation])}`).toBe(expectOk);
+    }
+    for (const r of runsOf(example, 'log-archive archive ok'))
+      expect(r.ok, diagnostics([r]).join()).toBe(true);
+    for (const r of runsOf(example, 'router alarm'))
+      expect((r.result as { action?: string }).action, diagnostics([r]).join()).toBe('notified');
+    for (const r of runsOf(example, 'router duplicate'))
+      expect((r.result as { action?: string }).action, diagnostics([r]).join()).toBe('duplicate');
+    expect(emitted(example).length).toBeGreaterThan(0);
+  });
+
+  it('every alarm and dashboard metric on the Nightshift namespace is emitted with exactly its dimensions', () => {
+    const run = results.get(example) as ExampleRun;
+    const gaps = ENGINE_GAPS.filter((g) => g.example === example);
+    const unmatched = unmatchedWatches(run.watched, emitted(example), METRICS_NAMESPACE).filter((w) => {
+      const gap = gaps.find((g) => g.name === w.name && g.target === w.dimensions.Target);
+      if (!gap) return true;
+      // The gap is only accepted if another target of the same job emitted the same shape.
+      const shape = Object.keys(w.dimensions).sort().join();
+      return !emitted(example).some(
+        (m) =>
+          m.name === w.name &&
+          m.dimensions.Target !== gap.target &&
+          Object.keys(m.dimensions).sort().join() === shape,
+      );
+    });
+    expect(unmatched.map((w) => `${w.watcher}: ${metricKey(w)}`)).toEqual([]);
+    expect(run.watched.filter((w) => w.namespace === METRICS_NAMESPACE).length).toBeGreaterThan(0);
+  });
+
+  it('every emitted metric is watched or listed under "Informational metrics" in docs/', () => {
+    const run = results.get(example) as ExampleRun;
+    expect(unwatchedEmitted(emitted(example), run.watched, informationalMetrics(DOCS))).toEqual([]);
+  });
+
+  it('emits no metric outside the Nightshift namespace and none with a service dimension', () => {
+    const metrics = emitted(example);
+    expect(metrics.filter((m) => m.namespace !== METRICS_NAMESPACE || 'service' in m.dimensions)).toEqual([]);
+  });
+});
+
+describe('the docs list informational metrics with their cost', () => {
+  it('prices every informational metric at $0.30 per metric-month', () => {
+    const rows = informationalMetrics(DOCS);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => !/\$0\.30\b/.test(r.cost))).toEqual([]);
+  });
+
+  it('lists only metrics some example emits with exactly those dimension names (no stale rows)', () => {
+    const shapes = new Set(
+      EXAMPLES.flatMap(emitted).map((m) => `${m.name}{${Object.keys(m.dimensions).sort().join(',')}}`),
+    );
+    const stale = informationalMetrics(DOCS)
+      .map((r) => `${r.file}: ${r.name}{${r.dimensions.join(',')}}`)
+      .filter((row) => !shapes.has(row.slice(row.indexOf(' ') + 1)));
+    expect(stale).toEqual([]);
+  });
+});
+
+describe('the contract check catches a mismatch (self-test)', () => {
+  const up = {
+    namespace: METRICS_NAMESPACE,
+    name: 'Up',
+    dimensions: { Project: 'shop', Target: 'api' },
+    value: 1,
+  };
+  const watched: WatchedMetric = {
+    watcher: 'shop-health-api-down',
+    namespace: METRICS_NAMESPACE,
+    name: 'Up',
+    dimensions: { Project: 'shop', Target: 'api' },
+  };
+
+  it('passes when the emitted dimension set is exactly the watched one', () => {
+    expect(unmatchedWatches([watched], [up], METRICS_NAMESPACE)).toEqual([]);
+  });
+
+  it('reports one dimension too many (the Powertools service dimension)', () => {
+    const withService = { ...up, dimensions: { ...up.dimensions, service: 'health-check' } };
+    expect(unmatchedWatches([watched], [withService], METRICS_NAMESPACE)).toEqual([watched]);
+  });
+
+  it('reports one dimension too few', () => {
+    const projectOnly = { ...up, dimensions: { Project: 'shop' } };
+    expect(unmatchedWatches([watched], [projectOnly], METRICS_NAMESPACE)).toEqual([watched]);
+  });
+
+  it('reports a renamed metric', () => {
+    expect(unmatchedWatches([watched], [{ ...up, name: 'Down' }], METRICS_NAMESPACE)).toEqual([watched]);
+  });
+
+  it('reports an emitted metric that is neither watched nor documented, and accepts a documented one', () => {
+    const stray = { ...up, name: 'Flakiness' };
+    expect(unwatchedEmitted([stray], [watched], [])).toEqual(['Flakiness{Project,Target}']);
+    expect(
+      unwatchedEmitted(
+        [stray],
+        [watched],
+        [{ file: 'x.md', name: 'Flakiness', dimensions: ['Project', 'Target'], cost: '$0.30' }],
+      ),
+    ).toEqual([]);
+    // Documented with other dimensions is still a mismatch.
+    expect(
+      unwatchedEmitted(
+        [stray],
+        [watched],
+        [{ file: 'x.md', name: 'Flakiness', dimensions: ['Project'], cost: '$0.30' }],
+      ),
+    ).toEqual(['Flakiness{Project,Target}']);
+  });
+
+  it('reports every Nightshift alarm of a real run once its metrics carry the service dimension', () => {
+    const run = results.get('inventory') as ExampleRun;
+    const withService = emitted('inventory').map((m) => ({
+      ...m,
+      dimensions: { ...m.dimensions, service: 'health-check' },
+    }));
+    const ours = run.watched.filter((w) => w.namespace === METRICS_NAMESPACE);
+    expect(unmatchedWatches(run.watched, withService, METRICS_NAMESPACE)).toEqual(ours);
+    const renamed = emitted('inventory').map((m) => (m.name === 'Up' ? { ...m, name: 'Down' } : m));
+    const missed = unmatchedWatches(run.watched, renamed, METRICS_NAMESPACE).map((w) => w.name);
+    expect(new Set(missed)).toEqual(new Set(['Up']));
+  });
+
+  it('reads an EMF document as CloudWatch does: one metric per dimension set', () => {
+    const line = JSON.stringify({
+      _aws: {
+        Timestamp: 0,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Nightshift',
+            Dimensions: [['service', 'Project', 'Target']],
+            Metrics: [{ Name: 'Up', Unit: 'Count' }],
+          },
+        ],
+      },
+      service: 'health-check',
+      Project: 'shop',
+      Target: 'api',
+      Up: 1,
+    });
+    const [metric] = emfMetrics(`{"level":"INFO","message":"x"}\n${line}\n`);
+    expect(unmatchedWatches([watched], metric ? [metric] : [], METRICS_NAMESPACE)).toEqual([watched]);
+  });
+});

@@ -1,0 +1,169 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../../lib/app';
+import { loadConfig } from '../../../lib/config/load';
+import { estimateMonthlyCost, type Usage } from '../../../lib/pricing/estimate';
+import { ALWAYS_FREE, PricingRegionUnknown, pricesFor } from '../../../lib/pricing/prices';
+import { type CfnTemplate, runsPerMonth, usageFromTemplates } from '../../../lib/pricing/usage';
+import { REPO } from '../../support/cdk';
+
+const empty: Usage = {
+  alarms: { count: 0, metrics: 0, highResMetrics: 0 },
+  customMetrics: [],
+  dashboards: 0,
+  functions: [],
+  schedulerInvocations: 0,
+  stepFunctionsTransitions: 0,
+  dynamodb: { writes: 0, reads: 0, storageGb: 0 },
+  sqsRequests: 0,
+  sns: { publishes: 0, emails: 0, sms: 0 },
+  kms: { keys: 0, requests: 0 },
+  secrets: { count: 0, calls: 0 },
+  logs: { ingestGb: 0, storedGb: 0 },
+  storage: [],
+  s3Requests: { puts: 0, gets: 0 },
+};
+
+const line = (usage: Usage, service: string, item: string) => {
+  const found = estimateMonthlyCost(usage, pricesFor('us-east-1')).lines.find(
+    (l) => l.service === service && l.item === item,
+  );
+  if (!found) throw new Error(`no line ${service} ${item}`);
+  return found;
+};
+
+describe('estimateMonthlyCost', () => {
+  it('prices alarms per metric, high resolution at the higher rate, with 10 standard metrics free', () => {
+    // 20 alarms reading 24 metrics, 2 of them high resolution: 22 × 0.10 + 2 × 0.30 = 2.80 list,
+    // (22 − 10) × 0.10 + 2 × 0.30 = 1.80 after the free tier.
+    const alarms = line(
+      { ...empty, alarms: { count: 20, metrics: 24, highResMetrics: 2 } },
+      'CloudWatch',
+      'alarms',
+    );
+    expect(alarms.listUsd).toBe(2.8);
+    expect(alarms.afterFreeTierUsd).toBe(1.8);
+    expect(alarms.basis).toContain('24 alarm metrics');
+  });
+
+  it('prorates custom metrics by the hours in which they are sent', () => {
+    const customMetrics = [
+      ...Array.from({ length: 12 }, (_, i) => ({
+        id: `Nightshift/Up {Target=t${i}}`,
+        hoursPerMonth: 730,
+        watched: true,
+      })),
+      { id: 'Nightshift/BackupSucceeded {Target=db}', hoursPerMonth: 365, watched: true },
+    ];
+    // 12.5 metric-months: 12.5 × 0.30 = 3.75 list; (12.5 − 10) × 0.30 = 0.75 after the free tier.
+    const metrics = line({ ...empty, customMetrics }, 'CloudWatch', 'custom metrics');
+    expect(metrics.listUsd).toBe(3.75);
+    expect(metrics.afterFreeTierUsd).toBe(0.75);
+  });
+
+  it('computes Lambda GB-seconds from memory, duration and invocations', () => {
+    const functions = [
+      { name: 'health', memoryMb: 512, invocationsPerMonth: 43_800, durationMs: 2_000, tracing: false },
+    ];
+    // 0.5 GB × 2 s × 43,800 = 43,800 GB-s × 0.0000133334 + 0.0438 M requests × 0.20 = 0.5840 + 0.0088
+    const lambda = line({ ...empty, functions }, 'Lambda', 'compute and requests');
+    expect(lambda.listUsd).toBe(0.59);
+    expect(lambda.afterFreeTierUsd).toBe(0);
+    expect(lambda.basis).toContain('43800 GB-s');
+  });
+
+  it('keeps SMS, storage and network out of the base total', () => {
+    const usage: Usage = {
+      ...empty,
+      kms: { keys: 1, requests: 0 },
+      sns: { publishes: 0, emails: 0, sms: 10 },
+      storage: [{ item: 'backups', gb: 100, storageClass: 'standard' }],
+      network: { mode: 'nat', availabilityZones: 2, interfaceEndpoints: 4, gbProcessed: 0 },
+    };
+    const estimate = estimateMonthlyCost(usage, pricesFor('us-east-1'));
+    expect(estimate.totals.base.listUsd).toBe(1); // the KMS key
+    expect(estimate.totals.storage.listUsd).toBe(2.3); // 100 GB × 0.023
+    expect(estimate.totals.sms.listUsd).toBe(0.09); // 10 × 0.0085
+    expect(estimate.totals.network.listUsd).toBe(32.85); // 730 h × 0.045
+    expect(estimate.totals.all.listUsd).toBe(36.24);
+  });
+
+  it('fails clearly on a region without a price table', () => {
+    expect(() => pricesFor('ap-south-2')).toThrow(PricingRegionUnknown);
+    expect(() => pricesFor('ap-south-2')).toThrow(/no price table for region "ap-south-2".*us-east-1/);
+  });
+});
+
+describe('runsPerMonth', () => {
+  it.each([
+    ['rate(1 minute)', 43_800],
+    ['rate(5 minutes)', 8_760],
+    ['cron(0/15 * * * ? *)', 2_920],
+    ['cron(0 2 * * ? *)', 30.42],
+    ['cron(0 5 1 * ? *)', 1],
+    ['cron(0 3 ? * 1 *)', 4.35],
+  ])('%s runs %d times a month', (expression, runs) => {
+    expect(runsPerMonth(expression, 'Europe/Berlin')).toBeCloseTo(runs, 0);
+  });
+});
+
+describe('usageFromTemplates (inventory example)', () => {
+  const config = loadConfig(resolve(REPO, 'examples/inventory.yaml'));
+  const { app, data, jobs } = buildApp(config, { bundling: false });
+  const assembly = app.synth();
+  const templates = [data, jobs].map((s) => assembly.getStackByName(s.stackName).template as CfnTemplate);
+  const usage = usageFromTemplates(templates, { pagesPerMonth: 4 });
+  const resources = templates.flatMap((t) => Object.values(t.Resources ?? {}));
+
+  it('counts every alarm of the template, and one alarm metric per metric in metric math', () => {
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const mathMetrics = alarms
+      .map((a) => (a.Properties?.Metrics as { MetricStat?: unknown }[] | undefined) ?? [])
+      .reduce((sum, list) => sum + Math.max(0, list.filter((m) => m.MetricStat).length - 1), 0);
+    expect(usage.alarms.count).toBe(alarms.length);
+    expect(usage.alarms.metrics).toBe(alarms.length + mathMetrics);
+    expect(mathMetrics).toBeGreaterThan(0);
+  });
+
+  it('takes memory and invocations of each scheduled function from the template', () => {
+    const health = usage.functions.find((f) => f.name === 'health-check');
+    expect(health?.invocationsPerMonth).toBe(43_800); // rate(1 minute)
+    expect(health?.memoryMb).toBe(
+      resources.find((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r).includes('HEALTH'))
+        ?.Properties?.MemorySize,
+    );
+    expect(usage.schedulerInvocations).toBeGreaterThan(43_800);
+  });
+
+  it('prices custom metrics by their sending job: health metrics every hour, backup metrics once a day', () => {
+    const up = usage.customMetrics.find(
+      (m) => m.id.startsWith('Nightshift/Up {') && m.id.includes('Target=api}'),
+    );
+    const backup = usage.customMetrics.find((m) => m.id.startsWith('Nightshift/BackupSucceeded'));
+    expect(up?.hoursPerMonth).toBe(730);
+    expect(backup?.hoursPerMonth).toBeCloseTo(30.4, 0);
+  });
+
+  it("keeps backups and log archives as the buckets' lifecycle rules say", () => {
+    // 2 targets (postgres, redis); tiers expire after 8, 29 and 93 days: 7 daily, 4 weekly, 3 monthly each.
+    const sized = usageFromTemplates(templates, { backupSizeGb: 2, archivedGbPerDay: 0.5 });
+    const backups = sized.storage.filter((s) => s.item.startsWith('backups'));
+    expect(backups.map((s) => s.gb)).toEqual([28, 16, 12]);
+    // logs: 30 days Standard, 60 days Glacier IR, 275 days Deep Archive (expiry at 365).
+    const logs = sized.storage.filter((s) => s.item.startsWith('log archive'));
+    expect(logs.map((s) => [s.storageClass, s.gb])).toEqual([
+      ['standard', 15],
+      ['glacierInstant', 30],
+      ['deepArchive', 137.5],
+    ]);
+  });
+
+  it('counts the secrets the roles may read, and the VPC network the jobs need', () => {
+    expect(usage.secrets.count).toBe(3);
+    expect(usage.network?.mode).toBe('nat');
+    const estimate = estimateMonthlyCost(usage, pricesFor(config.region));
+    expect(estimate.lines.find((l) => l.item === 'NAT gateway')?.group).toBe('network');
+    expect(estimate.totals.base.afterFreeTierUsd).toBeLessThan(estimate.totals.base.listUsd);
+    expect(ALWAYS_FREE.alarmMetrics).toBe(10);
+  });
+});

@@ -11,6 +11,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../lambdas/alert-router/alert-router';
 import { snsNotifier } from '../../../lambdas/alert-router/notifier';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
+import { TEST_PAGE_SOURCE } from '../../../lambdas/alert-router/test-page';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { assertLevel, sendTestPage } from '../../../lib/cli/commands/page';
@@ -115,6 +116,15 @@ describe('nightshift page --test', () => {
     expect((error as Error).message).toMatch(
       /^inventory-alert-router could not send the test page: could not publish to the "team" level topic: KMS key is disabled/,
     );
+  });
+
+  it('only a direct invocation can deliver a test page: the alarm rule passes CloudWatch events alone', () => {
+    const rules = stacks.flatMap((s) =>
+      Object.values(s.template.Resources ?? {}).filter((r) => r.Type === 'AWS::Events::Rule'),
+    );
+    const patterns = rules.map((r) => (r.Properties?.EventPattern as { source?: string[] }).source);
+    expect(patterns).toEqual([['aws.cloudwatch']]);
+    expect(patterns.flat()).not.toContain(TEST_PAGE_SOURCE);
   });
 
   it('rejects an unknown level before anything is sent (exit 2)', () => {

@@ -16,6 +16,11 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** An existing app to add the stacks to. */
   readonly app?: App;
+  /**
+   * Record each resource's construct path (`aws:cdk:path` metadata), as the cdk CLI does. `nightshift
+   * doctor` reads it to tell which job emits an alarm's metric. @default false
+   */
+  readonly pathMetadata?: boolean;
 }
 
 export interface NightshiftApp {
@@ -32,6 +37,7 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
       context: {
         '@aws-cdk/core:defaultCrossStackReferences': 'strong',
         ...(options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+        ...(options.pathMetadata ? { 'aws:cdk:enable-path-metadata': true } : {}),
       },
     });
   const env = { account: config.account, region: config.region };

@@ -42,12 +42,14 @@ import {
   renderEscalation,
   renderNoData,
   renderRecovery,
+  renderTestPage,
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
 import { publishInput } from './notifier';
 import { needsTags, routingDecision } from './routing';
 import type { RouterSettings } from './settings';
+import { isTestPageEvent, requesterText, type TestPageEvent } from './test-page';
 
 export interface Escalations {
   /** Starts the episode's execution; "duplicate" when it already exists with another delivery. */
@@ -80,7 +82,8 @@ export type RouterAction =
   | 'resolved'
   | 'no-data'
   | 'suppressed'
-  | 'ignored';
+  | 'ignored'
+  | 'test-page';
 
 export interface RouterResult {
   readonly action: RouterAction;
@@ -302,7 +305,46 @@ function windowNames(facts: EventFacts, route: Route, project: string): string[]
 // The core
 // ---------------------------------------------------------------------------------------------
 
+/** A test page named a level the settings do not have. */
+export class UnknownLevel extends Error {
+  constructor(level: string, known: readonly string[]) {
+    super(`there is no alert level "${level}" — the levels are ${known.join(', ')}`);
+    this.name = 'UnknownLevel';
+  }
+}
+
+/** A test page from `nightshift page --test`: one labelled message to one level, no escalation. */
+async function testPage(deps: RouterDeps, event: TestPageEvent): Promise<RouterResult> {
+  const { settings } = deps;
+  const level = settings.levels.find((l) => l.name === event.detail.level);
+  if (!level)
+    throw new UnknownLevel(
+      event.detail.level,
+      settings.levels.map((l) => l.name),
+    );
+  const message = renderTestPage(
+    {
+      project: settings.project,
+      level: level.name,
+      channels: channelsOf(level),
+      requestedBy: requesterText(event.detail.requestedBy),
+      at: new Date(event.time),
+    },
+    { timeZone: settings.timeZone },
+  );
+  await deps.notifier.notify(level, message);
+  deps.log.info('test page sent', { level: level.name });
+  return {
+    alarmName: message.title,
+    action: 'test-page',
+    why: `test page to ${level.name} (${channelsOf(level)})`,
+    levels: [level.name],
+    messages: [message],
+  };
+}
+
 export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterResult> {
+  if (isTestPageEvent(input.event)) return testPage(deps, input.event);
   assertAlarmEvent(input.event);
   const event = eventFacts(input.event);
   const { settings, log, metrics } = deps;

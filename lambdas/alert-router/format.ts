@@ -415,6 +415,40 @@ export function renderNoData(facts: AlarmFacts, options: RenderOptions): Rendere
   return finish(title, body, sms, baseJson(facts, 'insufficient-data'), false);
 }
 
+/** What a test page says (`nightshift page --test`). */
+export interface TestPageFacts {
+  readonly project: string;
+  readonly level: string;
+  /** "e-mail", "SMS" or "e-mail and SMS" (channelsOf). */
+  readonly channels: string;
+  readonly requestedBy: string;
+  readonly at: Date;
+}
+
+/** A labelled test page: nothing is wrong, nothing to acknowledge; goes to SMS like a real page. */
+export function renderTestPage(facts: TestPageFacts, options: RenderOptions): RenderedMessage {
+  const title = `TEST PAGE — ${facts.project} — level ${facts.level}`;
+  const body = [
+    'This is a test page. Nothing is wrong and there is nothing to acknowledge.',
+    `Requested by ${facts.requestedBy} at ${formatTime(facts.at, options.timeZone)} with "nightshift page --test".`,
+    `It went through the deployed alert router and the "${facts.level}" level topic to its ${facts.channels} subscribers, like a real page.`,
+    'If you are reading it, alerts reach you.',
+  ];
+  const sms = truncateUtf8(
+    `TEST PAGE ${facts.project} level ${facts.level}: alerts reach you. Nothing is wrong.`,
+    SMS_MAX_BYTES,
+  );
+  const json = {
+    version: 1,
+    type: 'test',
+    project: facts.project,
+    level: facts.level,
+    requestedBy: facts.requestedBy,
+    sentAt: facts.at.toISOString(),
+  };
+  return finish(title, body, sms, json, true);
+}
+
 /** The SNS Message for MessageStructure=json. */
 export function snsMessage(message: RenderedMessage): string {
   // the last step before SNS: every body is redacted (the facts were already; this also masks any

@@ -9,7 +9,9 @@ import { registerArchiveLogs } from './archive-logs';
 import { registerBackup } from './backup';
 import { registerBackups } from './backups';
 import { registerCheck } from './check';
+import { registerDoctor } from './doctor';
 import { registerLogs } from './logs';
+import { registerPage } from './page';
 import { registerPlan } from './plan';
 import { registerRestore } from './restore';
 import { registerRun } from './run';
@@ -31,4 +33,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerBackups,
   registerRestore,
   registerVerify,
+  registerDoctor,
+  registerPage,
 ];

@@ -434,10 +434,9 @@ export function renderTestPage(facts: TestPageFacts, options: RenderOptions): Re
     `It went through the deployed alert router and the "${facts.level}" level topic to its ${facts.channels} subscribers, like a real page.`,
     'If you are reading it, alerts reach you.',
   ];
-  const sms = truncateUtf8(
+  const sms = fitSms(
     `TEST PAGE ${facts.project} level ${facts.level}: alerts reach you. Nothing is wrong.`,
-    SMS_MAX_BYTES,
-  );
+  ).text;
   const json = {
     version: 1,
     type: 'test',

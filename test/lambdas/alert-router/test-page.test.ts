@@ -15,8 +15,8 @@ import {
   UnknownLevel,
 } from '../../../lambdas/alert-router/alert-router';
 import { InvalidAlarmEvent } from '../../../lambdas/alert-router/event';
-import { SMS_MAX_BYTES, utf8Bytes } from '../../../lambdas/alert-router/format';
 import { snsNotifier } from '../../../lambdas/alert-router/notifier';
+import { SMS_LIMITS, smsEncodingOf, smsLength } from '../../../lambdas/alert-router/sms';
 import { isTestPageEvent, testPageEvent } from '../../../lambdas/alert-router/test-page';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
@@ -69,7 +69,8 @@ describe('test page', () => {
     );
     expect(message.email).toContain('to its e-mail and SMS subscribers');
     expect(message.sms).toBe('TEST PAGE shop level lead: alerts reach you. Nothing is wrong.');
-    expect(utf8Bytes(message.sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+    expect(smsEncodingOf(message.sms)).toBe('GSM-7');
+    expect(smsLength(message.sms, 'GSM-7')).toBeLessThanOrEqual(SMS_LIMITS['GSM-7']);
     expect(JSON.parse(message.default)).toMatchObject({
       type: 'test',
       project: 'shop',

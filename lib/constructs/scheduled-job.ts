@@ -16,7 +16,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
-import { type NightshiftAlarmProps, nightshiftAlarm } from './alarms';
+import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
 import { jobFunction } from './function-defaults';
 import { grantPrefix } from './grants';
@@ -215,6 +215,9 @@ export class ScheduledJob extends Construct {
       metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // Lambda publishes Errors (0 without errors) only for periods with invocations: a daily job's
+      // failure must stay in ALARM until its next run succeeds, not resolve itself 5 minutes later
+      treatMissingData: TreatMissingData.IGNORE,
       target,
       summary: `${this.jobName} job failed`,
     });
@@ -229,10 +232,9 @@ export class ScheduledJob extends Construct {
     if (window) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,
-        metric: this.function.metricInvocations({
-          period: Duration.millis(window.periodMs),
-          statistic: 'Sum',
-        }),
+        metric: zeroFilled(
+          this.function.metricInvocations({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
+        ),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: window.periods,

@@ -294,10 +294,12 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
     let failed = false;
     try {
       await runBackup(deps, { target, compressionLevel: inventoryTarget?.compressionLevel ?? 1 });
-    } catch {
+    } catch (error) {
+      // an unexpected failure of a good night is the test's failure, with its reason
+      if (reachable) throw error;
       failed = true;
     }
-    expect(failed).toBe(!reachable);
+    expect(failed, 'a backup of an unreachable database must fail').toBe(!reachable);
     world.emitted(deps.metrics, now);
     world.invoked('backup-postgres', now, failed);
   }
@@ -339,6 +341,13 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
       [firstNightDone, 'OK'],
       [round(26 - 5 / 3600), 'ALARM'],
     ]);
+
+    // regression: the same datapoints without FILL keep the alarm OK while the last success is still
+    // in the evaluation range, so it fires late (the model's range is N + 2; CloudWatch's may be longer)
+    const unfilled = withoutMath(alarm('backup-postgres-too-old'));
+    const late = timeline(simulate(unfilled, world.store, night(30), until), night(30));
+    report('  without FILL', { 'backup-postgres-too-old': late }, ' h');
+    expect(late.at(-1)).toEqual([round(29 - 5 / 3600), 'ALARM']);
   });
 
   it('a throwing backup goes to failed and stays there until the next good night', {
@@ -370,8 +379,25 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
         [okAt, 'OK'],
       ]);
     }
+
+    // regression: treating missing data as not breaching resolves the page 5 minutes later
+    const selfClearing = { ...alarm('backup-postgres-failed'), treatMissingData: 'notBreaching' as const };
+    const lost = timeline(simulate(selfClearing, world.store, from, until), night(32), MINUTE);
+    report('  missing data not breaching', { 'backup-postgres-failed': lost }, ' min');
+    // (the failure stays in the model's evaluation range for 3 periods, then the page resolves)
+    expect(lost.slice(-2)).toEqual([
+      [alarmAt, 'ALARM'],
+      [round(alarmAt + 15), 'OK'],
+    ]);
   });
 });
+
+/** The alarm on its first plain metric instead of the metric math over it. */
+function withoutMath(spec: AlarmSpec): AlarmSpec {
+  const metric = spec.queries.find((q) => q.metric);
+  if (!metric) throw new Error(`${spec.name} reads no metric`);
+  return { ...spec, queries: [{ ...metric, returnData: true }] };
+}
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
@@ -467,6 +493,15 @@ describe('log archive (real deadline check every 15 minutes, deadline 06:00 Amer
       [0.25, 'OK'],
       [24 + 6.5, 'ALARM'],
       [24 + 8.5, 'OK'],
+    ]);
+
+    // regression: with missing data breaching, a fresh deploy pages before the first check
+    const breaching = { ...alarm('log-archive-late'), treatMissingData: 'breaching' as const };
+    const fresh = timeline(simulate(breaching, world.store, day0, day0 + HOUR), day0);
+    report('  missing data breaching', { 'log-archive-late': fresh }, ' h');
+    expect(fresh).toEqual([
+      [0, 'ALARM'],
+      [0.25, 'OK'],
     ]);
   });
 });

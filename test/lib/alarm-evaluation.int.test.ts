@@ -15,7 +15,7 @@
  */
 
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,7 @@ import { fakeSecrets, selfSigned } from '../lambdas/health-check/support';
 import {
   type AlarmSpec,
   alarmFromTemplate,
+  alarmSeries,
   assertWithinLimits,
   MetricStore,
   metricKey,
@@ -547,6 +548,28 @@ describe('a schedule that never invokes', () => {
       report(`${job}: never invoked (minutes after deploy)`, { [`${job}-did-not-run`]: changes }, ' min');
       expect(changes.map(([, state]) => state)).toEqual(['ALARM']);
       expect(changes[0]?.[0]).toBeLessThanOrEqual(60);
+    }
+  });
+});
+
+describe('every example', () => {
+  const files = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
+
+  it.each(files)('%s: every alarm is one the evaluator models, within CloudWatch limits', (file) => {
+    const parsed = parseConfigText(readFileSync(join(REPO, 'examples', file), 'utf8'), file);
+    const built = file === 'inventory.yaml' ? app : testApp(parsed);
+    const specs = [built.data, built.jobs].flatMap((stack) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) =>
+        alarmFromTemplate(r.Properties as TemplateAlarm),
+      ),
+    );
+    expect(specs.length).toBeGreaterThan(0);
+    const store = new MetricStore();
+    for (const spec of specs) {
+      assertWithinLimits(spec);
+      // statistics and metric math are ones the evaluator knows (it throws on anything else)
+      for (const query of spec.queries) if (query.metric) store.put(query.metric.key, 0, 1);
+      expect(alarmSeries(spec, store, spec.periodSeconds * 1000, 1)).toHaveLength(1);
     }
   });
 });

@@ -181,7 +181,7 @@ export function decide(
       case 'ignore':
         return { state: current, reason: 'no datapoint; missing data ignored' };
       case 'breaching':
-        return { state: n >= m ? 'ALARM' : 'OK', reason: `${n} missing datapoints treated as breaching` };
+        return { state: 'ALARM', reason: `${n} missing datapoints treated as breaching` };
       case 'notBreaching':
         return { state: 'OK', reason: `${n} missing datapoints treated as not breaching` };
     }

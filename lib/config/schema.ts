@@ -465,9 +465,10 @@ export const backupsSchema = obj({
   compressionLevel: int(1, 19)
     .default(1)
     .describe('zstd level (1 beats pg_dump -Fc in speed and size; docs/backups.md). @default 1'),
-  maxAge: duration('alarm when the newest backup is older than this', { min: '1h', max: '31d' }).default(
-    '26h',
-  ),
+  maxAge: duration(
+    'alarm when the newest backup is older than this; at most 7d, the longest a CloudWatch alarm looks back',
+    { min: '1h', max: '7d' },
+  ).default('26h'),
   vpc: z.boolean().optional().describe('run inside `network`. @default true when `network` is set'),
   targets: z.array(backupTargetSchema).default([]),
 }).describe('database dumps to S3 with daily/weekly/monthly retention');

@@ -4,7 +4,14 @@
  * for the dashboard. Alarms have no actions: EventBridge routes every state change to the router.
  */
 import { Tags } from 'aws-cdk-lib';
-import { Alarm, type ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  type ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  type Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { encodeAlarmDescription, SEVERITY_TAG, TARGET_TAG } from '../../lambdas/shared/alarm-metadata';
 import type { Severity } from '../config/primitives';
@@ -57,4 +64,21 @@ export function nightshiftAlarm(scope: Construct, id: string, props: NightshiftA
   Tags.of(alarm).add(TARGET_TAG, props.target);
   context.alarms.push(alarm);
   return alarm;
+}
+
+/**
+ * A count that is absent when nothing happened (successes, invocations), with 0 for every period of
+ * the alarm's evaluation range that has no datapoint. An "it did not happen for N periods" alarm needs
+ * this: CloudWatch evaluates every real datapoint still in its evaluation range when fewer than N are
+ * real, so one old success would otherwise keep the alarm OK for hours after N periods have passed
+ * (docs/alerting.md, "When alarms fire"). Missing data then only means "no datapoint in the whole
+ * range" (a fresh deploy, or a long silence), which the alarm's treatMissingData decides.
+ */
+export function zeroFilled(metric: Metric): MathExpression {
+  return new MathExpression({
+    expression: 'FILL(m, 0)',
+    usingMetrics: { m: metric },
+    period: metric.period,
+    label: `${metric.metricName} (0 when absent)`,
+  });
 }

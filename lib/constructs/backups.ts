@@ -46,7 +46,7 @@ import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
 import type { BackupsConfig } from '../config/schema';
-import { nightshiftAlarm } from './alarms';
+import { nightshiftAlarm, zeroFilled } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -63,8 +63,6 @@ export const BACKUP_LAMBDA_CMD = ['handler.handler'];
 export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
 
 const HOUR = 3_600_000;
-/** An alarm evaluates at most 7 days of hourly datapoints. */
-const MAX_HOURLY_PERIODS = 168;
 
 export interface BackupsProps {
   readonly context: NightshiftContext;
@@ -374,14 +372,17 @@ export class Backups extends Construct {
       metric: this.metric(BackupMetric.BackupFailed, name, 'Sum', Duration.minutes(5)),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // a failed night stays in ALARM until the next run reports BackupFailed 0
+      treatMissingData: TreatMissingData.IGNORE,
       target: jobName,
       summary: `backup of ${name} failed`,
     });
     const maxAgeMs = durationMs(this.section.maxAge);
-    const periods = Math.min(MAX_HOURLY_PERIODS, Math.ceil(maxAgeMs / HOUR));
+    // the schema keeps maxAge within the 7 days (168 hourly periods) an alarm may look back
+    const periods = Math.ceil(maxAgeMs / HOUR);
     addAlarm('BackupTooOld', {
       name: `${jobName}-too-old`,
-      metric: this.metric(BackupMetric.BackupSucceeded, name, 'Sum', Duration.hours(1)),
+      metric: zeroFilled(this.metric(BackupMetric.BackupSucceeded, name, 'Sum', Duration.hours(1))),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: periods,
@@ -396,6 +397,8 @@ export class Backups extends Construct {
         metric: this.metric(BackupMetric.BackupVerified, name, 'Minimum', Duration.hours(1)),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        // a failed monthly restore test stays in ALARM until the next one passes
+        treatMissingData: TreatMissingData.IGNORE,
         target: jobName,
         summary: `restore test of ${name}'s newest backup failed`,
       });

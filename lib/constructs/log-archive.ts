@@ -527,7 +527,9 @@ export class LogArchive extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      treatMissingData: TreatMissingData.BREACHING,
+      // a check that stops running is log-archive-did-not-run's page; breaching here would also page
+      // at every fresh deploy, before the first check
+      treatMissingData: TreatMissingData.IGNORE,
       target: 'log-archive',
       summary: `the previous day's logs are not archived by ${config.deadline} (${context.timeZone})`,
     });

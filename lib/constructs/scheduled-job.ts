@@ -22,7 +22,7 @@ import {
   type WrittenEnv,
 } from '../../lambdas/shared/env';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
-import { type NightshiftAlarmProps, nightshiftAlarm } from './alarms';
+import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
@@ -218,6 +218,9 @@ export class ScheduledJob extends Construct {
       metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // Lambda publishes Errors (0 without errors) only for periods with invocations: a daily job's
+      // failure must stay in ALARM until its next run succeeds, not resolve itself 5 minutes later
+      treatMissingData: TreatMissingData.IGNORE,
       target,
       summary: `${this.jobName} job failed`,
     });
@@ -232,10 +235,9 @@ export class ScheduledJob extends Construct {
     if (window) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,
-        metric: this.function.metricInvocations({
-          period: Duration.millis(window.periodMs),
-          statistic: 'Sum',
-        }),
+        metric: zeroFilled(
+          this.function.metricInvocations({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
+        ),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: window.periods,

@@ -124,6 +124,7 @@ describe('errors name the path and the fix', () => {
       { alerts: { ...base.alerts, severities: { low: { repeatEvery: '1m' } } } },
       'is too short — use at least 5m',
     ],
+    [{ backups: { maxAge: '8d' } }, 'backups.maxAge: "8d" is too long — use at most 7d'],
     [
       { healthChecks: { schedule: 'every minute' } },
       'healthChecks.schedule: "every minute" is not a schedule',

@@ -272,7 +272,7 @@ describe('Backups (lambda)', () => {
     expect(actions.filter((a) => a.includes('Delete'))).toEqual([]);
   });
 
-  it('has the four alarms: failed, too old (missing data breaching), verify failed, DLQ not empty', () => {
+  it('has the four alarms: failed, too old (zero-filled, missing data breaching), verify failed, DLQ not empty', () => {
     const alarms = byName(built.jobs, 'AWS::CloudWatch::Alarm', 'AlarmName');
     const failed = alarms.get('shop-backup-main-backup-failed')!;
     expect(failed).toMatchObject({
@@ -281,6 +281,8 @@ describe('Backups (lambda)', () => {
       Statistic: 'Sum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      // a failed night stays in ALARM until the next run reports 0
+      TreatMissingData: 'ignore',
     });
     expect(failed.Dimensions).toEqual(
       expect.arrayContaining([
@@ -289,9 +291,20 @@ describe('Backups (lambda)', () => {
       ]),
     );
     const old = alarms.get('shop-backup-main-too-old')!;
+    // hourly successes with 0 for every hour without one (FILL), so 26 empty hours alarm on time
+    expect(old.Metrics).toEqual([
+      expect.objectContaining({ Expression: 'FILL(m, 0)', ReturnData: true }),
+      expect.objectContaining({
+        Id: 'm',
+        ReturnData: false,
+        MetricStat: expect.objectContaining({
+          Metric: expect.objectContaining({ MetricName: 'BackupSucceeded', Namespace: 'Nightshift' }),
+          Period: 3600,
+          Stat: 'Sum',
+        }),
+      }),
+    ]);
     expect(old).toMatchObject({
-      MetricName: 'BackupSucceeded',
-      Period: 3600,
       EvaluationPeriods: 26,
       DatapointsToAlarm: 26,
       Threshold: 1,
@@ -302,6 +315,7 @@ describe('Backups (lambda)', () => {
       MetricName: 'BackupVerified',
       Statistic: 'Minimum',
       ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'ignore',
     });
     expect(alarms.has('shop-backup-cache-verify-failed')).toBe(false);
     expect(alarms.get('shop-backup-main-dlq')).toMatchObject({

@@ -130,14 +130,26 @@ describe('ScheduledJob', () => {
       MetricName: 'Errors',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      // a failure stays in ALARM until the next invocation reports Errors 0
+      TreatMissingData: 'ignore',
     });
     expect(byName['shop-heartbeat-did-not-run']).toMatchObject({
-      MetricName: 'Invocations',
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
-      Period: 300,
     });
+    // invocations with 0 for every period without one (FILL): an old invocation cannot keep it OK
+    expect(byName['shop-heartbeat-did-not-run']?.Metrics).toEqual([
+      expect.objectContaining({ Expression: 'FILL(m, 0)', ReturnData: true }),
+      expect.objectContaining({
+        Id: 'm',
+        MetricStat: expect.objectContaining({
+          Metric: expect.objectContaining({ MetricName: 'Invocations', Namespace: 'AWS/Lambda' }),
+          Period: 300,
+          Stat: 'Sum',
+        }),
+      }),
+    ]);
     expect(byName['shop-heartbeat-dlq']).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,

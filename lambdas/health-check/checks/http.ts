@@ -92,8 +92,10 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
         unit: 'Count',
         value: Math.round(daysLeft * 100) / 100,
       });
-      if (daysLeft <= criticalDays) failures.push(expiresIn(daysLeft));
-      else if (daysLeft <= warnDays) warnings.push(expiresIn(daysLeft));
+      // An expiring certificate is the tls-warn/-critical alarms' page: the target still answers, and
+      // marking it down as well would page a second time for the same certificate. Once expired, the
+      // handshake fails and the target is down.
+      if (daysLeft <= Math.max(warnDays, criticalDays)) warnings.push(expiresIn(daysLeft));
     }
   }
 

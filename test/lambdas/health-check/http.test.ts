@@ -315,14 +315,15 @@ describe('https certificates', () => {
     expect(deps.metrics.values('TlsDaysLeft', { Target: 'tls' })).toEqual([result.metrics.TlsDaysLeft]);
   });
 
-  it('is down with "certificate expires in 5 days" at or below criticalDays (default 7)', async () => {
+  it('stays up with a warning at or below criticalDays (default 7): the tls alarms page, not down', async () => {
     const result = await checkOne(
       testDeps({ trustedCa: [certs.soon.cert] }),
       target({ name: 'tls', http: { url: `${https.soon}/ok` } }),
     );
 
-    expect(result.up).toBe(false);
-    expect(result.reason).toBe('certificate expires in 5 days');
+    expect(result.up).toBe(true);
+    expect(result.reason).toBeUndefined();
+    expect(result.warnings).toEqual(['certificate expires in 5 days']);
     expect(result.metrics.TlsDaysLeft).toBeGreaterThan(4);
     expect(result.metrics.TlsDaysLeft).toBeLessThanOrEqual(5);
   });

@@ -41,6 +41,7 @@ import {
   dashboardMetrics,
   informationalMetrics,
   type Pseudo,
+  resourceTypes,
   type Template,
   type TemplateFunction,
   templateFunctions,
@@ -52,7 +53,7 @@ import {
 const EXAMPLES = ['inventory', 'local', 'nestjs-mongo', 'planner', 'python-api'];
 const DOCS = join(REPO, 'docs');
 
-/** Handlers by POWERTOOLS_SERVICE_NAME prefix → entry. Backup runs in an image; its handler is bundled the same way. */
+/** Handlers by function name (`<project>-<job>[-<target>]`, lib/constructs/function-defaults.ts) → entry. Backup runs in an image; its handler is bundled the same way. */
 const ENTRIES = {
   'health-check': join(REPO, 'lambdas/health-check/handler.ts'),
   backup: join(REPO, 'lambdas/backup/handler.ts'),
@@ -170,7 +171,11 @@ function synthesize(example: string): Omit<ExampleRun, 'runs'> {
   const templates = [data, jobs].map(
     (stack) => assembly.getStackByName(stack.stackName).template as Template,
   );
-  const pseudo: Pseudo = { region: config.region, account: config.account ?? '123456789012' };
+  const pseudo: Pseudo = {
+    region: config.region,
+    account: config.account ?? '123456789012',
+    types: resourceTypes(templates),
+  };
   return {
     project: config.project,
     templates,
@@ -180,8 +185,8 @@ function synthesize(example: string): Omit<ExampleRun, 'runs'> {
   };
 }
 
-function jobOf(fn: TemplateFunction): Job | undefined {
-  const service = fn.env.POWERTOOLS_SERVICE_NAME ?? '';
+function jobOf(fn: TemplateFunction, project: string): Job | undefined {
+  const service = fn.functionName.startsWith(`${project}-`) ? fn.functionName.slice(project.length + 1) : '';
   return (Object.keys(ENTRIES) as Job[]).find((job) => service === job || service.startsWith(`${job}-`));
 }
 
@@ -315,6 +320,8 @@ async function runExample(example: string): Promise<ExampleRun> {
       bundle: bundles[job] as string,
       functionName: fn.functionName,
       event,
+      // the deployed timeout: the backup handler stops 45 s before it, so a short one would abort the dump
+      timeoutMs: fn.timeoutMs,
       env: {
         ...fn.env,
         ...options.env,
@@ -329,7 +336,7 @@ async function runExample(example: string): Promise<ExampleRun> {
     return invocation;
   };
   for (const fn of synthesized.functions) {
-    const job = jobOf(fn);
+    const job = jobOf(fn, synthesized.project);
     if (!job) continue;
     if (job === 'health-check') {
       for (const input of fn.scheduleInputs) {
@@ -514,8 +521,10 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     }
     for (const r of runsOf(example, 'log-archive archive ok'))
       expect(r.ok, diagnostics([r]).join()).toBe(true);
-    for (const r of runsOf(example, 'router alarm'))
+    for (const r of runsOf(example, 'router alarm')) {
+      expect(r.result, diagnostics([r]).join()).toBeDefined();
       expect((r.result as { action?: string }).action, diagnostics([r]).join()).toBe('notified');
+    }
     for (const r of runsOf(example, 'router duplicate'))
       expect((r.result as { action?: string }).action, diagnostics([r]).join()).toBe('duplicate');
     expect(emitted(example).length).toBeGreaterThan(0);

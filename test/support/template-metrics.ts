@@ -24,6 +24,22 @@ export interface Pseudo {
   readonly account: string;
   /** Logical id → physical name for resources whose name matters (functions, buckets). */
   readonly names?: Readonly<Record<string, string>>;
+  /** Logical id → resource type, so that Ref returns what CloudFormation returns for that type. */
+  readonly types?: Readonly<Record<string, string>>;
+}
+
+/** Types whose Ref is their ARN (CloudFormation's "Return values" of each resource type). */
+const REF_IS_ARN = new Set([
+  'AWS::StepFunctions::StateMachine',
+  'AWS::SNS::Topic',
+  'AWS::IAM::ManagedPolicy',
+]);
+
+/** Logical id → type over templates, for Pseudo.types. */
+export function resourceTypes(templates: readonly Template[]): Record<string, string> {
+  return Object.fromEntries(
+    templates.flatMap((t) => Object.entries(t.Resources ?? {}).map(([id, r]) => [id, String(r.Type)])),
+  );
 }
 
 /** Resolves Ref, Fn::GetAtt, Fn::ImportValue, Fn::Join and Fn::Sub to plain local values. */
@@ -44,7 +60,7 @@ export function resolveIntrinsics(value: Json, pseudo: Pseudo): Json {
     const arn = (id: string) => `arn:aws:local:${pseudo.region}:${pseudo.account}:${ref(id)}`;
     switch (key) {
       case 'Ref':
-        return ref(String(arg));
+        return REF_IS_ARN.has(pseudo.types?.[String(arg)] ?? '') ? arn(String(arg)) : ref(String(arg));
       case 'Fn::GetAtt':
         return arn(String((arg as string[])[0]));
       case 'Fn::ImportValue':
@@ -148,6 +164,8 @@ export interface TemplateFunction {
   readonly image: boolean;
   /** The inputs of the schedules that invoke it, parsed. */
   readonly scheduleInputs: Json[];
+  /** The function's Timeout (Lambda's default is 3 s): what getRemainingTimeInMillis starts from. */
+  readonly timeoutMs: number;
 }
 
 export function templateFunctions(template: Template, pseudo: Pseudo): TemplateFunction[] {
@@ -158,6 +176,7 @@ export function templateFunctions(template: Template, pseudo: Pseudo): TemplateF
       FunctionName?: string;
       Environment?: { Variables?: Record<string, string> };
       Code?: { ImageUri?: unknown };
+      Timeout?: number;
     };
     const scheduleInputs = schedules
       .filter(([, s]) => {
@@ -173,6 +192,7 @@ export function templateFunctions(template: Template, pseudo: Pseudo): TemplateF
       ),
       image: props.Code?.ImageUri !== undefined,
       scheduleInputs,
+      timeoutMs: (props.Timeout ?? 3) * 1000,
     };
   });
 }

@@ -102,6 +102,8 @@ describe('health-check handler', () => {
   it('throws errors redacted (redactErrors middleware): the secret read above is masked', async () => {
     // the first test resolved TOKEN through Secrets Manager, which registered it with the redactor;
     // a malformed event that happens to carry it must not put it into the error Lambda logs
+    vi.stubEnv('NIGHTSHIFT_PROJECT', 'shop');
+    vi.stubEnv('NIGHTSHIFT_HEALTH_CONCURRENCY', '128');
     const { handler } = await import('../../../lambdas/health-check/handler');
     const event = { targets: [{ target: { name: TOKEN }, kind: 'ftp', timeoutMs: 1 }] };
 

@@ -14,6 +14,9 @@ import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } fr
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
 import { levelTopicName } from './constructs/names';
+import { type Estimate, estimateMonthlyCost } from './pricing/estimate';
+import { PricingRegionUnknown, pricesFor, type RegionPrices } from './pricing/prices';
+import { type CfnTemplate, type UsageAssumptions, usageFromTemplates } from './pricing/usage';
 
 export interface PlanStack {
   readonly name: string;
@@ -112,6 +115,8 @@ export interface DeploymentPlan {
   readonly levels: PlanLevel[];
   /** How each severity notifies and escalates, from the router's settings in the template. */
   readonly severities: PlanSeverity[];
+  /** The monthly cost estimate of the synthesized app (lib/pricing), or why there is none. */
+  readonly cost: Estimate | { readonly unavailable: string };
 }
 
 export interface PlanOptions {
@@ -119,6 +124,10 @@ export interface PlanOptions {
   readonly now?: Date;
   /** Next runs shown per schedule. @default 3 */
   readonly runs?: number;
+  /** Assumptions of the cost estimate (pages a month, backup size, log volume, VPC network). */
+  readonly cost?: UsageAssumptions;
+  /** Price table to use. @default the config's region */
+  readonly pricingRegion?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,7 +487,29 @@ export function buildPlan(
     alarms: alarmsFromTemplates(templates),
     levels,
     severities,
+    cost: planCost(templates, options.pricingRegion ?? config.region, options.cost),
   };
+}
+
+function planCost(
+  templates: readonly StackTemplate[],
+  region: string,
+  assumptions: UsageAssumptions | undefined,
+): DeploymentPlan['cost'] {
+  let prices: RegionPrices;
+  try {
+    prices = pricesFor(region);
+  } catch (error) {
+    if (error instanceof PricingRegionUnknown) return { unavailable: error.message };
+    throw error;
+  }
+  return estimateMonthlyCost(
+    usageFromTemplates(
+      templates.map((t) => t.template as CfnTemplate),
+      assumptions,
+    ),
+    prices,
+  );
 }
 
 /** The CDK app would not synthesize: the config cannot be deployed as it is. */

@@ -44,6 +44,11 @@ interface JsonPlan {
   jobs: { name: string; schedules: { expression: string; nextRuns: string[] }[] }[];
   alarms: { name: string; severity: string; levels: string[] }[];
   levels: { name: string; sms: string[]; email: string[]; subscribers: number }[];
+  cost: {
+    region: string;
+    lines: { service: string; item: string; basis: string; listUsd: number; group: string }[];
+    totals: Record<string, { listUsd: number; afterFreeTierUsd: number }>;
+  };
 }
 
 describe('nightshift plan', () => {
@@ -76,11 +81,24 @@ describe('nightshift plan', () => {
     for (const phone of config.alerts.levels.flatMap((l) => l.sms))
       expect(result.stdout).not.toContain(phone);
     expect(result.stdout).toContain('oncall@example.com');
+    expect(result.stdout).toMatch(/Monthly cost estimate \(us-east-1, list prices as of \d{4}-\d{2}-\d{2}/);
+    expect(result.stdout).toMatch(/total \$\d+\.\d\d a month at list prices, \$\d+\.\d\d with the free tier/);
   });
 
   it('--json carries stacks with resource counts, jobs with ISO next runs, alarms and masked levels', async () => {
     const config = loadConfig(`${ROOT}/${FILE}`);
-    const result = await cli('plan', '--config', FILE, '--now', NOW, '--json', '--runs', '2');
+    const result = await cli(
+      'plan',
+      '--config',
+      FILE,
+      '--now',
+      NOW,
+      '--json',
+      '--runs',
+      '2',
+      '--backup-size',
+      '3',
+    );
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as JsonPlan;
     expect(plan.stacks.map((s) => s.name)).toEqual(['inventory-data', 'inventory-jobs']);
@@ -99,10 +117,22 @@ describe('nightshift plan', () => {
     expect(plan.levels.map((l) => l.subscribers)).toEqual(
       config.alerts.levels.map((l) => l.email.length + l.sms.length),
     );
+    // the estimate prices the plan's own alarms, and --backup-size reaches the storage lines:
+    // 2 backup targets × 7 daily backups × 3 GB at $0.023
+    expect(plan.cost.region).toBe(config.region);
+    const alarms = plan.cost.lines.find((l) => l.item === 'alarms');
+    expect(alarms?.basis).toContain(`${plan.alarms.length} alarms`);
+    const daily = plan.cost.lines.find((l) => l.item.startsWith('backups, daily tier'));
+    expect(daily?.basis).toBe('42 GB in standard');
+    expect(daily?.listUsd).toBe(0.97);
+    expect(plan.cost.totals.all?.listUsd).toBeGreaterThan(plan.cost.totals.base?.listUsd ?? Infinity);
   });
 
   it('exits 2 on an invalid config or option', async () => {
     expect((await cli('plan', '--config', 'package.json')).code).toBe(2);
     expect((await cli('plan', '--config', FILE, '--runs', '0')).code).toBe(2);
+    const network = await cli('plan', '--config', FILE, '--network', 'vpn');
+    expect(network.code).toBe(2);
+    expect(network.stderr).toContain('--network "vpn" must be nat or endpoints');
   });
 });

@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { SEVERITIES } from '../../config/primitives';
 import type { NightshiftConfig } from '../../config/schema';
-import type { DeploymentPlan } from '../../plan';
+import type { DeploymentPlan, PlanOptions } from '../../plan';
+import { formatEstimate } from '../../pricing/render';
+import type { UsageAssumptions } from '../../pricing/usage';
 import {
   CliError,
   cliOptions,
@@ -122,8 +124,53 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
         { indent: '  ' },
       ),
     );
+    lines.push('');
+    if ('unavailable' in plan.cost) lines.push(`Monthly cost estimate: ${plan.cost.unavailable}`);
+    else lines.push(...formatEstimate(plan.cost));
+  } else if (!('unavailable' in plan.cost)) {
+    const base = plan.cost.totals.base;
+    lines.push(
+      `  monthly cost of the app itself ≈ $${base.listUsd.toFixed(2)} at list prices, $${base.afterFreeTierUsd.toFixed(2)} with the free tier (nightshift plan shows every line)`,
+    );
   }
   return lines;
+}
+
+/** A positive number option, e.g. --backup-size 2.5. */
+function positiveNumber(flag: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    throw new CliError(`${flag} "${value}" must be a number from 0 to ${max}`, EXIT.USAGE);
+  }
+  return n;
+}
+
+interface CostFlags {
+  backupSize?: string;
+  backupMinutes?: string;
+  pages?: string;
+  logVolume?: string;
+  network?: string;
+  pricingRegion?: string;
+}
+
+/** The cost estimate's assumptions from the command line. */
+export function costAssumptions(raw: CostFlags): UsageAssumptions {
+  if (raw.network !== undefined && raw.network !== 'nat' && raw.network !== 'endpoints') {
+    throw new CliError(`--network "${raw.network}" must be nat or endpoints`, EXIT.USAGE);
+  }
+  const backupSizeGb = positiveNumber('--backup-size', raw.backupSize, 100_000);
+  const backupMinutes = positiveNumber('--backup-minutes', raw.backupMinutes, 12 * 60);
+  const pagesPerMonth = positiveNumber('--pages', raw.pages, 100_000);
+  const archivedGbPerDay = positiveNumber('--log-volume', raw.logVolume, 100_000);
+  return {
+    ...(backupSizeGb !== undefined ? { backupSizeGb } : {}),
+    ...(backupMinutes !== undefined ? { backupSeconds: backupMinutes * 60 } : {}),
+    ...(pagesPerMonth !== undefined ? { pagesPerMonth } : {}),
+    ...(archivedGbPerDay !== undefined ? { archivedGbPerDay } : {}),
+    ...(raw.network ? { network: raw.network as 'nat' | 'endpoints' } : {}),
+  };
 }
 
 /** Parses --now. */
@@ -145,6 +192,15 @@ export function registerPlan(program: Command): void {
     .description('show what would be deployed: stacks, jobs with their next runs, alarms, alert levels')
     .option('--now <iso>', 'compute next runs from this time (ISO 8601) instead of the current time')
     .option('--runs <n>', 'next run times shown per schedule', '3')
+    .option('--backup-size <GB>', 'cost estimate: compressed size of one backup per target (default 1)')
+    .option('--backup-minutes <n>', 'cost estimate: how long one backup runs (default 2)')
+    .option('--pages <n>', 'cost estimate: alarm episodes a month that page (default 4)')
+    .option('--log-volume <GB>', 'cost estimate: compressed log data archived per day (default 0.1)')
+    .option('--network <mode>', 'cost estimate for jobs in a VPC: nat (default) or endpoints')
+    .option(
+      '--pricing-region <region>',
+      "cost estimate: use this region's price table (default: the config's region)",
+    )
     .addHelpText(
       'after',
       `
@@ -153,13 +209,17 @@ Examples:
   $ nightshift plan --config examples/inventory.yaml
   $ nightshift plan --now 2025-12-24T00:00:00Z --runs 5
   $ nightshift plan --json | jq '.alarms[] | select(.severity == "critical") | .name'
+  $ nightshift plan --backup-size 20 --pages 10 --network endpoints
+  $ nightshift plan --json | jq '.cost.totals'
 
 The CDK app is synthesized (without bundling): the alarms listed are exactly the ones \`cdk deploy\`
 creates, with the severity and the levels the alert router pages them with. Phone numbers are masked
 except their last 2 digits.
+The monthly cost estimate prices the synthesized resources line by line at list prices and with the
+always-free allowances (docs/cost.md); backup storage, SMS and the VPC network are shown apart.
 Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be built from.`,
     )
-    .action(async (raw: { now?: string; runs: string }, command: Command) => {
+    .action(async (raw: { now?: string; runs: string } & CostFlags, command: Command) => {
       const options = cliOptions(command);
       const now = parseNow(raw.now);
       const runs = Number(raw.runs);
@@ -168,7 +228,13 @@ Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be
       }
       const { config } = loadConfigForCli(options);
       progress('synthesizing the CDK app…');
-      const plan = await planOrExit(config, { now, runs });
+      const cost = costAssumptions(raw);
+      const plan = await planOrExit(config, {
+        now,
+        runs,
+        cost,
+        ...(raw.pricingRegion ? { pricingRegion: raw.pricingRegion } : {}),
+      });
       if (options.json) printJson(plan);
       else print(...formatPlan(plan));
     });
@@ -177,7 +243,7 @@ Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be
 /** The synthesized plan; a config the app cannot be built from is a usage error (exit 2). */
 export async function planOrExit(
   config: NightshiftConfig,
-  options: { now?: Date; runs?: number } = {},
+  options: PlanOptions = {},
 ): Promise<DeploymentPlan> {
   const { synthesizePlan, SynthesisFailed } = await import('../../plan');
   try {

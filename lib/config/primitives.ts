@@ -112,10 +112,18 @@ export function parseSchedule(expression: string): ParsedSchedule {
         `"${text}": exactly one of day-of-month and day-of-week must be "?", e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
       );
     }
+    for (const [index, spec] of CRON_FIELDS.entries()) {
+      const problem = cronFieldProblem(fields[index] ?? '', spec);
+      if (problem) throw new Error(`"${text}": ${problem}`);
+    }
     try {
       CronExpressionParser.parse(toStandardCron(fields), { tz: 'UTC' });
-    } catch (error) {
-      throw new Error(`"${text}": ${(error as Error).message}`);
+    } catch {
+      // Our field checks accept what AWS accepts; cron-parser is stricter on a few combinations
+      // (e.g. W in day-of-month). Its wording is never shown: name the expression and the fix.
+      throw new Error(
+        `"${text}": this combination of fields cannot be evaluated — simplify it to numbers, lists (1,15), ranges (1-5) and steps (*/10), e.g. cron(0 2 * * ? *)`,
+      );
     }
     return { kind: 'cron', fields, expression: text };
   }
@@ -124,12 +132,113 @@ export function parseSchedule(expression: string): ParsedSchedule {
   );
 }
 
+interface CronFieldSpec {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Three-letter names allowed instead of numbers (index 0 = min). */
+  readonly names?: readonly string[];
+  /** Characters beyond digits, names, `*`, `,`, `-` and `/` that AWS allows in this field. */
+  readonly special: string;
+  readonly example: string;
+}
+
+/** The six fields of an EventBridge Scheduler cron expression, as AWS documents them. */
+const CRON_FIELDS: readonly CronFieldSpec[] = [
+  { name: 'minutes', min: 0, max: 59, special: '', example: '0, 0,30 or */15' },
+  { name: 'hours', min: 0, max: 23, special: '', example: '2, 8-18 or */6' },
+  { name: 'day-of-month', min: 1, max: 31, special: '?LW', example: '1, 1,15, L or ?' },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    special: '',
+    example: '1, JAN-MAR or *',
+  },
+  {
+    name: 'day-of-week',
+    min: 1,
+    max: 7,
+    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+    special: '?L#',
+    example: 'MON-FRI, 1 (Sunday), 2#1 (first Monday) or ?',
+  },
+  { name: 'year', min: 1970, max: 2199, special: '', example: '* or 2027' },
+];
+
+/** Checks one AWS cron field; returns what is wrong in our words, or undefined. */
+function cronFieldProblem(field: string, spec: CronFieldSpec): string | undefined {
+  const range = `${spec.min}-${spec.max}${spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : ''}`;
+  const bad = (why: string) =>
+    `the ${spec.name} field "${field}" ${why} — use ${range}, e.g. ${spec.example}`;
+  const value = (token: string): number | undefined => {
+    if (/^\d+$/.test(token)) return Number(token);
+    const named = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+    return named >= 0 ? spec.min + named : undefined;
+  };
+  if (field === '*' || (field === '?' && spec.special.includes('?'))) return undefined;
+  for (const part of field.split(',')) {
+    if (part === '') return bad('has an empty list entry');
+    if (spec.special.includes('L') && (part === 'L' || /^L-\d+$/.test(part))) continue;
+    let body = part;
+    if (spec.special.includes('#')) {
+      const nth = /^([^#]+)#(\d+)$/.exec(part);
+      if (nth) {
+        const occurrence = Number(nth[2]);
+        if (occurrence < 1 || occurrence > 5)
+          return bad(`asks for weekday occurrence #${nth[2]} (use #1 to #5)`);
+        body = nth[1] ?? '';
+      }
+    }
+    if (spec.special.includes('L') && /^[^-/*]+L$/.test(body)) body = body.slice(0, -1);
+    if (spec.special.includes('W') && /^\d+W$/.test(body)) body = body.slice(0, -1);
+    const [span = '', step, extra] = body.split('/');
+    if (extra !== undefined) return bad('has more than one step');
+    if (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1))
+      return bad(`has step "${step}" (write a whole number of at least 1 after /)`);
+    if (span === '*') continue;
+    const [from = '', to, more] = span.split('-');
+    if (more !== undefined) return bad('has a range with more than one dash');
+    for (const token of to === undefined ? [from] : [from, to]) {
+      const number = value(token);
+      if (number === undefined)
+        return bad(`contains "${token}", which is not a number${spec.names ? ' or a name' : ''}`);
+      if (number < spec.min || number > spec.max)
+        return bad(`contains ${token}, outside ${spec.min}-${spec.max}`);
+    }
+    const first = value(from);
+    const last = to === undefined ? undefined : value(to);
+    if (first !== undefined && last !== undefined && first > last)
+      return bad(`has the range ${span}, which runs backwards (write the smaller value first)`);
+  }
+  return undefined;
+}
+
 /** AWS cron fields (with year) → the 5-field form cron-parser reads. */
 function toStandardCron(fields: string[]): string {
   const [min, hour, dom, month, dow] = fields;
-  // AWS numbers days of week 1-7 starting Sunday; cron-parser uses 0-7 starting Sunday.
-  const standardDow = (dow ?? '*').replace(/\d/g, (d) => String((Number(d) + 6) % 7));
-  return [min, hour, dom, month, standardDow].join(' ');
+  return [min, hour, dom, month, toStandardDayOfWeek(dow ?? '*')].join(' ');
+}
+
+/**
+ * AWS numbers days of week 1-7 from Sunday; cron-parser 0-6 from Sunday. Only the day numbers move:
+ * a step (`/2`) and an occurrence (`#3`) keep their value.
+ */
+export function toStandardDayOfWeek(field: string): string {
+  const day = (token: string) => (/^\d+$/.test(token) ? String((Number(token) + 6) % 7) : token);
+  return field
+    .split(',')
+    .map((part) => {
+      const nth = /^([^#]+)(#\d+)$/.exec(part);
+      const [head, occurrence] = nth ? [nth[1] ?? '', nth[2] ?? ''] : [part, ''];
+      const [span = '', step] = head.split('/');
+      const last = span.endsWith('L') && span !== 'L' ? 'L' : '';
+      const days = last ? span.slice(0, -1) : span;
+      const converted = days.split('-').map(day).join('-');
+      return `${converted}${last}${step !== undefined ? `/${step}` : ''}${occurrence}`;
+    })
+    .join(',');
 }
 
 /**

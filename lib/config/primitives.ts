@@ -357,36 +357,53 @@ export const secretRef = (holding: string) =>
         'not a Secrets Manager secret name or ARN — write a name such as prod/shop/db or a full secret ARN',
     });
 
-export const httpUrl = z
-  .string()
-  .describe('http:// or https:// URL')
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'not an http(s) URL — write it as https://example.com/health' },
-  );
+/** The URL schemes each kind of URL field accepts. Every URL in the config and on the CLI is checked against one. */
+export const URL_SCHEMES = {
+  postgres: ['postgres', 'postgresql'],
+  mongodb: ['mongodb', 'mongodb+srv'],
+  redis: ['redis', 'rediss'],
+  http: ['http', 'https'],
+  s3: ['s3'],
+} as const satisfies Record<string, readonly string[]>;
+export type UrlKind = keyof typeof URL_SCHEMES;
+
+export const URL_EXAMPLES: Record<UrlKind, string> = {
+  postgres: 'postgres://app@localhost:5432/app',
+  mongodb: 'mongodb://localhost:27017/app',
+  redis: 'redis://localhost:6379/0',
+  http: 'https://example.com/health',
+  s3: 's3://bucket/prefix',
+};
+
+/** What is wrong with a URL for these kinds (scheme not allowed, or not a URL), or undefined. Never echoes the URL. */
+export function urlProblem(value: string, kinds: readonly UrlKind[]): string | undefined {
+  const schemes: string[] = kinds.flatMap((kind) => [...URL_SCHEMES[kind]]);
+  const examples = kinds.map((kind) => URL_EXAMPLES[kind]).join(' or ');
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol.replace(/:$/, '');
+  } catch {
+    return `not a URL — write it as ${examples}`;
+  }
+  if (!schemes.includes(scheme)) {
+    return `the scheme "${scheme}:" is not allowed here — use ${schemes.map((s) => `${s}://`).join(', ')}, e.g. ${examples}`;
+  }
+  return undefined;
+}
+
+const urlField = (kinds: readonly UrlKind[]) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = urlProblem(value, kinds);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const httpUrl = urlField(['http']).describe('http:// or https:// URL');
 
 /** A connection URL for a database without a password (e.g. postgres://app@localhost:5432/app). */
-export const connectionUrl = (schemes: string[], example: string) =>
-  z
-    .string()
-    .describe(`connection URL without a password (${schemes.join(', ')}), e.g. ${example}`)
-    .refine(
-      (value) => {
-        try {
-          return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
-        } catch {
-          return false;
-        }
-      },
-      { message: `not a ${schemes.join(' or ')} URL — write it as ${example}` },
-    );
+export const connectionUrl = (kinds: readonly UrlKind[]) =>
+  urlField(kinds).describe(
+    `connection URL without a password (${kinds.flatMap((kind) => URL_SCHEMES[kind]).join(', ')}), e.g. ${kinds.map((kind) => URL_EXAMPLES[kind]).join(' or ')}`,
+  );
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -149,7 +149,7 @@ describe('errors name the path and the fix', () => {
     ],
     [
       { healthChecks: { targets: [{ name: 'api', http: { url: 'ftp://x' } }] } },
-      'healthChecks.targets.0.http.url: not an http(s) URL',
+      'healthChecks.targets.0.http.url: the scheme "ftp:" is not allowed here',
     ],
     [
       { healthChecks: { targets: [{ name: 'api', http: { url: 'http://x.io', tls: { warnDays: 14 } } }] } },

@@ -19,6 +19,8 @@ export interface ConfigIssue {
   readonly message: string;
   /** 1-based line in the YAML file, when known. */
   line?: number;
+  /** The source line with a caret under the column (YAML syntax errors); credentials hidden. */
+  readonly excerpt?: string;
 }
 
 export class ConfigError extends Error {
@@ -36,7 +38,7 @@ export function formatIssues(issues: ConfigIssue[], file?: string): string {
   const lines = issues.map((issue) => {
     const where = issue.path.length ? formatPath(issue.path) : '(top level)';
     const line = issue.line ? ` (line ${issue.line})` : '';
-    return `  ${where}${line}: ${issue.message}`;
+    return `  ${where}${line}: ${issue.message}${issue.excerpt ? `\n${issue.excerpt}` : ''}`;
   });
   return [head, ...lines].join('\n');
 }

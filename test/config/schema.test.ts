@@ -402,7 +402,9 @@ describe('YAML', () => {
   });
 
   it('rejects duplicate keys, which YAML would otherwise silently merge', () => {
-    expect(() => parseConfigText('project: shop\nproject: other\n', 'c.yaml')).toThrow(/YAML syntax/);
+    expect(() => parseConfigText('project: shop\nproject: other\n', 'c.yaml')).toThrow(
+      /project \(line 2\): "project" is given twice in the same mapping, on line 1 and line 2/,
+    );
   });
 
   it('rejects an empty file with a hint', () => {

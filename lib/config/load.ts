@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   isAlias,
   isMap,
+  isNode,
   isScalar,
   isSeq,
   Lexer,
@@ -209,6 +210,20 @@ export function parseConfigText(text: string, file = 'config'): NightshiftConfig
     );
   }
   if (shape.duplicates.length) throw new ConfigError(shape.duplicates, file);
+  if (shape.unresolvedAlias !== undefined) {
+    const { line, col } = lineCounter.linePos(shape.unresolvedAlias);
+    throw new ConfigError(
+      [
+        {
+          path: [],
+          line,
+          message: `YAML syntax at line ${line}, column ${col}: ${YAML_PROBLEM.BAD_ALIAS}`,
+          excerpt: excerpt(text, lineCounter.lineStarts, line, col),
+        },
+      ],
+      file,
+    );
+  }
 
   let raw: unknown;
   try {
@@ -229,7 +244,7 @@ export function parseConfigText(text: string, file = 'config'): NightshiftConfig
   }
   if (raw === null || raw === undefined) {
     throw new ConfigError(
-      [{ path: [], message: 'the file is empty — start from one of the files in examples/' }],
+      [{ path: [], line: 1, message: 'the file is empty — start from one of the files in examples/' }],
       file,
     );
   }
@@ -297,21 +312,31 @@ interface DocumentShape {
   readonly duplicates: ConfigIssue[];
   /** Offset of the first alias node. */
   readonly firstAlias?: number;
+  /** Offset of the first alias (*name) with no anchor (&name) before it. */
+  readonly unresolvedAlias?: number;
 }
 
 /** One iterative pass over the YAML nodes: nesting depth, duplicate keys (both lines), first alias. */
 function walkDocument(root: unknown, lines: LineCounter): DocumentShape {
   const duplicates: ConfigIssue[] = [];
   let firstAlias: number | undefined;
+  const anchors = new Map<string, number>();
+  const aliases: { name: string; offset: number }[] = [];
   const stack: { node: unknown; path: PathSegment[]; depth: number }[] = [{ node: root, path: [], depth: 0 }];
   while (stack.length) {
     const { node, path, depth } = stack.pop() as { node: unknown; path: PathSegment[]; depth: number };
     if (isAlias(node)) {
-      if (node.range) firstAlias = Math.min(firstAlias ?? node.range[0], node.range[0]);
+      if (node.range) {
+        firstAlias = Math.min(firstAlias ?? node.range[0], node.range[0]);
+        aliases.push({ name: node.source, offset: node.range[0] });
+      }
       continue;
     }
+    if (isNode(node) && node.anchor && node.range) {
+      anchors.set(node.anchor, Math.min(anchors.get(node.anchor) ?? node.range[0], node.range[0]));
+    }
     if (!isMap(node) && !isSeq(node)) continue;
-    if (depth >= MAX_CONFIG_DEPTH) return { depth: node.range?.[0] ?? 0, duplicates, firstAlias };
+    if (depth >= MAX_CONFIG_DEPTH) return { depth: node.range?.[0] ?? 0, duplicates };
     if (isSeq(node)) {
       node.items.forEach((item, index) => {
         stack.push({ node: item, path: [...path, index], depth: depth + 1 });
@@ -338,7 +363,10 @@ function walkDocument(root: unknown, lines: LineCounter): DocumentShape {
       stack.push({ node: pair.value, path: [...path, key ?? '?'], depth: depth + 1 });
     }
   }
-  return { duplicates, firstAlias };
+  const unresolved = aliases
+    .filter(({ name, offset }) => (anchors.get(name) ?? Number.POSITIVE_INFINITY) >= offset)
+    .sort((a, b) => a.offset - b.offset)[0];
+  return { duplicates, firstAlias, unresolvedAlias: unresolved?.offset };
 }
 
 function lineOf(root: unknown, path: PathSegment[], lines: LineCounter): number | undefined {

@@ -47,6 +47,15 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export const MAX_CONFIG_DEPTH = 64;
 /** Most nodes that alias expansion (*name) may produce: stops "billion laughs" documents. */
 export const MAX_ALIAS_EXPANSION = 100;
+/** Most aliases (*name) in one file: a config needs a handful; each one costs a node to resolve. */
+export const MAX_ALIASES = 100;
+/**
+ * Most values (keys and scalars) in one file. A config with 500 targets has about 5,000; building the
+ * document costs CPU per value, and this bound keeps any file under the cap well inside 2 s.
+ */
+export const MAX_VALUES = 20_000;
+/** The lexer's marker before a plain scalar token. */
+const SCALAR = '\x1f';
 /** Problems listed at most; more than this are summarized in one line. */
 const MAX_ISSUES = 50;
 
@@ -71,8 +80,8 @@ const YAML_PROBLEM: Record<ErrorCode, string> = {
   MULTIPLE_DOCS: 'the file holds more than one YAML document (---) — keep one config per file',
   MULTIPLE_TAGS: 'a value can have only one tag (!tag)',
   NON_STRING_KEY: 'keys must be plain names, not lists or mappings',
-  RESOURCE_EXHAUSTION: `the file expands aliases (*name) into more than ${MAX_ALIAS_EXPANSION} nodes — write the repeated parts out`,
-  TAB_AS_INDENT: 'a tab is used for indentation — YAML indents with spaces only',
+  RESOURCE_EXHAUSTION: `lists and mappings are nested too deeply to read — a config needs fewer than 10 levels (at most ${MAX_CONFIG_DEPTH}); check the indentation and for unclosed [ or {`,
+  TAB_AS_INDENT: 'a tab is used for indentation — indent with spaces only (YAML does not allow tabs)',
   TAG_RESOLVE_FAILED:
     'this tag (!tag) is not supported — remove it; config values are plain text, numbers, lists and mappings',
   UNEXPECTED_TOKEN: 'unexpected character here — check for a missing ":" or "-", or a stray bracket or quote',
@@ -170,15 +179,42 @@ const CREDENTIAL_KEY = /pass|pwd|secret|token|key|auth|cookie|session|signature|
 export function parseConfigText(text: string, file = 'config'): NightshiftConfig {
   checkSize(Buffer.byteLength(text, 'utf8'), file);
   const lineCounter = new LineCounter();
-  const deep = flowDepthOffset(text);
-  if (deep !== undefined) {
-    const { line, col } = positionOf(text, deep);
+  const scan = scanTokens(text);
+  if (scan.tooDeep !== undefined) {
+    const { line, col } = positionOf(text, scan.tooDeep);
     throw new ConfigError(
       [{ path: [], line, message: tooDeep(line, col), excerpt: excerptAt(text, line, col) }],
       file,
     );
   }
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (scan.tooManyAliases !== undefined) {
+    const { line, col } = positionOf(text, scan.tooManyAliases);
+    throw new ConfigError(
+      [
+        {
+          path: [],
+          line,
+          message: `the file uses more than ${MAX_ALIASES} aliases (*name); alias number ${MAX_ALIASES + 1} is at line ${line}, column ${col} — write the repeated parts out`,
+        },
+      ],
+      file,
+    );
+  }
+  if (scan.tooManyValues !== undefined) {
+    const { line } = positionOf(text, scan.tooManyValues);
+    throw new ConfigError(
+      [
+        {
+          path: [],
+          line,
+          message: `the file holds more than ${MAX_VALUES} keys and values (the limit is passed at line ${line}) — a config needs far fewer; keep data (lists of hosts, generated entries) out of it`,
+        },
+      ],
+      file,
+    );
+  }
+  // Duplicate keys are found by walkDocument in linear time (yaml's uniqueKeys check is quadratic).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const issues: ConfigIssue[] = [];
   const syntax = doc.errors.filter((error) => error.code !== 'DUPLICATE_KEY');
   for (const error of syntax.slice(0, 10)) {
@@ -284,25 +320,36 @@ function excerptAt(text: string, line: number, col: number): string {
 }
 
 /**
- * Offset of the first `[` or `{` nested deeper than MAX_CONFIG_DEPTH, from the YAML lexer (iterative, so
- * it cannot overflow the stack the way the parser does on 20,000 brackets), or undefined.
+ * One pass of the YAML lexer (iterative, so it cannot overflow the stack the way the parser does on
+ * 20,000 brackets) before anything is built: the offset of the first `[` or `{` nested deeper than
+ * MAX_CONFIG_DEPTH, of the first alias beyond MAX_ALIASES and of the first value beyond MAX_VALUES.
  */
-function flowDepthOffset(text: string): number | undefined {
+function scanTokens(text: string): { tooDeep?: number; tooManyAliases?: number; tooManyValues?: number } {
   let depth = 0;
   let offset = 0;
+  let aliases = 0;
+  let values = 0;
   for (const token of new Lexer().lex(text)) {
+    const first = token[0];
+    if (first === SCALAR || first === '"' || first === "'" || first === '|' || first === '>') {
+      values++;
+      if (values > MAX_VALUES) return { tooManyValues: offset };
+    }
     if (token === '[' || token === '{') {
       depth++;
-      if (depth > MAX_CONFIG_DEPTH) return offset;
+      if (depth > MAX_CONFIG_DEPTH) return { tooDeep: offset };
     } else if (token === ']' || token === '}') {
       depth = Math.max(0, depth - 1);
+    } else if (token.length > 1 && token.startsWith('*')) {
+      aliases++;
+      if (aliases > MAX_ALIASES) return { tooManyAliases: offset };
     }
     // Control tokens (document start, scalar marker, flow end) are one character outside the source.
     if (!(token.length === 1 && token < ' ' && token !== '\t' && token !== '\n' && token !== '\r')) {
       offset += token.length;
     }
   }
-  return undefined;
+  return {};
 }
 
 interface DocumentShape {

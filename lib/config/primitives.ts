@@ -103,7 +103,7 @@ export function parseSchedule(expression: string): ParsedSchedule {
     const fields = (cron[1] ?? '').trim().split(/\s+/);
     if (fields.length !== 6) {
       throw new Error(
-        `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *) for 02:00 every day`,
+        `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year) — write e.g. cron(0 2 * * ? *) for 02:00 every day`,
       );
     }
     const [, , dom, , dow] = fields;

@@ -188,7 +188,8 @@ const metricAlarmSchema = obj({
   metrics: z
     .record(
       z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, {
-        message: 'a metric id starts with a lower-case letter, then letters, digits or _ (e.g. errors)',
+        message:
+          'a metric id starts with a lower-case letter, then letters, digits or _ — rename it, e.g. errors',
       }),
       metricRef,
     )

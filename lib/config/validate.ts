@@ -151,7 +151,7 @@ const FORMAT_HINT: Record<string, string> = {
   datetime: 'not an ISO 8601 date and time — write it as 2026-03-01T22:00:00Z or 2026-03-01T23:00:00+01:00',
   email: 'not an e-mail address — write it as name@example.com',
   url: 'not a URL — write it as https://example.com/path',
-  regex: 'does not have the expected form',
+  regex: 'does not have the expected form — check it against the example',
 };
 
 const plural = (n: number | bigint, one: string, many = `${one}s`) =>
@@ -170,24 +170,34 @@ function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
       : inclusive
         ? 'at most'
         : 'less than';
+  const fix = small
+    ? `${inclusive ? '' : 'more than '}${limit}${inclusive ? ' or more' : ''}`
+    : `${inclusive ? '' : 'less than '}${limit}${inclusive ? ' or less' : ''}`;
   switch (issue.origin) {
     case 'number':
     case 'int':
     case 'bigint':
-      return small && limit === 0 && !inclusive ? 'must be greater than 0' : `must be ${word} ${limit}`;
+      return small && limit === 0 && !inclusive
+        ? 'must be greater than 0 — change it to a positive number'
+        : `must be ${word} ${limit} — change it to ${issue.exact ? limit : fix}`;
     case 'string':
       return small && limit === 1
-        ? 'must not be empty'
-        : `must be ${word} ${plural(limit, 'character')} long`;
+        ? 'must not be empty — write a value or remove the key'
+        : `must be ${word} ${plural(limit, 'character')} long — ${small ? 'lengthen' : 'shorten'} it`;
     case 'array':
     case 'set':
       return small && limit === 1
-        ? 'needs at least one entry'
-        : `needs ${word} ${plural(limit, 'entry', 'entries')}`;
+        ? 'needs at least one entry — add one'
+        : `needs ${word} ${plural(limit, 'entry', 'entries')} — ${small ? 'add' : 'remove'} entries`;
     default:
-      return `must be ${word} ${limit}`;
+      return `must be ${word} ${limit} — change it to ${fix}`;
   }
 }
+
+const notValid = (description: string) =>
+  description
+    ? `not a valid value — change it to what this field takes: ${description.replace(/^ — /, '')}`
+    : 'not a valid value — check it against the config reference in README.md';
 
 /**
  * One zod issue → our issues, in our words. Every issue code has a case; a message we wrote in the schema
@@ -204,7 +214,9 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
       const allowed = allowedKeys(path);
       return issue.keys.map((key) => {
         const suggestion = closest(key, allowed);
-        const hint = suggestion ? ` — did you mean "${suggestion}"?` : '';
+        const hint = suggestion
+          ? ` — did you mean "${suggestion}"? Rename it.`
+          : ' — remove it or correct it.';
         const list = allowed.length
           ? ` Allowed here: ${allowed.filter((k) => k !== '$schema').join(', ')}.`
           : '';
@@ -212,15 +224,24 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
       });
     }
     case 'invalid_type': {
-      if (issue.input === undefined) return [{ path, message: `required${description()}` }];
+      const key = path[path.length - 1];
+      if (issue.input === undefined) {
+        const add = typeof key === 'string' ? `; add \`${key}:\`` : '';
+        return [{ path, message: `required${description()}${add}` }];
+      }
       const expected = EXPECTED_TYPE[issue.expected] ?? `a ${issue.expected}`;
-      return [{ path, message: `expected ${expected}, got ${typeName(issue.input)}${description()}` }];
+      return [
+        {
+          path,
+          message: `expected ${expected}, got ${typeName(issue.input)} — write ${expected} here${description().replace(' — ', ': ')}`,
+        },
+      ];
     }
     case 'invalid_value':
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
       return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_union':
-      return [{ path, message: `not a valid value${description()}` }];
+      return [{ path, message: notValid(description()) }];
     case 'too_small':
     case 'too_big':
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
@@ -243,7 +264,7 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
     }
     case 'custom':
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
-      return [{ path, message: `not a valid value${description()}` }];
+      return [{ path, message: notValid(description()) }];
   }
 }
 

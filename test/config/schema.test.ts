@@ -306,7 +306,7 @@ describe('unknown keys', () => {
     const lines = problems({ backups: { schedul: 'cron(0 2 * * ? *)' } });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^backups\.schedul: unknown key — did you mean "schedule"\? Allowed here: schedule, retention/,
+      /^backups\.schedul: unknown key — did you mean "schedule"\? Rename it\. Allowed here: schedule, retention/,
     );
   });
 

@@ -89,7 +89,7 @@ export function parseSchedule(expression: string): ParsedSchedule {
   if (rate) {
     const value = Number(rate[1]);
     const unit = rate[2] ?? '';
-    if (value < 1) throw new Error(`"${text}": the rate must be at least 1`);
+    if (value < 1) throw new Error(`"${text}": the rate must be at least 1 — write e.g. rate(1 minute)`);
     const singular = !unit.endsWith('s');
     if (value === 1 && !singular)
       throw new Error(`"${text}": write rate(1 ${unit.slice(0, -1)}) for a value of 1`);
@@ -109,7 +109,7 @@ export function parseSchedule(expression: string): ParsedSchedule {
     const [, , dom, , dow] = fields;
     if ((dom === '?') === (dow === '?')) {
       throw new Error(
-        `"${text}": exactly one of day-of-month and day-of-week must be "?", e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
+        `"${text}": exactly one of day-of-month and day-of-week must be "?" — write ? in the one you do not use, e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
       );
     }
     for (const [index, spec] of CRON_FIELDS.entries()) {

@@ -252,7 +252,7 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
         { path, message: `${FORMAT_HINT[issue.format] ?? 'not in the expected form'}${description()}` },
       ];
     case 'not_multiple_of':
-      return [{ path, message: `must be a multiple of ${issue.divisor}${description()}` }];
+      return [{ path, message: `must be a multiple of ${issue.divisor} — change it to one${description()}` }];
     case 'invalid_key': {
       const inner = issue.issues.flatMap((nested) => issuesFromZod({ ...nested, path: [] }));
       const why = inner[0]?.message ?? 'not an allowed key';

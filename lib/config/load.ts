@@ -162,16 +162,24 @@ function excerpt(source: string, lineStarts: readonly number[], line: number, co
   const end = source.indexOf('\n', start);
   const full = source.slice(start, end === -1 ? undefined : end).replace(/\r$/, '');
   const keyEnd = full.search(/:\s/);
-  const visible =
-    findCredentials(full).length || (keyEnd >= 0 && CREDENTIAL_KEY.test(full.slice(0, keyEnd)))
-      ? `${full.slice(0, keyEnd >= 0 ? keyEnd + 1 : 0)} <hidden: may hold a credential>`
-      : full;
+  // A hidden line has no caret: the column would point into the hidden part.
+  if (mayHoldCredential(full, keyEnd)) {
+    return `    | ${full.slice(0, keyEnd >= 0 ? Math.min(keyEnd + 1, 120) : 0)} <hidden: may hold a credential>`;
+  }
+  const visible = full;
   // Long lines are cut to 60 characters either side of the column.
   const from = Math.max(0, column - 61);
   const shown = visible.slice(from, from + 120).replace(/\t/g, ' ');
-  const caret =
-    column - 1 - from <= shown.length ? `\n      ${' '.repeat(Math.max(0, column - 1 - from))}^` : '';
-  return `    | ${shown}${caret.replace('\n      ', '\n    | ')}`;
+  const offset = column - 1 - from;
+  const caret = offset <= shown.length ? `\n    | ${' '.repeat(Math.max(0, offset))}^` : '';
+  return `    | ${shown}${caret}`;
+}
+
+/** A line whose key suggests a credential, with user-info in a URL, or with any word the detector flags. */
+function mayHoldCredential(line: string, keyEnd: number): boolean {
+  if (keyEnd >= 0 && CREDENTIAL_KEY.test(line.slice(0, keyEnd))) return true;
+  if (/:\/\/[^\s/@]*@/.test(line)) return true;
+  return line.split(/[\s"'{}[\],]+/).some((word) => word !== '' && findCredentials(word).length > 0);
 }
 const CREDENTIAL_KEY = /pass|pwd|secret|token|key|auth|cookie|session|signature|credential/i;
 

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { redact, redactDeep } from '../../lambdas/shared/redact';
 import { loadConfig, resolveConfigPath } from '../config/load';
+import { type UrlKind, urlProblem } from '../config/primitives';
 import type { NightshiftConfig } from '../config/schema';
 
 // ---------------------------------------------------------------------------------------------
@@ -32,6 +33,13 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** A URL given on the command line, checked against the schemes its flag accepts; throws CliError (exit 2). */
+export function checkUrlFlag(flag: string, value: string, kinds: readonly UrlKind[]): string {
+  const problem = urlProblem(value, kinds);
+  if (problem) throw new CliError(`${flag}: ${problem}`, EXIT.USAGE);
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ export function parseSchedule(expression: string): ParsedSchedule {
   if (rate) {
     const value = Number(rate[1]);
     const unit = rate[2] ?? '';
-    if (value < 1) throw new Error(`"${text}": the rate must be at least 1`);
+    if (value < 1) throw new Error(`"${text}": the rate must be at least 1 — write e.g. rate(1 minute)`);
     const singular = !unit.endsWith('s');
     if (value === 1 && !singular)
       throw new Error(`"${text}": write rate(1 ${unit.slice(0, -1)}) for a value of 1`);
@@ -103,19 +103,27 @@ export function parseSchedule(expression: string): ParsedSchedule {
     const fields = (cron[1] ?? '').trim().split(/\s+/);
     if (fields.length !== 6) {
       throw new Error(
-        `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *) for 02:00 every day`,
+        `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year) — write e.g. cron(0 2 * * ? *) for 02:00 every day`,
       );
     }
     const [, , dom, , dow] = fields;
     if ((dom === '?') === (dow === '?')) {
       throw new Error(
-        `"${text}": exactly one of day-of-month and day-of-week must be "?", e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
+        `"${text}": exactly one of day-of-month and day-of-week must be "?" — write ? in the one you do not use, e.g. cron(0 2 * * ? *) or cron(0 2 ? * MON *)`,
       );
+    }
+    for (const [index, spec] of CRON_FIELDS.entries()) {
+      const problem = cronFieldProblem(fields[index] ?? '', spec);
+      if (problem) throw new Error(`"${text}": ${problem}`);
     }
     try {
       CronExpressionParser.parse(toStandardCron(fields), { tz: 'UTC' });
-    } catch (error) {
-      throw new Error(`"${text}": ${(error as Error).message}`);
+    } catch {
+      // Our field checks accept what AWS accepts; cron-parser is stricter on a few combinations
+      // (e.g. W in day-of-month). Its wording is never shown: name the expression and the fix.
+      throw new Error(
+        `"${text}": this combination of fields cannot be evaluated — simplify it to numbers, lists (1,15), ranges (1-5) and steps (*/10), e.g. cron(0 2 * * ? *)`,
+      );
     }
     return { kind: 'cron', fields, expression: text };
   }
@@ -124,12 +132,113 @@ export function parseSchedule(expression: string): ParsedSchedule {
   );
 }
 
+interface CronFieldSpec {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Three-letter names allowed instead of numbers (index 0 = min). */
+  readonly names?: readonly string[];
+  /** Characters beyond digits, names, `*`, `,`, `-` and `/` that AWS allows in this field. */
+  readonly special: string;
+  readonly example: string;
+}
+
+/** The six fields of an EventBridge Scheduler cron expression, as AWS documents them. */
+const CRON_FIELDS: readonly CronFieldSpec[] = [
+  { name: 'minutes', min: 0, max: 59, special: '', example: '0, 0,30 or */15' },
+  { name: 'hours', min: 0, max: 23, special: '', example: '2, 8-18 or */6' },
+  { name: 'day-of-month', min: 1, max: 31, special: '?LW', example: '1, 1,15, L or ?' },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    special: '',
+    example: '1, JAN-MAR or *',
+  },
+  {
+    name: 'day-of-week',
+    min: 1,
+    max: 7,
+    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+    special: '?L#',
+    example: 'MON-FRI, 1 (Sunday), 2#1 (first Monday) or ?',
+  },
+  { name: 'year', min: 1970, max: 2199, special: '', example: '* or 2027' },
+];
+
+/** Checks one AWS cron field; returns what is wrong in our words, or undefined. */
+function cronFieldProblem(field: string, spec: CronFieldSpec): string | undefined {
+  const range = `${spec.min}-${spec.max}${spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : ''}`;
+  const bad = (why: string) =>
+    `the ${spec.name} field "${field}" ${why} — use ${range}, e.g. ${spec.example}`;
+  const value = (token: string): number | undefined => {
+    if (/^\d+$/.test(token)) return Number(token);
+    const named = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+    return named >= 0 ? spec.min + named : undefined;
+  };
+  if (field === '*' || (field === '?' && spec.special.includes('?'))) return undefined;
+  for (const part of field.split(',')) {
+    if (part === '') return bad('has an empty list entry');
+    if (spec.special.includes('L') && (part === 'L' || /^L-\d+$/.test(part))) continue;
+    let body = part;
+    if (spec.special.includes('#')) {
+      const nth = /^([^#]+)#(\d+)$/.exec(part);
+      if (nth) {
+        const occurrence = Number(nth[2]);
+        if (occurrence < 1 || occurrence > 5)
+          return bad(`asks for weekday occurrence #${nth[2]} (use #1 to #5)`);
+        body = nth[1] ?? '';
+      }
+    }
+    if (spec.special.includes('L') && /^[^-/*]+L$/.test(body)) body = body.slice(0, -1);
+    if (spec.special.includes('W') && /^\d+W$/.test(body)) body = body.slice(0, -1);
+    const [span = '', step, extra] = body.split('/');
+    if (extra !== undefined) return bad('has more than one step');
+    if (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1))
+      return bad(`has step "${step}" (write a whole number of at least 1 after /)`);
+    if (span === '*') continue;
+    const [from = '', to, more] = span.split('-');
+    if (more !== undefined) return bad('has a range with more than one dash');
+    for (const token of to === undefined ? [from] : [from, to]) {
+      const number = value(token);
+      if (number === undefined)
+        return bad(`contains "${token}", which is not a number${spec.names ? ' or a name' : ''}`);
+      if (number < spec.min || number > spec.max)
+        return bad(`contains ${token}, outside ${spec.min}-${spec.max}`);
+    }
+    const first = value(from);
+    const last = to === undefined ? undefined : value(to);
+    if (first !== undefined && last !== undefined && first > last)
+      return bad(`has the range ${span}, which runs backwards (write the smaller value first)`);
+  }
+  return undefined;
+}
+
 /** AWS cron fields (with year) → the 5-field form cron-parser reads. */
 function toStandardCron(fields: string[]): string {
   const [min, hour, dom, month, dow] = fields;
-  // AWS numbers days of week 1-7 starting Sunday; cron-parser uses 0-7 starting Sunday.
-  const standardDow = (dow ?? '*').replace(/\d/g, (d) => String((Number(d) + 6) % 7));
-  return [min, hour, dom, month, standardDow].join(' ');
+  return [min, hour, dom, month, toStandardDayOfWeek(dow ?? '*')].join(' ');
+}
+
+/**
+ * AWS numbers days of week 1-7 from Sunday; cron-parser 0-6 from Sunday. Only the day numbers move:
+ * a step (`/2`) and an occurrence (`#3`) keep their value.
+ */
+export function toStandardDayOfWeek(field: string): string {
+  const day = (token: string) => (/^\d+$/.test(token) ? String((Number(token) + 6) % 7) : token);
+  return field
+    .split(',')
+    .map((part) => {
+      const nth = /^([^#]+)(#\d+)$/.exec(part);
+      const [head, occurrence] = nth ? [nth[1] ?? '', nth[2] ?? ''] : [part, ''];
+      const [span = '', step] = head.split('/');
+      const last = span.endsWith('L') && span !== 'L' ? 'L' : '';
+      const days = last ? span.slice(0, -1) : span;
+      const converted = days.split('-').map(day).join('-');
+      return `${converted}${last}${step !== undefined ? `/${step}` : ''}${occurrence}`;
+    })
+    .join(',');
 }
 
 /**
@@ -248,36 +357,53 @@ export const secretRef = (holding: string) =>
         'not a Secrets Manager secret name or ARN — write a name such as prod/shop/db or a full secret ARN',
     });
 
-export const httpUrl = z
-  .string()
-  .describe('http:// or https:// URL')
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'not an http(s) URL — write it as https://example.com/health' },
-  );
+/** The URL schemes each kind of URL field accepts. Every URL in the config and on the CLI is checked against one. */
+export const URL_SCHEMES = {
+  postgres: ['postgres', 'postgresql'],
+  mongodb: ['mongodb', 'mongodb+srv'],
+  redis: ['redis', 'rediss'],
+  http: ['http', 'https'],
+  s3: ['s3'],
+} as const satisfies Record<string, readonly string[]>;
+export type UrlKind = keyof typeof URL_SCHEMES;
+
+export const URL_EXAMPLES: Record<UrlKind, string> = {
+  postgres: 'postgres://app@localhost:5432/app',
+  mongodb: 'mongodb://localhost:27017/app',
+  redis: 'redis://localhost:6379/0',
+  http: 'https://example.com/health',
+  s3: 's3://bucket/prefix',
+};
+
+/** What is wrong with a URL for these kinds (scheme not allowed, or not a URL), or undefined. Never echoes the URL. */
+export function urlProblem(value: string, kinds: readonly UrlKind[]): string | undefined {
+  const schemes: string[] = kinds.flatMap((kind) => [...URL_SCHEMES[kind]]);
+  const examples = kinds.map((kind) => URL_EXAMPLES[kind]).join(' or ');
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol.replace(/:$/, '');
+  } catch {
+    return `not a URL — write it as ${examples}`;
+  }
+  if (!schemes.includes(scheme)) {
+    return `the scheme "${scheme}:" is not allowed here — use ${schemes.map((s) => `${s}://`).join(', ')}, e.g. ${examples}`;
+  }
+  return undefined;
+}
+
+const urlField = (kinds: readonly UrlKind[]) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = urlProblem(value, kinds);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const httpUrl = urlField(['http']).describe('http:// or https:// URL');
 
 /** A connection URL for a database without a password (e.g. postgres://app@localhost:5432/app). */
-export const connectionUrl = (schemes: string[], example: string) =>
-  z
-    .string()
-    .describe(`connection URL without a password (${schemes.join(', ')}), e.g. ${example}`)
-    .refine(
-      (value) => {
-        try {
-          return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
-        } catch {
-          return false;
-        }
-      },
-      { message: `not a ${schemes.join(' or ')} URL — write it as ${example}` },
-    );
+export const connectionUrl = (kinds: readonly UrlKind[]) =>
+  urlField(kinds).describe(
+    `connection URL without a password (${kinds.flatMap((kind) => URL_SCHEMES[kind]).join(', ')}), e.g. ${kinds.map((kind) => URL_EXAMPLES[kind]).join(' or ')}`,
+  );
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];

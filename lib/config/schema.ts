@@ -31,7 +31,7 @@ const REDIS_SECRET = 'host and port, and username/password if the server needs t
 
 const postgresConnection = {
   secret: secretRef(PG_SECRET).optional(),
-  url: connectionUrl(['postgres', 'postgresql'], 'postgres://app@localhost:5432/app').optional(),
+  url: connectionUrl(['postgres']).optional(),
   ssl: z
     .enum(['disable', 'require', 'verify-full'])
     .describe(
@@ -41,11 +41,11 @@ const postgresConnection = {
 };
 const redisConnection = {
   secret: secretRef(REDIS_SECRET).optional(),
-  url: connectionUrl(['redis', 'rediss'], 'redis://localhost:6379/0').optional(),
+  url: connectionUrl(['redis']).optional(),
 };
 const mongoConnection = {
   secret: secretRef(MONGO_SECRET).optional(),
-  url: connectionUrl(['mongodb', 'mongodb+srv'], 'mongodb://localhost:27017/app').optional(),
+  url: connectionUrl(['mongodb']).optional(),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +185,15 @@ const metricAlarmSchema = obj({
     .min(1)
     .optional()
     .describe('metric math over `metrics`, e.g. 100 * errors / requests'),
-  metrics: z.record(z.string().regex(/^[a-z][a-zA-Z0-9_]*$/), metricRef).optional(),
+  metrics: z
+    .record(
+      z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, {
+        message:
+          'a metric id starts with a lower-case letter, then letters, digits or _ — rename it, e.g. errors',
+      }),
+      metricRef,
+    )
+    .optional(),
   threshold: z.number().optional(),
   comparison: z.enum(['>', '>=', '<', '<=']).optional(),
   period: duration('metric period', { min: '10s', max: '1d' }).optional(),
@@ -418,7 +426,9 @@ export type BackupEngine = (typeof BACKUP_ENGINES)[number];
 
 const verifyInto = obj({
   secret: secretRef('the scratch database connection (it is wiped)').optional(),
-  url: z.string().optional().describe('scratch database URL without a password (it is wiped)'),
+  url: connectionUrl(['postgres', 'mongodb', 'redis'])
+    .optional()
+    .describe('scratch database URL without a password, same engine as the target (it is wiped)'),
   schedule: schedule('when the restore test runs').default('cron(0 5 1 * ? *)'),
 }).describe('restore each month into this scratch database and compare counts');
 

@@ -7,7 +7,9 @@ import { type ZodType, z } from 'zod';
 type ZodDef = Record<string, unknown>;
 const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
 
+import { findCredentials } from './credentials';
 import { formatPath, type PathSegment } from './path';
+import { urlProblem } from './primitives';
 import { BACKUP_ENGINES, configSchema, HEALTH_KINDS, type NightshiftConfig } from './schema';
 
 export interface ConfigIssue {
@@ -17,6 +19,8 @@ export interface ConfigIssue {
   readonly message: string;
   /** 1-based line in the YAML file, when known. */
   line?: number;
+  /** The source line with a caret under the column (YAML syntax errors); credentials hidden. */
+  readonly excerpt?: string;
 }
 
 export class ConfigError extends Error {
@@ -34,87 +38,9 @@ export function formatIssues(issues: ConfigIssue[], file?: string): string {
   const lines = issues.map((issue) => {
     const where = issue.path.length ? formatPath(issue.path) : '(top level)';
     const line = issue.line ? ` (line ${issue.line})` : '';
-    return `  ${where}${line}: ${issue.message}`;
+    return `  ${where}${line}: ${issue.message}${issue.excerpt ? `\n${issue.excerpt}` : ''}`;
   });
   return [head, ...lines].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Literal secrets
-// ---------------------------------------------------------------------------------------------
-
-const SECRET_KEYS = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'pass',
-  'secretvalue',
-  'secret_value',
-  'secretstring',
-  'token',
-  'apikey',
-  'api_key',
-  'authtoken',
-  'auth_token',
-  'accesskey',
-  'secretaccesskey',
-  'secret_access_key',
-  'privatekey',
-  'private_key',
-]);
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-api-key',
-  'api-key',
-  'x-auth-token',
-]);
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
-
-const USE_A_SECRET =
-  'store it in AWS Secrets Manager (aws secretsmanager create-secret --name prod/app/db --secret-string file://secret.json) and reference it with `secret: prod/app/db`';
-
-/** Finds passwords written into the config. Reports paths only, never values. */
-export function findLiteralSecrets(raw: unknown, path: PathSegment[] = []): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  if (typeof raw === 'string') {
-    if (URL_WITH_PASSWORD.test(raw)) {
-      issues.push({
-        path,
-        message: `a password inside a URL is not allowed — remove it and ${USE_A_SECRET}`,
-      });
-    }
-    return issues;
-  }
-  if (Array.isArray(raw)) {
-    raw.forEach((item, index) => {
-      issues.push(...findLiteralSecrets(item, [...path, index]));
-    });
-    return issues;
-  }
-  if (raw && typeof raw === 'object') {
-    const inHeaders = path[path.length - 1] === 'headers';
-    for (const [key, value] of Object.entries(raw)) {
-      const here = [...path, key];
-      const literal = (typeof value === 'string' && value !== '') || typeof value === 'number';
-      if (literal && SECRET_KEYS.has(key.toLowerCase())) {
-        issues.push({
-          path: here,
-          message: `a literal password is not allowed in the config — ${USE_A_SECRET}`,
-        });
-      } else if (literal && inHeaders && SECRET_HEADERS.has(key.toLowerCase())) {
-        issues.push({
-          path: here,
-          message:
-            'a credential header must not be written in the config — store the value in AWS Secrets Manager and write `{ secret: prod/app/api-token }` (add `key: FIELD` for a JSON secret)',
-        });
-      } else {
-        issues.push(...findLiteralSecrets(value, here));
-      }
-    }
-  }
-  return issues;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,14 +133,90 @@ function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
+/** A message we wrote (schema messages start lower-case or with a quote); zod's own start upper-case. */
+const isOwnMessage = (message: string | undefined): message is string =>
+  message !== undefined && message !== '' && !/^[A-Z]/.test(message);
+
+const EXPECTED_TYPE: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  int: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  null: 'nothing (null)',
+};
+
+const FORMAT_HINT: Record<string, string> = {
+  datetime: 'not an ISO 8601 date and time — write it as 2026-03-01T22:00:00Z or 2026-03-01T23:00:00+01:00',
+  email: 'not an e-mail address — write it as name@example.com',
+  url: 'not a URL — write it as https://example.com/path',
+  regex: 'does not have the expected form — check it against the example',
+};
+
+const plural = (n: number | bigint, one: string, many = `${one}s`) =>
+  `${n} ${n === 1 || n === 1n ? one : many}`;
+
+function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = small ? issue.minimum : issue.maximum;
+  const inclusive = issue.inclusive !== false;
+  const word = issue.exact
+    ? 'exactly'
+    : small
+      ? inclusive
+        ? 'at least'
+        : 'more than'
+      : inclusive
+        ? 'at most'
+        : 'less than';
+  const fix = small
+    ? `${inclusive ? '' : 'more than '}${limit}${inclusive ? ' or more' : ''}`
+    : `${inclusive ? '' : 'less than '}${limit}${inclusive ? ' or less' : ''}`;
+  switch (issue.origin) {
+    case 'number':
+    case 'int':
+    case 'bigint':
+      return small && limit === 0 && !inclusive
+        ? 'must be greater than 0 — change it to a positive number'
+        : `must be ${word} ${limit} — change it to ${issue.exact ? limit : fix}`;
+    case 'string':
+      return small && limit === 1
+        ? 'must not be empty — write a value or remove the key'
+        : `must be ${word} ${plural(limit, 'character')} long — ${small ? 'lengthen' : 'shorten'} it`;
+    case 'array':
+    case 'set':
+      return small && limit === 1
+        ? 'needs at least one entry — add one'
+        : `needs ${word} ${plural(limit, 'entry', 'entries')} — ${small ? 'add' : 'remove'} entries`;
+    default:
+      return `must be ${word} ${limit} — change it to ${fix}`;
+  }
+}
+
+const notValid = (description: string) =>
+  description
+    ? `not a valid value — change it to what this field takes: ${description.replace(/^ — /, '')}`
+    : 'not a valid value — check it against the config reference in README.md';
+
+/**
+ * One zod issue → our issues, in our words. Every issue code has a case; a message we wrote in the schema
+ * passes through, zod's default wording never does.
+ */
+export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
   const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+  const description = () => {
+    const text = describe(schemaAt(configSchema, path));
+    return text ? ` — ${text}` : '';
+  };
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(path);
       return issue.keys.map((key) => {
         const suggestion = closest(key, allowed);
-        const hint = suggestion ? ` — did you mean "${suggestion}"?` : '';
+        const hint = suggestion
+          ? ` — did you mean "${suggestion}"? Rename it.`
+          : ' — remove it or correct it.';
         const list = allowed.length
           ? ` Allowed here: ${allowed.filter((k) => k !== '$schema').join(', ')}.`
           : '';
@@ -222,41 +224,47 @@ function fromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
       });
     }
     case 'invalid_type': {
-      const description = describe(schemaAt(configSchema, path));
+      const key = path[path.length - 1];
       if (issue.input === undefined) {
-        return [{ path, message: `required${description ? ` — ${description}` : ''}` }];
+        const add = typeof key === 'string' ? `; add \`${key}:\`` : '';
+        return [{ path, message: `required${description()}${add}` }];
       }
-      const expected =
-        issue.expected === 'object'
-          ? 'a mapping'
-          : issue.expected === 'array'
-            ? 'a list'
-            : `a ${issue.expected}`;
+      const expected = EXPECTED_TYPE[issue.expected] ?? `a ${issue.expected}`;
       return [
         {
           path,
-          message: `expected ${expected}, got ${typeName(issue.input)}${description ? ` — ${description}` : ''}`,
+          message: `expected ${expected}, got ${typeName(issue.input)} — write ${expected} here${description().replace(' — ', ': ')}`,
         },
       ];
     }
+    case 'invalid_value':
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
+      return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_union':
-    case 'invalid_value': {
-      const description = describe(schemaAt(configSchema, path));
-      if (issue.code === 'invalid_value' && issue.message && !issue.message.startsWith('Invalid')) {
-        return [{ path, message: issue.message }];
-      }
-      if (issue.code === 'invalid_value') {
-        return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
-      }
-      return [{ path, message: `not a valid value${description ? ` — ${description}` : ''}` }];
-    }
+      return [{ path, message: notValid(description()) }];
     case 'too_small':
-    case 'too_big': {
-      const description = describe(schemaAt(configSchema, path));
-      return [{ path, message: `${issue.message}${description ? ` — ${description}` : ''}` }];
+    case 'too_big':
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
+      return [{ path, message: `${bound(issue)}${description()}` }];
+    case 'invalid_format':
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
+      return [
+        { path, message: `${FORMAT_HINT[issue.format] ?? 'not in the expected form'}${description()}` },
+      ];
+    case 'not_multiple_of':
+      return [{ path, message: `must be a multiple of ${issue.divisor} — change it to one${description()}` }];
+    case 'invalid_key': {
+      const inner = issue.issues.flatMap((nested) => issuesFromZod({ ...nested, path: [] }));
+      const why = inner[0]?.message ?? 'not an allowed key';
+      return [{ path, message: `the key ${JSON.stringify(issue.input)} is not allowed here: ${why}` }];
     }
-    default:
-      return [{ path, message: issue.message }];
+    case 'invalid_element': {
+      const inner = issue.issues.flatMap((nested) => issuesFromZod({ ...nested, path: [] }));
+      return [{ path, message: inner[0]?.message ?? `not a valid entry${description()}` }];
+    }
+    case 'custom':
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
+      return [{ path, message: notValid(description()) }];
   }
 }
 
@@ -444,6 +452,10 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
             'give either `secret` or `url` for the scratch database, not both and not neither',
           );
         }
+        const engine = BACKUP_ENGINES.find((kind) => target[kind] !== undefined);
+        const problem = engine && target.verify.url ? urlProblem(target.verify.url, [engine]) : undefined;
+        if (problem)
+          add([...path, 'verify', 'url'], `the scratch database must be ${engine} too: ${problem}`);
       }
       if (target.runtime === 'fargate' && !config.network) {
         add(
@@ -503,10 +515,10 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
 export function validateConfig(
   raw: unknown,
 ): { ok: true; config: NightshiftConfig } | { ok: false; issues: ConfigIssue[] } {
-  const secrets = findLiteralSecrets(raw);
-  if (secrets.length) return { ok: false, issues: secrets };
+  const secrets = findCredentials(raw);
+  if (secrets.length) return { ok: false, issues: secrets.map(({ path, message }) => ({ path, message })) };
   const result = configSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) return { ok: false, issues: result.error.issues.flatMap(fromZod) };
+  if (!result.success) return { ok: false, issues: result.error.issues.flatMap(issuesFromZod) };
   const cross = crossFieldIssues(result.data);
   if (cross.length) return { ok: false, issues: cross };
   return { ok: true, config: result.data };

@@ -150,7 +150,7 @@ describe('errors name the path and the fix', () => {
     ],
     [
       { healthChecks: { targets: [{ name: 'api', http: { url: 'ftp://x' } }] } },
-      'healthChecks.targets.0.http.url: not an http(s) URL',
+      'healthChecks.targets.0.http.url: the scheme "ftp:" is not allowed here',
     ],
     [
       { healthChecks: { targets: [{ name: 'api', http: { url: 'http://x.io', tls: { warnDays: 14 } } }] } },
@@ -307,7 +307,7 @@ describe('unknown keys', () => {
     const lines = problems({ backups: { schedul: 'cron(0 2 * * ? *)' } });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^backups\.schedul: unknown key — did you mean "schedule"\? Allowed here: schedule, retention/,
+      /^backups\.schedul: unknown key — did you mean "schedule"\? Rename it\. Allowed here: schedule, retention/,
     );
   });
 
@@ -403,7 +403,9 @@ describe('YAML', () => {
   });
 
   it('rejects duplicate keys, which YAML would otherwise silently merge', () => {
-    expect(() => parseConfigText('project: shop\nproject: other\n', 'c.yaml')).toThrow(/YAML syntax/);
+    expect(() => parseConfigText('project: shop\nproject: other\n', 'c.yaml')).toThrow(
+      /project \(line 2\): "project" is given twice in the same mapping, on line 1 and line 2/,
+    );
   });
 
   it('rejects an empty file with a hint', () => {

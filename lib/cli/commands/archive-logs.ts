@@ -14,6 +14,7 @@ import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import type { NightshiftConfig } from '../../config/schema';
 import {
   CliError,
+  checkUrlFlag,
   cliOptions,
   color,
   EXIT,
@@ -51,7 +52,7 @@ export function s3ClientFor(region: string, endpoint: string | undefined): S3Cli
   return endpoint
     ? new S3Client({
         region,
-        endpoint,
+        endpoint: checkUrlFlag('--endpoint', endpoint, ['http']),
         forcePathStyle: true,
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
@@ -120,7 +121,9 @@ archived, 1 a group failed (the others are archived), 2 bad usage or config.`,
       const logs = new CloudWatchLogsClient({
         region: config.region,
         maxAttempts: 1,
-        ...(flags.logsEndpoint ? { endpoint: flags.logsEndpoint } : {}),
+        ...(flags.logsEndpoint
+          ? { endpoint: checkUrlFlag('--logs-endpoint', flags.logsEndpoint, ['http']) }
+          : {}),
       });
       const s3 = s3ClientFor(config.region, flags.endpoint);
       let report: LogArchiveReport;

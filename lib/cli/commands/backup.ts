@@ -13,8 +13,23 @@ import { DEFAULT_ROOT } from '../../../lambdas/backup/layout';
 import { secretsManagerReader } from '../../../lambdas/shared/connections';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { effectiveBackupTargets } from '../../config/resolved';
-import type { BackupsConfig, BackupTarget, NightshiftConfig } from '../../config/schema';
-import { CliError, cliOptions, EXIT, loadConfigForCli, printJson, printTable, progress } from '../output';
+import {
+  BACKUP_ENGINES,
+  type BackupEngine,
+  type BackupsConfig,
+  type BackupTarget,
+  type NightshiftConfig,
+} from '../../config/schema';
+import {
+  CliError,
+  checkUrlFlag,
+  cliOptions,
+  EXIT,
+  loadConfigForCli,
+  printJson,
+  printTable,
+  progress,
+} from '../output';
 import { cliLog, s3ClientFor } from './archive-logs';
 
 export interface DestinationFlags {
@@ -52,10 +67,18 @@ export function findTarget(
   return { target: found.target, compressionLevel: found.compressionLevel };
 }
 
+/** The engine a backup target dumps (postgres, mongodb or redis). */
+export function engineOf(target: BackupTarget): BackupEngine {
+  const engine = BACKUP_ENGINES.find((kind) => target[kind] !== undefined);
+  if (!engine) throw new CliError(`backup target "${target.name}" names no engine`, EXIT.USAGE);
+  return engine;
+}
+
 /** --dest s3://bucket/prefix, else the deployed bucket <project>-nightshift-backups-<account>-<region>. */
 export function backupStore(config: NightshiftConfig, flags: DestinationFlags): BackupStore {
   const s3 = s3ClientFor(config.region, flags.endpoint);
   if (flags.dest) {
+    checkUrlFlag('--dest', flags.dest, ['s3']);
     const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(flags.dest);
     if (!match?.[1])
       throw new CliError(`--dest must look like s3://bucket/prefix, not ${flags.dest}`, EXIT.USAGE);

@@ -5,13 +5,14 @@
  */
 import type { Command } from 'commander';
 import { restore } from '../../../lambdas/backup/restore';
-import { CliError, cliOptions, EXIT, loadConfigForCli, printError, printJson } from '../output';
+import { CliError, checkUrlFlag, cliOptions, EXIT, loadConfigForCli, printError, printJson } from '../output';
 import { cliLog as cliLogFor } from './archive-logs';
 import {
   addDestinationOptions,
   backupStore,
   cliSecrets,
   type DestinationFlags,
+  engineOf,
   findTarget,
   formatBytes,
 } from './backup';
@@ -51,6 +52,7 @@ Examples:
       const options = cliOptions(command);
       const { config } = loadConfigForCli(options);
       const { target } = findTarget(config, name);
+      checkUrlFlag('--to', flags.to, [engineOf(target)]);
       const store = backupStore(config, flags);
       try {
         const ssl = target.postgres

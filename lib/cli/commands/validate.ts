@@ -30,7 +30,9 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check the config file: schema, time zones, schedules, contacts, no literal passwords')
+    .description(
+      'check the config file: schema, time zones, schedules, contacts, URL schemes, no credentials (README.md#security)',
+    )
     .addHelpText(
       'after',
       `

@@ -7,6 +7,7 @@ import { verify } from '../../../lambdas/backup/verify';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import {
   CliError,
+  checkUrlFlag,
   cliOptions,
   EXIT,
   loadConfigForCli,
@@ -16,7 +17,14 @@ import {
   printTable,
 } from '../output';
 import { cliLog } from './archive-logs';
-import { addDestinationOptions, backupStore, cliSecrets, type DestinationFlags, findTarget } from './backup';
+import {
+  addDestinationOptions,
+  backupStore,
+  cliSecrets,
+  type DestinationFlags,
+  engineOf,
+  findTarget,
+} from './backup';
 
 interface VerifyFlags extends DestinationFlags {
   scratch?: string;
@@ -34,6 +42,7 @@ export function registerVerify(program: Command): void {
     const options = cliOptions(command);
     const { config } = loadConfigForCli(options);
     const { target } = findTarget(config, name);
+    if (flags.scratch) checkUrlFlag('--scratch', flags.scratch, [engineOf(target)]);
     const scratch = flags.scratch
       ? { url: flags.scratch }
       : target.verify

@@ -1,0 +1,3 @@
+/** Wording of zod, cron-parser and yaml that must never reach the user: every message is in our words. */
+export const RAW_LIBRARY_WORDING =
+  /Too small|Too big|Invalid input|Invalid string|Invalid option|Invalid ISO|Invalid email|Invalid element|Invalid key|Invalid cron|Invalid characters|Invalid range|Invalid step|Invalid explicit|Invalid list|Invalid wildcard|Invalid repeat|Unrecognized key|Constraint error|Validation error|expected range|Map keys must be unique|Flow sequence|Flow mapping|Maximum call stack|Excessive alias|Unresolved alias|Implicit keys|Nested mappings|Unexpected range|YAMLParseError|ZodError|ReferenceError|TypeError|RangeError/;

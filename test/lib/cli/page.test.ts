@@ -122,7 +122,9 @@ describe('nightshift page --test', () => {
     const rules = stacks.flatMap((s) =>
       Object.values(s.template.Resources ?? {}).filter((r) => r.Type === 'AWS::Events::Rule'),
     );
-    const patterns = rules.map((r) => (r.Properties?.EventPattern as { source?: string[] } | undefined)?.source);
+    const patterns = rules.map(
+      (r) => (r.Properties?.EventPattern as { source?: string[] } | undefined)?.source,
+    );
     expect(patterns).toEqual([['aws.cloudwatch']]);
     expect(patterns.flat()).not.toContain(TEST_PAGE_SOURCE);
   });

@@ -496,7 +496,7 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     const run = results.get(example);
     expect(run).toBeDefined();
     const diagnostics = (invocations: Invocation[]) =>
-      invocations.map((i) => (i.ok ? 'ok' : `${i.error?.message}\n${i.stderr.slice(-500)}`));
+      invocations.map((i) => (i.ok ? 'ok' : `${i.error?.message}\n${i.stderr.slice(-4000)}`));
     // Health: every target up with a live service, every target down against a closed port.
     for (const up of runsOf(example, 'health up')) {
       const result = up.result as {

@@ -249,7 +249,12 @@ export const alertsSchema = obj({
     .default([])
     .describe('alarms on existing metrics (RDS, ALB, ECS, EC2, API Gateway)'),
   logPatterns: z.array(logPatternSchema).default([]).describe('log lines that raise an alarm'),
-  dashboard: z.boolean().default(true).describe('one CloudWatch dashboard for the project. @default true'),
+  dashboard: z
+    .boolean()
+    .default(false)
+    .describe(
+      'one CloudWatch dashboard for the project (alarm status, health, backups, log archive). $3/month at list price; the first 3 dashboards of an account are free. Alarms and paging do not need it. @default false',
+    ),
 }).describe(
   'who is notified, in which order, and how alarms are routed (at least one level with an email or sms)',
 );

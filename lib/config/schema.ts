@@ -582,6 +582,12 @@ export const configSchema = obj({
     .describe(
       "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
     ),
+  tracing: z
+    .boolean()
+    .default(false)
+    .describe(
+      'AWS X-Ray active tracing for every Nightshift function and state machine: one trace per run, $5 per million after 100,000 free a month (about 47,000 runs a month with health checks every minute). @default false',
+    ),
   network: networkSchema.optional(),
   alerts: alertsSchema,
   healthChecks: healthChecksSchema.optional(),

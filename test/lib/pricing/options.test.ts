@@ -45,3 +45,32 @@ describe('dashboard option', () => {
     expect(on.estimate.totals.base.listUsd).toBeCloseTo(off.estimate.totals.base.listUsd + 3, 2);
   });
 });
+
+describe('tracing option', () => {
+  const off = synth(HEALTH);
+  const on = synth({ ...HEALTH, tracing: true });
+
+  it('leaves X-Ray off by default: no function or state machine traces, no X-Ray line', () => {
+    for (const fn of Object.values(off.jobs.findResources('AWS::Lambda::Function')))
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+    for (const machine of Object.values(off.jobs.findResources('AWS::StepFunctions::StateMachine')))
+      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: false });
+    expect(JSON.stringify(off.jobs.toJSON())).not.toContain('xray:PutTraceSegments');
+    expect(off.usage.functions.every((f) => !f.tracing)).toBe(true);
+    expect(off.estimate.lines.some((l) => l.service === 'X-Ray')).toBe(false);
+  });
+
+  it('traces every function and state machine with tracing: true, and prices one trace per run', () => {
+    const functions = Object.values(on.jobs.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    on.jobs.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+    });
+    const runs = on.usage.functions.reduce((sum, f) => sum + f.invocationsPerMonth, 0);
+    const xray = on.estimate.lines.find((l) => l.service === 'X-Ray');
+    expect(xray?.basis).toContain(`${Math.round(runs)} traces`);
+    // 5 USD per million traces recorded (eu-west-1 table), before the 100,000 free.
+    expect(xray?.listUsd).toBeCloseTo((runs / 1e6) * 5, 2);
+  });
+});

@@ -19,6 +19,24 @@ import {
 } from './primitives';
 
 const obj = z.strictObject;
+
+/**
+ * AWS services a VPC job calls, as the service part of their endpoint names
+ * (com.amazonaws.<region>.<service>): metrics go through CloudWatch Logs (EMF), alarms and page tests
+ * through monitoring, credentials through secretsmanager or ssm, decryption through kms, Fargate
+ * tasks through ecr.api/ecr.dkr, step functions through states.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  'logs',
+  'monitoring',
+  'secretsmanager',
+  'ssm',
+  'kms',
+  'sts',
+  'ecr.api',
+  'ecr.dkr',
+  'states',
+] as const;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +97,26 @@ export const networkSchema = obj({
     )
     .min(1)
     .describe('security groups that the databases accept connections from'),
+  s3GatewayEndpoint: obj({
+    routeTableIds: z
+      .array(
+        z
+          .string()
+          .regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'not a route table id — write it as rtb-0abc1234' }),
+      )
+      .min(1)
+      .describe('the route tables of subnetIds; the endpoint adds an S3 route to each'),
+  })
+    .optional()
+    .describe(
+      'create an S3 gateway endpoint (free): backup and archive traffic to S3 then bypasses the NAT gateway and its $0.045/GB processing charge. Leave out if the VPC already has one',
+    ),
+  interfaceEndpoints: z
+    .array(z.enum(INTERFACE_ENDPOINT_SERVICES))
+    .default([])
+    .describe(
+      `interface endpoints to create in subnetIds for the AWS APIs the jobs call, one of ${INTERFACE_ENDPOINT_SERVICES.join(', ')}; each costs about $7.30 a month per subnet (availability zone) plus $0.01/GB, shown by \`nightshift plan\`. Cheaper than a NAT gateway only when you need few of them. @default none`,
+    ),
 }).describe('where jobs run to reach private databases');
 
 // ---------------------------------------------------------------------------------------------

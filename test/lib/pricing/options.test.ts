@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateMonthlyCost } from '../../../lib/pricing/estimate';
 import { pricesFor } from '../../../lib/pricing/prices';
 import { type CfnTemplate, usageFromTemplates } from '../../../lib/pricing/usage';
-import { testApp, testConfig } from '../../support/cdk';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 function synth(extra: Record<string, unknown>) {
   const { app, data, jobs } = testApp(testConfig(extra));
@@ -17,7 +17,7 @@ function synth(extra: Record<string, unknown>) {
   ) as [CfnTemplate, CfnTemplate];
   const usage = usageFromTemplates([dataTemplate, jobsTemplate]);
   const estimate = estimateMonthlyCost(usage, pricesFor('eu-west-1'));
-  return { jobs: Template.fromJSON(jobsTemplate), usage, estimate };
+  return { app, jobs: Template.fromJSON(jobsTemplate), usage, estimate };
 }
 
 const HEALTH = {
@@ -72,5 +72,79 @@ describe('tracing option', () => {
     expect(xray?.basis).toContain(`${Math.round(runs)} traces`);
     // 5 USD per million traces recorded (eu-west-1 table), before the 100,000 free.
     expect(xray?.listUsd).toBeCloseTo((runs / 1e6) * 5, 2);
+  });
+});
+
+describe('VPC endpoints option', () => {
+  const NETWORK = {
+    vpcId: 'vpc-0a1b2c3d4e5f67890',
+    subnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69870'],
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
+  };
+  const BACKUP = {
+    backups: { targets: [{ name: 'db', postgres: { secret: 'prod/shop/db' } }] },
+  };
+  const plain = synth({ ...BACKUP, network: NETWORK });
+  const endpoints = synth({
+    ...BACKUP,
+    network: {
+      ...NETWORK,
+      s3GatewayEndpoint: { routeTableIds: ['rtb-0a1b2c3d4e5f67890'] },
+      interfaceEndpoints: ['logs', 'secretsmanager'],
+    },
+  });
+  const network = (e: typeof plain) => e.estimate.lines.filter((l) => l.group === 'network');
+
+  it('creates no endpoint unless asked; backup traffic is then priced through the NAT', () => {
+    plain.jobs.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    // 1 backup a night × 1 GB × 30.4 nights through the NAT, plus 730 h.
+    const nat = network(plain).find((l) => l.item === 'NAT gateway');
+    expect(nat?.basis).toContain('730 h + 30 GB processed');
+    const vpc = pricesFor('eu-west-1').vpc;
+    expect(nat?.listUsd).toBeCloseTo(730 * vpc.natGatewayHour + (365 / 12) * vpc.natGatewayGb, 1);
+    expect(network(plain).map((l) => l.item)).toEqual(['NAT gateway']);
+  });
+
+  it('creates a free S3 gateway endpoint on the given route tables, and takes backups off the NAT', () => {
+    endpoints.jobs.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: 'com.amazonaws.eu-west-1.s3',
+      RouteTableIds: ['rtb-0a1b2c3d4e5f67890'],
+      VpcId: NETWORK.vpcId,
+    });
+    const gateway = network(endpoints).find((l) => l.item === 'S3 gateway endpoint');
+    expect(gateway?.listUsd).toBe(0);
+    expect(gateway?.basis).toContain('30 GB of backups a month reach S3 through it');
+    const nat = network(endpoints).find((l) => l.item === 'NAT gateway');
+    expect(nat?.basis).toContain('730 h + 0 GB processed (backups go through the S3 gateway endpoint)');
+    expect(nat?.listUsd).toBeCloseTo(730 * pricesFor('eu-west-1').vpc.natGatewayHour, 2);
+  });
+
+  it('creates each interface endpoint in the job subnets, HTTPS from the job groups only, and prices it per AZ', () => {
+    const created = Object.values(endpoints.jobs.findResources('AWS::EC2::VPCEndpoint')).filter(
+      (r) => r.Properties.VpcEndpointType === 'Interface',
+    );
+    expect(created.map((r) => r.Properties.ServiceName).sort()).toEqual([
+      'com.amazonaws.eu-west-1.logs',
+      'com.amazonaws.eu-west-1.secretsmanager',
+    ]);
+    for (const r of created) {
+      expect(r.Properties.SubnetIds).toEqual(NETWORK.subnetIds);
+      expect(r.Properties.PrivateDnsEnabled).toBe(true);
+    }
+    endpoints.jobs.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: NETWORK.securityGroupIds[0] },
+      ],
+    });
+    const line = network(endpoints).find((l) => l.item === 'interface endpoints (created)');
+    // 2 endpoints × 2 subnets × 730 h × $0.011 (eu-west-1) = 32.12
+    expect(line?.listUsd).toBeCloseTo(2 * 2 * 730 * pricesFor('eu-west-1').vpc.interfaceEndpointHour, 2);
+    expect(line?.basis).toContain('logs × 2 AZ, secretsmanager × 2 AZ');
+  });
+
+  it('has no unacknowledged cdk-nag findings with both kinds of endpoint', () => {
+    expect(nagFindings(endpoints.app)).toEqual([]);
   });
 });

@@ -620,6 +620,15 @@ export const configSchema = obj({
     .describe(
       "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
     ),
+  ssmParameterKey: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+      message: 'not a KMS key ARN — write it as arn:aws:kms:eu-west-1:123456789012:key/<key id>',
+    })
+    .optional()
+    .describe(
+      'the KMS key that encrypts the SecureString parameters referenced as secret: ssm:/… (jobs get kms:Decrypt on it through SSM only). @default the AWS managed key aws/ssm',
+    ),
   tracing: z
     .boolean()
     .default(false)

@@ -148,3 +148,63 @@ describe('VPC endpoints option', () => {
     expect(nagFindings(endpoints.app)).toEqual([]);
   });
 });
+
+describe('SSM Parameter Store as a secret source', () => {
+  const targets = [
+    { name: 'db', postgres: { secret: 'ssm:/prod/shop/db' } },
+    { name: 'cache', redis: { secret: 'prod/shop/redis' } },
+  ];
+  const managed = synth({ healthChecks: { targets } });
+  const customKey = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const withKey = synth({ healthChecks: { targets }, ssmParameterKey: customKey });
+  const statements = (t: Template) =>
+    Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[],
+    );
+  const PARAMETER_ARN = {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:123456789012:parameter/prod/shop/db'],
+    ],
+  };
+
+  it('grants ssm:GetParameter on that parameter only, and kms:Decrypt on aws/ssm through SSM for it', () => {
+    const all = statements(managed.jobs);
+    expect(all).toContainEqual(
+      expect.objectContaining({ Action: 'ssm:GetParameter', Effect: 'Allow', Resource: PARAMETER_ARN }),
+    );
+    const decrypt = all.find(
+      (s) => s.Action === 'kms:Decrypt' && JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
+    );
+    expect(decrypt?.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': 'ssm.eu-west-1.amazonaws.com',
+        'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARN,
+      },
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ssm' },
+    });
+    // the Secrets Manager reference keeps its own grant; the parameter is never asked of Secrets Manager
+    const getSecret = all.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(getSecret)).toContain('prod/shop/redis');
+    expect(JSON.stringify(getSecret)).not.toContain('prod/shop/db');
+  });
+
+  it('grants kms:Decrypt on the given key instead when ssmParameterKey is set', () => {
+    const decrypt = statements(withKey.jobs).find(
+      (s) => s.Action === 'kms:Decrypt' && JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
+    );
+    expect(decrypt?.Resource).toBe(customKey);
+    expect(JSON.stringify(decrypt?.Condition)).not.toContain('kms:ResourceAliases');
+  });
+
+  it('counts only the Secrets Manager secret in the estimate', () => {
+    expect(managed.usage.secrets.count).toBe(1);
+    const line = managed.estimate.lines.find((l) => l.service === 'Secrets Manager');
+    expect(line?.basis).toMatch(/^1 secrets, /);
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expect(nagFindings(managed.app)).toEqual([]);
+    expect(nagFindings(withKey.app)).toEqual([]);
+  });
+});

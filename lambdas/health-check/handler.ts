@@ -12,7 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { secretsManagerReader } from '../shared/connections';
+import { secretsManagerReader, secretsReaderFor } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
@@ -22,7 +22,7 @@ import { run } from './health-check';
 
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
-const secrets = secretsManagerReader(new SecretsManagerClient({}));
+const secrets = secretsReaderFor(secretsManagerReader(new SecretsManagerClient({})));
 const log: Log = powertoolsLog(logger);
 
 export interface HealthCheckResponse {

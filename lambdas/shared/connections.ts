@@ -1,5 +1,5 @@
 /**
- * Database connection settings, resolved from a Secrets Manager secret (in AWS) or from a password-less
+ * Database connection settings, resolved from a Secrets Manager secret or an SSM SecureString (in AWS) or from a password-less
  * URL (local servers). Passwords only ever live in the returned objects — never in logs or errors:
  * use `describe*` to name a target. Every password, credential URL and secret string read here is
  * registered with the redactor (registerSecret) the moment it is read, so no output can print it.
@@ -47,6 +47,68 @@ export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 6
         throw new SecretUnavailable(secretId, hint);
       }
     },
+  };
+}
+
+/**
+ * What the Parameter Store reader needs: GetParameter with WithDecryption: true, returning the
+ * parameter's value. Kept this small so any SSM client plugs in with a one-line adapter, e.g.
+ * `(name) => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((o) => o.Parameter?.Value)`.
+ */
+export type GetDecryptedParameter = (name: string) => Promise<string | undefined>;
+
+/** The prefix of a secret reference that names an SSM Parameter Store SecureString (lib/config/primitives.ts). */
+const SSM_PREFIX = 'ssm:';
+
+/**
+ * Reads `ssm:/name` references from SSM Parameter Store (SecureString, decrypted), caching each value for
+ * `ttlMs`. The value is registered with the redactor exactly like a Secrets Manager value.
+ */
+export function parameterStoreReader(getParameter: GetDecryptedParameter, ttlMs = 5 * 60_000): SecretsReader {
+  const cache = new Map<string, { value: string; until: number }>();
+  return {
+    async getSecretString(ref) {
+      const hit = cache.get(ref);
+      if (hit && hit.until > Date.now()) return hit.value;
+      const name = ref.startsWith(SSM_PREFIX) ? ref.slice(SSM_PREFIX.length) : ref;
+      try {
+        const value = await getParameter(name);
+        if (value === undefined) throw new Error('the parameter has no value');
+        registerSecretString(value);
+        cache.set(ref, { value, until: Date.now() + ttlMs });
+        return value;
+      } catch (error) {
+        const errorName = (error as { name?: string }).name ?? '';
+        const hint =
+          errorName === 'ParameterNotFound'
+            ? 'it does not exist — create it (aws ssm put-parameter --type SecureString) or fix the name in the config'
+            : errorName === 'AccessDeniedException'
+              ? 'access denied — redeploy so the job is granted ssm:GetParameter on it and kms:Decrypt on its key (config ssmParameterKey if not aws/ssm)'
+              : (error as Error).message;
+        throw new SecretUnavailable(ref, hint);
+      }
+    },
+  };
+}
+
+/** Until an SSM client is bundled: `ssm:` references fail clearly instead of reaching Secrets Manager. */
+const parameterStoreUnavailable: SecretsReader = {
+  async getSecretString(ref) {
+    throw new SecretUnavailable(
+      ref,
+      'this build has no SSM Parameter Store client — store the value in Secrets Manager, or use a build that includes @aws-sdk/client-ssm',
+    );
+  },
+};
+
+/** One reader for every secret reference: `ssm:/name` from Parameter Store, anything else from Secrets Manager. */
+export function secretsReaderFor(
+  secretsManager: SecretsReader,
+  parameterStore: SecretsReader = parameterStoreUnavailable,
+): SecretsReader {
+  return {
+    getSecretString: (ref) =>
+      ref.startsWith(SSM_PREFIX) ? parameterStore.getSecretString(ref) : secretsManager.getSecretString(ref),
   };
 }
 

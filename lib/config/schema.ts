@@ -19,6 +19,24 @@ import {
 } from './primitives';
 
 const obj = z.strictObject;
+
+/**
+ * AWS services a VPC job calls, as the service part of their endpoint names
+ * (com.amazonaws.<region>.<service>): metrics go through CloudWatch Logs (EMF), alarms and page tests
+ * through monitoring, credentials through secretsmanager or ssm, decryption through kms, Fargate
+ * tasks through ecr.api/ecr.dkr, step functions through states.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  'logs',
+  'monitoring',
+  'secretsmanager',
+  'ssm',
+  'kms',
+  'sts',
+  'ecr.api',
+  'ecr.dkr',
+  'states',
+] as const;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +97,26 @@ export const networkSchema = obj({
     )
     .min(1)
     .describe('security groups that the databases accept connections from'),
+  s3GatewayEndpoint: obj({
+    routeTableIds: z
+      .array(
+        z
+          .string()
+          .regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'not a route table id — write it as rtb-0abc1234' }),
+      )
+      .min(1)
+      .describe('the route tables of subnetIds; the endpoint adds an S3 route to each'),
+  })
+    .optional()
+    .describe(
+      'create an S3 gateway endpoint (free): backup and archive traffic to S3 then bypasses the NAT gateway and its $0.045/GB processing charge. Leave out if the VPC already has one',
+    ),
+  interfaceEndpoints: z
+    .array(z.enum(INTERFACE_ENDPOINT_SERVICES))
+    .default([])
+    .describe(
+      `interface endpoints to create in subnetIds for the AWS APIs the jobs call, one of ${INTERFACE_ENDPOINT_SERVICES.join(', ')}; each costs about $7.30 a month per subnet (availability zone) plus $0.01/GB, shown by \`nightshift plan\`. Cheaper than a NAT gateway only when you need few of them. @default none`,
+    ),
 }).describe('where jobs run to reach private databases');
 
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +287,12 @@ export const alertsSchema = obj({
     .default([])
     .describe('alarms on existing metrics (RDS, ALB, ECS, EC2, API Gateway)'),
   logPatterns: z.array(logPatternSchema).default([]).describe('log lines that raise an alarm'),
-  dashboard: z.boolean().default(true).describe('one CloudWatch dashboard for the project. @default true'),
+  dashboard: z
+    .boolean()
+    .default(false)
+    .describe(
+      'one CloudWatch dashboard for the project (alarm status, health, backups, log archive). $3/month at list price; the first 3 dashboards of an account are free. Alarms and paging do not need it. @default false',
+    ),
 }).describe(
   'who is notified, in which order, and how alarms are routed (at least one level with an email or sms)',
 );
@@ -576,6 +619,21 @@ export const configSchema = obj({
     .default(30)
     .describe(
       "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
+    ),
+  ssmParameterKey: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+      message: 'not a KMS key ARN — write it as arn:aws:kms:eu-west-1:123456789012:key/<key id>',
+    })
+    .optional()
+    .describe(
+      'the KMS key that encrypts the SecureString parameters referenced as secret: ssm:/… (jobs get kms:Decrypt on it through SSM only). @default the AWS managed key aws/ssm',
+    ),
+  tracing: z
+    .boolean()
+    .default(false)
+    .describe(
+      'AWS X-Ray active tracing for every Nightshift function and state machine: one trace per run, $5 per million after 100,000 free a month (about 47,000 runs a month with health checks every minute). @default false',
     ),
   network: networkSchema.optional(),
   alerts: alertsSchema,

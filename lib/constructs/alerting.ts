@@ -37,7 +37,13 @@ import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
-import { arnFor, jobFunction, retentionDays } from './function-defaults';
+import {
+  acknowledgeTracingOff,
+  arnFor,
+  jobFunction,
+  retentionDays,
+  tracingEnabled,
+} from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
 export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
@@ -139,9 +145,10 @@ export class Alerting extends Construct {
       definitionBody: DefinitionBody.fromString(JSON.stringify(escalationDefinition())),
       definitionSubstitutions: { AckTable: this.ackTable.tableName },
       role: this.escalationRole,
-      tracingEnabled: true,
+      tracingEnabled: tracingEnabled(context),
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
+    acknowledgeTracingOff(this.stateMachine, context);
 
     // ---- router -------------------------------------------------------------------------------
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {

@@ -45,7 +45,7 @@ import {
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
-import { retentionDays } from './function-defaults';
+import { acknowledgeTracingOff, retentionDays, tracingEnabled } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
@@ -385,9 +385,10 @@ export class LogArchive extends Construct {
       stateMachineName: `${context.project}-log-export`,
       definitionBody: DefinitionBody.fromChainable(definition),
       timeout: Duration.hours(23),
-      tracingEnabled: true,
+      tracingEnabled: tracingEnabled(context),
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
+    acknowledgeTracingOff(machine, context);
     if (tagged || exportResources.some((r) => r.includes('*'))) {
       for (const resource of exportResources) {
         acknowledgeWildcard(

@@ -211,6 +211,12 @@ function dashboardMetrics(body: unknown): MetricRef[] {
   return found;
 }
 
+/** `logs` from com.amazonaws.<region>.logs, written literally or as a join around the region token. */
+function endpointService(name: unknown): string {
+  if (typeof name === 'string') return /^com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(name)?.[1] ?? name;
+  return /"\.([a-z0-9.-]+)"\]/.exec(JSON.stringify(name))?.[1] ?? 'unknown';
+}
+
 export function usageFromTemplates(
   templates: readonly CfnTemplate[],
   assumptions: UsageAssumptions = {},
@@ -390,6 +396,20 @@ export function usageFromTemplates(
   const backupRuns = schedules.filter((s) => jobOf(s.input) === 'backup').reduce((sum, s) => sum + s.runs, 0);
   const multipartPuts = backupRuns * Math.max(1, Math.ceil(((assumptions.backupSizeGb ?? 1) * 1024) / 64));
 
+  // VPC endpoints the template creates: an S3 gateway (free, S3 traffic bypasses the NAT) and interface
+  // endpoints, each with one network interface per subnet it is placed in.
+  const endpoints = ofType('AWS::EC2::VPCEndpoint').map(([, r]) => r.Properties ?? {});
+  const s3Gateway = endpoints.some(
+    (p) => p.VpcEndpointType === 'Gateway' && JSON.stringify(p.ServiceName).includes('.s3'),
+  );
+  const interfaceEndpoints = endpoints
+    .filter((p) => p.VpcEndpointType === 'Interface')
+    .map((p) => ({
+      service: endpointService(p.ServiceName),
+      subnets: Array.isArray(p.SubnetIds) ? p.SubnetIds.length : 1,
+    }));
+  const backupGb = backupRuns * (assumptions.backupSizeGb ?? 1);
+
   const logIngestGb = (invocations * LOG_BYTES_PER_INVOCATION) / 1e9;
   const kmsKeys = ofType('AWS::KMS::Key').length;
 
@@ -419,7 +439,10 @@ export function usageFromTemplates(
             mode: assumptions.network ?? 'nat',
             availabilityZones: 2,
             interfaceEndpoints: INTERFACE_ENDPOINTS,
-            gbProcessed: backupRuns * (assumptions.backupSizeGb ?? 1),
+            gbProcessed: s3Gateway ? 0 : backupGb,
+            s3Gateway,
+            s3GbViaGateway: s3Gateway ? backupGb : 0,
+            createdInterfaceEndpoints: interfaceEndpoints,
           },
         }
       : {}),

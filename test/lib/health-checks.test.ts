@@ -237,8 +237,12 @@ describe('HealthChecks', () => {
     expect(built.construct.secrets.sort()).toEqual([DB_SECRET, 'prod/shop/api-token', 'prod/shop/redis']);
   });
 
-  it('adds Up and latency graphs for every target to the dashboard', () => {
-    const dashboards = built.template.findResources('AWS::CloudWatch::Dashboard') as Record<string, Resource>;
+  it('adds Up and latency graphs for every target to the dashboard (alerts.dashboard: true)', () => {
+    const withDashboard = build({ alerts: { ...testConfig().alerts, dashboard: true } });
+    const dashboards = withDashboard.template.findResources('AWS::CloudWatch::Dashboard') as Record<
+      string,
+      Resource
+    >;
     const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
     expect(body).toContain('## Health checks');
     for (const name of ['api', 'db', 'cache', 'smtp']) {

@@ -208,7 +208,7 @@ describe('LogArchive', () => {
     it('export-task: a state machine that exports one group at a time and waits for each task', () => {
       modes.jobs.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineName: 'shop-log-export',
-        TracingConfiguration: { Enabled: true },
+        TracingConfiguration: { Enabled: false },
       });
       const machine = Object.values(
         modes.jobs.findResources('AWS::StepFunctions::StateMachine', {

@@ -25,10 +25,12 @@ import {
 import { awsCredentialsConfigured } from './run';
 
 async function localSecrets(config: NightshiftConfig): Promise<SecretsReader> {
-  const { noSecrets, secretsManagerReader } = await import('../../../lambdas/shared/connections');
+  const { noSecrets, secretsManagerReader, secretsReaderFor } = await import(
+    '../../../lambdas/shared/connections'
+  );
   if (!awsCredentialsConfigured()) return noSecrets;
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  return secretsManagerReader(new SecretsManagerClient({ region: config.region }));
+  return secretsReaderFor(secretsManagerReader(new SecretsManagerClient({ region: config.region })));
 }
 
 function cliLog(verbose: boolean): Log {

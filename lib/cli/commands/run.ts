@@ -55,7 +55,9 @@ export function awsCredentialsConfigured(
 }
 
 async function secretsFor(config: NightshiftConfig): Promise<{ reader: SecretsReader; description: string }> {
-  const { noSecrets, secretsManagerReader } = await import('../../../lambdas/shared/connections');
+  const { noSecrets, secretsManagerReader, secretsReaderFor } = await import(
+    '../../../lambdas/shared/connections'
+  );
   if (!awsCredentialsConfigured()) {
     return {
       reader: noSecrets,
@@ -64,7 +66,7 @@ async function secretsFor(config: NightshiftConfig): Promise<{ reader: SecretsRe
   }
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return {
-    reader: secretsManagerReader(new SecretsManagerClient({ region: config.region })),
+    reader: secretsReaderFor(secretsManagerReader(new SecretsManagerClient({ region: config.region }))),
     description: `AWS Secrets Manager (${config.region}, your AWS credentials)`,
   };
 }

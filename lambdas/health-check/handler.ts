@@ -9,10 +9,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { secretsManagerReader, secretsReaderFor } from '../shared/connections';
+import { awsSecretsReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
@@ -22,7 +21,7 @@ import { run } from './health-check';
 
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
-const secrets = secretsReaderFor(secretsManagerReader(new SecretsManagerClient({})));
+const secrets = awsSecretsReader();
 const log: Log = powertoolsLog(logger);
 
 export interface HealthCheckResponse {

@@ -4,7 +4,8 @@
  * use `describe*` to name a target. Every password, credential URL and secret string read here is
  * registered with the redactor (registerSecret) the moment it is read, so no output can print it.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret, registerUrlSecrets } from './redact';
 
 export interface SecretsReader {
@@ -91,25 +92,31 @@ export function parameterStoreReader(getParameter: GetDecryptedParameter, ttlMs 
   };
 }
 
-/** Until an SSM client is bundled: `ssm:` references fail clearly instead of reaching Secrets Manager. */
-const parameterStoreUnavailable: SecretsReader = {
-  async getSecretString(ref) {
-    throw new SecretUnavailable(
-      ref,
-      'this build has no SSM Parameter Store client — store the value in Secrets Manager, or use a build that includes @aws-sdk/client-ssm',
-    );
-  },
-};
-
 /** One reader for every secret reference: `ssm:/name` from Parameter Store, anything else from Secrets Manager. */
 export function secretsReaderFor(
   secretsManager: SecretsReader,
-  parameterStore: SecretsReader = parameterStoreUnavailable,
+  parameterStore: SecretsReader,
 ): SecretsReader {
   return {
     getSecretString: (ref) =>
       ref.startsWith(SSM_PREFIX) ? parameterStore.getSecretString(ref) : secretsManager.getSecretString(ref),
   };
+}
+
+/**
+ * The reader every job and command uses: Secrets Manager, and SSM Parameter Store (SecureString,
+ * decrypted) for `ssm:` references, with the same client settings. Create it once (module scope).
+ */
+export function awsSecretsReader(clientConfig: { region?: string } = {}): SecretsReader {
+  const ssm = new SSMClient(clientConfig);
+  return secretsReaderFor(
+    secretsManagerReader(new SecretsManagerClient(clientConfig)),
+    parameterStoreReader((name) =>
+      ssm
+        .send(new GetParameterCommand({ Name: name, WithDecryption: true }))
+        .then((out) => out.Parameter?.Value),
+    ),
+  );
 }
 
 const CREDENTIAL_FIELD = /pass|pwd|secret|token|key|auth|credential/i;

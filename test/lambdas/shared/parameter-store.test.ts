@@ -4,8 +4,11 @@
  * The reader's only dependency is a GetParameter(WithDecryption) function, supplied here by a local
  * store that behaves like SSM (ParameterNotFound for unknown names).
  */
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
+  awsSecretsReader,
   parameterStoreReader,
   type SecretsReader,
   SecretUnavailable,
@@ -67,10 +70,15 @@ describe('secretsReaderFor', () => {
     expect(store.calls).toEqual(['/prod/shop/redis']);
   });
 
-  it('without a Parameter Store client, fails an ssm: reference clearly instead of asking Secrets Manager', async () => {
-    const reader = secretsReaderFor(secretsManager);
-    await expect(reader.getSecretString('ssm:/prod/shop/db')).rejects.toThrow(
-      /cannot read secret ssm:\/prod\/shop\/db: this build has no SSM Parameter Store client/,
-    );
+  it('awsSecretsReader asks SSM for the decrypted parameter, and redacts its value from then on', async () => {
+    const ssm = mockClient(SSMClient);
+    ssm.on(GetParameterCommand, { Name: '/prod/shop/token', WithDecryption: true }).resolves({
+      Parameter: { Name: '/prod/shop/token', Value: 'tok-ssm-0123456789abcdef' },
+    });
+    const reader = awsSecretsReader({ region: 'eu-west-1' });
+    expect(await reader.getSecretString('ssm:/prod/shop/token')).toBe('tok-ssm-0123456789abcdef');
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    expect(redact('header X-Token: tok-ssm-0123456789abcdef')).not.toContain('tok-ssm-0123456789abcdef');
+    ssm.restore();
   });
 });

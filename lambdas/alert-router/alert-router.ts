@@ -46,9 +46,9 @@ import {
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
-import { publishInput } from './notifier';
+import { onCallMember, publishInput } from './notifier';
 import { needsTags, routingDecision } from './routing';
-import type { RouterSettings } from './settings';
+import type { LevelSettings, RouterSettings } from './settings';
 import { isTestPageEvent, requesterText, type TestPageEvent } from './test-page';
 
 export interface Escalations {
@@ -206,8 +206,15 @@ export function escalationInput(
   const policy = settings.severities[facts.severity];
   const levels = settings.levels.slice(policy.firstLevel);
   const top = levels[levels.length - 1]!;
+  // A rotating level's step goes to the e-mail topic of whoever is on call when the step is due.
+  const topicAt = (level: LevelSettings, afterMs: number) =>
+    onCallMember(level, new Date(plan.startsAt.getTime() + afterMs))?.topicArn ?? level.topicArn;
   const steps = levels.map((level, i) =>
-    notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
+    notice(
+      topicAt(level, i * policy.escalateAfterMs),
+      level.name,
+      i === 0 ? first : renderEscalation(facts, plan, options, i),
+    ),
   );
   return {
     alarm: {
@@ -220,7 +227,11 @@ export function escalationInput(
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     pos: { next: held ? 0 : 1, count: steps.length },
     steps,
-    reminder: notice(top.topicArn, top.name, renderEscalation(facts, plan, options, 'reminder')),
+    reminder: notice(
+      topicAt(top, (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs),
+      top.name,
+      renderEscalation(facts, plan, options, 'reminder'),
+    ),
     deliveryId,
   };
 }

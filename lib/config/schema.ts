@@ -111,9 +111,9 @@ export const rotationSchema = obj({
     weekday: z
       .enum(WEEKDAYS, { message: `write a weekday in lower case: ${WEEKDAYS.join(', ')}` })
       .optional()
-      .describe('day of the hand-off for periods of whole weeks. @default the weekday of `start`'),
+      .describe('day of the hand-off for periods of whole weeks. @default the day of start'),
   }).describe('when the pager passes to the next member, in the configured time zone'),
-  every: duration('how long each member is on call: whole days, e.g. 1d or 1w', {
+  every: duration('how long each member is on call, in whole days', {
     min: '1d',
     max: '52w',
   }),

@@ -12,6 +12,7 @@ import type { RouterSettings } from '../../lambdas/alert-router/settings';
 import { Alerting } from '../../lib/constructs/alerting';
 import type { NightshiftContext } from '../../lib/constructs/context';
 import { ProjectDashboard } from '../../lib/constructs/dashboard';
+import { buildPlan, synthesizeTemplates } from '../../lib/plan';
 import { nagFindings, testApp, testConfig, testStack } from '../support/cdk';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
@@ -149,5 +150,17 @@ describe('rotation topics', () => {
 
   it('leaves no unacknowledged cdk-nag finding in the whole app', () => {
     expect(nagFindings(testApp(config).app)).toEqual([]);
+  });
+
+  it('nightshift plan lists the rotation and its masked contacts; the level topic has no subscribers', async () => {
+    const plan = buildPlan(config, await synthesizeTemplates(config));
+    expect(plan.levels[0]).toMatchObject({
+      name: 'oncall',
+      rotation: ['ana', 'ben', 'cem'],
+      email: ['ana@example.com', 'ben@example.com'],
+      subscribers: 0,
+    });
+    expect(plan.levels[0]?.sms.join(' ')).not.toMatch(/4915112345678|4915187654321/);
+    expect(plan.levels[1]?.rotation).toBeUndefined();
   });
 });

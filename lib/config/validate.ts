@@ -373,6 +373,21 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
       );
     }
   });
+  // Member topics are named <project>-rota-<level>-<member>: "a-b"/"c" and "a"/"b-c" would share one.
+  const memberTopics = new Map<string, string>();
+  alerts.levels.forEach((level, index) => {
+    level.rotation?.members.forEach((member, i) => {
+      const topic = `${level.name}-${member.name}`;
+      const other = memberTopics.get(topic);
+      if (other && other !== level.name) {
+        add(
+          ['alerts', 'levels', index, 'rotation', 'members', i, 'name'],
+          `member "${member.name}" of level "${level.name}" would share the e-mail topic of a member of level "${other}" (both end in "${topic}") — rename the member or the level`,
+        );
+      }
+      memberTopics.set(topic, level.name);
+    });
+  });
   unique(alerts.alarms, ['alerts', 'alarms'], 'alarm');
   alerts.alarms.forEach((alarm, index) => {
     const reserved = RESERVED_ALARM_PREFIXES.find((prefix) => alarm.name.startsWith(prefix));

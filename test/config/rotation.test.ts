@@ -58,4 +58,29 @@ describe('alerts.levels[].rotation', () => {
     const found = problems(level);
     expect(found.join('\n')).toMatch(message);
   });
+
+  it('rejects two members whose e-mail topics would share a name', () => {
+    const result = validateConfig({
+      project: 'shop',
+      region: 'eu-west-1',
+      alerts: {
+        levels: [
+          {
+            name: 'oncall-eu',
+            rotation: { ...rotation, members: [{ name: 'ana', email: 'a@example.com' }] },
+          },
+          {
+            name: 'oncall',
+            rotation: { ...rotation, members: [{ name: 'eu-ana', email: 'b@example.com' }] },
+          },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues.map((i) => `${formatPath(i.path)}: ${i.message}`)).toEqual([
+        'alerts.levels[1].rotation.members[0].name: member "eu-ana" of level "oncall" would share the e-mail topic of a member of level "oncall-eu" (both end in "oncall-eu-ana") — rename the member or the level',
+      ]);
+    }
+  });
 });

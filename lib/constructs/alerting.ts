@@ -41,6 +41,9 @@ import { arnFor, jobFunction, retentionDays } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
 export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
+/** CloudWatch accepts at most this many actions per alarm state. */
+const MAX_ALARM_ACTIONS = 5;
+
 /** Role tag the level topics' policies require of IAM publishers. */
 export const PUBLISHER_TAG = 'nightshift:publisher';
 export const LOG_PATTERN_NAMESPACE = 'Nightshift/LogPatterns';
@@ -360,7 +363,16 @@ export class Alerting extends Construct {
       summary: `SMS spend this month reached ${config.alerts.smsMonthlySpendLimitUsd} USD`,
     });
     // If the router itself breaks, these page the first level straight from CloudWatch (plain format).
-    const first = new SnsAction(topics[0]!);
+    // Nobody can tell who is on call then: a rotating first level pages its members' e-mail topics
+    // (CloudWatch takes at most 5 actions per state).
+    const firstRotation = config.alerts.levels[0]?.rotation;
+    const fallback = firstRotation
+      ? Object.entries(this.memberTopics)
+          .filter(([key]) => key.startsWith(`${config.alerts.levels[0]?.name}/`))
+          .map(([, topic]) => topic)
+          .slice(0, MAX_ALARM_ACTIONS)
+      : [];
+    const firstActions = (fallback.length ? fallback : [topics[0]!]).map((topic) => new SnsAction(topic));
     const routerFailed = nightshiftAlarm(this, 'RouterFailed', {
       context,
       name: 'alert-router-failed',
@@ -385,8 +397,8 @@ export class Alerting extends Construct {
       summary: 'alarm events could not be delivered to the alert router (see its dead-letter queue)',
     });
     for (const alarm of [routerFailed, undelivered]) {
-      alarm.addAlarmAction(first);
-      alarm.addOkAction(first);
+      alarm.addAlarmAction(...firstActions);
+      alarm.addOkAction(...firstActions);
     }
     nightshiftAlarm(this, 'DeliveryFailed', {
       context,

@@ -163,4 +163,14 @@ describe('rotation topics', () => {
     expect(plan.levels[0]?.sms.join(' ')).not.toMatch(/4915112345678|4915187654321/);
     expect(plan.levels[1]?.rotation).toBeUndefined();
   });
+
+  it("pages every member's e-mail topic of a rotating first level when the router itself fails", () => {
+    const alarm = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: 'shop-alert-router-failed' },
+      }),
+    )[0]?.Properties as Cfn;
+    expect(alarm.AlarmActions).toEqual([{ Ref: logicalId('ana') }, { Ref: logicalId('ben') }]);
+    expect(alarm.OKActions).toEqual(alarm.AlarmActions);
+  });
 });

@@ -248,13 +248,15 @@ export class Alerting extends Construct {
     if (config.alerts.levels.some((level) => level.rotation?.members.some((m) => m.sms))) {
       // Texting a number directly has no resource ARN; NotResource on every topic ARN keeps this
       // statement from reaching any topic (topics are granted one by one above).
-      this.routerRole.addToPrincipalPolicy(
-        new PolicyStatement({
-          sid: 'TextRotationMembers',
-          actions: ['sns:Publish'],
-          notResources: ['arn:aws:sns:*:*:*'],
-        }),
-      );
+      for (const role of [this.routerRole, this.escalationRole]) {
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'TextRotationMembers',
+            actions: ['sns:Publish'],
+            notResources: ['arn:aws:sns:*:*:*'],
+          }),
+        );
+      }
     }
     for (const role of [this.routerRole, this.escalationRole]) {
       acknowledgeWildcardAction(

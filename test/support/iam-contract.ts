@@ -890,6 +890,13 @@ export function contractChecks(
         expect: 'allow',
       },
       {
+        path: 'escalation → texts the rotation member on call (no topic)',
+        principal: escalationRole,
+        action: 'sns:Publish',
+        resource: '*',
+        expect: 'allow',
+      },
+      {
         path: 'router → a topic it was not granted',
         principal: routerRole,
         action: 'sns:Publish',

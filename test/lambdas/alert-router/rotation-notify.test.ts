@@ -15,11 +15,16 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { run, sfnEscalations } from '../../../lambdas/alert-router/alert-router';
-import type { EscalationInput } from '../../../lambdas/alert-router/escalation-definition';
+import {
+  type EscalationInput,
+  escalationDefinition,
+  STATE,
+} from '../../../lambdas/alert-router/escalation-definition';
 import type { RenderedMessage } from '../../../lambdas/alert-router/format';
 import { consoleNotifier, snsNotifier } from '../../../lambdas/alert-router/notifier';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
+import { runEscalation } from './escalation-harness';
 import { fixture, TOPICS, testSettings } from './support';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation';
@@ -169,6 +174,48 @@ describe('rotating level, router and escalation', () => {
       topic('oncall', 'ben'),
       TOPICS[2],
     ]);
+    expect(input.steps.map((s) => s.phone)).toEqual(['+447700900111', undefined, undefined]);
     expect(input.reminder.topicArn).toBe(TOPICS[2]);
+  });
+
+  it('the escalation state machine texts the member of a rotating level on call when the step is due', async () => {
+    // The 2 Oct 17:04Z alarm is held by maintenance until 3 Oct 17:30Z; oncall's step is due at
+    // 17:45Z, after that day's 17:10Z hand-off to cem (SMS only). Runs the real definition locally.
+    const log = new MemoryLog();
+    await run(
+      {
+        settings: testSettings({
+          levels: [
+            { name: 'team', email: ['dev@example.com'] },
+            { name: 'oncall', rotation },
+            { name: 'lead', email: ['lead@example.com'] },
+          ],
+          maintenance: [{ name: 'upgrade', start: '2024-10-02T17:00:00Z', end: '2024-10-03T17:30:00Z' }],
+        }),
+        notifier: snsNotifier(new SNSClient({}), () => new Date('2024-10-02T17:04:41Z')),
+        escalations: sfnEscalations(new SFNClient({}), STATE_MACHINE, log),
+        cloudwatch: new CloudWatchClient({}),
+        logs: new CloudWatchLogsClient({}),
+        log,
+        metrics: new MemoryMetrics(),
+      },
+      { event: fixture('metric-alarm'), deliveryId: 'req-2' },
+    );
+    expect(published()).toEqual([]); // held: the execution pages when the window ends
+    const input = JSON.parse(
+      sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}',
+    ) as EscalationInput;
+    expect(input.steps[1]).toMatchObject({ level: 'oncall', topicArn: TOPICS[1], phone: '+447700900333' });
+    const result = await runEscalation(escalationDefinition('shop-acks'), input, {
+      states: ['ALARM'],
+      maxPublishes: 4,
+    });
+    expect(result.publishes.map((p) => p.PhoneNumber ?? p.TopicArn)).toEqual([
+      TOPICS[0],
+      TOPICS[1],
+      '+447700900333',
+      TOPICS[2],
+    ]);
+    expect(result.path).toContain(STATE.textStep);
   });
 });

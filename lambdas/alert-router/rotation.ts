@@ -8,8 +8,7 @@
  * local time on both sides of a daylight-saving change. Before the first hand-off the rotation runs
  * backwards (the last member precedes the first), so every instant has someone on call.
  */
-import { durationMs } from '../../lib/config/primitives';
-import { WEEKDAYS } from '../../lib/config/schema';
+import { durationMs, WEEKDAYS } from '../../lib/config/primitives';
 import { addDays, dateIn, parseDate, zonedTime } from '../log-archive/day';
 
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -16,6 +16,7 @@ import {
   secretRef,
   severity,
   timeZone,
+  WEEKDAYS,
 } from './primitives';
 
 const obj = z.strictObject;
@@ -84,16 +85,6 @@ export const networkSchema = obj({
 // ---------------------------------------------------------------------------------------------
 // Alerts
 // ---------------------------------------------------------------------------------------------
-
-export const WEEKDAYS = [
-  'monday',
-  'tuesday',
-  'wednesday',
-  'thursday',
-  'friday',
-  'saturday',
-  'sunday',
-] as const;
 
 const rotationMember = obj({
   name: resourceName('member name'),

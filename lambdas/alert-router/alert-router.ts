@@ -46,9 +46,9 @@ import {
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
-import { publishInput } from './notifier';
+import { onCallMember, publishInput, smsInput } from './notifier';
 import { needsTags, routingDecision } from './routing';
-import type { RouterSettings } from './settings';
+import type { LevelSettings, RouterSettings } from './settings';
 import { isTestPageEvent, requesterText, type TestPageEvent } from './test-page';
 
 export interface Escalations {
@@ -182,14 +182,16 @@ function toFacts(settings: RouterSettings, event: EventFacts, route: Route, extr
   return facts;
 }
 
-function notice(topicArn: string, level: string, message: RenderedMessage): EscalationNotice {
+function notice(topicArn: string, level: string, message: RenderedMessage, phone?: string): EscalationNotice {
   const input = publishInput(topicArn, message);
+  const text = phone && message.toSms ? smsInput(phone, message) : undefined;
   return {
     level,
     topicArn,
     subject: input.Subject,
     message: input.Message,
     sms: message.toSms ? 'yes' : 'no',
+    ...(text ? { phone: text.PhoneNumber, text: text.Message } : {}),
   };
 }
 
@@ -206,8 +208,14 @@ export function escalationInput(
   const policy = settings.severities[facts.severity];
   const levels = settings.levels.slice(policy.firstLevel);
   const top = levels[levels.length - 1]!;
+  // A rotating level's step goes to whoever is on call when the step is due: e-mail through their
+  // topic, SMS to their number.
+  const noticeAt = (level: LevelSettings, afterMs: number, message: RenderedMessage) => {
+    const member = onCallMember(level, new Date(plan.startsAt.getTime() + afterMs));
+    return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
+  };
   const steps = levels.map((level, i) =>
-    notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
+    noticeAt(level, i * policy.escalateAfterMs, i === 0 ? first : renderEscalation(facts, plan, options, i)),
   );
   return {
     alarm: {
@@ -220,7 +228,11 @@ export function escalationInput(
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     pos: { next: held ? 0 : 1, count: steps.length },
     steps,
-    reminder: notice(top.topicArn, top.name, renderEscalation(facts, plan, options, 'reminder')),
+    reminder: noticeAt(
+      top,
+      (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
+      renderEscalation(facts, plan, options, 'reminder'),
+    ),
     deliveryId,
   };
 }

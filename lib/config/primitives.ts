@@ -427,3 +427,14 @@ export type Severity = (typeof SEVERITIES)[number];
 export const severity = z
   .enum(SEVERITIES, { message: 'use one of critical, high, medium, low' })
   .describe('severity: critical, high, medium or low');
+
+/** Weekdays as the config writes them (rotation hand-offs), Monday first (ISO order). */
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;

@@ -16,6 +16,7 @@ import {
   secretRef,
   severity,
   timeZone,
+  WEEKDAYS,
 } from './primitives';
 
 const obj = z.strictObject;
@@ -123,10 +124,39 @@ export const networkSchema = obj({
 // Alerts
 // ---------------------------------------------------------------------------------------------
 
+const rotationMember = obj({
+  name: resourceName('member name'),
+  email: email.optional().describe('address e-mailed while this member is on call'),
+  sms: phoneNumber.optional().describe('number texted while this member is on call (E.164)'),
+}).describe('one person in the rotation (an email, an sms or both)');
+
+export const rotationSchema = obj({
+  members: z.array(rotationMember).min(1).describe('who takes turns, in this order'),
+  handoff: obj({
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'write a time of day as HH:MM, e.g. 09:00' })
+      .describe('local time of the hand-off (in `timezone`), HH:MM'),
+    weekday: z
+      .enum(WEEKDAYS, { message: `write a weekday in lower case: ${WEEKDAYS.join(', ')}` })
+      .optional()
+      .describe('day of the hand-off for periods of whole weeks. @default the day of start'),
+  }).describe('when the pager passes to the next member, in the configured time zone'),
+  every: duration('how long each member is on call, in whole days', {
+    min: '1d',
+    max: '52w',
+  }),
+  start: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'write a date as YYYY-MM-DD, e.g. 2026-01-05' })
+    .describe('the first member takes over at the first hand-off on or after this date (YYYY-MM-DD)'),
+}).describe('a rotation: only the member on call is paged, instead of fixed email/sms lists');
+
 export const levelSchema = obj({
   name: resourceName('level name'),
   email: z.array(email).default([]).describe('addresses e-mailed at this level'),
   sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
+  rotation: rotationSchema.optional(),
 });
 
 export const SEVERITY_DEFAULTS: Record<
@@ -645,6 +675,7 @@ export const configSchema = obj({
 export type NightshiftConfig = z.output<typeof configSchema>;
 export type NightshiftConfigInput = z.input<typeof configSchema>;
 export type AlertsConfig = NightshiftConfig['alerts'];
+export type RotationConfig = z.output<typeof rotationSchema>;
 export type HealthChecksConfig = z.output<typeof healthChecksSchema>;
 export type HealthTarget = z.output<typeof healthTargetSchema>;
 export type HttpCheck = z.output<typeof httpCheckSchema>;

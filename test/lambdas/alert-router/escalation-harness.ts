@@ -29,8 +29,10 @@ export interface World {
   readonly maxPublishes?: number;
 }
 
+/** A topic publish, or (rotating levels) a text with PhoneNumber and no topic. */
 export interface Publish {
   readonly TopicArn: string;
+  readonly PhoneNumber?: string;
   readonly Subject: string;
   readonly Message: string;
   readonly MessageStructure: string;
@@ -94,9 +96,16 @@ export async function runEscalation(
         },
         [STATE.publishStep]: publish,
         [STATE.publishReminder]: publish,
+        [STATE.textStep]: publish,
+        [STATE.textReminder]: publish,
       },
       waitTimeOverrides: { [STATE.hold]: 0, [STATE.waitEscalate]: 0, [STATE.waitRepeat]: 0 },
-      retryIntervalOverrides: { [STATE.describe]: 0, [STATE.readAck]: 0, [STATE.publishStep]: 0 },
+      retryIntervalOverrides: {
+        [STATE.describe]: 0,
+        [STATE.readAck]: 0,
+        [STATE.publishStep]: 0,
+        [STATE.textStep]: 0,
+      },
     },
   });
   abort = execution.abort;

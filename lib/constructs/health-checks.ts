@@ -17,7 +17,12 @@ import {
 import { Construct } from 'constructs';
 import { healthCheckEnvironment } from '../../lambdas/health-check/env';
 import { healthEventTarget } from '../../lambdas/health-check/event';
-import { HealthMetric, type HealthMetricName, healthDimensions } from '../../lambdas/health-check/metrics';
+import {
+  dailyWindowMs,
+  HealthMetric,
+  type HealthMetricName,
+  healthDimensions,
+} from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
@@ -160,7 +165,10 @@ export class HealthChecks extends Construct {
     const schedules: JobSchedule[] = groups.map((group) => ({
       name: group.name,
       expression: group.expression,
-      input: { targets: group.targets.map(healthEventTarget) },
+      input: {
+        periodMs: alarmPeriodMs(group.expression, context.timeZone),
+        targets: group.targets.map(healthEventTarget),
+      },
     }));
     // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout
     const longestMs = Math.max(
@@ -242,8 +250,10 @@ export class HealthChecks extends Construct {
     if (http && new URL(http.url).protocol === 'https:' && http.tls !== false) {
       const warnDays = http.tls?.warnDays ?? 14;
       const criticalDays = http.tls?.criticalDays ?? 7;
-      // days left change slowly: hourly (or per-check, if rarer) minimum; missing data keeps the state
-      const tlsPeriod = Math.max(HOUR, periodMs);
+      // days left are sent once a day, by the checks in the first hour (or period, if longer) of the UTC
+      // day; the alarm's period is that window, so the day's datapoints are judged when it ends, and the
+      // 23 hours without data keep the state (a cert crossing a threshold pages at most a day later)
+      const tlsPeriod = dailyWindowMs(periodMs);
       for (const [level, days, severity] of [
         ['Warn', warnDays, lowerSeverity(t.severity)],
         ['Critical', criticalDays, t.severity],

@@ -212,11 +212,13 @@ describe('health checks', () => {
     });
     servers.push(server);
     const url = `https://127.0.0.1:${await listen(server)}/health`;
-    // the clock stands 5 days before the certificate expires, on an hour boundary
+    // the clock starts at 23:00 UTC, 5 to 6 days before the certificate expires: TlsDaysLeft is sent
+    // once a day, by the checks of the first hour of the UTC day, so the run crosses midnight
     const validTo = new X509Certificate(certificate.cert).validToDate.getTime();
-    const origin = Math.floor((validTo - 5 * DAY) / HOUR) * HOUR;
+    const origin = Math.floor((validTo - 5 * DAY) / DAY) * DAY - HOUR;
     const world = new World();
-    for (let minute = 0; minute < 125; minute++) {
+    let sent = 0;
+    for (let minute = 0; minute < 185; minute++) {
       const now = origin + minute * MINUTE + 2_000;
       const metrics = new MemoryMetrics();
       await runHealthCheck(
@@ -228,22 +230,26 @@ describe('health checks', () => {
           now: () => new Date(now),
           trustedCa: [certificate.cert],
         },
-        { targets: [healthTarget('api', url)] },
+        { targets: [healthTarget('api', url)], periodMs: MINUTE },
       );
+      if (metrics.values('TlsDaysLeft', { Project: PROJECT, Target: 'api' }).length) sent++;
       world.emitted(metrics, now);
     }
-    const end = origin + 125 * MINUTE;
+    // only the 60 checks from 00:00 to 00:59 UTC send it: one billed metric-hour a day
+    expect(sent).toBe(60);
+    const end = origin + 185 * MINUTE;
     const rows = Object.fromEntries(
       ['health-api-tls-critical', 'health-api-tls-warn', 'health-api-down'].map((name) => [
         name,
         timeline(world.transitions(name, origin, end), origin, MINUTE),
       ]),
     );
-    report('certificate with 5 days left (checks every minute)', rows, ' min');
+    report('certificate with 5 days left (checks every minute, from 23:00 UTC)', rows, ' min');
 
-    // hourly Minimum of TlsDaysLeft: the first hour completes at minute 60
-    expect(rows['health-api-tls-critical']).toEqual([[60, 'ALARM']]);
-    expect(rows['health-api-tls-warn']).toEqual([[60, 'ALARM']]);
+    // hourly Minimum of TlsDaysLeft: the hour from midnight (minute 60) completes at minute 120; the
+    // hours without data before and after keep the state
+    expect(rows['health-api-tls-critical']).toEqual([[120, 'ALARM']]);
+    expect(rows['health-api-tls-warn']).toEqual([[120, 'ALARM']]);
     // the certificate is the tls alarms' page: the target itself answers, so down stays OK
     expect(rows['health-api-down']).toEqual([[0, 'OK']]);
   });

@@ -67,6 +67,7 @@ describe('HealthChecks', () => {
         s.Properties.Name,
         {
           expression: s.Properties.ScheduleExpression,
+          periodMs: JSON.parse((s.Properties.Target as { Input: string }).Input).periodMs,
           targets: JSON.parse((s.Properties.Target as { Input: string }).Input).targets.map(
             (t: { target: { name: string } }) => t.target.name,
           ),
@@ -74,8 +75,16 @@ describe('HealthChecks', () => {
       ]),
     );
     expect(byName).toEqual({
-      'shop-health-check-default': { expression: 'rate(1 minute)', targets: ['api', 'smtp'] },
-      'shop-health-check-every-5m': { expression: 'rate(5 minutes)', targets: ['db', 'cache'] },
+      'shop-health-check-default': {
+        expression: 'rate(1 minute)',
+        periodMs: 60_000,
+        targets: ['api', 'smtp'],
+      },
+      'shop-health-check-every-5m': {
+        expression: 'rate(5 minutes)',
+        periodMs: 300_000,
+        targets: ['db', 'cache'],
+      },
     });
   });
 
@@ -202,6 +211,8 @@ describe('HealthChecks', () => {
       MetricName: 'TlsDaysLeft',
       Threshold: 30,
       ComparisonOperator: 'LessThanOrEqualToThreshold',
+      // sent in the first hour of the UTC day: the alarm judges that hour, the others keep the state
+      Period: 3600,
       TreatMissingData: 'ignore',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -10,8 +10,6 @@ export const HealthMetric = {
   ConnectionsPercent: 'ConnectionsPercent',
   ReplicationLagSeconds: 'ReplicationLagSeconds',
   MemoryPercent: 'MemoryPercent',
-  ConnectedClients: 'ConnectedClients',
-  RejectedConnections: 'RejectedConnections',
 } as const;
 
 export type HealthMetricName = (typeof HealthMetric)[keyof typeof HealthMetric];

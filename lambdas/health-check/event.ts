@@ -45,8 +45,8 @@ export function parseHealthEvent(event: unknown): HealthEvent {
     if (typeof t.timeoutMs !== 'number' || t.timeoutMs <= 0) {
       throw new InvalidHealthEvent(`${where} (${t.target.name}) has no timeoutMs`);
     }
-    if (typeof t.maxLatencyMs !== 'number') {
-      throw new InvalidHealthEvent(`${where} (${t.target.name}) has no maxLatencyMs`);
+    if (t.maxLatencyMs !== undefined && typeof t.maxLatencyMs !== 'number') {
+      throw new InvalidHealthEvent(`${where} (${t.target.name}) has a maxLatencyMs that is not a number`);
     }
   });
   if (

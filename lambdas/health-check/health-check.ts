@@ -195,7 +195,12 @@ export async function checkOne(
   }
 
   const warnings = [...outcome.warnings];
-  if (outcome.up && outcome.latencyMs !== undefined && outcome.latencyMs > target.maxLatencyMs) {
+  if (
+    outcome.up &&
+    outcome.latencyMs !== undefined &&
+    target.maxLatencyMs !== undefined &&
+    outcome.latencyMs > target.maxLatencyMs
+  ) {
     warnings.unshift(`slow: ${Math.round(outcome.latencyMs)} ms, above ${target.maxLatencyMs} ms`);
   }
   const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
@@ -203,7 +208,9 @@ export async function checkOne(
   deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions);
   if (outcome.latencyMs !== undefined) {
     metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
-    deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
+    // sent only where the latency alarm (and its graph) reads it: opt-in with maxLatency
+    if (target.maxLatencyMs !== undefined)
+      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
   }
   for (const metric of outcome.metrics) {
     metrics[metric.name] = metric.value;

@@ -1,8 +1,8 @@
 /**
  * The health-check capability: one ScheduledJob (one schedule per distinct interval, targets carried in
  * the schedule input — names of secrets only), read access to exactly the secrets the targets reference,
- * per-target alarms (down M of N, latency, TLS days left, resource percentages) with each target's
- * severity, and a dashboard section with Up and latency per target.
+ * per-target alarms (down M of N, latency when maxLatency is set, TLS days left, resource percentages)
+ * with each target's severity, and a dashboard section with Up per target and latency where alarmed.
  */
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -235,17 +235,23 @@ export class HealthChecks extends Construct {
         evaluationPeriods,
         datapointsToAlarm,
       }),
-      this.job.addAlarm(`${name}-Latency`, {
-        ...common,
-        name: `health-${name}-latency`,
-        summary: `${name} (${t.kind}) is slow: latency above ${t.maxLatencyMs} ms in ${mOfN}`,
-        metric: metric(HealthMetric.LatencyMs, 'Maximum'),
-        threshold: t.maxLatencyMs,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods,
-        datapointsToAlarm,
-      }),
     ];
+    // latency alarms are opt-in (maxLatency on the target or in defaults): $0.10 an alarm, $0.30 a metric
+    const maxLatencyMs = t.maxLatencyMs;
+    if (maxLatencyMs !== undefined) {
+      alarms.push(
+        this.job.addAlarm(`${name}-Latency`, {
+          ...common,
+          name: `health-${name}-latency`,
+          summary: `${name} (${t.kind}) is slow: latency above ${maxLatencyMs} ms in ${mOfN}`,
+          metric: metric(HealthMetric.LatencyMs, 'Maximum'),
+          threshold: maxLatencyMs,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods,
+          datapointsToAlarm,
+        }),
+      );
+    }
     const http = t.target.http;
     if (http && new URL(http.url).protocol === 'https:' && http.tls !== false) {
       const warnDays = http.tls?.warnDays ?? 14;
@@ -316,40 +322,50 @@ export class HealthChecks extends Construct {
   }
 
   private widgets(project: string, targets: EffectiveHealthTarget[]): IWidget[] {
-    const widgets: IWidget[] = [];
-    for (let i = 0; i < targets.length; i += TARGETS_PER_GRAPH) {
-      const slice = targets.slice(i, i + TARGETS_PER_GRAPH);
-      const suffix = targets.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
-      const metrics = (metricName: HealthMetricName, statistic: string) =>
-        slice.map(
-          (t) =>
-            new Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName,
-              dimensionsMap: healthDimensions(project, t.target.name),
-              statistic,
-              period: Duration.minutes(1),
-              label: t.target.name,
-            }),
+    const graphs = (
+      members: EffectiveHealthTarget[],
+      title: string,
+      metricName: HealthMetricName,
+      statistic: string,
+      leftYAxis: { min: number; max?: number },
+    ): IWidget[] => {
+      const widgets: IWidget[] = [];
+      for (let i = 0; i < members.length; i += TARGETS_PER_GRAPH) {
+        const slice = members.slice(i, i + TARGETS_PER_GRAPH);
+        const suffix = members.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
+        widgets.push(
+          new GraphWidget({
+            title: `${title}${suffix}`,
+            left: slice.map(
+              (t) =>
+                new Metric({
+                  namespace: METRICS_NAMESPACE,
+                  metricName,
+                  dimensionsMap: healthDimensions(project, t.target.name),
+                  statistic,
+                  period: Duration.minutes(1),
+                  label: t.target.name,
+                }),
+            ),
+            leftYAxis,
+            width: 12,
+            height: 6,
+          }),
         );
-      widgets.push(
-        new GraphWidget({
-          title: `Up${suffix}`,
-          left: metrics(HealthMetric.Up, 'Minimum'),
-          leftYAxis: { min: 0, max: 1 },
-          width: 12,
-          height: 6,
-        }),
-        new GraphWidget({
-          title: `Latency ms${suffix}`,
-          left: metrics(HealthMetric.LatencyMs, 'Average'),
-          leftYAxis: { min: 0 },
-          width: 12,
-          height: 6,
-        }),
-      );
-    }
-    return widgets;
+      }
+      return widgets;
+    };
+    // LatencyMs is sent only for targets with a latency alarm (maxLatency), so only they are graphed
+    return [
+      ...graphs(targets, 'Up', HealthMetric.Up, 'Minimum', { min: 0, max: 1 }),
+      ...graphs(
+        targets.filter((t) => t.maxLatencyMs !== undefined),
+        'Latency ms',
+        HealthMetric.LatencyMs,
+        'Average',
+        { min: 0 },
+      ),
+    ];
   }
 }
 

@@ -27,6 +27,7 @@ const TARGETS = [
   {
     name: 'api',
     severity: 'critical',
+    maxLatency: '2s',
     http: {
       url: 'https://api.example.com/health',
       headers: { Authorization: { secret: 'prod/shop/api-token', key: 'token' }, Accept: 'application/json' },
@@ -135,18 +136,16 @@ describe('HealthChecks', () => {
     const alarms = alarmsByName(built.template);
     const expected: [string, string][] = [
       ['shop-health-api-down', 'critical'],
+      // latency alarms are opt-in: only api sets maxLatency
       ['shop-health-api-latency', 'critical'],
       ['shop-health-api-tls-warn', 'high'],
       ['shop-health-api-tls-critical', 'critical'],
       ['shop-health-db-down', 'high'],
-      ['shop-health-db-latency', 'high'],
       ['shop-health-db-connections-percent', 'high'],
       ['shop-health-db-replication-lag-seconds', 'high'],
       ['shop-health-cache-down', 'medium'],
-      ['shop-health-cache-latency', 'medium'],
       ['shop-health-cache-memory-percent', 'medium'],
       ['shop-health-smtp-down', 'high'],
-      ['shop-health-smtp-latency', 'high'],
     ];
     for (const [name, severity] of expected) {
       const alarm = alarms.get(name);

@@ -49,7 +49,11 @@ describe('health-check handler', () => {
     const event = {
       schedule: 'default',
       targets: targets(
-        { name: 'api', http: { url: `${base}/`, headers: { 'X-Api-Key': { secret: 'prod/api-key' } } } },
+        {
+          name: 'api',
+          maxLatency: '2s',
+          http: { url: `${base}/`, headers: { 'X-Api-Key': { secret: 'prod/api-key' } } },
+        },
         {
           name: 'echo',
           http: {

@@ -105,7 +105,10 @@ afterAll(async () => {
 describe('http check', () => {
   it('is up with status, latency and Up/LatencyMs metrics for a healthy endpoint', async () => {
     const deps = testDeps();
-    const result = await checkOne(deps, target({ name: 'api', http: { url: `${http}/ok` } }));
+    const result = await checkOne(
+      deps,
+      target({ name: 'api', maxLatency: '2s', http: { url: `${http}/ok` } }),
+    );
 
     expect(result).toMatchObject({ target: 'api', kind: 'http', up: true, reason: undefined });
     expect(result.detail).toBe('200 OK');

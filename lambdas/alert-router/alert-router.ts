@@ -23,7 +23,6 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { Severity } from '../../lib/config/primitives';
 import type { Log } from '../shared/log';
-import type { MetricsSink } from '../shared/metrics';
 import { reasonOf, redact } from '../shared/redact';
 import {
   type EscalationInput,
@@ -66,7 +65,6 @@ export interface RouterDeps {
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
   readonly log: Log;
-  readonly metrics: MetricsSink;
 }
 
 export interface RouterInput {
@@ -359,8 +357,7 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
   if (isTestPageEvent(input.event)) return testPage(deps, input.event);
   assertAlarmEvent(input.event);
   const event = eventFacts(input.event);
-  const { settings, log, metrics } = deps;
-  const dims = { Project: settings.project };
+  const { settings, log } = deps;
   const base = { alarmName: event.alarmName };
 
   const route = await resolveRoute(deps, event);
@@ -388,7 +385,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       const escalation = escalationInput(settings, facts, plan, renderOptions, first, input.deliveryId, held);
       const started = await deps.escalations.start(execution, escalation);
       if (started === 'duplicate') {
-        metrics.put('DuplicateAlarmEvents', 'Count', 1, dims);
         log.info('duplicate alarm event: this episode is already escalating, nobody paged again', {
           ...base,
           execution,
@@ -403,7 +399,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       }
     }
     if (held) {
-      metrics.put('AlertsSuppressed', 'Count', 1, dims);
       log.info('notification held by maintenance window', {
         ...base,
         window: held.name,
@@ -420,7 +415,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       };
     }
     await deps.notifier.notify(firstLevel, first);
-    metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
     log.info('alarm notified', { ...base, severity: route.severity, level: firstLevel.name, execution });
     return {
       ...base,
@@ -455,7 +449,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       ? activeWindow(settings.maintenance, start, settings.timeZone, names)
       : undefined;
     if (heldAtStart && event.changedAt < heldAtStart.end) {
-      metrics.put('AlertsSuppressed', 'Count', 1, dims);
       return {
         ...base,
         action: 'suppressed',
@@ -473,7 +466,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
     );
     const levels = reachable.slice(0, reached);
     for (const level of levels) await deps.notifier.notify(level, message);
-    metrics.put('AlertsSent', 'Count', levels.length, { ...dims, Severity: route.severity });
     log.info('recovery notified', { ...base, levels: levels.map((l) => l.name) });
     return {
       ...base,
@@ -487,7 +479,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
 
   // INSUFFICIENT_DATA
   if (activeWindow(settings.maintenance, event.changedAt, settings.timeZone, names)) {
-    metrics.put('AlertsSuppressed', 'Count', 1, dims);
     return {
       ...base,
       action: 'suppressed',
@@ -497,7 +488,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
   }
   const message = renderNoData(facts, options);
   await deps.notifier.notify(firstLevel, message);
-  metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
   return {
     ...base,
     action: 'no-data',

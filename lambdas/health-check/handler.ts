@@ -38,7 +38,7 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
   const input = parseHealthEvent(event);
   const result = await run(
     { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
-    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency },
+    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency, periodMs: input.periodMs },
   );
   return {
     schedule: input.schedule,

@@ -454,7 +454,13 @@ export const healthTargetSchema = obj({
     .optional()
     .describe('@default every run of healthChecks.schedule'),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
-  maxLatency: duration('latency above which the latency alarm fires', { min: '1ms', max: '60s' }).optional(),
+  maxLatency: duration(
+    'latency above which the latency alarm fires; unset (and no default): no latency alarm',
+    {
+      min: '1ms',
+      max: '60s',
+    },
+  ).optional(),
   down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) })
     .optional()
     .describe('down for M of N periods raises the alarm. @default healthChecks.defaults.down'),
@@ -476,7 +482,13 @@ export const healthChecksSchema = obj({
   defaults: obj({
     timeout: duration('timeout per check', { min: '100ms', max: '60s' }).default('5s'),
     severity: severity.default('high'),
-    maxLatency: duration('latency alarm threshold', { min: '1ms', max: '60s' }).default('2s'),
+    maxLatency: duration(
+      'latency alarm threshold for every target; unset: latency alarms only on targets that set their own',
+      {
+        min: '1ms',
+        max: '60s',
+      },
+    ).optional(),
     down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) }).default({
       datapoints: 2,
       evaluationPeriods: 3,
@@ -484,7 +496,6 @@ export const healthChecksSchema = obj({
   }).default({
     timeout: '5s',
     severity: 'high',
-    maxLatency: '2s',
     down: { datapoints: 2, evaluationPeriods: 3 },
   }),
   targets: z.array(healthTargetSchema).default([]),

@@ -140,6 +140,9 @@ export class Backups extends Construct {
       // A retry is a new backup under a new key (conditional writes): safe, but one is enough.
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
+      // a night that never runs pages through -too-old (no success within maxAge, ≤ 7 days): a
+      // -did-not-run alarm would page for the same night about an hour earlier, for another $0.10
+      didNotRunAlarm: false,
     });
     job.bindBucket(this.context.backupBucket, {
       variables: BACKUP_BUCKET_VARS,

@@ -87,6 +87,11 @@ export interface ScheduledJobProps {
   readonly retryAttempts?: number;
   /** How long Scheduler keeps retrying an event. @default 1 hour */
   readonly maxEventAge?: Duration;
+  /**
+   * Create the `-did-not-run` alarm. Off when another alarm of the job already pages for a run that
+   * never happens (a backup's `-too-old`): the same condition would cost a second alarm. @default true
+   */
+  readonly didNotRunAlarm?: boolean;
 }
 
 export interface BucketBinding {
@@ -207,10 +212,10 @@ export class ScheduledJob extends Construct {
       );
     }
     grantSendToQueue(schedulerRole, this.deadLetterQueue);
-    this.createJobAlarms(props.schedules);
+    this.createJobAlarms(props.schedules, props.didNotRunAlarm ?? true);
   }
 
-  private createJobAlarms(schedules: JobSchedule[]): void {
+  private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean): void {
     const target = this.jobName;
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
@@ -231,7 +236,7 @@ export class ScheduledJob extends Construct {
       (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
       undefined,
     );
-    if (window) {
+    if (window && didNotRun) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,
         metric: zeroFilled(

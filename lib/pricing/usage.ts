@@ -5,6 +5,7 @@
  * keys, secrets, queues, VPC placement) is counted from the template, never from the config, so the
  * estimate prices what `cdk deploy` creates.
  */
+import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';
@@ -281,7 +282,9 @@ export function usageFromTemplates(
           senders.reduce((sum, s) => sum + s.runs, 0),
         )
       : HOURS_PER_MONTH;
-    return { id, hoursPerMonth: hours, watched: true };
+    // daily metrics are sent in one window (one hour for schedules of an hour or less) a day
+    const daily = DAILY_HEALTH_METRICS.has(metric.name) ? Math.min(hours, HOURS_PER_MONTH / 24) : hours;
+    return { id, hoursPerMonth: daily, watched: true };
   });
 
   // Functions: memory from the template, invocations from their schedules; the router runs per alarm change.

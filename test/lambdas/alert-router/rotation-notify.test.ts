@@ -23,7 +23,6 @@ import {
 import type { RenderedMessage } from '../../../lambdas/alert-router/format';
 import { consoleNotifier, snsNotifier } from '../../../lambdas/alert-router/notifier';
 import { MemoryLog } from '../../../lambdas/shared/log';
-import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { runEscalation } from './escalation-harness';
 import { fixture, TOPICS, testSettings } from './support';
 
@@ -158,7 +157,6 @@ describe('rotating level, router and escalation', () => {
         cloudwatch: new CloudWatchClient({}),
         logs: new CloudWatchLogsClient({}),
         log,
-        metrics: new MemoryMetrics(),
       },
       { event: fixture('metric-alarm'), deliveryId: 'req-1' },
     );
@@ -197,7 +195,6 @@ describe('rotating level, router and escalation', () => {
         cloudwatch: new CloudWatchClient({}),
         logs: new CloudWatchLogsClient({}),
         log,
-        metrics: new MemoryMetrics(),
       },
       { event: fixture('metric-alarm'), deliveryId: 'req-2' },
     );

@@ -4,9 +4,11 @@
  * has exited — rejecting with ToolFailed when it exits non-zero, is killed, or writes an error line.
  * Credentials go through the child's environment or an extra pipe (fd 3), never through argv.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { Log } from '../shared/log';
 import { redact } from '../shared/redact';
 
@@ -132,7 +134,14 @@ export function runTool(options: ToolOptions): RunningTool {
   });
   done.catch(() => {}); // observed by the caller; never an unhandled rejection
   if (!child.stdout) throw new ToolFailed(options.name, 'has no stdout', '');
-  return { stdout: child.stdout, stdin: child.stdin, done, stop, child };
+  // Node resumes, and so discards, a child's unread stdout once the child exits (child_process'
+  // flushStdio): a small dump (pg_dumpall --globals-only) that finishes before its upload attaches a
+  // reader would arrive empty. Reading it at once into our own buffer keeps every byte; when that buffer
+  // is full, backpressure pauses the pipe and the tool waits, as before.
+  const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
+  child.stdout.on('error', (error) => stdout.destroy(error));
+  child.stdout.pipe(stdout);
+  return { stdout, stdin: child.stdin, done, stop, child };
 }
 
 /** Runs a tool to completion and returns its stdout as text (version probes, small outputs). */

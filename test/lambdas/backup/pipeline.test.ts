@@ -220,6 +220,30 @@ describe('stream upload of an empty dump', () => {
     await expect(failing).rejects.not.toThrow(/the dump is empty/);
   });
 
+  it('keeps the output of a tool that exits before the upload reads it (Node discards unread stdout at exit)', async () => {
+    const tool = runTool({
+      name: 'pg_dumpall',
+      command: 'sh',
+      args: ['-c', 'printf -- "--\\n-- PostgreSQL database cluster dump\\n--\\n"'],
+      secrets: [],
+      log: new MemoryLog(),
+    });
+    await tool.done; // the tool has exited before anything reads its output
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const result = await streamUpload(
+      { stream: tool.stdout, done: tool.done, stop: tool.stop },
+      {
+        s3: store().client(),
+        bucket: BUCKET,
+        key: 'late/globals.sql.zst',
+        header: HEADERS.sqlText,
+        compressionLevel: 1,
+        log: new MemoryLog(),
+      },
+    );
+    expect(result.bytesIn).toBe('--\n-- PostgreSQL database cluster dump\n--\n'.length);
+  });
+
   it('says the dump is empty when the tool succeeded without output', async () => {
     await expect(uploadOf('exit 0', 'empty/silent.pgdump.zst')).rejects.toThrow(/the dump is empty/);
   });

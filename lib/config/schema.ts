@@ -15,6 +15,7 @@ import {
   schedule,
   secretRef,
   severity,
+  severityEnum,
   timeZone,
 } from './primitives';
 
@@ -220,13 +221,24 @@ const logPatternSchema = obj({
 export const alertsSchema = obj({
   levels: z.array(levelSchema).min(1).describe('escalation levels, notified in this order'),
   severities: obj({
+    aliases: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, {
+          message: 'an alias is 1-32 letters, digits, _ . or -, e.g. P1 or SEV2',
+        }),
+        severityEnum,
+      )
+      .default({})
+      .describe(
+        "your runbook's severity names and the Nightshift severity each means, e.g. { P0: critical, P1: high }; accepted wherever a severity is written and shown in messages and the CLI",
+      ),
     critical: severityPolicy('critical').default({}),
     high: severityPolicy('high').default({}),
     medium: severityPolicy('medium').default({}),
     low: severityPolicy('low').default({}),
   })
-    .default({ critical: {}, high: {}, medium: {}, low: {} })
-    .describe('how each severity notifies and escalates'),
+    .default({ aliases: {}, critical: {}, high: {}, medium: {}, low: {} })
+    .describe('how each severity notifies and escalates (keys may be aliases)'),
   smsMonthlySpendLimitUsd: z
     .number()
     .positive()

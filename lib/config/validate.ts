@@ -9,8 +9,9 @@ const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: 
 
 import { findCredentials } from './credentials';
 import { formatPath, type PathSegment } from './path';
-import { urlProblem } from './primitives';
+import { SEVERITIES, urlProblem } from './primitives';
 import { BACKUP_ENGINES, configSchema, HEALTH_KINDS, type NightshiftConfig } from './schema';
+import { canonicalSeverities } from './severity-names';
 
 export interface ConfigIssue {
   /** Path into the config, e.g. ['backups', 'targets', 1, 'postgres', 'secret']. */
@@ -341,7 +342,18 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
   const { alerts } = config;
   unique(alerts.levels, ['alerts', 'levels'], 'level');
   const levelNames = alerts.levels.map((level) => level.name);
-  for (const [name, policy] of Object.entries(alerts.severities)) {
+  const { aliases, ...policies } = alerts.severities;
+  const seenAliases = new Map<string, string>();
+  for (const alias of Object.keys(aliases)) {
+    const path = ['alerts', 'severities', 'aliases', alias];
+    const lower = alias.toLowerCase();
+    if ((SEVERITIES as readonly string[]).includes(lower))
+      add(path, `"${alias}" is already a Nightshift severity — an alias must be another name, e.g. P1`);
+    else if (seenAliases.has(lower))
+      add(path, `"${alias}" and "${seenAliases.get(lower)}" differ only in case — keep one`);
+    seenAliases.set(lower, alias);
+  }
+  for (const [name, policy] of Object.entries(policies)) {
     if (policy.notify && !levelNames.includes(policy.notify)) {
       add(
         ['alerts', 'severities', name, 'notify'],
@@ -517,7 +529,10 @@ export function validateConfig(
 ): { ok: true; config: NightshiftConfig } | { ok: false; issues: ConfigIssue[] } {
   const secrets = findCredentials(raw);
   if (secrets.length) return { ok: false, issues: secrets.map(({ path, message }) => ({ path, message })) };
-  const result = configSchema.safeParse(raw, { reportInput: true });
+  // Runbook severity names (alerts.severities.aliases) become Nightshift's before the schema sees them.
+  const named = canonicalSeverities(raw);
+  if (named.issues.length) return { ok: false, issues: named.issues };
+  const result = configSchema.safeParse(named.data, { reportInput: true });
   if (!result.success) return { ok: false, issues: result.error.issues.flatMap(issuesFromZod) };
   const cross = crossFieldIssues(result.data);
   if (cross.length) return { ok: false, issues: cross };

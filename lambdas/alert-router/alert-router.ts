@@ -330,7 +330,7 @@ async function testPage(deps: RouterDeps, event: TestPageEvent): Promise<RouterR
       requestedBy: requesterText(event.detail.requestedBy),
       at: new Date(event.time),
     },
-    { timeZone: settings.timeZone },
+    { timeZone: settings.timeZone, aliases: settings.aliases },
   );
   await deps.notifier.notify(level, message);
   deps.log.info('test page sent', { level: level.name });
@@ -356,7 +356,7 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
     log.info('alarm ignored', { ...base, why: route.ignored });
     return { ...base, action: 'ignored', why: route.ignored };
   }
-  const options: RenderOptions = { timeZone: settings.timeZone };
+  const options: RenderOptions = { timeZone: settings.timeZone, aliases: settings.aliases };
   const names = windowNames(event, route, settings.project);
   const policy = settings.severities[route.severity];
   const firstLevel = settings.levels[policy.firstLevel] ?? settings.levels[0]!;

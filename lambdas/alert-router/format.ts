@@ -8,6 +8,7 @@
  *   be written in GSM-7 (sms.ts).
  */
 import { formatDuration, type Severity } from '../../lib/config/primitives';
+import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
 import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
@@ -66,6 +67,8 @@ export interface EscalationPlan {
 
 export interface RenderOptions {
   readonly timeZone: string;
+  /** The runbook's severity names (alerts.severities.aliases): a severity with an alias is shown by it. */
+  readonly aliases?: SeverityAliases | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
 }
@@ -159,8 +162,16 @@ export function ackCommand(alarmName: string): string {
   return `nightshift ack ${/^[\w.:/-]+$/.test(alarmName) ? alarmName : `'${alarmName.replace(/'/g, "'\\''")}'`} --note "..."`;
 }
 
-function severityLabel(severity: Severity): string {
-  return severity.toUpperCase();
+/** The severity in titles and subjects: the runbook's alias as written ("P1"), else "HIGH". */
+function severityLabel(severity: Severity, aliases: SeverityAliases | undefined): string {
+  const name = severityName(aliases ?? {}, severity);
+  return name === severity ? severity.toUpperCase() : name;
+}
+
+/** The severity in SMS texts: the alias, else the four-letter short form ("CRIT"). */
+function severityShort(severity: Severity, aliases: SeverityAliases | undefined): string {
+  const name = severityName(aliases ?? {}, severity);
+  return name === severity ? SEVERITY_SHORT[severity] : name;
 }
 
 function headline(facts: AlarmFacts): string {
@@ -300,7 +311,7 @@ export function renderAlarm(
   plan: EscalationPlan,
   options: RenderOptions,
 ): RenderedMessage {
-  const sev = severityLabel(facts.severity);
+  const sev = severityLabel(facts.severity, options.aliases);
   const title = `[${sev}] ${headline(facts)}`;
   const since = formatTime(facts.changedAt, options.timeZone);
   const body = [
@@ -314,7 +325,7 @@ export function renderAlarm(
     '',
     ...bodyTail(facts, plan, options.timeZone),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'ALARM');
+  const sms = smsText(severityShort(facts.severity, options.aliases), facts, 'ALARM');
   const json = {
     ...baseJson(facts, 'alarm'),
     escalation: plan.steps.map((s) => ({
@@ -333,7 +344,7 @@ export function renderEscalation(
   options: RenderOptions,
   step: number | 'reminder',
 ): RenderedMessage {
-  const sev = severityLabel(facts.severity);
+  const sev = severityLabel(facts.severity, options.aliases);
   const reminder = step === 'reminder';
   const current = reminder ? plan.steps[plan.steps.length - 1] : plan.steps[step];
   const previous = reminder ? plan.steps.slice(0, -1) : plan.steps.slice(0, step);
@@ -354,7 +365,11 @@ export function renderEscalation(
     '',
     ...bodyTail(facts, plan, options.timeZone),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, reminder ? 'STILL ALARM' : 'ALARM, escalated:');
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    reminder ? 'STILL ALARM' : 'ALARM, escalated:',
+  );
   const json = {
     ...baseJson(facts, reminder ? 'reminder' : 'escalation'),
     level: current?.level ?? null,
@@ -380,7 +395,7 @@ export function renderRecovery(facts: AlarmFacts, options: RenderOptions): Rende
     ...linkLines(facts),
   ];
   const sms = fitSms(
-    `RESOLVED${after}: ${SEVERITY_SHORT[facts.severity]} ${facts.project}/${facts.target} ${facts.summary}`.replace(
+    `RESOLVED${after}: ${severityShort(facts.severity, options.aliases)} ${facts.project}/${facts.target} ${facts.summary}`.replace(
       /\s+/g,
       ' ',
     ),
@@ -395,7 +410,7 @@ export function renderRecovery(facts: AlarmFacts, options: RenderOptions): Rende
 
 /** INSUFFICIENT_DATA: the alarm cannot be evaluated. E-mail only (no SMS). */
 export function renderNoData(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
-  const sev = severityLabel(facts.severity);
+  const sev = severityLabel(facts.severity, options.aliases);
   const wasAlarm = facts.previousState === 'ALARM' && facts.episodeStart;
   const title = `[${sev}] ${headline(facts)} — no data`;
   const body = [
@@ -411,7 +426,7 @@ export function renderNoData(facts: AlarmFacts, options: RenderOptions): Rendere
     '',
     ...linkLines(facts),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'NO DATA');
+  const sms = smsText(severityShort(facts.severity, options.aliases), facts, 'NO DATA');
   return finish(title, body, sms, baseJson(facts, 'insufficient-data'), false);
 }
 

@@ -6,6 +6,7 @@
 import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitives';
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
+import type { SeverityAliases } from '../../lib/config/severity-names';
 
 export interface LevelSettings {
   readonly name: string;
@@ -33,6 +34,8 @@ export interface RouterSettings {
   readonly timeZone: string;
   readonly levels: readonly LevelSettings[];
   readonly severities: Readonly<Record<Severity, SeveritySettings>>;
+  /** The runbook's severity names (alerts.severities.aliases): read from tags, shown in messages. */
+  readonly aliases: SeverityAliases;
   readonly routeAlarms: {
     readonly tagKey: string;
     readonly namePrefix?: string | undefined;
@@ -83,6 +86,7 @@ export function routerSettings(config: NightshiftConfig, topicArns: readonly str
       sms: level.sms.length,
     })),
     severities,
+    aliases: alerts.severities.aliases,
     routeAlarms: alerts.routeAlarms,
     maintenance: alerts.maintenance,
     logPatterns: alerts.logPatterns.map((p) => ({

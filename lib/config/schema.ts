@@ -223,8 +223,8 @@ export const alertsSchema = obj({
   severities: obj({
     aliases: z
       .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, {
-          message: 'an alias is 1-32 letters, digits, _ . or -, e.g. P1 or SEV2',
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$/, {
+          message: 'an alias is 1-16 letters, digits, _ . or -, e.g. P1 or SEV2',
         }),
         severityEnum,
       )

@@ -32,6 +32,12 @@ export function severityName(aliases: SeverityAliases, severity: Severity): stri
   return Object.entries(aliases).find(([, target]) => target === severity)?.[0] ?? severity;
 }
 
+/** A severity in CLI tables: "P1 (high)" with an alias, else "high". */
+export function severityWithName(aliases: SeverityAliases, severity: Severity): string {
+  const name = severityName(aliases, severity);
+  return name === severity ? severity : `${name} (${severity})`;
+}
+
 /** The names a severity may be written as, for error messages: "critical, high, medium, low or P0, P1". */
 export function knownSeverityNames(aliases: SeverityAliases): string {
   const names = Object.keys(aliases);

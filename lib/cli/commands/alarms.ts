@@ -21,6 +21,7 @@ import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { reasonOf } from '../../../lambdas/shared/redact';
 import { formatDuration, SEVERITIES, type Severity } from '../../config/primitives';
 import type { NightshiftConfig } from '../../config/schema';
+import { severityWithName } from '../../config/severity-names';
 import { CliError, cliOptions, color, loadConfigForCli, printError, printJson, printTable } from '../output';
 
 export interface AlarmRow {
@@ -28,6 +29,8 @@ export interface AlarmRow {
   readonly kind: 'metric' | 'composite';
   readonly state: string;
   readonly severity: Severity | 'unrouted';
+  /** How the table shows it: "P1 (high)" with an alias (alerts.severities.aliases). */
+  readonly severityName: string;
   readonly target: string;
   /** When the alarm entered its current state. */
   readonly since?: string | undefined;
@@ -128,6 +131,7 @@ export async function listAlarms(
       kind,
       state: alarm.StateValue ?? 'UNKNOWN',
       severity: decision.routed ? decision.severity : 'unrouted',
+      severityName: decision.routed ? severityWithName(settings.aliases, decision.severity) : 'unrouted',
       target: decision.routed ? decision.target : name,
       since: since?.toISOString(),
       reason: alarm.StateReason ?? '',
@@ -219,7 +223,7 @@ tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds 
       printTable(rows, [
         { header: 'ALARM', value: 'name' },
         { header: 'STATE', value: (r) => stateText(r.state) },
-        { header: 'SEVERITY', value: 'severity' },
+        { header: 'SEVERITY', value: 'severityName' },
         { header: 'SINCE', value: (r) => sinceText(r.since, now, config.timezone) },
         {
           header: 'ACKNOWLEDGED BY',

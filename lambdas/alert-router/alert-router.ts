@@ -28,6 +28,7 @@ import { reasonOf, redact } from '../shared/redact';
 import {
   type EscalationInput,
   type EscalationNotice,
+  type EscalationPromotion,
   executionName,
   executionPrefix,
 } from './escalation-definition';
@@ -203,12 +204,8 @@ export function escalationInput(
   deliveryId: string,
   held: ActiveWindow | undefined,
 ): EscalationInput {
-  const policy = settings.severities[facts.severity];
-  const levels = settings.levels.slice(policy.firstLevel);
-  const top = levels[levels.length - 1]!;
-  const steps = levels.map((level, i) =>
-    notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
-  );
+  const own = escalationOf(settings, facts, plan, options, first);
+  const promotion = promotionOf(settings, facts, plan.startsAt, options, 0);
   return {
     alarm: {
       name: facts.alarmName,
@@ -216,12 +213,83 @@ export function escalationInput(
       episode: facts.changedAt.toISOString(),
     },
     ...(held ? { holdUntil: held.end.toISOString() } : {}),
+    escalateAfterSeconds: own.escalateAfterSeconds,
+    repeatEverySeconds: own.repeatEverySeconds,
+    pos: { next: held ? 0 : 1, count: own.steps.length },
+    steps: own.steps,
+    reminder: own.reminder,
+    clock: { elapsed: 0 },
+    ...(promotion ? { promotion } : {}),
+    deliveryId,
+  };
+}
+
+/** The preformatted notices and timings of one severity's escalation. */
+function escalationOf(
+  settings: RouterSettings,
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  first: RenderedMessage,
+) {
+  const policy = settings.severities[facts.severity];
+  const levels = settings.levels.slice(policy.firstLevel);
+  const top = levels[levels.length - 1]!;
+  return {
     escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
-    pos: { next: held ? 0 : 1, count: steps.length },
-    steps,
+    steps: levels.map((level, i) =>
+      notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
+    ),
     reminder: notice(top.topicArn, top.name, renderEscalation(facts, plan, options, 'reminder')),
-    deliveryId,
+  };
+}
+
+/**
+ * The promotion chain from facts.severity (alerts.severities.<s>.promoteAfter): each raised severity's
+ * escalation, preformatted, with its time counted from the escalation start. Config validation only
+ * allows raising to a more severe severity, so the chain ends (at critical at the latest).
+ */
+function promotionOf(
+  settings: RouterSettings,
+  facts: AlarmFacts,
+  startsAt: Date,
+  options: RenderOptions,
+  elapsedSeconds: number,
+): EscalationPromotion | undefined {
+  const policy = settings.severities[facts.severity];
+  if (!policy.promoteAfterMs || !policy.promoteTo) return undefined;
+  const afterSeconds = elapsedSeconds + Math.round(policy.promoteAfterMs / 1000);
+  const at = new Date(startsAt.getTime() + afterSeconds * 1000);
+  const raised: AlarmFacts = {
+    ...facts,
+    severity: policy.promoteTo,
+    runbook: facts.runbook ?? settings.severities[policy.promoteTo].runbook,
+  };
+  const plan = escalationPlan(settings, policy.promoteTo, at);
+  const raisedOptions: RenderOptions = {
+    ...options,
+    heldBy: undefined,
+    promotedFrom: { severity: facts.severity, afterMs: afterSeconds * 1000 },
+  };
+  const escalation = escalationOf(
+    settings,
+    raised,
+    plan,
+    raisedOptions,
+    renderAlarm(raised, plan, raisedOptions),
+  );
+  const next = promotionOf(settings, raised, startsAt, options, afterSeconds);
+  return {
+    severity: policy.promoteTo,
+    afterSeconds,
+    at: at.toISOString(),
+    escalateAfterSeconds: escalation.escalateAfterSeconds,
+    repeatEverySeconds: escalation.repeatEverySeconds,
+    count: escalation.steps.length,
+    steps: escalation.steps,
+    reminder: escalation.reminder,
+    ...(next ? { promotion: next } : {}),
   };
 }
 

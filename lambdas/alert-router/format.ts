@@ -69,6 +69,8 @@ export interface RenderOptions {
   readonly timeZone: string;
   /** The runbook's severity names (alerts.severities.aliases): a severity with an alias is shown by it. */
   readonly aliases?: SeverityAliases | undefined;
+  /** The first message of a raised severity (promoteAfter): raised from which severity, how long after. */
+  readonly promotedFrom?: { readonly severity: Severity; readonly afterMs: number } | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
 }
@@ -312,11 +314,16 @@ export function renderAlarm(
   options: RenderOptions,
 ): RenderedMessage {
   const sev = severityLabel(facts.severity, options.aliases);
-  const title = `[${sev}] ${headline(facts)}`;
+  const raised = options.promotedFrom;
+  const raisedText = raised
+    ? `raised from ${severityLabel(raised.severity, options.aliases)} after ${formatDuration(raised.afterMs)}`
+    : undefined;
+  const title = `[${sev}] ${headline(facts)}${raisedText ? ` — ${raisedText}` : ''}`;
   const since = formatTime(facts.changedAt, options.timeZone);
   const body = [
     `What is wrong: ${facts.summary}.`,
     `Since: ${since}.`,
+    ...(raisedText ? [`Still unacknowledged: ${raisedText}.`] : []),
     ...(options.heldBy
       ? [
           `This alarm started during the maintenance window "${options.heldBy.name}"; notifications were held until ${formatTime(options.heldBy.until, options.timeZone)}.`,
@@ -325,9 +332,14 @@ export function renderAlarm(
     '',
     ...bodyTail(facts, plan, options.timeZone),
   ];
-  const sms = smsText(severityShort(facts.severity, options.aliases), facts, 'ALARM');
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    raised ? 'ALARM, raised:' : 'ALARM',
+  );
   const json = {
     ...baseJson(facts, 'alarm'),
+    ...(raised ? { promotedFrom: raised.severity } : {}),
     escalation: plan.steps.map((s) => ({
       level: s.level,
       at: new Date(plan.startsAt.getTime() + s.afterMs).toISOString(),

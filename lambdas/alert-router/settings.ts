@@ -20,6 +20,9 @@ export interface SeveritySettings {
   readonly escalateAfterMs: number;
   readonly repeatEveryMs: number;
   readonly runbook?: string | undefined;
+  /** Raise an unacknowledged alarm to `promoteTo` after this long (re-paged at its first level). */
+  readonly promoteAfterMs?: number | undefined;
+  readonly promoteTo?: Severity | undefined;
 }
 
 export interface LogPatternSettings {
@@ -72,6 +75,9 @@ export function routerSettings(config: NightshiftConfig, topicArns: readonly str
           escalateAfterMs: policy.escalateAfterMs,
           repeatEveryMs: policy.repeatEveryMs,
           ...(policy.runbook ? { runbook: policy.runbook } : {}),
+          ...(policy.promoteAfterMs && policy.promoteTo
+            ? { promoteAfterMs: policy.promoteAfterMs, promoteTo: policy.promoteTo }
+            : {}),
         },
       ];
     }),

@@ -124,6 +124,19 @@ const severityPolicy = (name: (typeof SEVERITIES)[number]) =>
         `how often the last level is reminded while the alarm lasts. @default ${SEVERITY_DEFAULTS[name].repeatEvery}`,
       ),
     runbook: httpUrl.optional().describe('runbook link quoted in every message of this severity'),
+    promoteAfter: duration('how long an unacknowledged alarm stays at this severity before it is raised', {
+      min: '1m',
+      max: '7d',
+    })
+      .optional()
+      .describe(
+        'raise an alarm still in ALARM and unacknowledged after this long to promoteTo: its first level is paged again and its timings apply from then on. @default never',
+      ),
+    promoteTo: severity
+      .optional()
+      .describe(
+        'the more severe severity promoteAfter raises to (a name or an alias). @default the next more severe one',
+      ),
   }).describe(`${name} alarms`);
 
 const maintenanceSchema = obj({

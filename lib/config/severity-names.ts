@@ -67,7 +67,7 @@ export function rawAliases(raw: unknown): SeverityAliases {
 }
 
 /**
- * Rewrites every severity written in raw config data to its Nightshift name: each `severity` field
+ * Rewrites every severity written in raw config data to its Nightshift name: each `severity` and `promoteTo` field
  * (alarms, log patterns, routeAlarms, health check and backup targets and defaults) and the policy keys
  * under alerts.severities (`P1: { escalateAfter: 1h }` is the policy of the severity P1 maps to). Runs
  * before the schema, which then sees only Nightshift names. Returns the rewritten copy and one issue per
@@ -88,7 +88,7 @@ export function canonicalSeverities(raw: unknown): { data: unknown; issues: Seve
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
       const here = [...path, key];
-      if (key === 'severity' && typeof child === 'string') {
+      if ((key === 'severity' || key === 'promoteTo') && typeof child === 'string') {
         const resolved = resolveSeverity(aliases, child);
         if (!resolved) unknown(here, child);
         out[key] = resolved ?? child;

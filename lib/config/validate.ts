@@ -9,9 +9,9 @@ const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: 
 
 import { findCredentials } from './credentials';
 import { formatPath, type PathSegment } from './path';
-import { SEVERITIES, urlProblem } from './primitives';
+import { SEVERITIES, type Severity, urlProblem } from './primitives';
 import { BACKUP_ENGINES, configSchema, HEALTH_KINDS, type NightshiftConfig } from './schema';
-import { canonicalSeverities } from './severity-names';
+import { canonicalSeverities, severityName } from './severity-names';
 
 export interface ConfigIssue {
   /** Path into the config, e.g. ['backups', 'targets', 1, 'postgres', 'secret']. */
@@ -354,6 +354,23 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     seenAliases.set(lower, alias);
   }
   for (const [name, policy] of Object.entries(policies)) {
+    const rank = (s: string) => (SEVERITIES as readonly string[]).indexOf(s);
+    const shown = (s: string) => severityName(aliases, s as Severity);
+    if (policy.promoteTo && !policy.promoteAfter)
+      add(
+        ['alerts', 'severities', name, 'promoteAfter'],
+        'required with promoteTo — how long before the alarm is raised, e.g. 30m',
+      );
+    if (policy.promoteAfter && !policy.promoteTo && name === 'critical')
+      add(
+        ['alerts', 'severities', name, 'promoteAfter'],
+        `${shown('critical')} is the most severe severity — there is nothing to raise it to; remove promoteAfter`,
+      );
+    if (policy.promoteTo && rank(policy.promoteTo) >= rank(name))
+      add(
+        ['alerts', 'severities', name, 'promoteTo'],
+        `${shown(policy.promoteTo)} is not more severe than ${shown(name)} — promote to one of ${SEVERITIES.slice(0, rank(name)).map(shown).join(', ') || 'none'}`,
+      );
     if (policy.notify && !levelNames.includes(policy.notify)) {
       add(
         ['alerts', 'severities', name, 'notify'],

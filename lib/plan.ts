@@ -104,6 +104,8 @@ export interface PlanSeverity {
   readonly notifyFirst: string;
   readonly escalateAfter: string;
   readonly repeatEvery: string;
+  /** promoteAfter: "P0 (critical) after 45 min", when an unacknowledged alarm is raised. */
+  readonly raisedTo?: string;
 }
 
 export interface DeploymentPlan {
@@ -478,6 +480,11 @@ export function buildPlan(
       notifyFirst: settings.levels[policy.firstLevel]?.name ?? '',
       escalateAfter: formatDuration(policy.escalateAfterMs),
       repeatEvery: formatDuration(policy.repeatEveryMs),
+      ...(policy.promoteTo && policy.promoteAfterMs
+        ? {
+            raisedTo: `${severityWithName(settings.aliases, policy.promoteTo)} after ${formatDuration(policy.promoteAfterMs)}`,
+          }
+        : {}),
     };
   });
   return {

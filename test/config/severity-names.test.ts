@@ -92,4 +92,40 @@ describe('severity aliases', () => {
       problems({ ...base, alerts: { ...base.alerts, severities: { aliases: P, high: {}, P1: {} } } }),
     ).toEqual(['alerts.severities.P1: high is already configured — write its policy once']);
   });
+
+  it('promoteAfter raises to the next more severe severity unless promoteTo (a name or alias) says otherwise', () => {
+    const result = validateConfig({
+      ...base,
+      alerts: {
+        ...base.alerts,
+        severities: { aliases: P, P2: { promoteAfter: '30m' }, P3: { promoteAfter: '2h', promoteTo: 'P0' } },
+      },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(severityPolicy(result.config, 'medium')).toMatchObject({
+      promoteAfterMs: 1_800_000,
+      promoteTo: 'high',
+    });
+    expect(severityPolicy(result.config, 'low')).toMatchObject({
+      promoteAfterMs: 7_200_000,
+      promoteTo: 'critical',
+    });
+    expect(severityPolicy(result.config, 'high').promoteAfterMs).toBeUndefined();
+  });
+
+  it('rejects promotions that do not raise the severity, naming the allowed ones', () => {
+    const severities = (policies: Record<string, unknown>) => ({
+      ...base,
+      alerts: { ...base.alerts, severities: { aliases: P, ...policies } },
+    });
+    expect(problems(severities({ P0: { promoteAfter: '30m' } }))).toEqual([
+      'alerts.severities.critical.promoteAfter: P0 is the most severe severity — there is nothing to raise it to; remove promoteAfter',
+    ]);
+    expect(problems(severities({ P1: { promoteAfter: '30m', promoteTo: 'P2' } }))).toEqual([
+      'alerts.severities.high.promoteTo: P2 is not more severe than P1 — promote to one of P0',
+    ]);
+    expect(problems(severities({ P2: { promoteTo: 'P1' } }))).toEqual([
+      'alerts.severities.medium.promoteAfter: required with promoteTo — how long before the alarm is raised, e.g. 30m',
+    ]);
+  });
 });

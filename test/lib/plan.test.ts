@@ -29,6 +29,7 @@ alerts:
   severities:
     aliases: { P0: critical, P1: high }
     P0: { notify: oncall, escalateAfter: 10m }
+    P1: { promoteAfter: 45m }
 healthChecks:
   schedule: rate(2 minutes)
   targets:
@@ -150,6 +151,10 @@ describe('buildPlan', () => {
       notifyFirst: 'oncall',
       escalateAfter: '10 min',
       repeatEvery: '30 min',
+    });
+    expect(plan.severities.find((s) => s.severity === 'high')).toMatchObject({
+      name: 'P1 (high)',
+      raisedTo: 'P0 (critical) after 45 min',
     });
     expect(JSON.stringify(plan)).not.toContain('+4915112345678');
   });

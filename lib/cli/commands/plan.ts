@@ -120,6 +120,7 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
           { header: 'NOTIFIES FIRST', value: 'notifyFirst' },
           { header: 'ESCALATES AFTER', value: 'escalateAfter' },
           { header: 'REPEATS EVERY', value: 'repeatEvery' },
+          { header: 'RAISED TO', value: (s) => s.raisedTo ?? '-' },
         ],
         { indent: '  ' },
       ),

@@ -88,9 +88,14 @@ export function canonicalSeverities(raw: unknown): { data: unknown; issues: Seve
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
       const here = [...path, key];
-      if ((key === 'severity' || key === 'promoteTo') && typeof child === 'string') {
-        const resolved = resolveSeverity(aliases, child);
-        if (!resolved) unknown(here, child);
+      if (
+        (key === 'severity' || key === 'promoteTo') &&
+        (typeof child === 'string' || typeof child === 'number')
+      ) {
+        // YAML reads `severity: 2` as a number; runbooks with levels 1-4 write it that way.
+        const written = String(child);
+        const resolved = resolveSeverity(aliases, written);
+        if (!resolved) unknown(here, written);
         out[key] = resolved ?? child;
       } else if (policies && key !== 'aliases') {
         const resolved = resolveSeverity(aliases, key);

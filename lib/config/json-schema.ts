@@ -30,6 +30,12 @@ function allowAliasPolicyKeys(schema: JsonObject): void {
   const severities = child(child(child(child(schema, 'properties'), 'alerts'), 'properties'), 'severities');
   const policy = child(child(severities, 'properties'), 'critical');
   if (!severities || !policy) throw new Error('alerts.severities.critical is missing from the JSON schema');
-  const { default: _default, description: _description, ...shape } = policy;
+  const { default: _default, description: _description, ...shape } = structuredClone(policy);
+  // The per-severity defaults in the field descriptions (critical's) do not hold for any alias.
+  for (const field of Object.values(child(shape, 'properties') ?? {})) {
+    const described = field as JsonObject;
+    if (typeof described.description === 'string')
+      described.description = described.description.replace(/ @default \d+[smhd]$/, ' @default per severity');
+  }
   severities.additionalProperties = { ...shape, description: 'the policy of the severity an alias maps to' };
 }

@@ -22,6 +22,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { Severity } from '../../lib/config/primitives';
+import { severityName } from '../../lib/config/severity-names';
 import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf, redact } from '../shared/redact';
@@ -149,6 +150,9 @@ export function escalationPlan(settings: RouterSettings, severity: Severity, sta
   const levels = settings.levels.slice(policy.firstLevel);
   return {
     startsAt,
+    ...(policy.promoteAfterMs && policy.promoteTo
+      ? { raise: { to: severityName(settings.aliases, policy.promoteTo), afterMs: policy.promoteAfterMs } }
+      : {}),
     repeatEveryMs: policy.repeatEveryMs,
     steps: levels.map((level, i) => ({
       level: level.name,

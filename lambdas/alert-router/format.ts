@@ -63,6 +63,8 @@ export interface EscalationPlan {
   readonly repeatEveryMs: number;
   /** When the first step fires (the alarm time, or the end of a maintenance window). */
   readonly startsAt: Date;
+  /** promoteAfter: raised to the severity shown as `to` this long after startsAt, if unacknowledged. */
+  readonly raise?: { readonly to: string; readonly afterMs: number } | undefined;
 }
 
 export interface RenderOptions {
@@ -222,13 +224,18 @@ export function channelsOf(level: { email: number; sms: number }): string {
 /** The escalation plan with clock times: one line per level, then the repeat rule. */
 export function planLines(plan: EscalationPlan, timeZone: string, acked = false): string[] {
   if (plan.steps.length === 0) return [];
-  const lines = plan.steps.map((step) => {
-    const when = step.afterMs === 0 ? 'now' : `+${formatDuration(step.afterMs)}`;
-    const at = formatClock(new Date(plan.startsAt.getTime() + step.afterMs), timeZone);
-    return `  ${when.padEnd(8)} ${at}  ${step.level} (${step.channels})`;
-  });
+  const line = (afterMs: number, text: string) => {
+    const when = afterMs === 0 ? 'now' : `+${formatDuration(afterMs)}`;
+    const at = formatClock(new Date(plan.startsAt.getTime() + afterMs), timeZone);
+    return `  ${when.padEnd(8)} ${at}  ${text}`;
+  };
+  const { raise } = plan;
+  // Once raised, the raised severity's levels and timings apply: later steps of this plan never happen.
+  const steps = raise ? plan.steps.filter((step) => step.afterMs < raise.afterMs) : plan.steps;
+  const lines = steps.map((step) => line(step.afterMs, `${step.level} (${step.channels})`));
   const last = plan.steps[plan.steps.length - 1];
-  if (last) lines.push(`  then every ${formatDuration(plan.repeatEveryMs)}: ${last.level} again`);
+  if (raise) lines.push(line(raise.afterMs, `raised to ${raise.to}: its first level is paged again`));
+  else if (last) lines.push(`  then every ${formatDuration(plan.repeatEveryMs)}: ${last.level} again`);
   if (!acked) lines.push('  until the alarm is OK or someone acknowledges it.');
   return lines;
 }

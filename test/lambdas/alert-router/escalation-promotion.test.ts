@@ -29,8 +29,8 @@ const settings = testSettings({
   },
 });
 
-function input(severity: Severity) {
-  const facts: AlarmFacts = {
+function factsOf(severity: Severity): AlarmFacts {
+  return {
     project: 'shop',
     alarmName: 'shop-api-down',
     alarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-api-down',
@@ -44,6 +44,10 @@ function input(severity: Severity) {
     changedAt: EPISODE,
     reason: 'Threshold Crossed',
   };
+}
+
+function input(severity: Severity) {
+  const facts = factsOf(severity);
   const options = { timeZone: 'UTC', aliases: settings.aliases };
   const plan = escalationPlan(settings, severity, EPISODE);
   return escalationInput(
@@ -134,6 +138,21 @@ describe('promoteAfter (aws-local-stepfunctions)', () => {
     ]);
     expect(run.path).toContain(STATE.promoteChained);
     expect(run.path).toContain(STATE.promoteLast);
+  });
+
+  it('the first e-mail lists the levels before the promotion, then the promotion, in the plan', () => {
+    const plan = escalationPlan(settings, 'high', EPISODE);
+    const facts = { ...factsOf('high') };
+    const email = renderAlarm(facts, plan, { timeZone: 'UTC', aliases: settings.aliases }).email;
+    expect(email).toContain(
+      [
+        'Escalation:',
+        '  now      17:04  team (e-mail)',
+        '  +30 min  17:34  oncall (SMS)',
+        '  +45 min  17:49  raised to P0: its first level is paged again',
+      ].join('\n'),
+    );
+    expect(email).not.toContain('lead (');
   });
 
   it('a severity without promoteAfter never raises', async () => {

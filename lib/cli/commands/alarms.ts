@@ -195,7 +195,8 @@ Examples:
 Uses your AWS credentials (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource and dynamodb:Scan
 on <project>-nightshift-acks). Alarms in ALARM come first, most severe first. Listed are the alarms the
 alert router pages for: <project>-* alarms, alarms named with alerts.routeAlarms.namePrefix and alarms
-tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".`,
+tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".
+Severities show your runbook's names when alerts.severities.aliases maps them, e.g. "P1 (high)".`,
     )
     .action(async (flags: { all?: boolean }, command: Command) => {
       const options = cliOptions(command);

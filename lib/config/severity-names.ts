@@ -73,9 +73,15 @@ export function rawAliases(raw: unknown): SeverityAliases {
  * before the schema, which then sees only Nightshift names. Returns the rewritten copy and one issue per
  * unknown name.
  */
-export function canonicalSeverities(raw: unknown): { data: unknown; issues: SeverityNameIssue[] } {
+export function canonicalSeverities(raw: unknown): {
+  data: unknown;
+  issues: SeverityNameIssue[];
+  /** Policy keys written as aliases: Nightshift name → the key as written (for error paths and lines). */
+  writtenKeys: Partial<Record<Severity, string>>;
+} {
   const aliases = rawAliases(raw);
   const issues: SeverityNameIssue[] = [];
+  const writtenKeys: Partial<Record<Severity, string>> = {};
   const unknown = (path: (string | number)[], written: string) =>
     issues.push({
       path,
@@ -102,6 +108,7 @@ export function canonicalSeverities(raw: unknown): { data: unknown; issues: Seve
         if (!resolved) unknown(here, key);
         else if (resolved in out)
           issues.push({ path: here, message: `${resolved} is already configured — write its policy once` });
+        if (resolved && resolved !== key) writtenKeys[resolved] = key;
         out[resolved ?? key] = walk(child, here);
       } else {
         out[key] = walk(child, here);
@@ -109,5 +116,5 @@ export function canonicalSeverities(raw: unknown): { data: unknown; issues: Seve
     }
     return out;
   };
-  return { data: walk(raw, []), issues };
+  return { data: walk(raw, []), issues, writtenKeys };
 }

@@ -549,10 +549,18 @@ export function validateConfig(
   // Runbook severity names (alerts.severities.aliases) become Nightshift's before the schema sees them.
   const named = canonicalSeverities(raw);
   if (named.issues.length) return { ok: false, issues: named.issues };
+  // Issues under a policy keyed by an alias name the key as written (`alerts.severities.P0`), so the
+  // message and its line number point at what the user wrote.
+  const asWritten = (issue: ConfigIssue): ConfigIssue => {
+    const [a, b, key] = issue.path;
+    const written = a === 'alerts' && b === 'severities' ? named.writtenKeys[key as Severity] : undefined;
+    return written ? { ...issue, path: ['alerts', 'severities', written, ...issue.path.slice(3)] } : issue;
+  };
   const result = configSchema.safeParse(named.data, { reportInput: true });
-  if (!result.success) return { ok: false, issues: result.error.issues.flatMap(issuesFromZod) };
+  if (!result.success)
+    return { ok: false, issues: result.error.issues.flatMap(issuesFromZod).map(asWritten) };
   const cross = crossFieldIssues(result.data);
-  if (cross.length) return { ok: false, issues: cross };
+  if (cross.length) return { ok: false, issues: cross.map(asWritten) };
   return { ok: true, config: result.data };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveHealthTargets, severityPolicy, validateConfig } from '../../lib/config';
+import { effectiveHealthTargets, parseConfigText, severityPolicy, validateConfig } from '../../lib/config';
 import { resolveSeverity, severityName } from '../../lib/config/severity-names';
 
 const P = { P0: 'critical', P1: 'high', P2: 'medium', P3: 'low' } as const;
@@ -119,13 +119,28 @@ describe('severity aliases', () => {
       alerts: { ...base.alerts, severities: { aliases: P, ...policies } },
     });
     expect(problems(severities({ P0: { promoteAfter: '30m' } }))).toEqual([
-      'alerts.severities.critical.promoteAfter: P0 is the most severe severity — there is nothing to raise it to; remove promoteAfter',
+      'alerts.severities.P0.promoteAfter: P0 is the most severe severity — there is nothing to raise it to; remove promoteAfter',
     ]);
     expect(problems(severities({ P1: { promoteAfter: '30m', promoteTo: 'P2' } }))).toEqual([
-      'alerts.severities.high.promoteTo: P2 is not more severe than P1 — promote to one of P0',
+      'alerts.severities.P1.promoteTo: P2 is not more severe than P1 — promote to one of P0',
     ]);
     expect(problems(severities({ P2: { promoteTo: 'P1' } }))).toEqual([
-      'alerts.severities.medium.promoteAfter: required with promoteTo — how long before the alarm is raised, e.g. 30m',
+      'alerts.severities.P2.promoteAfter: required with promoteTo — how long before the alarm is raised, e.g. 30m',
     ]);
+  });
+
+  it('an error in a policy keyed by an alias names the key and line as written', () => {
+    const yaml = [
+      'project: shop',
+      'region: eu-west-1',
+      'alerts:',
+      '  levels: [{ name: team, email: [team@example.com] }]',
+      '  severities:',
+      '    aliases: { P0: critical }',
+      '    P0: { escalateAfter: soon }',
+    ].join('\n');
+    expect(() => parseConfigText(yaml, 'nightshift.config.yaml')).toThrow(
+      /alerts\.severities\.P0\.escalateAfter \(line 7\): "soon" is not a duration/,
+    );
   });
 });

@@ -3,6 +3,15 @@
 // as they are, then hands over to lib/cli/main.ts, which returns the exit code.
 import { register } from 'tsx/esm/api';
 
+// zstd streams (node:zlib) and the Lambda runtime need Node.js 24; older versions fail deep inside.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `nightshift needs Node.js 24 or newer; this is ${process.version}. Run it through npm (npm start, npx nightshift …), ` +
+      'which puts the Node.js 24 from the devDependency "node" first on PATH, or install Node.js 24 (see .nvmrc).\n',
+  );
+  process.exit(2);
+}
 register();
 const { main } = await import('../lib/cli/main.ts');
 const code = await main(process.argv);

@@ -95,6 +95,8 @@ export interface PlanLevel {
   /** E.164 numbers, masked except the last 2 digits. */
   readonly sms: string[];
   readonly subscribers: number;
+  /** Member names in turn order, when the level rotates (only the member on call is paged). */
+  readonly rotation?: string[] | undefined;
 }
 
 export interface PlanSeverity {
@@ -465,13 +467,20 @@ export function buildPlan(
   const now = options.now ?? new Date();
   const runs = options.runs ?? 3;
   const settings = routerSettingsFromTemplates(templates);
-  const levels: PlanLevel[] = config.alerts.levels.map((level) => ({
-    name: level.name,
-    topic: levelTopicName(config, level.name),
-    email: [...level.email],
-    sms: level.sms.map(maskPhone),
-    subscribers: level.email.length + level.sms.length,
-  }));
+  const levels: PlanLevel[] = config.alerts.levels.map((level) => {
+    // A rotation pages one member at a time: its contacts are the members' (e-mail via member topics).
+    const members = level.rotation?.members;
+    const email = members ? members.flatMap((m) => (m.email ? [m.email] : [])) : [...level.email];
+    const sms = members ? members.flatMap((m) => (m.sms ? [m.sms] : [])) : level.sms;
+    return {
+      name: level.name,
+      topic: levelTopicName(config, level.name),
+      email,
+      sms: sms.map(maskPhone),
+      subscribers: members ? 0 : email.length + sms.length,
+      ...(members ? { rotation: members.map((m) => m.name) } : {}),
+    };
+  });
   const severities: PlanSeverity[] = SEVERITIES.map((severity) => {
     const policy = settings.severities[severity];
     return {

@@ -24,7 +24,6 @@ import {
 import type { Severity } from '../../lib/config/primitives';
 import { severityName } from '../../lib/config/severity-names';
 import type { Log } from '../shared/log';
-import type { MetricsSink } from '../shared/metrics';
 import { reasonOf, redact } from '../shared/redact';
 import {
   type EscalationInput,
@@ -48,9 +47,9 @@ import {
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
-import { publishInput } from './notifier';
+import { onCallMember, publishInput, smsInput } from './notifier';
 import { needsTags, routingDecision } from './routing';
-import type { RouterSettings } from './settings';
+import type { LevelSettings, RouterSettings } from './settings';
 import { isTestPageEvent, requesterText, type TestPageEvent } from './test-page';
 
 export interface Escalations {
@@ -68,7 +67,6 @@ export interface RouterDeps {
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
   readonly log: Log;
-  readonly metrics: MetricsSink;
 }
 
 export interface RouterInput {
@@ -187,14 +185,16 @@ function toFacts(settings: RouterSettings, event: EventFacts, route: Route, extr
   return facts;
 }
 
-function notice(topicArn: string, level: string, message: RenderedMessage): EscalationNotice {
+function notice(topicArn: string, level: string, message: RenderedMessage, phone?: string): EscalationNotice {
   const input = publishInput(topicArn, message);
+  const text = phone && message.toSms ? smsInput(phone, message) : undefined;
   return {
     level,
     topicArn,
     subject: input.Subject,
     message: input.Message,
     sms: message.toSms ? 'yes' : 'no',
+    ...(text ? { phone: text.PhoneNumber, text: text.Message } : {}),
   };
 }
 
@@ -239,13 +239,27 @@ function escalationOf(
   const policy = settings.severities[facts.severity];
   const levels = settings.levels.slice(policy.firstLevel);
   const top = levels[levels.length - 1]!;
+  // A rotating level's step goes to whoever is on call when the step is due: e-mail through their
+  // topic, SMS to their number.
+  const noticeAt = (level: LevelSettings, afterMs: number, message: RenderedMessage) => {
+    const member = onCallMember(level, new Date(plan.startsAt.getTime() + afterMs));
+    return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
+  };
   return {
     escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     steps: levels.map((level, i) =>
-      notice(level.topicArn, level.name, i === 0 ? first : renderEscalation(facts, plan, options, i)),
+      noticeAt(
+        level,
+        i * policy.escalateAfterMs,
+        i === 0 ? first : renderEscalation(facts, plan, options, i),
+      ),
     ),
-    reminder: notice(top.topicArn, top.name, renderEscalation(facts, plan, options, 'reminder')),
+    reminder: noticeAt(
+      top,
+      (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
+      renderEscalation(facts, plan, options, 'reminder'),
+    ),
   };
 }
 
@@ -419,8 +433,7 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
   if (isTestPageEvent(input.event)) return testPage(deps, input.event);
   assertAlarmEvent(input.event);
   const event = eventFacts(input.event);
-  const { settings, log, metrics } = deps;
-  const dims = { Project: settings.project };
+  const { settings, log } = deps;
   const base = { alarmName: event.alarmName };
 
   const route = await resolveRoute(deps, event);
@@ -448,7 +461,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       const escalation = escalationInput(settings, facts, plan, renderOptions, first, input.deliveryId, held);
       const started = await deps.escalations.start(execution, escalation);
       if (started === 'duplicate') {
-        metrics.put('DuplicateAlarmEvents', 'Count', 1, dims);
         log.info('duplicate alarm event: this episode is already escalating, nobody paged again', {
           ...base,
           execution,
@@ -463,7 +475,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       }
     }
     if (held) {
-      metrics.put('AlertsSuppressed', 'Count', 1, dims);
       log.info('notification held by maintenance window', {
         ...base,
         window: held.name,
@@ -480,7 +491,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       };
     }
     await deps.notifier.notify(firstLevel, first);
-    metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
     log.info('alarm notified', { ...base, severity: route.severity, level: firstLevel.name, execution });
     return {
       ...base,
@@ -515,7 +525,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       ? activeWindow(settings.maintenance, start, settings.timeZone, names)
       : undefined;
     if (heldAtStart && event.changedAt < heldAtStart.end) {
-      metrics.put('AlertsSuppressed', 'Count', 1, dims);
       return {
         ...base,
         action: 'suppressed',
@@ -533,7 +542,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
     );
     const levels = reachable.slice(0, reached);
     for (const level of levels) await deps.notifier.notify(level, message);
-    metrics.put('AlertsSent', 'Count', levels.length, { ...dims, Severity: route.severity });
     log.info('recovery notified', { ...base, levels: levels.map((l) => l.name) });
     return {
       ...base,
@@ -547,7 +555,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
 
   // INSUFFICIENT_DATA
   if (activeWindow(settings.maintenance, event.changedAt, settings.timeZone, names)) {
-    metrics.put('AlertsSuppressed', 'Count', 1, dims);
     return {
       ...base,
       action: 'suppressed',
@@ -557,7 +564,6 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
   }
   const message = renderNoData(facts, options);
   await deps.notifier.notify(firstLevel, message);
-  metrics.put('AlertsSent', 'Count', 1, { ...dims, Severity: route.severity });
   return {
     ...base,
     action: 'no-data',

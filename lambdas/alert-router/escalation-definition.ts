@@ -3,7 +3,7 @@
  *
  *   [Hold until maintenance ends] → Wait escalateAfter (repeatEvery at the top level)
  *   → DescribeAlarms (SDK integration) → still ALARM? → acknowledged for this episode? (DynamoDB)
- *   → publish the next level's preformatted message (SNS) → loop.
+ *   → publish the next level's preformatted message (SNS; a rotating level's member is also texted) → loop.
  *
  * Stops (Succeed) when the alarm is OK/INSUFFICIENT_DATA, deleted, or acknowledged after the episode
  * began. Failures to read the alarm or the acknowledgement page anyway (a missed page is worse than an
@@ -23,6 +23,10 @@ export interface EscalationNotice {
   readonly message: string;
   /** "yes" when SMS subscribers receive it (SMS subscriptions filter on nightshift.sms). */
   readonly sms: 'yes' | 'no';
+  /** Rotating level: the number of the member on call when the notice is due, texted directly. */
+  readonly phone?: string | undefined;
+  /** The SMS body for `phone`. */
+  readonly text?: string | undefined;
 }
 
 export interface EscalationInput {
@@ -97,6 +101,10 @@ export const STATE = {
   publishStep: 'Notify next level',
   advance: 'Advance level',
   publishReminder: 'Remind top level',
+  textStepChoice: 'Text the next level member?',
+  textStep: 'Text the next level member',
+  textReminderChoice: 'Text the top level member?',
+  textReminder: 'Text the top level member',
   resolved: 'Resolved',
   acknowledged: 'Acknowledged',
   gone: 'Alarm deleted',
@@ -127,6 +135,7 @@ function publish(source: string, next: string): Record<string, unknown> {
     },
     ResultPath: null,
     Retry: RETRY_AWS,
+    // A failed e-mail still goes on to the text (if any), then the loop continues.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.publishError', Next: next }],
     Next: next,
   };
@@ -190,8 +199,39 @@ function raise(chained: boolean): Record<string, unknown> {
   };
 }
 
+/**
+ * A rotating level's member has no topic for SMS: when the notice carries a phone, text it directly
+ * (after the e-mail, whether or not that worked).
+ */
+function text(source: string, send: string, next: string): Record<string, Record<string, unknown>> {
+  return {
+    choice: {
+      Type: 'Choice',
+      Choices: [{ Variable: `${source}.phone`, IsPresent: true, Next: send }],
+      Default: next,
+    },
+    send: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish',
+      Parameters: {
+        'PhoneNumber.$': `${source}.phone`,
+        'Message.$': `${source}.text`,
+        MessageAttributes: {
+          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+        },
+      },
+      ResultPath: null,
+      Retry: RETRY_AWS,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.textError', Next: next }],
+      Next: next,
+    },
+  };
+}
+
 /** The ASL document. `ackTable` defaults to the `${AckTable}` substitution placeholder. */
 export function escalationDefinition(ackTable: string = ACK_TABLE_PLACEHOLDER): Record<string, unknown> {
+  const textStep = text('$.current.notice', STATE.textStep, STATE.advance);
+  const textReminder = text('$.reminder', STATE.textReminder, STATE.chooseWait);
   return {
     Comment:
       'Nightshift escalation: one execution per alarm episode; notifies the next level until the alarm is OK or acknowledged',
@@ -325,14 +365,18 @@ export function escalationDefinition(ackTable: string = ACK_TABLE_PLACEHOLDER): 
         ResultPath: '$.current',
         Next: STATE.publishStep,
       },
-      [STATE.publishStep]: publish('$.current.notice', STATE.advance),
+      [STATE.publishStep]: publish('$.current.notice', STATE.textStepChoice),
+      [STATE.textStepChoice]: textStep.choice,
+      [STATE.textStep]: textStep.send,
       [STATE.advance]: {
         Type: 'Pass',
         Parameters: { 'next.$': 'States.MathAdd($.pos.next, 1)', 'count.$': '$.pos.count' },
         ResultPath: '$.pos',
         Next: STATE.chooseWait,
       },
-      [STATE.publishReminder]: publish('$.reminder', STATE.chooseWait),
+      [STATE.publishReminder]: publish('$.reminder', STATE.textReminderChoice),
+      [STATE.textReminderChoice]: textReminder.choice,
+      [STATE.textReminder]: textReminder.send,
       [STATE.resolved]: { Type: 'Succeed', Comment: 'the alarm left ALARM' },
       [STATE.acknowledged]: { Type: 'Succeed', Comment: 'someone acknowledged this episode' },
       [STATE.gone]: { Type: 'Succeed', Comment: 'the alarm no longer exists' },

@@ -1,12 +1,11 @@
 /**
  * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core.
+ * It sends no metrics: what it did (notified, held, duplicate, …) is in its "routed" log line.
  * Environment: env.ts (RouterSettings JSON, the escalation state machine), read on every invocation.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -14,14 +13,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Log, powertoolsLog } from '../shared/log';
-import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { alertRouterEnv } from './env';
 import { snsNotifier } from './notifier';
 
 const logger = new Logger({ serviceName: 'alert-router' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-router' });
 const log: Log = powertoolsLog(logger);
 
 const sns = new SNSClient({});
@@ -39,7 +36,6 @@ async function route(event: unknown, context: Context): Promise<RouterResult> {
       cloudwatch,
       logs,
       log,
-      metrics: powertoolsSink(metrics),
     },
     { event, deliveryId: context.awsRequestId },
   );
@@ -51,5 +47,4 @@ async function route(event: unknown, context: Context): Promise<RouterResult> {
 export const handler = middy<unknown, RouterResult, Error, Context>()
   .use(redactErrors())
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
   .handler(route);

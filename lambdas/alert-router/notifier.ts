@@ -1,11 +1,13 @@
 /**
  * Where rendered messages go: SNS level topics in AWS (MessageStructure=json), the console in
- * `nightshift run`.
+ * `nightshift run`. A rotating level pages only the member on call at send time: e-mail through the
+ * member's own topic, SMS straight to their number.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { reasonOf, redact } from '../shared/redact';
 import { type RenderedMessage, renderForConsole, snsMessage } from './format';
-import type { LevelSettings } from './settings';
+import { onCallAt } from './rotation';
+import type { LevelSettings, RotationMemberSettings } from './settings';
 
 export interface Notifier {
   notify(level: LevelSettings, message: RenderedMessage): Promise<void>;
@@ -19,6 +21,43 @@ export class PublishFailed extends Error {
     );
     this.name = 'PublishFailed';
   }
+}
+
+export class MemberPageFailed extends Error {
+  constructor(level: string, member: RotationMemberSettings, channel: 'e-mail' | 'SMS', cause: unknown) {
+    // SNS may quote the number it rejected: name the member instead.
+    const reason = member.phone
+      ? reasonOf(cause).split(member.phone).join(`<${member.name}'s number>`)
+      : reasonOf(cause);
+    const fix =
+      channel === 'SMS'
+        ? 'check the number in the rotation, the SMS sandbox and the account spend limit'
+        : "check the member topic's policy and its KMS key policy allow the router role";
+    super(
+      `could not ${channel === 'SMS' ? 'text' : 'e-mail'} ${member.name}, on call for "${level}": ${reason} — ${fix}`,
+      {
+        cause,
+      },
+    );
+    this.name = 'MemberPageFailed';
+  }
+}
+
+/** Who a level pages at `at`: its topic, or the rotation member on call. */
+export function onCallMember(level: LevelSettings, at: Date): RotationMemberSettings | undefined {
+  return level.rotation ? onCallAt(level.rotation, level.rotation.timeZone, at).current : undefined;
+}
+
+/** The SNS parameters of an SMS sent straight to a phone (no topic, so no filter policy applies). */
+export function smsInput(phone: string, message: RenderedMessage) {
+  return {
+    PhoneNumber: phone,
+    Message: redact(message.sms),
+    MessageAttributes: {
+      // A page must not be dropped as marketing (quiet hours, opt-out lists of promotional senders).
+      'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+    },
+  };
 }
 
 /**
@@ -37,9 +76,28 @@ export function publishInput(topicArn: string, message: RenderedMessage) {
   };
 }
 
-export function snsNotifier(sns: Pick<SNSClient, 'send'>): Notifier {
+export function snsNotifier(sns: Pick<SNSClient, 'send'>, now: () => Date = () => new Date()): Notifier {
   return {
     async notify(level, message) {
+      const member = onCallMember(level, now());
+      if (member) {
+        // Both channels are tried before failing: one broken channel must not silence the other.
+        const failures: Error[] = [];
+        if (member.topicArn) {
+          await sns
+            .send(new PublishCommand(publishInput(member.topicArn, message)))
+            .catch((error: unknown) =>
+              failures.push(new MemberPageFailed(level.name, member, 'e-mail', error)),
+            );
+        }
+        if (member.phone && message.toSms) {
+          await sns
+            .send(new PublishCommand(smsInput(member.phone, message)))
+            .catch((error: unknown) => failures.push(new MemberPageFailed(level.name, member, 'SMS', error)));
+        }
+        if (failures[0]) throw failures[0];
+        return;
+      }
       try {
         await sns.send(new PublishCommand(publishInput(level.topicArn, message)));
       } catch (error) {
@@ -50,10 +108,13 @@ export function snsNotifier(sns: Pick<SNSClient, 'send'>): Notifier {
 }
 
 /** Prints instead of publishing (local runs, previews). */
-export function consoleNotifier(print: (text: string) => void): Notifier {
+export function consoleNotifier(print: (text: string) => void, now: () => Date = () => new Date()): Notifier {
   return {
     async notify(level, message) {
-      print(redact(renderForConsole(message, level.name)));
+      const member = onCallMember(level, now());
+      print(
+        redact(renderForConsole(message, member ? `${level.name}, on call: ${member.name}` : level.name)),
+      );
     },
   };
 }

@@ -1,18 +1,46 @@
 /**
  * What the router needs from the config, in one JSON document (the NIGHTSHIFT_ALERTS environment
  * variable in Lambda; built in memory by the CLI). Contacts are reduced to counts: messages say
- * "oncall (SMS)", never phone numbers.
+ * "oncall (SMS)", never phone numbers. Rotations are the exception: the router texts the member on
+ * call directly, so it carries their numbers (already in the template as subscriptions elsewhere);
+ * e-mail goes through each member's topic, so addresses stay out.
  */
 import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitives';
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 import type { SeverityAliases } from '../../lib/config/severity-names';
+import type { RotationSpec } from './rotation';
+
+export interface RotationMemberSettings {
+  readonly name: string;
+  /** The member's own topic (e-mail subscription); absent when the member has no e-mail. */
+  readonly topicArn?: string | undefined;
+  /** E.164 number texted directly (SNS Publish with PhoneNumber). */
+  readonly phone?: string | undefined;
+}
+
+export interface RotationSettings extends RotationSpec<RotationMemberSettings> {
+  /** The config's time zone: hand-off times are wall-clock times there. */
+  readonly timeZone: string;
+}
 
 export interface LevelSettings {
   readonly name: string;
   readonly topicArn: string;
   readonly email: number;
   readonly sms: number;
+  /** Present when only the member on call is paged (the level topic then has no subscribers). */
+  readonly rotation?: RotationSettings | undefined;
+}
+
+/** Topic name of a rotation member's e-mail topic (one per member and level). */
+export function memberTopicName(project: string, level: string, member: string): string {
+  return `${project}-rota-${level}-${member}`;
+}
+
+/** A member topic's ARN next to a level topic's (same partition, region and account). */
+export function memberTopicArnBeside(levelTopicArn: string, project: string, level: string, member: string) {
+  return `${levelTopicArn.split(':').slice(0, 5).join(':')}:${memberTopicName(project, level, member)}`;
 }
 
 export interface SeveritySettings {
@@ -58,7 +86,21 @@ export function logPatternAlarmName(project: string, patternName: string): strin
   return projectAlarmName(project, `log-${patternName}`);
 }
 
-export function routerSettings(config: NightshiftConfig, topicArns: readonly string[]): RouterSettings {
+/**
+ * `memberTopicArn` names each rotation member's e-mail topic; by default it sits beside the level
+ * topic (CDK passes the created topics' ARNs, which are tokens).
+ */
+export function routerSettings(
+  config: NightshiftConfig,
+  topicArns: readonly string[],
+  memberTopicArn: (level: string, member: string) => string = (level, member) =>
+    memberTopicArnBeside(
+      topicArns[config.alerts.levels.findIndex((l) => l.name === level)] ?? '',
+      config.project,
+      level,
+      member,
+    ),
+): RouterSettings {
   const { alerts } = config;
   if (topicArns.length !== alerts.levels.length) {
     throw new Error(
@@ -88,8 +130,23 @@ export function routerSettings(config: NightshiftConfig, topicArns: readonly str
     levels: alerts.levels.map((level, i) => ({
       name: level.name,
       topicArn: topicArns[i] ?? '',
-      email: level.email.length,
-      sms: level.sms.length,
+      email: level.rotation ? level.rotation.members.filter((m) => m.email).length : level.email.length,
+      sms: level.rotation ? level.rotation.members.filter((m) => m.sms).length : level.sms.length,
+      ...(level.rotation
+        ? {
+            rotation: {
+              timeZone: config.timezone,
+              handoff: level.rotation.handoff,
+              every: level.rotation.every,
+              start: level.rotation.start,
+              members: level.rotation.members.map((m) => ({
+                name: m.name,
+                ...(m.email ? { topicArn: memberTopicArn(level.name, m.name) } : {}),
+                ...(m.sms ? { phone: m.sms } : {}),
+              })),
+            },
+          }
+        : {}),
     })),
     severities,
     aliases: alerts.severities.aliases,

@@ -232,7 +232,6 @@ export async function run(deps: BackupDeps, input: BackupInput): Promise<BackupR
       deps.metrics.put(BackupMetric.BackupSucceeded, 'Count', 1, dimensions);
       deps.metrics.put(BackupMetric.BackupFailed, 'Count', 0, dimensions);
       deps.metrics.put(BackupMetric.BackupBytes, 'Bytes', data.bytesOut, dimensions);
-      deps.metrics.put(BackupMetric.BackupDurationMs, 'Milliseconds', durationMs, dimensions);
       deps.metrics.put(BackupMetric.NewestBackupAgeHours, 'None', 0, dimensions);
       log.info('backup done', {
         target: name,

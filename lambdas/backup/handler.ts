@@ -8,10 +8,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { secretsManagerReader } from '../shared/connections';
+import { awsSecretsReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
@@ -23,7 +22,7 @@ const logger = new Logger({ serviceName: 'backup' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'backup' });
 const log: Log = powertoolsLog(logger);
 const s3 = new S3Client({});
-const secrets = secretsManagerReader(new SecretsManagerClient({}));
+const secrets = awsSecretsReader();
 
 /** Stop streaming this long before Lambda's hard timeout, to abort the upload cleanly. */
 export const DEADLINE_MARGIN_MS = 45_000;

@@ -7,7 +7,6 @@ export const BackupMetric = {
   BackupSucceeded: 'BackupSucceeded',
   BackupFailed: 'BackupFailed',
   BackupBytes: 'BackupBytes',
-  BackupDurationMs: 'BackupDurationMs',
   NewestBackupAgeHours: 'NewestBackupAgeHours',
   BackupVerified: 'BackupVerified',
 } as const;

@@ -11,6 +11,8 @@ export interface HealthEvent {
   readonly schedule?: string | undefined;
   /** Targets of this schedule with their defaults applied; secret names only. */
   readonly targets: EffectiveHealthTarget[];
+  /** The schedule's period in ms: when the daily metrics are sent (sendsDailyMetrics). */
+  readonly periodMs?: number | undefined;
   /** Check only these (manual invocations). */
   readonly onlyTargets?: string[] | undefined;
 }
@@ -30,7 +32,7 @@ const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis']
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
-  const { schedule, targets, onlyTargets } = event as Record<string, unknown>;
+  const { schedule, periodMs, targets, onlyTargets } = event as Record<string, unknown>;
   if (!Array.isArray(targets)) throw new InvalidHealthEvent('"targets" is not a list');
   targets.forEach((item, index) => {
     const t = item as Partial<EffectiveHealthTarget> | null;
@@ -43,8 +45,8 @@ export function parseHealthEvent(event: unknown): HealthEvent {
     if (typeof t.timeoutMs !== 'number' || t.timeoutMs <= 0) {
       throw new InvalidHealthEvent(`${where} (${t.target.name}) has no timeoutMs`);
     }
-    if (typeof t.maxLatencyMs !== 'number') {
-      throw new InvalidHealthEvent(`${where} (${t.target.name}) has no maxLatencyMs`);
+    if (t.maxLatencyMs !== undefined && typeof t.maxLatencyMs !== 'number') {
+      throw new InvalidHealthEvent(`${where} (${t.target.name}) has a maxLatencyMs that is not a number`);
     }
   });
   if (
@@ -53,8 +55,12 @@ export function parseHealthEvent(event: unknown): HealthEvent {
   ) {
     throw new InvalidHealthEvent('"onlyTargets" is not a list of names');
   }
+  if (periodMs !== undefined && (typeof periodMs !== 'number' || !(periodMs > 0))) {
+    throw new InvalidHealthEvent('"periodMs" is not a positive number');
+  }
   return {
     schedule: typeof schedule === 'string' ? schedule : undefined,
+    periodMs,
     targets: targets as EffectiveHealthTarget[],
     onlyTargets: onlyTargets as string[] | undefined,
   };

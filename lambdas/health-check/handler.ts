@@ -9,10 +9,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { secretsManagerReader } from '../shared/connections';
+import { awsSecretsReader } from '../shared/connections';
 import { type Log, powertoolsLog } from '../shared/log';
 import { METRICS_NAMESPACE, powertoolsSink } from '../shared/metrics';
 import { redactErrors } from '../shared/redact';
@@ -22,7 +21,7 @@ import { run } from './health-check';
 
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
-const secrets = secretsManagerReader(new SecretsManagerClient({}));
+const secrets = awsSecretsReader();
 const log: Log = powertoolsLog(logger);
 
 export interface HealthCheckResponse {
@@ -39,7 +38,7 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
   const input = parseHealthEvent(event);
   const result = await run(
     { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
-    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency },
+    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency, periodMs: input.periodMs },
   );
   return {
     schedule: input.schedule,

@@ -17,7 +17,7 @@ import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
-import { HealthMetric, healthDimensions } from './metrics';
+import { DAILY_HEALTH_METRICS, HealthMetric, healthDimensions, sendsDailyMetrics } from './metrics';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -50,6 +50,11 @@ export interface HealthCheckInput {
    * in ms. @default every target
    */
   readonly interval?: 'default' | number | undefined;
+  /**
+   * The schedule's period: the daily metrics (TlsDaysLeft) are sent only by the checks in the first
+   * window of each UTC day (sendsDailyMetrics). @default unknown: every check sends them
+   */
+  readonly periodMs?: number | undefined;
 }
 
 export interface TargetResult {
@@ -118,7 +123,9 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
   const startedAt = deps.now();
   const start = performance.now();
   const concurrency = Math.max(1, input.concurrency ?? DEFAULT_CONCURRENCY);
-  const results = await mapLimit(targets, concurrency, (target) => checkOne(deps, target));
+  const results = await mapLimit(targets, concurrency, (target) =>
+    checkOne(deps, target, sendsDailyMetrics(startedAt, input.periodMs)),
+  );
   const durationMs = Math.round(performance.now() - start);
   const down = results.filter((r) => !r.up);
   const summary: HealthRunResult = {
@@ -141,8 +148,15 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
   return summary;
 }
 
-/** Checks one target under its hard timeout; never throws. */
-export async function checkOne(deps: HealthCheckDeps, target: EffectiveHealthTarget): Promise<TargetResult> {
+/**
+ * Checks one target under its hard timeout; never throws. Without `sendDaily` the daily metrics stay
+ * in the result (and the run's log line) but are not sent.
+ */
+export async function checkOne(
+  deps: HealthCheckDeps,
+  target: EffectiveHealthTarget,
+  sendDaily = true,
+): Promise<TargetResult> {
   const name = target.target.name;
   const controller = new AbortController();
   const known: string[] = [];
@@ -181,7 +195,12 @@ export async function checkOne(deps: HealthCheckDeps, target: EffectiveHealthTar
   }
 
   const warnings = [...outcome.warnings];
-  if (outcome.up && outcome.latencyMs !== undefined && outcome.latencyMs > target.maxLatencyMs) {
+  if (
+    outcome.up &&
+    outcome.latencyMs !== undefined &&
+    target.maxLatencyMs !== undefined &&
+    outcome.latencyMs > target.maxLatencyMs
+  ) {
     warnings.unshift(`slow: ${Math.round(outcome.latencyMs)} ms, above ${target.maxLatencyMs} ms`);
   }
   const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
@@ -189,11 +208,14 @@ export async function checkOne(deps: HealthCheckDeps, target: EffectiveHealthTar
   deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions);
   if (outcome.latencyMs !== undefined) {
     metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
-    deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
+    // sent only where the latency alarm (and its graph) reads it: opt-in with maxLatency
+    if (target.maxLatencyMs !== undefined)
+      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
   }
   for (const metric of outcome.metrics) {
     metrics[metric.name] = metric.value;
-    deps.metrics.put(metric.name, metric.unit, metric.value, dimensions);
+    if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
+      deps.metrics.put(metric.name, metric.unit, metric.value, dimensions);
   }
   return {
     target: name,

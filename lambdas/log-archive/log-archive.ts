@@ -293,14 +293,9 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
   await save();
 
   deps.metrics.put(LogArchiveMetric.LogEventsArchived, 'Count', runEvents, dims);
-  deps.metrics.put(LogArchiveMetric.LogArchiveBytes, 'Bytes', runBytes, dims);
+  // bytes and failed groups are in the log line only: no alarm reads them (failed groups leave the day
+  // incomplete, which the late alarm pages for)
   deps.metrics.put(LogArchiveMetric.LogArchiveThrottles, 'Count', throttles, dims);
-  deps.metrics.put(
-    LogArchiveMetric.LogArchiveGroupErrors,
-    'Count',
-    reports.filter((r) => r.outcome === 'failed').length,
-    dims,
-  );
 
   const status = stoppedAtDeadline ? 'continue' : manifest.complete ? 'archived' : 'incomplete';
   deps.log.info('log archive run finished', {
@@ -309,6 +304,7 @@ export async function run(deps: LogArchiveDeps, input: LogArchiveInput = {}): Pr
     events: runEvents,
     bytes: runBytes,
     throttles,
+    failedGroups: reports.filter((r) => r.outcome === 'failed').length,
   });
   return report(status, reports, runEvents, runBytes);
 }

@@ -5,9 +5,7 @@
  */
 export const LogArchiveMetric = {
   LogEventsArchived: 'LogEventsArchived',
-  LogArchiveBytes: 'LogArchiveBytes',
   LogArchiveThrottles: 'LogArchiveThrottles',
-  LogArchiveGroupErrors: 'LogArchiveGroupErrors',
   ArchivedDay: 'ArchivedDay',
   ArchiveLagHours: 'ArchiveLagHours',
 } as const;

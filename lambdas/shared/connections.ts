@@ -1,10 +1,11 @@
 /**
- * Database connection settings, resolved from a Secrets Manager secret (in AWS) or from a password-less
+ * Database connection settings, resolved from a Secrets Manager secret or an SSM SecureString (in AWS) or from a password-less
  * URL (local servers). Passwords only ever live in the returned objects — never in logs or errors:
  * use `describe*` to name a target. Every password, credential URL and secret string read here is
  * registered with the redactor (registerSecret) the moment it is read, so no output can print it.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret, registerUrlSecrets } from './redact';
 
 export interface SecretsReader {
@@ -48,6 +49,74 @@ export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 6
       }
     },
   };
+}
+
+/**
+ * What the Parameter Store reader needs: GetParameter with WithDecryption: true, returning the
+ * parameter's value. Kept this small so any SSM client plugs in with a one-line adapter, e.g.
+ * `(name) => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((o) => o.Parameter?.Value)`.
+ */
+export type GetDecryptedParameter = (name: string) => Promise<string | undefined>;
+
+/** The prefix of a secret reference that names an SSM Parameter Store SecureString (lib/config/primitives.ts). */
+const SSM_PREFIX = 'ssm:';
+
+/**
+ * Reads `ssm:/name` references from SSM Parameter Store (SecureString, decrypted), caching each value for
+ * `ttlMs`. The value is registered with the redactor exactly like a Secrets Manager value.
+ */
+export function parameterStoreReader(getParameter: GetDecryptedParameter, ttlMs = 5 * 60_000): SecretsReader {
+  const cache = new Map<string, { value: string; until: number }>();
+  return {
+    async getSecretString(ref) {
+      const hit = cache.get(ref);
+      if (hit && hit.until > Date.now()) return hit.value;
+      const name = ref.startsWith(SSM_PREFIX) ? ref.slice(SSM_PREFIX.length) : ref;
+      try {
+        const value = await getParameter(name);
+        if (value === undefined) throw new Error('the parameter has no value');
+        registerSecretString(value);
+        cache.set(ref, { value, until: Date.now() + ttlMs });
+        return value;
+      } catch (error) {
+        const errorName = (error as { name?: string }).name ?? '';
+        const hint =
+          errorName === 'ParameterNotFound'
+            ? 'it does not exist — create it (aws ssm put-parameter --type SecureString) or fix the name in the config'
+            : errorName === 'AccessDeniedException'
+              ? 'access denied — redeploy so the job is granted ssm:GetParameter on it and kms:Decrypt on its key (config ssmParameterKey if not aws/ssm)'
+              : (error as Error).message;
+        throw new SecretUnavailable(ref, hint);
+      }
+    },
+  };
+}
+
+/** One reader for every secret reference: `ssm:/name` from Parameter Store, anything else from Secrets Manager. */
+export function secretsReaderFor(
+  secretsManager: SecretsReader,
+  parameterStore: SecretsReader,
+): SecretsReader {
+  return {
+    getSecretString: (ref) =>
+      ref.startsWith(SSM_PREFIX) ? parameterStore.getSecretString(ref) : secretsManager.getSecretString(ref),
+  };
+}
+
+/**
+ * The reader every job and command uses: Secrets Manager, and SSM Parameter Store (SecureString,
+ * decrypted) for `ssm:` references, with the same client settings. Create it once (module scope).
+ */
+export function awsSecretsReader(clientConfig: { region?: string } = {}): SecretsReader {
+  const ssm = new SSMClient(clientConfig);
+  return secretsReaderFor(
+    secretsManagerReader(new SecretsManagerClient(clientConfig)),
+    parameterStoreReader((name) =>
+      ssm
+        .send(new GetParameterCommand({ Name: name, WithDecryption: true }))
+        .then((out) => out.Parameter?.Value),
+    ),
+  );
 }
 
 const CREDENTIAL_FIELD = /pass|pwd|secret|token|key|auth|credential/i;

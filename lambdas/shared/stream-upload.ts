@@ -101,6 +101,9 @@ export class UploadFailed extends Error {
   }
 }
 
+/** How long an empty dump waits for the tool's own exit before the tool is stopped. */
+export const EMPTY_DUMP_GRACE_MS = 2_000;
+
 export interface StreamSource {
   readonly stream: Readable;
   /** Resolves when the producer succeeded (tool exited 0); rejects with why it failed. */
@@ -290,12 +293,27 @@ export async function streamUpload(
   });
 
   let bodyEnded = false;
+  // An empty dump almost always means the tool failed (no connection, no permission): it closed its stdout
+  // and is exiting on its own. It is given a moment to do so, and its exit status becomes the reason.
+  let emptyDump = false;
+  let stoppedByUs = false;
+  let emptyGrace: NodeJS.Timeout | undefined;
+  let sourceError: unknown;
+  source.done.catch((error: unknown) => {
+    sourceError = error;
+  });
+  const stopSource = () => {
+    stoppedByUs = true;
+    source.stop();
+  };
   const fail = (error: unknown) => {
     if (failure !== undefined) return;
     // The deadline only matters while data still flows: once the body has ended, let the completion finish.
     if (error instanceof DeadlineReached && bodyEnded) return;
     failure = error;
-    source.stop();
+    emptyDump = error instanceof HeaderMismatch && error.got.length === 0;
+    if (emptyDump) emptyGrace = setTimeout(stopSource, EMPTY_DUMP_GRACE_MS);
+    else stopSource();
     if (!tap.destroyed) tap.destroy(error instanceof Error ? error : new Error(String(error)));
     void upload.abort();
   };
@@ -323,6 +341,7 @@ export async function streamUpload(
     await Promise.all([piping, uploading, source.done.catch(() => {})]);
   } finally {
     if (timer) clearTimeout(timer);
+    if (emptyGrace) clearTimeout(emptyGrace);
   }
 
   if (failure === undefined && uploaded) {
@@ -336,7 +355,10 @@ export async function streamUpload(
       durationMs: now() - started,
     };
   }
-  const cause = failure ?? new Error('the upload ended without completing');
+  const cause =
+    emptyDump && sourceError !== undefined && !stoppedByUs
+      ? sourceError
+      : (failure ?? new Error('the upload ended without completing'));
   const cleanup = await abortOpenUploads(s3, bucket, key, log, {
     until: Math.min(now() + (options.abortRetryMs ?? 30_000), options.deadline ?? Number.POSITIVE_INFINITY),
     now,

@@ -348,14 +348,31 @@ export function isSecretArn(value: string): boolean {
   return SECRET_ARN.test(value);
 }
 
+/** `ssm:/prod/shop/db`: an SSM Parameter Store SecureString (free standard parameters) instead of a secret. */
+const SSM_REF = /^ssm:(\/[A-Za-z0-9_.\-/]{1,1010})$/;
+export const SSM_PREFIX = 'ssm:';
+
+/** The parameter name of an `ssm:/…` secret reference, or undefined for a Secrets Manager name or ARN. */
+export function ssmParameterName(ref: string): string | undefined {
+  return SSM_REF.exec(ref)?.[1];
+}
+
 export const secretRef = (holding: string) =>
   z
     .string()
-    .describe(`the Secrets Manager secret (name or ARN) holding ${holding}`)
-    .refine((value) => SECRET_ARN.test(value) || (SECRET_NAME.test(value) && !value.startsWith('arn:')), {
-      message:
-        'not a Secrets Manager secret name or ARN — write a name such as prod/shop/db or a full secret ARN',
-    });
+    .describe(
+      `the Secrets Manager secret (name or ARN), or an SSM Parameter Store SecureString written ssm:/its/name, holding ${holding}`,
+    )
+    .refine(
+      (value) =>
+        SECRET_ARN.test(value) ||
+        SSM_REF.test(value) ||
+        (SECRET_NAME.test(value) && !value.startsWith('arn:')),
+      {
+        message:
+          'not a secret reference — write a Secrets Manager name such as prod/shop/db, a full secret ARN, or an SSM SecureString parameter as ssm:/prod/shop/db',
+      },
+    );
 
 /** The URL schemes each kind of URL field accepts. Every URL in the config and on the CLI is checked against one. */
 export const URL_SCHEMES = {
@@ -420,3 +437,14 @@ export const severity = z
   .string()
   .pipe(severityEnum)
   .describe('severity: critical, high, medium, low, or an alias from alerts.severities.aliases');
+
+/** Weekdays as the config writes them (rotation hand-offs), Monday first (ISO order). */
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;

@@ -64,11 +64,16 @@ export interface EffectiveHealthTarget {
   readonly kind: HealthKind;
   readonly severity: Severity;
   readonly timeoutMs: number;
-  readonly maxLatencyMs: number;
+  /** Latency alarm threshold; undefined: no latency alarm and no LatencyMs metric (opt-in, for cost). */
+  readonly maxLatencyMs?: number | undefined;
   readonly down: { readonly datapoints: number; readonly evaluationPeriods: number };
   /** Check interval; undefined means every run of healthChecks.schedule. */
   readonly intervalMs?: number | undefined;
   readonly runbook?: string | undefined;
+}
+
+function optionalMs(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : durationMs(value);
 }
 
 export function effectiveHealthTargets(config: NightshiftConfig): EffectiveHealthTarget[] {
@@ -79,7 +84,7 @@ export function effectiveHealthTargets(config: NightshiftConfig): EffectiveHealt
     kind: healthKind(target),
     severity: target.severity ?? section.defaults.severity,
     timeoutMs: durationMs(target.timeout ?? section.defaults.timeout),
-    maxLatencyMs: durationMs(target.maxLatency ?? section.defaults.maxLatency),
+    maxLatencyMs: optionalMs(target.maxLatency ?? section.defaults.maxLatency),
     down: target.down ?? section.defaults.down,
     intervalMs: target.interval ? durationMs(target.interval) : undefined,
     runbook: target.runbook ?? config.alerts.severities[target.severity ?? section.defaults.severity].runbook,

@@ -17,9 +17,28 @@ import {
   severity,
   severityEnum,
   timeZone,
+  WEEKDAYS,
 } from './primitives';
 
 const obj = z.strictObject;
+
+/**
+ * AWS services a VPC job calls, as the service part of their endpoint names
+ * (com.amazonaws.<region>.<service>): metrics go through CloudWatch Logs (EMF), alarms and page tests
+ * through monitoring, credentials through secretsmanager or ssm, decryption through kms, Fargate
+ * tasks through ecr.api/ecr.dkr, step functions through states.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  'logs',
+  'monitoring',
+  'secretsmanager',
+  'ssm',
+  'kms',
+  'sts',
+  'ecr.api',
+  'ecr.dkr',
+  'states',
+] as const;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 // ---------------------------------------------------------------------------------------------
@@ -80,16 +99,65 @@ export const networkSchema = obj({
     )
     .min(1)
     .describe('security groups that the databases accept connections from'),
+  s3GatewayEndpoint: obj({
+    routeTableIds: z
+      .array(
+        z
+          .string()
+          .regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'not a route table id — write it as rtb-0abc1234' }),
+      )
+      .min(1)
+      .describe('the route tables of subnetIds; the endpoint adds an S3 route to each'),
+  })
+    .optional()
+    .describe(
+      'create an S3 gateway endpoint (free): backup and archive traffic to S3 then bypasses the NAT gateway and its $0.045/GB processing charge. Leave out if the VPC already has one',
+    ),
+  interfaceEndpoints: z
+    .array(z.enum(INTERFACE_ENDPOINT_SERVICES))
+    .default([])
+    .describe(
+      `interface endpoints to create in subnetIds for the AWS APIs the jobs call, one of ${INTERFACE_ENDPOINT_SERVICES.join(', ')}; each costs about $7.30 a month per subnet (availability zone) plus $0.01/GB, shown by \`nightshift plan\`. Cheaper than a NAT gateway only when you need few of them. @default none`,
+    ),
 }).describe('where jobs run to reach private databases');
 
 // ---------------------------------------------------------------------------------------------
 // Alerts
 // ---------------------------------------------------------------------------------------------
 
+const rotationMember = obj({
+  name: resourceName('member name'),
+  email: email.optional().describe('address e-mailed while this member is on call'),
+  sms: phoneNumber.optional().describe('number texted while this member is on call (E.164)'),
+}).describe('one person in the rotation (an email, an sms or both)');
+
+export const rotationSchema = obj({
+  members: z.array(rotationMember).min(1).describe('who takes turns, in this order'),
+  handoff: obj({
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'write a time of day as HH:MM, e.g. 09:00' })
+      .describe('local time of the hand-off (in `timezone`), HH:MM'),
+    weekday: z
+      .enum(WEEKDAYS, { message: `write a weekday in lower case: ${WEEKDAYS.join(', ')}` })
+      .optional()
+      .describe('day of the hand-off for periods of whole weeks. @default the day of start'),
+  }).describe('when the pager passes to the next member, in the configured time zone'),
+  every: duration('how long each member is on call, in whole days', {
+    min: '1d',
+    max: '52w',
+  }),
+  start: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'write a date as YYYY-MM-DD, e.g. 2026-01-05' })
+    .describe('the first member takes over at the first hand-off on or after this date (YYYY-MM-DD)'),
+}).describe('a rotation: only the member on call is paged, instead of fixed email/sms lists');
+
 export const levelSchema = obj({
   name: resourceName('level name'),
   email: z.array(email).default([]).describe('addresses e-mailed at this level'),
   sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
+  rotation: rotationSchema.optional(),
 });
 
 export const SEVERITY_DEFAULTS: Record<
@@ -274,7 +342,12 @@ export const alertsSchema = obj({
     .default([])
     .describe('alarms on existing metrics (RDS, ALB, ECS, EC2, API Gateway)'),
   logPatterns: z.array(logPatternSchema).default([]).describe('log lines that raise an alarm'),
-  dashboard: z.boolean().default(true).describe('one CloudWatch dashboard for the project. @default true'),
+  dashboard: z
+    .boolean()
+    .default(false)
+    .describe(
+      'one CloudWatch dashboard for the project (alarm status, health, backups, log archive). $3/month at list price; the first 3 dashboards of an account are free. Alarms and paging do not need it. @default false',
+    ),
 }).describe(
   'who is notified, in which order, and how alarms are routed (at least one level with an email or sms)',
 );
@@ -406,7 +479,13 @@ export const healthTargetSchema = obj({
     .optional()
     .describe('@default every run of healthChecks.schedule'),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
-  maxLatency: duration('latency above which the latency alarm fires', { min: '1ms', max: '60s' }).optional(),
+  maxLatency: duration(
+    'latency above which the latency alarm fires; unset (and no default): no latency alarm',
+    {
+      min: '1ms',
+      max: '60s',
+    },
+  ).optional(),
   down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) })
     .optional()
     .describe('down for M of N periods raises the alarm. @default healthChecks.defaults.down'),
@@ -428,7 +507,13 @@ export const healthChecksSchema = obj({
   defaults: obj({
     timeout: duration('timeout per check', { min: '100ms', max: '60s' }).default('5s'),
     severity: severity.default('high'),
-    maxLatency: duration('latency alarm threshold', { min: '1ms', max: '60s' }).default('2s'),
+    maxLatency: duration(
+      'latency alarm threshold for every target; unset: latency alarms only on targets that set their own',
+      {
+        min: '1ms',
+        max: '60s',
+      },
+    ).optional(),
     down: obj({ datapoints: int(1, 60), evaluationPeriods: int(1, 60) }).default({
       datapoints: 2,
       evaluationPeriods: 3,
@@ -436,7 +521,6 @@ export const healthChecksSchema = obj({
   }).default({
     timeout: '5s',
     severity: 'high',
-    maxLatency: '2s',
     down: { datapoints: 2, evaluationPeriods: 3 },
   }),
   targets: z.array(healthTargetSchema).default([]),
@@ -602,6 +686,21 @@ export const configSchema = obj({
     .describe(
       "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
     ),
+  ssmParameterKey: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+      message: 'not a KMS key ARN — write it as arn:aws:kms:eu-west-1:123456789012:key/<key id>',
+    })
+    .optional()
+    .describe(
+      'the KMS key that encrypts the SecureString parameters referenced as secret: ssm:/… (jobs get kms:Decrypt on it through SSM only). @default the AWS managed key aws/ssm',
+    ),
+  tracing: z
+    .boolean()
+    .default(false)
+    .describe(
+      'AWS X-Ray active tracing for every Nightshift function and state machine: one trace per run, $5 per million after 100,000 free a month (about 47,000 runs a month with health checks every minute). @default false',
+    ),
   network: networkSchema.optional(),
   alerts: alertsSchema,
   healthChecks: healthChecksSchema.optional(),
@@ -612,6 +711,7 @@ export const configSchema = obj({
 export type NightshiftConfig = z.output<typeof configSchema>;
 export type NightshiftConfigInput = z.input<typeof configSchema>;
 export type AlertsConfig = NightshiftConfig['alerts'];
+export type RotationConfig = z.output<typeof rotationSchema>;
 export type HealthChecksConfig = z.output<typeof healthChecksSchema>;
 export type HealthTarget = z.output<typeof healthTargetSchema>;
 export type HttpCheck = z.output<typeof httpCheckSchema>;

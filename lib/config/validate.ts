@@ -9,8 +9,14 @@ const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: 
 
 import { findCredentials } from './credentials';
 import { formatPath, type PathSegment } from './path';
-import { SEVERITIES, type Severity, urlProblem } from './primitives';
-import { BACKUP_ENGINES, configSchema, HEALTH_KINDS, type NightshiftConfig } from './schema';
+import { durationMs, SEVERITIES, type Severity, urlProblem } from './primitives';
+import {
+  BACKUP_ENGINES,
+  configSchema,
+  HEALTH_KINDS,
+  type NightshiftConfig,
+  type RotationConfig,
+} from './schema';
 import { canonicalSeverities, severityName } from './severity-names';
 
 export interface ConfigIssue {
@@ -379,12 +385,37 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     }
   }
   alerts.levels.forEach((level, index) => {
+    if (level.rotation) {
+      rotationIssues(level.name, level.rotation, ['alerts', 'levels', index], add);
+      if (level.email.length > 0 || level.sms.length > 0) {
+        add(
+          ['alerts', 'levels', index],
+          `level "${level.name}" has both a rotation and fixed email/sms lists — put everyone in rotation.members, or drop the rotation`,
+        );
+      }
+      return;
+    }
     if (level.email.length === 0 && level.sms.length === 0) {
       add(
         ['alerts', 'levels', index],
         `level "${level.name}" has nobody to notify — add an email or sms entry`,
       );
     }
+  });
+  // Member topics are named <project>-rota-<level>-<member>: "a-b"/"c" and "a"/"b-c" would share one.
+  const memberTopics = new Map<string, string>();
+  alerts.levels.forEach((level, index) => {
+    level.rotation?.members.forEach((member, i) => {
+      const topic = `${level.name}-${member.name}`;
+      const other = memberTopics.get(topic);
+      if (other && other !== level.name) {
+        add(
+          ['alerts', 'levels', index, 'rotation', 'members', i, 'name'],
+          `member "${member.name}" of level "${level.name}" would share the e-mail topic of a member of level "${other}" (both end in "${topic}") — rename the member or the level`,
+        );
+      }
+      memberTopics.set(topic, level.name);
+    });
   });
   unique(alerts.alarms, ['alerts', 'alarms'], 'alarm');
   alerts.alarms.forEach((alarm, index) => {
@@ -572,3 +603,50 @@ export function parseConfig(raw: unknown, file?: string): NightshiftConfig {
 }
 
 export { z };
+
+const DAY_MS = 86_400_000;
+
+/** Rules of one level's rotation that the schema cannot express. */
+function rotationIssues(
+  level: string,
+  rotation: RotationConfig,
+  path: PathSegment[],
+  add: (path: PathSegment[], message: string) => void,
+): void {
+  const seen = new Set<string>();
+  rotation.members.forEach((member, i) => {
+    if (seen.has(member.name)) {
+      add(
+        [...path, 'rotation', 'members', i, 'name'],
+        `member "${member.name}" appears twice in the rotation of level "${level}" — give each member one entry`,
+      );
+    }
+    seen.add(member.name);
+    if (!member.email && !member.sms) {
+      add(
+        [...path, 'rotation', 'members', i],
+        `member "${member.name}" of level "${level}" cannot be reached — add an email or sms`,
+      );
+    }
+  });
+  const ms = durationMs(rotation.every);
+  if (ms % DAY_MS !== 0) {
+    add(
+      [...path, 'rotation', 'every'],
+      `"${rotation.every}" is not a whole number of days — hand-offs happen at one local time of day, so write e.g. 1d, 7d or 2w`,
+    );
+  } else if (rotation.handoff.weekday && ms % (7 * DAY_MS) !== 0) {
+    add(
+      [...path, 'rotation', 'every'],
+      `"${rotation.every}" is not whole weeks, so hand-offs cannot stay on ${rotation.handoff.weekday} — write 1w or 2w, or drop handoff.weekday`,
+    );
+  }
+  const [year, month, day] = rotation.start.split('-').map(Number);
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 0));
+  if (date.toISOString().slice(0, 10) !== rotation.start) {
+    add(
+      [...path, 'rotation', 'start'],
+      `"${rotation.start}" is not a calendar date — write YYYY-MM-DD, e.g. 2026-01-05`,
+    );
+  }
+}

@@ -23,7 +23,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
-import { Subscription, SubscriptionFilter, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
+import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -31,16 +31,25 @@ import { ackTableName } from '../../lambdas/alert-router/acks';
 import { alertRouterEnvironment } from '../../lambdas/alert-router/env';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
 import { NEVER_ROUTED_PREFIX } from '../../lambdas/alert-router/routing';
-import { logPatternAlarmName, routerSettings } from '../../lambdas/alert-router/settings';
+import { logPatternAlarmName, memberTopicName, routerSettings } from '../../lambdas/alert-router/settings';
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
-import { arnFor, jobFunction, retentionDays } from './function-defaults';
+import {
+  acknowledgeTracingOff,
+  arnFor,
+  jobFunction,
+  retentionDays,
+  tracingEnabled,
+} from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
 export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
+/** CloudWatch accepts at most this many actions per alarm state. */
+const MAX_ALARM_ACTIONS = 5;
+
 /** Role tag the level topics' policies require of IAM publishers. */
 export const PUBLISHER_TAG = 'nightshift:publisher';
 export const LOG_PATTERN_NAMESPACE = 'Nightshift/LogPatterns';
@@ -90,6 +99,8 @@ export class Alerting extends Construct {
   readonly metricAlarms: Record<string, Alarm> = {};
   /** alerts.logPatterns, by config name. */
   readonly logPatternAlarms: Record<string, Alarm> = {};
+  /** E-mail topics of rotation members, by "<level>/<member>" (SMS goes straight to the number). */
+  readonly memberTopics: Record<string, Topic> = {};
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
@@ -139,9 +150,10 @@ export class Alerting extends Construct {
       definitionBody: DefinitionBody.fromString(JSON.stringify(escalationDefinition())),
       definitionSubstitutions: { AckTable: this.ackTable.tableName },
       role: this.escalationRole,
-      tracingEnabled: true,
+      tracingEnabled: tracingEnabled(context),
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
+    acknowledgeTracingOff(this.stateMachine, context);
 
     // ---- router -------------------------------------------------------------------------------
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
@@ -150,9 +162,26 @@ export class Alerting extends Construct {
       holds: 'the alert router and its rule',
     });
 
+    // ---- rotations: one e-mail topic per member, so only the member on call is e-mailed --------
+    for (const level of config.alerts.levels) {
+      for (const member of level.rotation?.members ?? []) {
+        if (!member.email) continue;
+        this.memberTopics[`${level.name}/${member.name}`] = new Topic(
+          this,
+          `Rota-${level.name}-${member.name}`,
+          {
+            topicName: memberTopicName(project, level.name, member.name),
+            displayName: `${project} alerts (${level.name}, ${member.name} on call)`,
+            masterKey: context.key,
+            enforceSSL: true,
+          },
+        );
+      }
+    }
     const settings = routerSettings(
       config,
       topics.map((t) => t.topicArn),
+      (level, member) => this.memberTopics[`${level}/${member}`]?.topicArn ?? '',
     );
     const sizeProbe = routerSettings(
       config,
@@ -219,9 +248,22 @@ export class Alerting extends Construct {
       );
     }
 
-    for (const topic of topics) {
+    for (const topic of [...topics, ...Object.values(this.memberTopics)]) {
       topic.grantPublish(this.routerRole);
       topic.grantPublish(this.escalationRole);
+    }
+    if (config.alerts.levels.some((level) => level.rotation?.members.some((m) => m.sms))) {
+      // Texting a number directly has no resource ARN; NotResource on every topic ARN keeps this
+      // statement from reaching any topic (topics are granted one by one above).
+      for (const role of [this.routerRole, this.escalationRole]) {
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'TextRotationMembers',
+            actions: ['sns:Publish'],
+            notResources: ['arn:aws:sns:*:*:*'],
+          }),
+        );
+      }
     }
     for (const role of [this.routerRole, this.escalationRole]) {
       acknowledgeWildcardAction(
@@ -286,6 +328,19 @@ export class Alerting extends Construct {
       });
       secureTopic(topic, project);
     });
+    for (const level of config.alerts.levels) {
+      for (const member of level.rotation?.members ?? []) {
+        const topic = this.memberTopics[`${level.name}/${member.name}`];
+        if (!topic || !member.email) continue;
+        new Subscription(this, `Rota-${level.name}-${member.name}-Email`, {
+          topic,
+          protocol: SubscriptionProtocol.EMAIL,
+          endpoint: member.email,
+          deadLetterQueue: deliveryDlq,
+        });
+        secureTopic(topic, project);
+      }
+    }
     const services = [
       new ServicePrincipal('cloudwatch.amazonaws.com'),
       new ServicePrincipal('events.amazonaws.com'),
@@ -317,7 +372,16 @@ export class Alerting extends Construct {
       summary: `SMS spend this month reached ${config.alerts.smsMonthlySpendLimitUsd} USD`,
     });
     // If the router itself breaks, these page the first level straight from CloudWatch (plain format).
-    const first = new SnsAction(topics[0]!);
+    // Nobody can tell who is on call then: a rotating first level pages its members' e-mail topics
+    // (CloudWatch takes at most 5 actions per state).
+    const firstRotation = config.alerts.levels[0]?.rotation;
+    const fallback = firstRotation
+      ? Object.entries(this.memberTopics)
+          .filter(([key]) => key.startsWith(`${config.alerts.levels[0]?.name}/`))
+          .map(([, topic]) => topic)
+          .slice(0, MAX_ALARM_ACTIONS)
+      : [];
+    const firstActions = (fallback.length ? fallback : [topics[0]!]).map((topic) => new SnsAction(topic));
     const routerFailed = nightshiftAlarm(this, 'RouterFailed', {
       context,
       name: 'alert-router-failed',
@@ -342,8 +406,8 @@ export class Alerting extends Construct {
       summary: 'alarm events could not be delivered to the alert router (see its dead-letter queue)',
     });
     for (const alarm of [routerFailed, undelivered]) {
-      alarm.addAlarmAction(first);
-      alarm.addOkAction(first);
+      alarm.addAlarmAction(...firstActions);
+      alarm.addOkAction(...firstActions);
     }
     nightshiftAlarm(this, 'DeliveryFailed', {
       context,

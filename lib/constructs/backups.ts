@@ -32,7 +32,6 @@ import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   BACKUP_BUCKET_VARS,
@@ -51,7 +50,7 @@ import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import { retentionDays } from './function-defaults';
-import { grantPrefix, grantSendToQueue } from './grants';
+import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
@@ -141,6 +140,9 @@ export class Backups extends Construct {
       // A retry is a new backup under a new key (conditional writes): safe, but one is enough.
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
+      // a night that never runs pages through -too-old (no success within maxAge, ≤ 7 days): a
+      // -did-not-run alarm would page for the same night about an hour earlier, for another $0.10
+      didNotRunAlarm: false,
     });
     job.bindBucket(this.context.backupBucket, {
       variables: BACKUP_BUCKET_VARS,
@@ -290,14 +292,9 @@ export class Backups extends Construct {
     return this.cluster;
   }
 
-  private grantSecret(scope: Construct, role: IRole, nameOrArn: string): void {
-    const id = `Secret-${nameOrArn.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 60);
-    const secret = nameOrArn.startsWith('arn:')
-      ? /-[A-Za-z0-9]{6}$/.test(nameOrArn)
-        ? Secret.fromSecretCompleteArn(scope, id, nameOrArn)
-        : Secret.fromSecretPartialArn(scope, id, nameOrArn)
-      : Secret.fromSecretNameV2(scope, id, nameOrArn);
-    secret.grantRead(role);
+  private grantSecret(scope: Construct, role: IRole, ref: string): void {
+    const id = `Secret-${ref.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 60);
+    grantSecretRead(scope, id, role, ref, this.context.config.ssmParameterKey);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ export interface DashboardRegistry {
 export interface ProjectDashboardProps {
   /** Dashboard name. */
   readonly dashboardName: string;
-  /** When false, sections are accepted and dropped (config.alerts.dashboard = false). @default true */
+  /** When false, sections are accepted and dropped (config.alerts.dashboard, off by default: it costs $3/month). @default true */
   readonly enabled?: boolean;
 }
 

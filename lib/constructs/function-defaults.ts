@@ -1,6 +1,6 @@
 /**
  * Function defaults in one place (DESIGN §6): Node.js 24 on ARM64, JSON logs into an explicit,
- * encrypted log group with retention, X-Ray tracing, source maps (NODE_OPTIONS from the job's environment
+ * encrypted log group with retention, X-Ray tracing when config.tracing is on, source maps (NODE_OPTIONS from the job's environment
  * contract, lambdas/shared/env.ts), everything (including @aws-sdk/*) bundled, and an own role with no
  * managed policies.
  */
@@ -19,7 +19,7 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { WrittenEnv } from '../../lambdas/shared/env';
 import type { NightshiftContext } from './context';
 import { grantSendToQueue } from './grants';
@@ -145,7 +145,7 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
     memorySize: props.memorySize ?? 512,
     logGroup,
     loggingFormat: LoggingFormat.JSON,
-    tracing: Tracing.ACTIVE,
+    tracing: tracingEnabled(context) ? Tracing.ACTIVE : Tracing.DISABLED,
     deadLetterQueue: props.deadLetterQueue,
     environment: { ...props.environment.variables },
     ...(network
@@ -181,8 +181,31 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
   }
   // Lambda's dead-letter config grants sqs:SendMessage only; the project-key encryption needs more.
   if (props.deadLetterQueue) grantSendToQueue(role, props.deadLetterQueue);
-  acknowledgeFunctionFindings(role, Boolean(network));
+  acknowledgeFunctionFindings(role, Boolean(network), tracingEnabled(context));
+  acknowledgeTracingOff(fn, context);
   return { function: fn, logGroup, role };
+}
+
+/**
+ * X-Ray for every Nightshift function and state machine, in one place: off unless `config.tracing`,
+ * because each recorded trace is billed past the free 100,000 a month and health checks alone run
+ * about 44,000 times a month per schedule.
+ */
+export function tracingEnabled(context: NightshiftContext): boolean {
+  return context.config.tracing;
+}
+
+/** With tracing off, the cdk-nag rules that require X-Ray are acknowledged on `scope`, with the reason. */
+export function acknowledgeTracingOff(scope: IConstruct, context: NightshiftContext): void {
+  if (tracingEnabled(context)) return;
+  const reason =
+    'X-Ray is off by default to keep the monthly cost down (config.tracing: true turns it on); failures are reported by alarms, structured JSON logs and the DLQ.';
+  for (const id of [
+    'Serverless-LambdaTracing',
+    'AwsSolutions-SF2',
+    'Serverless-StepFunctionStateMachineXray',
+  ])
+    Validations.of(scope).acknowledge({ id, reason });
 }
 
 /** NodejsFunction's bundling props for the shared esbuild settings. */
@@ -202,12 +225,15 @@ function nodejsBundling(options: HandlerBundleOptions) {
 }
 
 /** The finding every job function has by design, with its reason. */
-function acknowledgeFunctionFindings(role: Role, inVpc: boolean): void {
+function acknowledgeFunctionFindings(role: Role, inVpc: boolean, tracing: boolean): void {
+  const unscoped = [
+    ...(tracing ? ['X-Ray PutTraceSegments/PutTelemetryRecords'] : []),
+    ...(inVpc ? ['Lambda ENI management (ec2:CreateNetworkInterface and friends)'] : []),
+  ];
+  if (unscoped.length === 0) return;
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: inVpc
-      ? 'X-Ray PutTraceSegments/PutTelemetryRecords and Lambda ENI management (ec2:CreateNetworkInterface and friends) support no resource-level permissions.'
-      : 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+    reason: `${unscoped.join(' and ')} support no resource-level permissions.`,
   });
 }
 

@@ -3,10 +3,14 @@
  * touches a bucket (Lambda jobs through ScheduledJob.bindBucket, Fargate tasks directly; never delete),
  * and sending to a queue, for every role that delivers dead letters (schedules, functions).
  */
+import { Stack } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ssmParameterName } from '../config/primitives';
 import { acknowledgeWildcard } from './nag';
 
 export interface PrefixAccess {
@@ -72,4 +76,56 @@ export function grantSendToQueue(role: IRole, queue: IQueue): void {
     new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
   );
   queue.encryptionMasterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+}
+
+/**
+ * Lets `role` read one secret reference from the config, the one grant for both sources:
+ * a Secrets Manager secret (name or ARN: secretsmanager:GetSecretValue, counted by the cost estimate)
+ * or an SSM Parameter Store SecureString (`ssm:/name`: ssm:GetParameter on that parameter, and
+ * kms:Decrypt on its key only through SSM and only for that parameter). `ssmKeyArn` is the
+ * parameter's customer key; without it the AWS managed key aws/ssm, matched by its alias.
+ */
+export function grantSecretRead(
+  scope: Construct,
+  id: string,
+  role: IRole,
+  ref: string,
+  ssmKeyArn?: string,
+): void {
+  const parameter = ssmParameterName(ref);
+  if (parameter === undefined) {
+    const secret = ref.startsWith('arn:')
+      ? /-[A-Za-z0-9]{6}$/.test(ref)
+        ? Secret.fromSecretCompleteArn(scope, id, ref)
+        : Secret.fromSecretPartialArn(scope, id, ref)
+      : Secret.fromSecretNameV2(scope, id, ref);
+    secret.grantRead(role);
+    return;
+  }
+  const stack = Stack.of(scope);
+  const parameterArn = `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${parameter}`;
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+  );
+  const anyKey = `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/*`;
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [ssmKeyArn ?? anyKey],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `ssm.${stack.region}.amazonaws.com`,
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+        },
+        ...(ssmKeyArn ? {} : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ssm' } }),
+      },
+    }),
+  );
+  if (!ssmKeyArn) {
+    acknowledgeWildcard(
+      role,
+      anyKey,
+      'The AWS managed key aws/ssm has an account-specific id unknown at synth time; the grant is limited to that alias, to calls made through SSM, and to this one parameter (encryption context).',
+    );
+  }
 }

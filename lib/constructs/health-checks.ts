@@ -1,8 +1,8 @@
 /**
  * The health-check capability: one ScheduledJob (one schedule per distinct interval, targets carried in
  * the schedule input — names of secrets only), read access to exactly the secrets the targets reference,
- * per-target alarms (down M of N, latency, TLS days left, resource percentages) with each target's
- * severity, and a dashboard section with Up and latency per target.
+ * per-target alarms (down M of N, latency when maxLatency is set, TLS days left, resource percentages)
+ * with each target's severity, and a dashboard section with Up per target and latency where alarmed.
  */
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -17,7 +17,12 @@ import {
 import { Construct } from 'constructs';
 import { healthCheckEnvironment } from '../../lambdas/health-check/env';
 import { healthEventTarget } from '../../lambdas/health-check/event';
-import { HealthMetric, type HealthMetricName, healthDimensions } from '../../lambdas/health-check/metrics';
+import {
+  dailyWindowMs,
+  HealthMetric,
+  type HealthMetricName,
+  healthDimensions,
+} from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
@@ -160,7 +165,10 @@ export class HealthChecks extends Construct {
     const schedules: JobSchedule[] = groups.map((group) => ({
       name: group.name,
       expression: group.expression,
-      input: { targets: group.targets.map(healthEventTarget) },
+      input: {
+        periodMs: alarmPeriodMs(group.expression, context.timeZone),
+        targets: group.targets.map(healthEventTarget),
+      },
     }));
     // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout
     const longestMs = Math.max(
@@ -227,23 +235,31 @@ export class HealthChecks extends Construct {
         evaluationPeriods,
         datapointsToAlarm,
       }),
-      this.job.addAlarm(`${name}-Latency`, {
-        ...common,
-        name: `health-${name}-latency`,
-        summary: `${name} (${t.kind}) is slow: latency above ${t.maxLatencyMs} ms in ${mOfN}`,
-        metric: metric(HealthMetric.LatencyMs, 'Maximum'),
-        threshold: t.maxLatencyMs,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods,
-        datapointsToAlarm,
-      }),
     ];
+    // latency alarms are opt-in (maxLatency on the target or in defaults): $0.10 an alarm, $0.30 a metric
+    const maxLatencyMs = t.maxLatencyMs;
+    if (maxLatencyMs !== undefined) {
+      alarms.push(
+        this.job.addAlarm(`${name}-Latency`, {
+          ...common,
+          name: `health-${name}-latency`,
+          summary: `${name} (${t.kind}) is slow: latency above ${maxLatencyMs} ms in ${mOfN}`,
+          metric: metric(HealthMetric.LatencyMs, 'Maximum'),
+          threshold: maxLatencyMs,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods,
+          datapointsToAlarm,
+        }),
+      );
+    }
     const http = t.target.http;
     if (http && new URL(http.url).protocol === 'https:' && http.tls !== false) {
       const warnDays = http.tls?.warnDays ?? 14;
       const criticalDays = http.tls?.criticalDays ?? 7;
-      // days left change slowly: hourly (or per-check, if rarer) minimum; missing data keeps the state
-      const tlsPeriod = Math.max(HOUR, periodMs);
+      // days left are sent once a day, by the checks in the first hour (or period, if longer) of the UTC
+      // day; the alarm's period is that window, so the day's datapoints are judged when it ends, and the
+      // 23 hours without data keep the state (a cert crossing a threshold pages at most a day later)
+      const tlsPeriod = dailyWindowMs(periodMs);
       for (const [level, days, severity] of [
         ['Warn', warnDays, lowerSeverity(t.severity)],
         ['Critical', criticalDays, t.severity],
@@ -306,40 +322,50 @@ export class HealthChecks extends Construct {
   }
 
   private widgets(project: string, targets: EffectiveHealthTarget[]): IWidget[] {
-    const widgets: IWidget[] = [];
-    for (let i = 0; i < targets.length; i += TARGETS_PER_GRAPH) {
-      const slice = targets.slice(i, i + TARGETS_PER_GRAPH);
-      const suffix = targets.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
-      const metrics = (metricName: HealthMetricName, statistic: string) =>
-        slice.map(
-          (t) =>
-            new Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName,
-              dimensionsMap: healthDimensions(project, t.target.name),
-              statistic,
-              period: Duration.minutes(1),
-              label: t.target.name,
-            }),
+    const graphs = (
+      members: EffectiveHealthTarget[],
+      title: string,
+      metricName: HealthMetricName,
+      statistic: string,
+      leftYAxis: { min: number; max?: number },
+    ): IWidget[] => {
+      const widgets: IWidget[] = [];
+      for (let i = 0; i < members.length; i += TARGETS_PER_GRAPH) {
+        const slice = members.slice(i, i + TARGETS_PER_GRAPH);
+        const suffix = members.length > TARGETS_PER_GRAPH ? ` (${i + 1}-${i + slice.length})` : '';
+        widgets.push(
+          new GraphWidget({
+            title: `${title}${suffix}`,
+            left: slice.map(
+              (t) =>
+                new Metric({
+                  namespace: METRICS_NAMESPACE,
+                  metricName,
+                  dimensionsMap: healthDimensions(project, t.target.name),
+                  statistic,
+                  period: Duration.minutes(1),
+                  label: t.target.name,
+                }),
+            ),
+            leftYAxis,
+            width: 12,
+            height: 6,
+          }),
         );
-      widgets.push(
-        new GraphWidget({
-          title: `Up${suffix}`,
-          left: metrics(HealthMetric.Up, 'Minimum'),
-          leftYAxis: { min: 0, max: 1 },
-          width: 12,
-          height: 6,
-        }),
-        new GraphWidget({
-          title: `Latency ms${suffix}`,
-          left: metrics(HealthMetric.LatencyMs, 'Average'),
-          leftYAxis: { min: 0 },
-          width: 12,
-          height: 6,
-        }),
-      );
-    }
-    return widgets;
+      }
+      return widgets;
+    };
+    // LatencyMs is sent only for targets with a latency alarm (maxLatency), so only they are graphed
+    return [
+      ...graphs(targets, 'Up', HealthMetric.Up, 'Minimum', { min: 0, max: 1 }),
+      ...graphs(
+        targets.filter((t) => t.maxLatencyMs !== undefined),
+        'Latency ms',
+        HealthMetric.LatencyMs,
+        'Average',
+        { min: 0 },
+      ),
+    ];
   }
 }
 

@@ -45,7 +45,7 @@ import {
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
-import { retentionDays } from './function-defaults';
+import { acknowledgeTracingOff, retentionDays, tracingEnabled } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
@@ -385,9 +385,10 @@ export class LogArchive extends Construct {
       stateMachineName: `${context.project}-log-export`,
       definitionBody: DefinitionBody.fromChainable(definition),
       timeout: Duration.hours(23),
-      tracingEnabled: true,
+      tracingEnabled: tracingEnabled(context),
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
+    acknowledgeTracingOff(machine, context);
     if (tagged || exportResources.some((r) => r.includes('*'))) {
       for (const resource of exportResources) {
         acknowledgeWildcard(
@@ -531,18 +532,10 @@ export class LogArchive extends Construct {
       // at every fresh deploy, before the first check
       treatMissingData: TreatMissingData.IGNORE,
       target: 'log-archive',
-      summary: `the previous day's logs are not archived by ${config.deadline} (${context.timeZone})`,
+      summary: `the previous day's logs are not archived by ${config.deadline} (${context.timeZone}); if the run logs many throttles, raise the FilterLogEvents quota or move big groups to mode export-task`,
     });
-    this.job.addAlarm('Throttled', {
-      name: 'log-archive-throttled',
-      metric: metric(LogArchiveMetric.LogArchiveThrottles, 'Sum', Duration.hours(1)),
-      threshold: 100,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      severity: 'low',
-      target: 'log-archive',
-      summary:
-        'CloudWatch Logs throttles the log archive (100+ retries in an hour): raise the FilterLogEvents quota or move big groups to mode export-task',
-    });
+    // No alarm on throttling: it matters only when it makes a day late (-late) or a run fail (-failed),
+    // which page; the throttle count is on the dashboard and in the run's log line (`throttles`).
     context.dashboard.addSection('Log archive', [
       new GraphWidget({
         title: 'Events archived / throttles',

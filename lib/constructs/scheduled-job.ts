@@ -12,7 +12,6 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -26,7 +25,7 @@ import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
-import { grantPrefix, grantSendToQueue } from './grants';
+import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
 import { acknowledgeWildcard } from './nag';
 
 /** The code a job runs: a TypeScript handler bundled with esbuild, or a container image. */
@@ -88,6 +87,11 @@ export interface ScheduledJobProps {
   readonly retryAttempts?: number;
   /** How long Scheduler keeps retrying an event. @default 1 hour */
   readonly maxEventAge?: Duration;
+  /**
+   * Create the `-did-not-run` alarm. Off when another alarm of the job already pages for a run that
+   * never happens (a backup's `-too-old`): the same condition would cost a second alarm. @default true
+   */
+  readonly didNotRunAlarm?: boolean;
 }
 
 export interface BucketBinding {
@@ -137,7 +141,7 @@ export class ScheduledJob extends Construct {
   private readonly context: NightshiftContext;
   private readonly severity: Severity;
   private readonly runbook?: string | undefined;
-  private readonly boundSecrets = new Map<string, ISecret>();
+  private readonly boundSecrets = new Set<string>();
   private readonly envContract: EnvContract<unknown>;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
@@ -208,10 +212,10 @@ export class ScheduledJob extends Construct {
       );
     }
     grantSendToQueue(schedulerRole, this.deadLetterQueue);
-    this.createJobAlarms(props.schedules);
+    this.createJobAlarms(props.schedules, props.didNotRunAlarm ?? true);
   }
 
-  private createJobAlarms(schedules: JobSchedule[]): void {
+  private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean): void {
     const target = this.jobName;
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
@@ -232,7 +236,7 @@ export class ScheduledJob extends Construct {
       (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
       undefined,
     );
-    if (window) {
+    if (window && didNotRun) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,
         metric: zeroFilled(
@@ -296,23 +300,17 @@ export class ScheduledJob extends Construct {
   }
 
   /**
-   * Grants read access to one Secrets Manager secret (by name or ARN) and, if given, puts its name/ARN
-   * (never its value) into that variable of the job's contract. Returns the secret.
+   * Grants read access to one secret reference (a Secrets Manager name or ARN, or an SSM SecureString
+   * written ssm:/name; grants.ts grantSecretRead) and, if given, puts the reference (never its value)
+   * into that variable of the job's contract.
    */
-  bindSecret(nameOrArn: string, envVar?: string): ISecret {
+  bindSecret(ref: string, envVar?: string): void {
     if (envVar) assertDeclared(this.envContract, envVar);
-    let secret = this.boundSecrets.get(nameOrArn);
-    if (!secret) {
+    if (!this.boundSecrets.has(ref)) {
       const id = `Secret${this.boundSecrets.size}`;
-      secret = nameOrArn.startsWith('arn:')
-        ? /-[A-Za-z0-9]{6}$/.test(nameOrArn)
-          ? Secret.fromSecretCompleteArn(this, id, nameOrArn)
-          : Secret.fromSecretPartialArn(this, id, nameOrArn)
-        : Secret.fromSecretNameV2(this, id, nameOrArn);
-      secret.grantRead(this.role);
-      this.boundSecrets.set(nameOrArn, secret);
+      grantSecretRead(this, id, this.role, ref, this.context.config.ssmParameterKey);
+      this.boundSecrets.add(ref);
     }
-    if (envVar) this.addEnvironment(envVar, nameOrArn);
-    return secret;
+    if (envVar) this.addEnvironment(envVar, ref);
   }
 }

@@ -101,7 +101,6 @@ export async function previewAlert(
       cloudwatch: offline as never,
       logs: offline as never,
       log: silentLog,
-      metrics: new MemoryMetrics(),
     },
     { event, deliveryId: 'local' },
   );

@@ -54,7 +54,14 @@ export interface Usage {
     readonly availabilityZones: number;
     /** Interface endpoints needed per AZ (S3 and DynamoDB use free gateway endpoints). */
     readonly interfaceEndpoints: number;
+    /** GB a month through the NAT gateway or interface endpoints (backup uploads unless S3 has a gateway). */
     readonly gbProcessed: number;
+    /** The template creates an S3 gateway endpoint: S3 traffic bypasses the NAT, free. */
+    readonly s3Gateway?: boolean;
+    /** Backup GB a month that go through the S3 gateway endpoint instead. */
+    readonly s3GbViaGateway?: number;
+    /** Interface endpoints the template creates, each with a network interface per subnet. */
+    readonly createdInterfaceEndpoints?: readonly { readonly service: string; readonly subnets: number }[];
   };
 }
 
@@ -282,17 +289,40 @@ export function estimateMonthlyCost(usage: Usage, prices: RegionPrices): Estimat
 
   if (usage.network) {
     const n = usage.network;
+    const created = n.createdInterfaceEndpoints ?? [];
+    if (n.s3Gateway) {
+      add(
+        'VPC',
+        'S3 gateway endpoint',
+        `created by this app; ${fmt(n.s3GbViaGateway ?? 0)} GB of backups a month reach S3 through it, not the NAT (gateway endpoints are free)`,
+        0,
+        0,
+        'network',
+      );
+    }
+    if (created.length > 0) {
+      const hours = created.reduce((sum, e) => sum + e.subnets, 0) * HOURS_PER_MONTH;
+      const cost = hours * prices.vpc.interfaceEndpointHour;
+      add(
+        'VPC',
+        'interface endpoints (created)',
+        `${created.map((e) => `${e.service} × ${e.subnets} AZ`).join(', ')} × ${HOURS_PER_MONTH} h × $${prices.vpc.interfaceEndpointHour} (plus $${prices.vpc.interfaceEndpointGb}/GB through them)`,
+        cost,
+        cost,
+        'network',
+      );
+    }
     if (n.mode === 'nat') {
       const cost = HOURS_PER_MONTH * prices.vpc.natGatewayHour + n.gbProcessed * prices.vpc.natGatewayGb;
       add(
         'VPC',
         'NAT gateway',
-        `1 NAT gateway × ${HOURS_PER_MONTH} h + ${fmt(n.gbProcessed)} GB processed`,
+        `1 NAT gateway × ${HOURS_PER_MONTH} h + ${fmt(n.gbProcessed)} GB processed${n.s3Gateway ? ' (backups go through the S3 gateway endpoint)' : ''}`,
         cost,
         cost,
         'network',
       );
-    } else {
+    } else if (created.length === 0) {
       const cost =
         n.interfaceEndpoints * n.availabilityZones * HOURS_PER_MONTH * prices.vpc.interfaceEndpointHour +
         n.gbProcessed * prices.vpc.interfaceEndpointGb;

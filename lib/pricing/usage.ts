@@ -5,6 +5,7 @@
  * keys, secrets, queues, VPC placement) is counted from the template, never from the config, so the
  * estimate prices what `cdk deploy` creates.
  */
+import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';
@@ -211,6 +212,12 @@ function dashboardMetrics(body: unknown): MetricRef[] {
   return found;
 }
 
+/** `logs` from com.amazonaws.<region>.logs, written literally or as a join around the region token. */
+function endpointService(name: unknown): string {
+  if (typeof name === 'string') return /^com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(name)?.[1] ?? name;
+  return /"\.([a-z0-9.-]+)"\]/.exec(JSON.stringify(name))?.[1] ?? 'unknown';
+}
+
 export function usageFromTemplates(
   templates: readonly CfnTemplate[],
   assumptions: UsageAssumptions = {},
@@ -275,7 +282,9 @@ export function usageFromTemplates(
           senders.reduce((sum, s) => sum + s.runs, 0),
         )
       : HOURS_PER_MONTH;
-    return { id, hoursPerMonth: hours, watched: true };
+    // daily metrics are sent in one window (one hour for schedules of an hour or less) a day
+    const daily = DAILY_HEALTH_METRICS.has(metric.name) ? Math.min(hours, HOURS_PER_MONTH / 24) : hours;
+    return { id, hoursPerMonth: daily, watched: true };
   });
 
   // Functions: memory from the template, invocations from their schedules; the router runs per alarm change.
@@ -390,6 +399,20 @@ export function usageFromTemplates(
   const backupRuns = schedules.filter((s) => jobOf(s.input) === 'backup').reduce((sum, s) => sum + s.runs, 0);
   const multipartPuts = backupRuns * Math.max(1, Math.ceil(((assumptions.backupSizeGb ?? 1) * 1024) / 64));
 
+  // VPC endpoints the template creates: an S3 gateway (free, S3 traffic bypasses the NAT) and interface
+  // endpoints, each with one network interface per subnet it is placed in.
+  const endpoints = ofType('AWS::EC2::VPCEndpoint').map(([, r]) => r.Properties ?? {});
+  const s3Gateway = endpoints.some(
+    (p) => p.VpcEndpointType === 'Gateway' && JSON.stringify(p.ServiceName).includes('.s3'),
+  );
+  const interfaceEndpoints = endpoints
+    .filter((p) => p.VpcEndpointType === 'Interface')
+    .map((p) => ({
+      service: endpointService(p.ServiceName),
+      subnets: Array.isArray(p.SubnetIds) ? p.SubnetIds.length : 1,
+    }));
+  const backupGb = backupRuns * (assumptions.backupSizeGb ?? 1);
+
   const logIngestGb = (invocations * LOG_BYTES_PER_INVOCATION) / 1e9;
   const kmsKeys = ofType('AWS::KMS::Key').length;
 
@@ -419,7 +442,10 @@ export function usageFromTemplates(
             mode: assumptions.network ?? 'nat',
             availabilityZones: 2,
             interfaceEndpoints: INTERFACE_ENDPOINTS,
-            gbProcessed: backupRuns * (assumptions.backupSizeGb ?? 1),
+            gbProcessed: s3Gateway ? 0 : backupGb,
+            s3Gateway,
+            s3GbViaGateway: s3Gateway ? backupGb : 0,
+            createdInterfaceEndpoints: interfaceEndpoints,
           },
         }
       : {}),

@@ -4,10 +4,19 @@
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { AlarmStatusWidget } from 'aws-cdk-lib/aws-cloudwatch';
-import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  CfnVPCEndpoint,
+  InterfaceVpcEndpoint,
+  InterfaceVpcEndpointAwsService,
+  Peer,
+  Port,
+  SecurityGroup,
+  Subnet,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { NightshiftConfig } from '../config/schema';
+import type { NetworkConfig, NightshiftConfig } from '../config/schema';
 import { Alerting } from '../constructs/alerting';
 import { Backups } from '../constructs/backups';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
@@ -82,12 +91,47 @@ export class JobsStack extends Stack {
         network.availabilityZones ?? network.subnetIds.map((_, i) => `${config.region}-zone${i}`),
       privateSubnetIds: network.subnetIds,
     });
-    return {
+    const imported = {
       vpc,
       subnets: network.subnetIds.map((subnetId, i) => Subnet.fromSubnetId(this, `Subnet${i}`, subnetId)),
       securityGroups: network.securityGroupIds.map((sgId, i) =>
         SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sgId, { mutable: false }),
       ),
     };
+    this.vpcEndpoints(network, imported);
+    return imported;
+  }
+
+  /**
+   * The endpoints `network` asks for: an S3 gateway endpoint (free; backups and archives then bypass the
+   * NAT gateway's per-GB charge) and interface endpoints, each reachable on 443 from the jobs' groups.
+   */
+  private vpcEndpoints(network: NetworkConfig, imported: NightshiftNetwork): void {
+    if (network.s3GatewayEndpoint) {
+      new CfnVPCEndpoint(this, 'S3GatewayEndpoint', {
+        vpcId: network.vpcId,
+        serviceName: `com.amazonaws.${this.region}.s3`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: network.s3GatewayEndpoint.routeTableIds,
+      });
+    }
+    if (network.interfaceEndpoints.length === 0) return;
+    const securityGroup = new SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: imported.vpc,
+      description: 'Nightshift interface endpoints: HTTPS from the job security groups',
+      allowAllOutbound: false,
+    });
+    for (const sgId of network.securityGroupIds)
+      securityGroup.addIngressRule(Peer.securityGroupId(sgId), Port.tcp(443), `HTTPS from ${sgId}`);
+    for (const service of network.interfaceEndpoints) {
+      new InterfaceVpcEndpoint(this, `Endpoint-${service}`, {
+        vpc: imported.vpc,
+        service: new InterfaceVpcEndpointAwsService(service),
+        subnets: { subnets: imported.subnets },
+        securityGroups: [securityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+    }
   }
 }

@@ -6,6 +6,8 @@ import {
   nextRuns,
   parseSchedule,
   schedulePeriodMs,
+  secretRef,
+  ssmParameterName,
 } from '../../lib/config/primitives';
 
 describe('durations', () => {
@@ -74,5 +76,30 @@ describe('config path precedence', () => {
     expect(resolveConfigPath({ cwd, env, context: 'ctx.yaml' })).toBe('/work/app/ctx.yaml');
     expect(resolveConfigPath({ cwd, env })).toBe('/work/app/env.yaml');
     expect(resolveConfigPath({ cwd, env: {} })).toBe('/work/app/nightshift.config.yaml');
+  });
+});
+
+describe('secret references', () => {
+  const ref = secretRef('a test value');
+  it.each([
+    'prod/shop/db',
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/shop/db-AbCdEf',
+    'ssm:/prod/shop/db',
+  ])('accepts %s', (value) => {
+    expect(ref.safeParse(value).success).toBe(true);
+  });
+
+  it.each(['ssm:prod/shop/db', 'ssm:/prod/shop db', 'arn:aws:ssm:eu-west-1:123456789012:parameter/x'])(
+    'rejects %s, naming both sources',
+    (value) => {
+      const result = ref.safeParse(value);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(/Secrets Manager name.*ssm:\/prod\/shop\/db/);
+    },
+  );
+
+  it('tells an ssm: reference apart by its parameter name', () => {
+    expect(ssmParameterName('ssm:/prod/shop/db')).toBe('/prod/shop/db');
+    expect(ssmParameterName('prod/shop/db')).toBeUndefined();
   });
 });

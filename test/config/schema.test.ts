@@ -226,7 +226,7 @@ describe('errors name the path and the fix', () => {
     ],
     [
       { backups: { targets: [{ name: 'db', postgres: { secret: 'has space' } }] } },
-      'not a Secrets Manager secret name or ARN',
+      'not a secret reference — write a Secrets Manager name such as prod/shop/db, a full secret ARN, or an SSM SecureString parameter as ssm:/prod/shop/db',
     ],
     [{ logArchive: { groups: [] } }, 'logArchive.groups: '],
     [

@@ -212,11 +212,13 @@ describe('health checks', () => {
     });
     servers.push(server);
     const url = `https://127.0.0.1:${await listen(server)}/health`;
-    // the clock stands 5 days before the certificate expires, on an hour boundary
+    // the clock starts at 23:00 UTC, 5 to 6 days before the certificate expires: TlsDaysLeft is sent
+    // once a day, by the checks of the first hour of the UTC day, so the run crosses midnight
     const validTo = new X509Certificate(certificate.cert).validToDate.getTime();
-    const origin = Math.floor((validTo - 5 * DAY) / HOUR) * HOUR;
+    const origin = Math.floor((validTo - 5 * DAY) / DAY) * DAY - HOUR;
     const world = new World();
-    for (let minute = 0; minute < 125; minute++) {
+    let sent = 0;
+    for (let minute = 0; minute < 185; minute++) {
       const now = origin + minute * MINUTE + 2_000;
       const metrics = new MemoryMetrics();
       await runHealthCheck(
@@ -228,22 +230,26 @@ describe('health checks', () => {
           now: () => new Date(now),
           trustedCa: [certificate.cert],
         },
-        { targets: [healthTarget('api', url)] },
+        { targets: [healthTarget('api', url)], periodMs: MINUTE },
       );
+      if (metrics.values('TlsDaysLeft', { Project: PROJECT, Target: 'api' }).length) sent++;
       world.emitted(metrics, now);
     }
-    const end = origin + 125 * MINUTE;
+    // only the 60 checks from 00:00 to 00:59 UTC send it: one billed metric-hour a day
+    expect(sent).toBe(60);
+    const end = origin + 185 * MINUTE;
     const rows = Object.fromEntries(
       ['health-api-tls-critical', 'health-api-tls-warn', 'health-api-down'].map((name) => [
         name,
         timeline(world.transitions(name, origin, end), origin, MINUTE),
       ]),
     );
-    report('certificate with 5 days left (checks every minute)', rows, ' min');
+    report('certificate with 5 days left (checks every minute, from 23:00 UTC)', rows, ' min');
 
-    // hourly Minimum of TlsDaysLeft: the first hour completes at minute 60
-    expect(rows['health-api-tls-critical']).toEqual([[60, 'ALARM']]);
-    expect(rows['health-api-tls-warn']).toEqual([[60, 'ALARM']]);
+    // hourly Minimum of TlsDaysLeft: the hour from midnight (minute 60) completes at minute 120; the
+    // hours without data before and after keep the state
+    expect(rows['health-api-tls-critical']).toEqual([[120, 'ALARM']]);
+    expect(rows['health-api-tls-warn']).toEqual([[120, 'ALARM']]);
     // the certificate is the tls alarms' page: the target itself answers, so down stays OK
     expect(rows['health-api-down']).toEqual([[0, 'OK']]);
   });
@@ -316,10 +322,6 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
         world.transitions('backup-postgres-too-old', deployedAt, until),
         night(30),
       ),
-      'backup-postgres-did-not-run': timeline(
-        world.transitions('backup-postgres-did-not-run', deployedAt, until),
-        night(30),
-      ),
     };
     report(
       '30 nightly backups, night 31 missed (hours after the 30th backup; negative = before)',
@@ -327,21 +329,19 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
       ' h',
     );
 
-    // a fresh deploy has no backup yet: both alarms page at the first evaluation, and clear when the
-    // first night's datapoints arrive (the end of the hour that holds them)
+    // a fresh deploy has no backup yet: too-old pages at the first evaluation, and clears when the
+    // first night's datapoints arrive (the end of the hour that holds them). There is no
+    // backup-postgres-did-not-run: it paged for the same missed night at 26 h, one hour before too-old,
+    // and too-old alone still pages for it (and for a night that runs but never succeeds)
     const deployed = round((deployedAt - night(30)) / HOUR);
     const firstNightDone = round((night(1) - night(30)) / HOUR + 1 - 5 / 3600);
-    // too-old: 26 hourly periods without a success; did-not-run: 25 without an invocation
+    // too-old: 26 hourly periods without a success
     expect(rows['backup-postgres-too-old']).toEqual([
       [deployed, 'ALARM'],
       [firstNightDone, 'OK'],
       [round(27 - 5 / 3600), 'ALARM'],
     ]);
-    expect(rows['backup-postgres-did-not-run']).toEqual([
-      [deployed, 'ALARM'],
-      [firstNightDone, 'OK'],
-      [round(26 - 5 / 3600), 'ALARM'],
-    ]);
+    expect(alarms.has(`${PROJECT}-backup-postgres-did-not-run`)).toBe(false);
 
     // regression: the same datapoints without FILL keep the alarm OK while the last success is still
     // in the evaluation range, so it fires late (the model's range is N + 2; CloudWatch's may be longer)
@@ -536,16 +536,21 @@ describe('dead-letter queue', () => {
 });
 
 describe('a schedule that never invokes', () => {
-  it('goes to did-not-run at the first evaluation after deploy, for every scheduled job', () => {
+  it('pages at the first evaluation after deploy, for every scheduled job (backups through too-old)', () => {
     const world = new World();
     const deployedAt = Date.UTC(2026, 0, 5, 15, 7);
-    for (const job of ['health-check', 'backup-postgres', 'backup-redis', 'log-archive']) {
+    for (const name of [
+      'health-check-did-not-run',
+      'backup-postgres-too-old',
+      'backup-redis-too-old',
+      'log-archive-did-not-run',
+    ]) {
       const changes = timeline(
-        world.transitions(`${job}-did-not-run`, deployedAt, deployedAt + 2 * HOUR),
+        world.transitions(name, deployedAt, deployedAt + 2 * HOUR),
         deployedAt,
         MINUTE,
       );
-      report(`${job}: never invoked (minutes after deploy)`, { [`${job}-did-not-run`]: changes }, ' min');
+      report(`${name}: never invoked (minutes after deploy)`, { [name]: changes }, ' min');
       expect(changes.map(([, state]) => state)).toEqual(['ALARM']);
       expect(changes[0]?.[0]).toBeLessThanOrEqual(60);
     }

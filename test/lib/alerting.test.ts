@@ -184,7 +184,8 @@ describe('escalation state machine', () => {
     expect(asl.States[STATE.publishStep]?.Resource).toBe('arn:aws:states:::sns:publish');
     expect(asl.States[STATE.describe]?.Resource).toBe('arn:aws:states:::aws-sdk:cloudwatch:describeAlarms');
     expect(machine.DefinitionSubstitutions).toEqual({ AckTable: { Ref: expect.stringMatching(/Acks/) } });
-    expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+    // X-Ray is off unless config.tracing (test/lib/pricing/options.test.ts covers it on).
+    expect(machine.TracingConfiguration).toEqual({ Enabled: false });
     expect(machine.LoggingConfiguration.Level).toBe('ALL');
   });
 
@@ -220,10 +221,6 @@ describe('escalation state machine', () => {
         'logs:PutResourcePolicy',
         'logs:UpdateLogDelivery',
         'sns:Publish',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
       ].sort(),
     );
   });

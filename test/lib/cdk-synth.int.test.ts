@@ -45,7 +45,7 @@ describe('cdk synth', () => {
     expect(template).toContain('"Runtime": "nodejs24.x"');
     // Secrets are referenced by name, never by value.
     expect(template).toContain('prod/planner/db');
-  });
+  }, 240_000); // the cdk CLI bundles 4 handlers with esbuild: a minute on a quiet 2-core machine, more under load
 
   it('fails before anything is built when the config is bad, naming the field', () => {
     const bad = join(out, 'bad.yaml');
@@ -56,5 +56,5 @@ describe('cdk synth', () => {
     const result = cdkSynth(bad, join(out, 'bad'));
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('alerts.levels[0].email[0] (line 6): not an e-mail address');
-  });
+  }, 240_000);
 });

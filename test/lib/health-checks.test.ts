@@ -27,6 +27,7 @@ const TARGETS = [
   {
     name: 'api',
     severity: 'critical',
+    maxLatency: '2s',
     http: {
       url: 'https://api.example.com/health',
       headers: { Authorization: { secret: 'prod/shop/api-token', key: 'token' }, Accept: 'application/json' },
@@ -67,6 +68,7 @@ describe('HealthChecks', () => {
         s.Properties.Name,
         {
           expression: s.Properties.ScheduleExpression,
+          periodMs: JSON.parse((s.Properties.Target as { Input: string }).Input).periodMs,
           targets: JSON.parse((s.Properties.Target as { Input: string }).Input).targets.map(
             (t: { target: { name: string } }) => t.target.name,
           ),
@@ -74,8 +76,16 @@ describe('HealthChecks', () => {
       ]),
     );
     expect(byName).toEqual({
-      'shop-health-check-default': { expression: 'rate(1 minute)', targets: ['api', 'smtp'] },
-      'shop-health-check-every-5m': { expression: 'rate(5 minutes)', targets: ['db', 'cache'] },
+      'shop-health-check-default': {
+        expression: 'rate(1 minute)',
+        periodMs: 60_000,
+        targets: ['api', 'smtp'],
+      },
+      'shop-health-check-every-5m': {
+        expression: 'rate(5 minutes)',
+        periodMs: 300_000,
+        targets: ['db', 'cache'],
+      },
     });
   });
 
@@ -126,18 +136,16 @@ describe('HealthChecks', () => {
     const alarms = alarmsByName(built.template);
     const expected: [string, string][] = [
       ['shop-health-api-down', 'critical'],
+      // latency alarms are opt-in: only api sets maxLatency
       ['shop-health-api-latency', 'critical'],
       ['shop-health-api-tls-warn', 'high'],
       ['shop-health-api-tls-critical', 'critical'],
       ['shop-health-db-down', 'high'],
-      ['shop-health-db-latency', 'high'],
       ['shop-health-db-connections-percent', 'high'],
       ['shop-health-db-replication-lag-seconds', 'high'],
       ['shop-health-cache-down', 'medium'],
-      ['shop-health-cache-latency', 'medium'],
       ['shop-health-cache-memory-percent', 'medium'],
       ['shop-health-smtp-down', 'high'],
-      ['shop-health-smtp-latency', 'high'],
     ];
     for (const [name, severity] of expected) {
       const alarm = alarms.get(name);
@@ -202,6 +210,8 @@ describe('HealthChecks', () => {
       MetricName: 'TlsDaysLeft',
       Threshold: 30,
       ComparisonOperator: 'LessThanOrEqualToThreshold',
+      // sent in the first hour of the UTC day: the alarm judges that hour, the others keep the state
+      Period: 3600,
       TreatMissingData: 'ignore',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -237,8 +247,12 @@ describe('HealthChecks', () => {
     expect(built.construct.secrets.sort()).toEqual([DB_SECRET, 'prod/shop/api-token', 'prod/shop/redis']);
   });
 
-  it('adds Up and latency graphs for every target to the dashboard', () => {
-    const dashboards = built.template.findResources('AWS::CloudWatch::Dashboard') as Record<string, Resource>;
+  it('adds Up and latency graphs for every target to the dashboard (alerts.dashboard: true)', () => {
+    const withDashboard = build({ alerts: { ...testConfig().alerts, dashboard: true } });
+    const dashboards = withDashboard.template.findResources('AWS::CloudWatch::Dashboard') as Record<
+      string,
+      Resource
+    >;
     const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
     expect(body).toContain('## Health checks');
     for (const name of ['api', 'db', 'cache', 'smtp']) {

@@ -179,15 +179,13 @@ describe('LogArchive', () => {
     });
     expect(decodeAlarmDescription(byName['shop-log-archive-late']!.AlarmDescription as string)).toMatchObject(
       {
-        summary: "the previous day's logs are not archived by 06:00 (Europe/Berlin)",
+        summary:
+          "the previous day's logs are not archived by 06:00 (Europe/Berlin); if the run logs many throttles, raise the FilterLogEvents quota or move big groups to mode export-task",
         meta: { target: 'log-archive', severity: 'medium' },
       },
     );
-    expect(byName['shop-log-archive-throttled']).toMatchObject({
-      MetricName: 'LogArchiveThrottles',
-      Statistic: 'Sum',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
+    // throttling pages only through what it causes: -late or -failed
+    expect(byName['shop-log-archive-throttled']).toBeUndefined();
     expect(byName['shop-log-archive-failed']).toBeDefined();
   });
 
@@ -208,7 +206,7 @@ describe('LogArchive', () => {
     it('export-task: a state machine that exports one group at a time and waits for each task', () => {
       modes.jobs.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineName: 'shop-log-export',
-        TracingConfiguration: { Enabled: true },
+        TracingConfiguration: { Enabled: false },
       });
       const machine = Object.values(
         modes.jobs.findResources('AWS::StepFunctions::StateMachine', {

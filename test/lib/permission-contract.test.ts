@@ -37,11 +37,31 @@ const examples: Case[] = readdirSync(join(REPO, 'examples'))
     config: () => parseConfigText(readFileSync(join(REPO, 'examples', file), 'utf8'), file),
   }));
 
-/** Two backup targets on Fargate (one with a restore test), one on Lambda, private network. */
+/**
+ * Two backup targets on Fargate (one with a restore test), one on Lambda, private network; the first
+ * level rotates (member e-mail topics, SMS straight to the number).
+ */
 const fargate: Case = {
   name: 'fixture: Fargate backups',
   config: () =>
     testConfig({
+      alerts: {
+        levels: [
+          {
+            name: 'team',
+            rotation: {
+              members: [
+                { name: 'ana', email: 'ana@example.com', sms: '+4915112345678' },
+                { name: 'ben', sms: '+4915187654321' },
+              ],
+              handoff: { time: '09:00', weekday: 'monday' },
+              every: '1w',
+              start: '2026-01-05',
+            },
+          },
+          { name: 'lead', email: ['lead@example.com'] },
+        ],
+      },
       network: {
         vpcId: 'vpc-0a1b2c3d4e5f67890',
         subnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69870'],

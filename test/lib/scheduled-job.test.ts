@@ -54,14 +54,14 @@ function build(
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 describe('ScheduledJob', () => {
-  it('runs Node.js 24 on ARM64 with JSON logs into its own log group with retention, traced', () => {
+  it('runs Node.js 24 on ARM64 with JSON logs into its own log group with retention, untraced by default', () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'shop-heartbeat',
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       // exactly what the job's contract writes: here only the source maps
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
     });

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ackTableName } from '../../lambdas/alert-router/acks';
+import { memberTopicName } from '../../lambdas/alert-router/settings';
 import type { NightshiftApp } from '../../lib/app';
 import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config/resolved';
 import type { NightshiftConfig } from '../../lib/config/schema';
@@ -867,13 +868,43 @@ export function contractChecks(
   const escalationRoleInfo = model.roleByArn(escalation.RoleArn as string);
   const routerRole: ContractPrincipal = { kind: 'role', role: routerRoleInfo };
   const escalationRole: ContractPrincipal = { kind: 'role', role: escalationRoleInfo };
-  const topics = config.alerts.levels.map((level) => {
-    const topic = model.findBy('AWS::SNS::Topic', 'TopicName', levelTopicName(config, level.name));
-    return {
-      arn: `arn:aws:sns:${region}:${account}:${levelTopicName(config, level.name)}`,
-      key: topic.props.KmsMasterKeyId as string,
-    };
+  // Level topics, then the e-mail topic of each rotation member: the same publishers, key and denials.
+  const topicNames = config.alerts.levels.flatMap((level) => [
+    levelTopicName(config, level.name),
+    ...(level.rotation?.members ?? [])
+      .filter((member) => member.email)
+      .map((member) => memberTopicName(project, level.name, member.name)),
+  ]);
+  const topics = topicNames.map((name) => {
+    const topic = model.findBy('AWS::SNS::Topic', 'TopicName', name);
+    return { arn: `arn:aws:sns:${region}:${account}:${name}`, key: topic.props.KmsMasterKeyId as string };
   });
+  if (config.alerts.levels.some((level) => level.rotation?.members.some((member) => member.sms))) {
+    // Texting a rotation member has no topic: the statement that allows it must reach no topic.
+    checks.push(
+      {
+        path: 'router → texts the rotation member on call (no topic)',
+        principal: routerRole,
+        action: 'sns:Publish',
+        resource: '*',
+        expect: 'allow',
+      },
+      {
+        path: 'escalation → texts the rotation member on call (no topic)',
+        principal: escalationRole,
+        action: 'sns:Publish',
+        resource: '*',
+        expect: 'allow',
+      },
+      {
+        path: 'router → a topic it was not granted',
+        principal: routerRole,
+        action: 'sns:Publish',
+        resource: `arn:aws:sns:${region}:${account}:someone-elses-topic`,
+        expect: 'deny',
+      },
+    );
+  }
   for (const [label, publisher] of [
     ['router', routerRole],
     ['escalation', escalationRole],

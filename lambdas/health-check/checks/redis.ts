@@ -90,16 +90,11 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
         facts.push(`memory ${formatBytes(used)} (no maxmemory)`);
       }
     }
+    // client counts are in the detail only: no alarm reads them, and a metric would cost $0.30 a month
     const clients = Number(info.get('connected_clients') ?? Number.NaN);
-    if (!Number.isNaN(clients)) {
-      metrics.push({ name: HealthMetric.ConnectedClients, unit: 'Count', value: clients });
-      facts.push(`${clients} clients`);
-    }
+    if (!Number.isNaN(clients)) facts.push(`${clients} clients`);
     const rejected = Number(info.get('rejected_connections') ?? Number.NaN);
-    if (!Number.isNaN(rejected)) {
-      metrics.push({ name: HealthMetric.RejectedConnections, unit: 'Count', value: rejected });
-      if (rejected > 0) facts.push(`${rejected} rejected since start`);
-    }
+    if (!Number.isNaN(rejected) && rejected > 0) facts.push(`${rejected} rejected since start`);
     if (spec.replication) {
       const role = info.get('role') ?? 'unknown';
       if (role === 'slave' || role === 'replica') {

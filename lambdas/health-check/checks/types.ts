@@ -13,7 +13,7 @@ export interface CheckContext {
   /** The target's timeout; clients get it as their connect/command timeout too. */
   readonly timeoutMs: number;
   /** Latency above which the target is reported slow (a warning, and the latency alarm). */
-  readonly maxLatencyMs: number;
+  readonly maxLatencyMs?: number | undefined;
   readonly now: () => Date;
   /**
    * Secret values resolved for this check. Checks push every value they read; everything the check

@@ -6,11 +6,10 @@
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { run } from '../../../lambdas/backup/backup';
 import { DEFAULT_ROOT } from '../../../lambdas/backup/layout';
-import { secretsManagerReader } from '../../../lambdas/shared/connections';
+import { awsSecretsReader } from '../../../lambdas/shared/connections';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { effectiveBackupTargets } from '../../config/resolved';
 import {
@@ -98,7 +97,7 @@ export function backupStore(config: NightshiftConfig, flags: DestinationFlags): 
 }
 
 export function cliSecrets(config: NightshiftConfig) {
-  return secretsManagerReader(new SecretsManagerClient({ region: config.region }));
+  return awsSecretsReader({ region: config.region });
 }
 
 export function addDestinationOptions(command: Command): Command {

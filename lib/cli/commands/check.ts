@@ -25,10 +25,9 @@ import {
 import { awsCredentialsConfigured } from './run';
 
 async function localSecrets(config: NightshiftConfig): Promise<SecretsReader> {
-  const { noSecrets, secretsManagerReader } = await import('../../../lambdas/shared/connections');
+  const { noSecrets, awsSecretsReader } = await import('../../../lambdas/shared/connections');
   if (!awsCredentialsConfigured()) return noSecrets;
-  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  return secretsManagerReader(new SecretsManagerClient({ region: config.region }));
+  return awsSecretsReader({ region: config.region });
 }
 
 function cliLog(verbose: boolean): Log {

@@ -11,6 +11,7 @@ import { registerBackups } from './backups';
 import { registerCheck } from './check';
 import { registerDoctor } from './doctor';
 import { registerLogs } from './logs';
+import { registerOncall } from './oncall';
 import { registerPage } from './page';
 import { registerPlan } from './plan';
 import { registerRestore } from './restore';
@@ -35,4 +36,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerVerify,
   registerDoctor,
   registerPage,
+  registerOncall,
 ];

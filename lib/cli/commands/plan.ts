@@ -100,7 +100,10 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
     ...formatTable(
       plan.levels,
       [
-        { header: 'LEVEL', value: 'name' },
+        {
+          header: 'LEVEL',
+          value: (l) => (l.rotation ? `${l.name} (rotation: ${l.rotation.join(', ')})` : l.name),
+        },
         { header: 'TOPIC', value: 'topic' },
         { header: 'SUBSCRIBERS', value: 'subscribers', align: 'right' },
         { header: 'EMAIL', value: (l) => l.email.join(', ') || '-', shrink: true },

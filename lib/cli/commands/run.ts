@@ -55,17 +55,16 @@ export function awsCredentialsConfigured(
 }
 
 async function secretsFor(config: NightshiftConfig): Promise<{ reader: SecretsReader; description: string }> {
-  const { noSecrets, secretsManagerReader } = await import('../../../lambdas/shared/connections');
+  const { noSecrets, awsSecretsReader } = await import('../../../lambdas/shared/connections');
   if (!awsCredentialsConfigured()) {
     return {
       reader: noSecrets,
       description: 'none (no AWS credentials: targets need a password-less `url`)',
     };
   }
-  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return {
-    reader: secretsManagerReader(new SecretsManagerClient({ region: config.region })),
-    description: `AWS Secrets Manager (${config.region}, your AWS credentials)`,
+    reader: awsSecretsReader({ region: config.region }),
+    description: `AWS Secrets Manager and SSM Parameter Store (${config.region}, your AWS credentials)`,
   };
 }
 

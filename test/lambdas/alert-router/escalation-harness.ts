@@ -29,8 +29,10 @@ export interface World {
   readonly maxPublishes?: number;
 }
 
+/** A topic publish, or (rotating levels) a text with PhoneNumber and no topic. */
 export interface Publish {
   readonly TopicArn: string;
+  readonly PhoneNumber?: string;
   readonly Subject: string;
   readonly Message: string;
   readonly MessageStructure: string;
@@ -94,6 +96,8 @@ export async function runEscalation(
         },
         [STATE.publishStep]: publish,
         [STATE.publishReminder]: publish,
+        [STATE.textStep]: publish,
+        [STATE.textReminder]: publish,
       },
       waitTimeOverrides: {
         [STATE.hold]: 0,
@@ -101,7 +105,12 @@ export async function runEscalation(
         [STATE.waitRepeat]: 0,
         [STATE.waitPromote]: 0,
       },
-      retryIntervalOverrides: { [STATE.describe]: 0, [STATE.readAck]: 0, [STATE.publishStep]: 0 },
+      retryIntervalOverrides: {
+        [STATE.describe]: 0,
+        [STATE.readAck]: 0,
+        [STATE.publishStep]: 0,
+        [STATE.textStep]: 0,
+      },
     },
   });
   abort = execution.abort;

@@ -19,14 +19,13 @@ import { snsNotifier } from '../../../lambdas/alert-router/notifier';
 import { SMS_LIMITS, smsEncodingOf, smsLength } from '../../../lambdas/alert-router/sms';
 import { isTestPageEvent, testPageEvent } from '../../../lambdas/alert-router/test-page';
 import { MemoryLog } from '../../../lambdas/shared/log';
-import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { TOPICS, testSettings } from './support';
 
 const sns = mockClient(SNSClient);
 const sfn = mockClient(SFNClient);
 const AT = new Date('2024-10-02T17:04:00Z');
 
-function deps(): RouterDeps & { metrics: MemoryMetrics } {
+function deps(): RouterDeps {
   const log = new MemoryLog();
   return {
     settings: testSettings(),
@@ -39,7 +38,6 @@ function deps(): RouterDeps & { metrics: MemoryMetrics } {
     cloudwatch: new CloudWatchClient({}),
     logs: new CloudWatchLogsClient({}),
     log,
-    metrics: new MemoryMetrics(),
   };
 }
 
@@ -78,7 +76,6 @@ describe('test page', () => {
       requestedBy: 'alice',
     });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    expect(d.metrics.points).toEqual([]);
   });
 
   it('refuses a level the settings do not have, naming the ones they do', async () => {

@@ -9,6 +9,7 @@ import { LOGICAL_HEADER, parseLogical, RedisFormatError } from '../../../lambdas
 import { backupEnv, backupEnvironment } from '../../../lambdas/backup/env';
 import { backupBase, timeOfKey } from '../../../lambdas/backup/layout';
 import { BackupCorrupt, openBackupStream } from '../../../lambdas/backup/restore';
+import { runTool } from '../../../lambdas/backup/tool';
 import { EnvironmentInvalid } from '../../../lambdas/shared/env';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { choosePartSize, HEADERS, streamUpload } from '../../../lambdas/shared/stream-upload';
@@ -183,5 +184,43 @@ describe('stream upload → restore reader, across zstd frames', () => {
       for await (const _ of opened.stream);
     })();
     await expect(Promise.all([opened.done, draining])).rejects.toThrow(BackupCorrupt);
+  });
+});
+
+describe('stream upload of an empty dump', () => {
+  const store = withS3({ buckets: [BUCKET] });
+  const uploadOf = (script: string, key: string) => {
+    const tool = runTool({
+      name: 'pg_dump',
+      command: 'sh',
+      args: ['-c', script],
+      secrets: [],
+      log: new MemoryLog(),
+    });
+    return streamUpload(
+      { stream: tool.stdout, done: tool.done, stop: tool.stop },
+      {
+        s3: store().client(),
+        bucket: BUCKET,
+        key,
+        header: HEADERS.pgCustom,
+        compressionLevel: 1,
+        log: new MemoryLog(),
+      },
+    );
+  };
+
+  it("gives the tool's own failure as the reason, not only that the dump was empty", async () => {
+    // stdout closes before the exit status arrives: the reason must still be pg_dump's error
+    const failing = uploadOf(
+      'exec 1>&-; echo "pg_dump: error: connection to server at 127.0.0.1 failed: Connection refused" >&2; sleep 0.3; exit 1',
+      'empty/failing.pgdump.zst',
+    );
+    await expect(failing).rejects.toThrow(/pg_dump exited with code 1: .*Connection refused/);
+    await expect(failing).rejects.not.toThrow(/the dump is empty/);
+  });
+
+  it('says the dump is empty when the tool succeeded without output', async () => {
+    await expect(uploadOf('exit 0', 'empty/silent.pgdump.zst')).rejects.toThrow(/the dump is empty/);
   });
 });

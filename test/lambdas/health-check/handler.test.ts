@@ -49,7 +49,11 @@ describe('health-check handler', () => {
     const event = {
       schedule: 'default',
       targets: targets(
-        { name: 'api', http: { url: `${base}/`, headers: { 'X-Api-Key': { secret: 'prod/api-key' } } } },
+        {
+          name: 'api',
+          maxLatency: '2s',
+          http: { url: `${base}/`, headers: { 'X-Api-Key': { secret: 'prod/api-key' } } },
+        },
         {
           name: 'echo',
           http: {
@@ -131,5 +135,9 @@ describe('parseHealthEvent', () => {
       parseHealthEvent({ targets: [{ target: { name: 'web' }, kind: 'ftp', timeoutMs: 1 }] }),
     ).toThrow('targets[0] (web) has no valid kind');
     expect(() => parseHealthEvent({ targets: [], onlyTargets: 'web' })).toThrow('redeploy');
+    expect(parseHealthEvent({ ...good, periodMs: 60_000 }).periodMs).toBe(60_000);
+    expect(() => parseHealthEvent({ ...good, periodMs: '1m' })).toThrow(
+      '"periodMs" is not a positive number',
+    );
   });
 });

@@ -75,12 +75,22 @@ describe('run', () => {
   it('puts Project and Target dimensions on every metric', async () => {
     const deps = testDeps({ project: 'billing' });
 
-    await run(deps, { targets: targets({ name: 'web', http: { url: `${base}/` } }) });
+    await run(deps, { targets: targets({ name: 'web', maxLatency: '2s', http: { url: `${base}/` } }) });
 
     expect(deps.metrics.points.map((p) => [p.name, p.unit, p.dimensions])).toEqual([
       ['Up', 'Count', { Project: 'billing', Target: 'web' }],
       ['LatencyMs', 'Milliseconds', { Project: 'billing', Target: 'web' }],
     ]);
+  });
+
+  it('sends LatencyMs only for a target with maxLatency (its alarm is opt-in); the result keeps it', async () => {
+    const deps = testDeps();
+
+    const result = await run(deps, { targets: targets({ name: 'web', http: { url: `${base}/` } }) });
+
+    expect(deps.metrics.points.map((p) => p.name)).toEqual(['Up']);
+    expect(result.results[0]?.metrics.LatencyMs).toBeGreaterThanOrEqual(0);
+    expect(result.results[0]?.warnings).toEqual([]);
   });
 
   it('keeps going when a check throws something unexpected', async () => {

@@ -105,7 +105,10 @@ afterAll(async () => {
 describe('http check', () => {
   it('is up with status, latency and Up/LatencyMs metrics for a healthy endpoint', async () => {
     const deps = testDeps();
-    const result = await checkOne(deps, target({ name: 'api', http: { url: `${http}/ok` } }));
+    const result = await checkOne(
+      deps,
+      target({ name: 'api', maxLatency: '2s', http: { url: `${http}/ok` } }),
+    );
 
     expect(result).toMatchObject({ target: 'api', kind: 'http', up: true, reason: undefined });
     expect(result.detail).toBe('200 OK');
@@ -313,6 +316,25 @@ describe('https certificates', () => {
     expect(result.metrics.TlsDaysLeft).toBeGreaterThan(364);
     expect(result.metrics.TlsDaysLeft).toBeLessThanOrEqual(365);
     expect(deps.metrics.values('TlsDaysLeft', { Target: 'tls' })).toEqual([result.metrics.TlsDaysLeft]);
+  });
+
+  it('sends TlsDaysLeft only from the checks in the first hour (or period) of the UTC day', async () => {
+    const at = (iso: string, periodMs: number) => {
+      const deps = testDeps({ trustedCa: [certs.valid.cert], now: () => new Date(iso) });
+      return run(deps, {
+        targets: [target({ name: 'tls', http: { url: `${https.valid}/ok` } })],
+        periodMs,
+      }).then((result) => ({ result: result.results[0], sent: deps.metrics.values('TlsDaysLeft') }));
+    };
+    const first = await at('2026-03-01T00:00:02Z', 60_000);
+    expect(first.sent).toHaveLength(1);
+    const later = await at('2026-03-01T01:00:02Z', 60_000);
+    // not sent, but still in the result (and the run's log line); Up is sent as always
+    expect(later.sent).toEqual([]);
+    expect(later.result?.metrics.TlsDaysLeft).toBeGreaterThan(364);
+    // a 6-hour schedule sends from the check in 00:00–05:59, not from the one at 06:00
+    expect((await at('2026-03-01T05:30:00Z', 6 * 3_600_000)).sent).toHaveLength(1);
+    expect((await at('2026-03-01T06:00:00Z', 6 * 3_600_000)).sent).toEqual([]);
   });
 
   it('stays up with a warning at or below criticalDays (default 7): the tls alarms page, not down', async () => {

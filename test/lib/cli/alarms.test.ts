@@ -12,7 +12,6 @@ import { consoleNotifier } from '../../../lambdas/alert-router/notifier';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { encodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import { silentLog } from '../../../lambdas/shared/log';
-import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { acknowledge } from '../../../lib/cli/commands/ack';
 import { listAlarms, sinceText } from '../../../lib/cli/commands/alarms';
 import { CliError } from '../../../lib/cli/output';
@@ -156,7 +155,6 @@ describe('nightshift alarms', () => {
           cloudwatch: new CloudWatchClient({}),
           logs: new CloudWatchLogsClient({}),
           log: silentLog,
-          metrics: new MemoryMetrics(),
         },
         { event, deliveryId: 'x' },
       );

@@ -13,7 +13,6 @@ import { snsNotifier } from '../../../lambdas/alert-router/notifier';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { TEST_PAGE_SOURCE } from '../../../lambdas/alert-router/test-page';
 import { MemoryLog } from '../../../lambdas/shared/log';
-import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { assertLevel, sendTestPage } from '../../../lib/cli/commands/page';
 import { CliError } from '../../../lib/cli/output';
 import { loadConfig } from '../../../lib/config/load';
@@ -49,7 +48,6 @@ function deployedRouter(): void {
           cloudwatch: new CloudWatchClient({}),
           logs: new CloudWatchLogsClient({}),
           log: new MemoryLog(),
-          metrics: new MemoryMetrics(),
         },
         { event, deliveryId: 'req-1' },
       );

@@ -13,6 +13,7 @@ import type { RouterSettings } from '../lambdas/alert-router/settings';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
+import { severityWithName } from './config/severity-names';
 import { levelTopicName } from './constructs/names';
 import { type Estimate, estimateMonthlyCost } from './pricing/estimate';
 import { PricingRegionUnknown, pricesFor, type RegionPrices } from './pricing/prices';
@@ -74,6 +75,8 @@ export interface PlanAlarm {
   readonly name: string;
   /** As the router decides it; "unrouted" if the router would ignore the alarm. */
   readonly severity: Severity | 'unrouted';
+  /** How the CLI shows it: "P1 (high)" with an alias (alerts.severities.aliases), else as `severity`. */
+  readonly severityName: string;
   /** Target or job the alarm is about. */
   readonly target?: string;
   readonly summary: string;
@@ -98,9 +101,13 @@ export interface PlanLevel {
 
 export interface PlanSeverity {
   readonly severity: Severity;
+  /** "P1 (high)" with an alias (alerts.severities.aliases), else the severity. */
+  readonly name: string;
   readonly notifyFirst: string;
   readonly escalateAfter: string;
   readonly repeatEvery: string;
+  /** promoteAfter: "P0 (critical) after 45 min", when an unacknowledged alarm is raised. */
+  readonly raisedTo?: string;
 }
 
 export interface DeploymentPlan {
@@ -425,12 +432,13 @@ export function alarmsFromTemplates(templates: readonly StackTemplate[]): PlanAl
       ...(decision.routed
         ? {
             severity: decision.severity,
+            severityName: severityWithName(settings.aliases, decision.severity),
             target: decision.target,
             summary: decision.summary,
             ...(decision.runbook ? { runbook: decision.runbook } : {}),
             levels: escalationLevels(settings, decision.severity),
           }
-        : { severity: 'unrouted' as const, summary: decision.why, levels: [] }),
+        : { severity: 'unrouted' as const, severityName: 'unrouted', summary: decision.why, levels: [] }),
       ...(metric ? { metric } : {}),
     });
   }
@@ -477,9 +485,15 @@ export function buildPlan(
     const policy = settings.severities[severity];
     return {
       severity,
+      name: severityWithName(settings.aliases, severity),
       notifyFirst: settings.levels[policy.firstLevel]?.name ?? '',
       escalateAfter: formatDuration(policy.escalateAfterMs),
       repeatEvery: formatDuration(policy.repeatEveryMs),
+      ...(policy.promoteTo && policy.promoteAfterMs
+        ? {
+            raisedTo: `${severityWithName(settings.aliases, policy.promoteTo)} after ${formatDuration(policy.promoteAfterMs)}`,
+          }
+        : {}),
     };
   });
   return {

@@ -22,11 +22,13 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { Severity } from '../../lib/config/primitives';
+import { severityName } from '../../lib/config/severity-names';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
 import {
   type EscalationInput,
   type EscalationNotice,
+  type EscalationPromotion,
   executionName,
   executionPrefix,
 } from './escalation-definition';
@@ -146,6 +148,9 @@ export function escalationPlan(settings: RouterSettings, severity: Severity, sta
   const levels = settings.levels.slice(policy.firstLevel);
   return {
     startsAt,
+    ...(policy.promoteAfterMs && policy.promoteTo
+      ? { raise: { to: severityName(settings.aliases, policy.promoteTo), afterMs: policy.promoteAfterMs } }
+      : {}),
     repeatEveryMs: policy.repeatEveryMs,
     steps: levels.map((level, i) => ({
       level: level.name,
@@ -203,6 +208,34 @@ export function escalationInput(
   deliveryId: string,
   held: ActiveWindow | undefined,
 ): EscalationInput {
+  const own = escalationOf(settings, facts, plan, options, first);
+  const promotion = promotionOf(settings, facts, plan.startsAt, options, 0);
+  return {
+    alarm: {
+      name: facts.alarmName,
+      type: facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm',
+      episode: facts.changedAt.toISOString(),
+    },
+    ...(held ? { holdUntil: held.end.toISOString() } : {}),
+    escalateAfterSeconds: own.escalateAfterSeconds,
+    repeatEverySeconds: own.repeatEverySeconds,
+    pos: { next: held ? 0 : 1, count: own.steps.length },
+    steps: own.steps,
+    reminder: own.reminder,
+    clock: { elapsed: 0 },
+    ...(promotion ? { promotion } : {}),
+    deliveryId,
+  };
+}
+
+/** The preformatted notices and timings of one severity's escalation. */
+function escalationOf(
+  settings: RouterSettings,
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  first: RenderedMessage,
+) {
   const policy = settings.severities[facts.severity];
   const levels = settings.levels.slice(policy.firstLevel);
   const top = levels[levels.length - 1]!;
@@ -212,26 +245,69 @@ export function escalationInput(
     const member = onCallMember(level, new Date(plan.startsAt.getTime() + afterMs));
     return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
   };
-  const steps = levels.map((level, i) =>
-    noticeAt(level, i * policy.escalateAfterMs, i === 0 ? first : renderEscalation(facts, plan, options, i)),
-  );
   return {
-    alarm: {
-      name: facts.alarmName,
-      type: facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm',
-      episode: facts.changedAt.toISOString(),
-    },
-    ...(held ? { holdUntil: held.end.toISOString() } : {}),
     escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
-    pos: { next: held ? 0 : 1, count: steps.length },
-    steps,
+    steps: levels.map((level, i) =>
+      noticeAt(
+        level,
+        i * policy.escalateAfterMs,
+        i === 0 ? first : renderEscalation(facts, plan, options, i),
+      ),
+    ),
     reminder: noticeAt(
       top,
       (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
       renderEscalation(facts, plan, options, 'reminder'),
     ),
-    deliveryId,
+  };
+}
+
+/**
+ * The promotion chain from facts.severity (alerts.severities.<s>.promoteAfter): each raised severity's
+ * escalation, preformatted, with its time counted from the escalation start. Config validation only
+ * allows raising to a more severe severity, so the chain ends (at critical at the latest).
+ */
+function promotionOf(
+  settings: RouterSettings,
+  facts: AlarmFacts,
+  startsAt: Date,
+  options: RenderOptions,
+  elapsedSeconds: number,
+): EscalationPromotion | undefined {
+  const policy = settings.severities[facts.severity];
+  if (!policy.promoteAfterMs || !policy.promoteTo) return undefined;
+  const afterSeconds = elapsedSeconds + Math.round(policy.promoteAfterMs / 1000);
+  const at = new Date(startsAt.getTime() + afterSeconds * 1000);
+  const raised: AlarmFacts = {
+    ...facts,
+    severity: policy.promoteTo,
+    runbook: facts.runbook ?? settings.severities[policy.promoteTo].runbook,
+  };
+  const plan = escalationPlan(settings, policy.promoteTo, at);
+  const raisedOptions: RenderOptions = {
+    ...options,
+    heldBy: undefined,
+    promotedFrom: { severity: facts.severity, afterMs: afterSeconds * 1000 },
+  };
+  const escalation = escalationOf(
+    settings,
+    raised,
+    plan,
+    raisedOptions,
+    renderAlarm(raised, plan, raisedOptions),
+  );
+  const next = promotionOf(settings, raised, startsAt, options, afterSeconds);
+  return {
+    severity: policy.promoteTo,
+    afterSeconds,
+    at: at.toISOString(),
+    escalateAfterSeconds: escalation.escalateAfterSeconds,
+    repeatEverySeconds: escalation.repeatEverySeconds,
+    count: escalation.steps.length,
+    steps: escalation.steps,
+    reminder: escalation.reminder,
+    ...(next ? { promotion: next } : {}),
   };
 }
 
@@ -340,7 +416,7 @@ async function testPage(deps: RouterDeps, event: TestPageEvent): Promise<RouterR
       requestedBy: requesterText(event.detail.requestedBy),
       at: new Date(event.time),
     },
-    { timeZone: settings.timeZone },
+    { timeZone: settings.timeZone, aliases: settings.aliases },
   );
   await deps.notifier.notify(level, message);
   deps.log.info('test page sent', { level: level.name });
@@ -365,7 +441,7 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
     log.info('alarm ignored', { ...base, why: route.ignored });
     return { ...base, action: 'ignored', why: route.ignored };
   }
-  const options: RenderOptions = { timeZone: settings.timeZone };
+  const options: RenderOptions = { timeZone: settings.timeZone, aliases: settings.aliases };
   const names = windowNames(event, route, settings.project);
   const policy = settings.severities[route.severity];
   const firstLevel = settings.levels[policy.firstLevel] ?? settings.levels[0]!;

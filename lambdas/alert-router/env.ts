@@ -35,9 +35,10 @@ function settingsOf(r: ReturnType<typeof envReader>): RouterSettings {
     typeof settings.project !== 'string' ||
     !Array.isArray(settings.levels) ||
     settings.levels.length === 0 ||
-    !isObject(settings.severities)
+    !isObject(settings.severities) ||
+    !isObject(settings.aliases)
   ) {
-    throw r.fail(ALERTS_VAR, 'has no project, levels or severities');
+    throw r.fail(ALERTS_VAR, 'has no project, levels, severities or aliases');
   }
   return settings as unknown as RouterSettings;
 }

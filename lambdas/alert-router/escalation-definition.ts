@@ -45,9 +45,31 @@ export interface EscalationInput {
   readonly steps: readonly EscalationNotice[];
   /** Sent every repeatEvery once every step has been sent. */
   readonly reminder: EscalationNotice;
+  /** Seconds waited since the escalation began (after any maintenance hold); promotions compare with it. */
+  readonly clock: { readonly elapsed: number };
+  /** Raising the severity while the alarm stays unacknowledged (alerts.severities.<s>.promoteAfter). */
+  readonly promotion?: EscalationPromotion;
   /** Lambda request id of the router invocation: a re-delivered event carries another one, so a
    * duplicate StartExecution fails with ExecutionAlreadyExists instead of being silently accepted. */
   readonly deliveryId: string;
+}
+
+/**
+ * The escalation of the raised severity, preformatted like the first one. At `at` (= `afterSeconds` into
+ * the escalation) the execution re-pages steps[0] and continues with these timings and steps.
+ */
+export interface EscalationPromotion {
+  readonly severity: string;
+  readonly afterSeconds: number;
+  /** ISO time of the promotion: the escalation start plus afterSeconds. */
+  readonly at: string;
+  readonly escalateAfterSeconds: number;
+  readonly repeatEverySeconds: number;
+  readonly count: number;
+  readonly steps: readonly EscalationNotice[];
+  readonly reminder: EscalationNotice;
+  /** A further promotion from the raised severity (medium → high → critical). */
+  readonly promotion?: EscalationPromotion;
 }
 
 export const STATE = {
@@ -56,6 +78,17 @@ export const STATE = {
   chooseWait: 'Choose wait',
   waitEscalate: 'Wait escalateAfter',
   waitRepeat: 'Wait repeatEvery',
+  countEscalate: 'Count escalateAfter',
+  countRepeat: 'Count repeatEvery',
+  probeEscalate: 'Promotion before next level?',
+  probeRepeat: 'Promotion before reminder?',
+  promoteFirstEscalate: 'Promote before next level?',
+  promoteFirstRepeat: 'Promote before reminder?',
+  waitPromote: 'Wait promoteAfter',
+  promotionDue: 'Promotion due',
+  promote: 'Promote?',
+  promoteChained: 'Raise severity (more to come)',
+  promoteLast: 'Raise severity',
   describe: 'Describe alarm',
   alarmFound: 'Alarm found?',
   metricState: 'Metric alarm still ALARM?',
@@ -108,6 +141,64 @@ function publish(source: string, next: string): Record<string, unknown> {
   };
 }
 
+/** Sums the next wait onto the elapsed seconds, to compare with the promotion's. */
+function probe(waitPath: string, next: string): Record<string, unknown> {
+  return {
+    Type: 'Pass',
+    Parameters: { 'after.$': `States.MathAdd($.clock.elapsed, ${waitPath})` },
+    ResultPath: '$.probe',
+    Next: next,
+  };
+}
+
+function promoteFirst(otherwise: string): Record<string, unknown> {
+  return {
+    Type: 'Choice',
+    Choices: [
+      {
+        Variable: '$.probe.after',
+        NumericGreaterThanEqualsPath: '$.promotion.afterSeconds',
+        Next: STATE.waitPromote,
+      },
+    ],
+    Default: otherwise,
+  };
+}
+
+function count(waitPath: string): Record<string, unknown> {
+  return {
+    Type: 'Pass',
+    Parameters: { 'elapsed.$': `States.MathAdd($.clock.elapsed, ${waitPath})` },
+    ResultPath: '$.clock',
+    Next: STATE.describe,
+  };
+}
+
+/**
+ * The raised severity's escalation replaces the current one: its first level is paged next (pos 0),
+ * then its own timings, steps and any further promotion apply. A Parameters path that does not exist
+ * is an uncatchable error, hence one state with and one without a further promotion.
+ */
+function raise(chained: boolean): Record<string, unknown> {
+  return {
+    Type: 'Pass',
+    Parameters: {
+      'alarm.$': '$.alarm',
+      'deliveryId.$': '$.deliveryId',
+      'escalateAfterSeconds.$': '$.promotion.escalateAfterSeconds',
+      'repeatEverySeconds.$': '$.promotion.repeatEverySeconds',
+      pos: { next: 0, 'count.$': '$.promotion.count' },
+      'steps.$': '$.promotion.steps',
+      'reminder.$': '$.promotion.reminder',
+      clock: { 'elapsed.$': '$.promotion.afterSeconds' },
+      ...(chained ? { 'promotion.$': '$.promotion.promotion' } : {}),
+    },
+    // No ResultPath: the default ("$") makes the result the whole state (an explicit "$" is the same in
+    // Step Functions, but aws-local-stepfunctions, which the tests run, drops the result then).
+    Next: STATE.pickStep,
+  };
+}
+
 /**
  * A rotating level's member has no topic for SMS: when the notice carries a phone, text it directly
  * (after the e-mail, whether or not that worked).
@@ -154,11 +245,40 @@ export function escalationDefinition(ackTable: string = ACK_TABLE_PLACEHOLDER): 
       [STATE.hold]: { Type: 'Wait', TimestampPath: '$.holdUntil', Next: STATE.describe },
       [STATE.chooseWait]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.waitEscalate }],
+        Choices: [
+          {
+            And: [
+              { Variable: '$.promotion', IsPresent: true },
+              { Variable: '$.pos.next', NumericLessThanPath: '$.pos.count' },
+            ],
+            Next: STATE.probeEscalate,
+          },
+          { Variable: '$.promotion', IsPresent: true, Next: STATE.probeRepeat },
+          { Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.waitEscalate },
+        ],
         Default: STATE.waitRepeat,
       },
-      [STATE.waitEscalate]: { Type: 'Wait', SecondsPath: '$.escalateAfterSeconds', Next: STATE.describe },
-      [STATE.waitRepeat]: { Type: 'Wait', SecondsPath: '$.repeatEverySeconds', Next: STATE.describe },
+      // A promotion due before the end of the next wait cuts that wait short: ASL has no date arithmetic,
+      // so the elapsed seconds are summed and compared, and the wait runs to the promotion's timestamp.
+      [STATE.probeEscalate]: probe('$.escalateAfterSeconds', STATE.promoteFirstEscalate),
+      [STATE.probeRepeat]: probe('$.repeatEverySeconds', STATE.promoteFirstRepeat),
+      [STATE.promoteFirstEscalate]: promoteFirst(STATE.waitEscalate),
+      [STATE.promoteFirstRepeat]: promoteFirst(STATE.waitRepeat),
+      [STATE.waitPromote]: { Type: 'Wait', TimestampPath: '$.promotion.at', Next: STATE.promotionDue },
+      [STATE.promotionDue]: {
+        Type: 'Pass',
+        Result: { due: true },
+        ResultPath: '$.promoting',
+        Next: STATE.describe,
+      },
+      [STATE.waitEscalate]: {
+        Type: 'Wait',
+        SecondsPath: '$.escalateAfterSeconds',
+        Next: STATE.countEscalate,
+      },
+      [STATE.waitRepeat]: { Type: 'Wait', SecondsPath: '$.repeatEverySeconds', Next: STATE.countRepeat },
+      [STATE.countEscalate]: count('$.escalateAfterSeconds'),
+      [STATE.countRepeat]: count('$.repeatEverySeconds'),
       [STATE.describe]: {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms',
@@ -226,9 +346,19 @@ export function escalationDefinition(ackTable: string = ACK_TABLE_PLACEHOLDER): 
       },
       [STATE.chooseNotice]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.pickStep }],
+        Choices: [
+          { Variable: '$.promoting', IsPresent: true, Next: STATE.promote },
+          { Variable: '$.pos.next', NumericLessThanPath: '$.pos.count', Next: STATE.pickStep },
+        ],
         Default: STATE.publishReminder,
       },
+      [STATE.promote]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.promotion.promotion', IsPresent: true, Next: STATE.promoteChained }],
+        Default: STATE.promoteLast,
+      },
+      [STATE.promoteChained]: raise(true),
+      [STATE.promoteLast]: raise(false),
       [STATE.pickStep]: {
         Type: 'Pass',
         Parameters: { 'notice.$': 'States.ArrayGetItem($.steps, $.pos.next)' },

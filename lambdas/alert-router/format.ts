@@ -8,6 +8,7 @@
  *   be written in GSM-7 (sms.ts).
  */
 import { formatDuration, type Severity } from '../../lib/config/primitives';
+import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
 import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
@@ -62,10 +63,16 @@ export interface EscalationPlan {
   readonly repeatEveryMs: number;
   /** When the first step fires (the alarm time, or the end of a maintenance window). */
   readonly startsAt: Date;
+  /** promoteAfter: raised to the severity shown as `to` this long after startsAt, if unacknowledged. */
+  readonly raise?: { readonly to: string; readonly afterMs: number } | undefined;
 }
 
 export interface RenderOptions {
   readonly timeZone: string;
+  /** The runbook's severity names (alerts.severities.aliases): a severity with an alias is shown by it. */
+  readonly aliases?: SeverityAliases | undefined;
+  /** The first message of a raised severity (promoteAfter): raised from which severity, how long after. */
+  readonly promotedFrom?: { readonly severity: Severity; readonly afterMs: number } | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
 }
@@ -159,8 +166,16 @@ export function ackCommand(alarmName: string): string {
   return `nightshift ack ${/^[\w.:/-]+$/.test(alarmName) ? alarmName : `'${alarmName.replace(/'/g, "'\\''")}'`} --note "..."`;
 }
 
-function severityLabel(severity: Severity): string {
-  return severity.toUpperCase();
+/** The severity in titles and subjects: the runbook's alias as written ("P1"), else "HIGH". */
+function severityLabel(severity: Severity, aliases: SeverityAliases | undefined): string {
+  const name = severityName(aliases ?? {}, severity);
+  return name === severity ? severity.toUpperCase() : name;
+}
+
+/** The severity in SMS texts: the alias, else the four-letter short form ("CRIT"). */
+function severityShort(severity: Severity, aliases: SeverityAliases | undefined): string {
+  const name = severityName(aliases ?? {}, severity);
+  return name === severity ? SEVERITY_SHORT[severity] : name;
 }
 
 function headline(facts: AlarmFacts): string {
@@ -209,13 +224,18 @@ export function channelsOf(level: { email: number; sms: number }): string {
 /** The escalation plan with clock times: one line per level, then the repeat rule. */
 export function planLines(plan: EscalationPlan, timeZone: string, acked = false): string[] {
   if (plan.steps.length === 0) return [];
-  const lines = plan.steps.map((step) => {
-    const when = step.afterMs === 0 ? 'now' : `+${formatDuration(step.afterMs)}`;
-    const at = formatClock(new Date(plan.startsAt.getTime() + step.afterMs), timeZone);
-    return `  ${when.padEnd(8)} ${at}  ${step.level} (${step.channels})`;
-  });
+  const line = (afterMs: number, text: string) => {
+    const when = afterMs === 0 ? 'now' : `+${formatDuration(afterMs)}`;
+    const at = formatClock(new Date(plan.startsAt.getTime() + afterMs), timeZone);
+    return `  ${when.padEnd(8)} ${at}  ${text}`;
+  };
+  const { raise } = plan;
+  // Once raised, the raised severity's levels and timings apply: later steps of this plan never happen.
+  const steps = raise ? plan.steps.filter((step) => step.afterMs < raise.afterMs) : plan.steps;
+  const lines = steps.map((step) => line(step.afterMs, `${step.level} (${step.channels})`));
   const last = plan.steps[plan.steps.length - 1];
-  if (last) lines.push(`  then every ${formatDuration(plan.repeatEveryMs)}: ${last.level} again`);
+  if (raise) lines.push(line(raise.afterMs, `raised to ${raise.to}: its first level is paged again`));
+  else if (last) lines.push(`  then every ${formatDuration(plan.repeatEveryMs)}: ${last.level} again`);
   if (!acked) lines.push('  until the alarm is OK or someone acknowledges it.');
   return lines;
 }
@@ -300,12 +320,17 @@ export function renderAlarm(
   plan: EscalationPlan,
   options: RenderOptions,
 ): RenderedMessage {
-  const sev = severityLabel(facts.severity);
-  const title = `[${sev}] ${headline(facts)}`;
+  const sev = severityLabel(facts.severity, options.aliases);
+  const raised = options.promotedFrom;
+  const raisedText = raised
+    ? `raised from ${severityLabel(raised.severity, options.aliases)} after ${formatDuration(raised.afterMs)}`
+    : undefined;
+  const title = `[${sev}] ${headline(facts)}${raisedText ? ` — ${raisedText}` : ''}`;
   const since = formatTime(facts.changedAt, options.timeZone);
   const body = [
     `What is wrong: ${facts.summary}.`,
     `Since: ${since}.`,
+    ...(raisedText ? [`Still unacknowledged: ${raisedText}.`] : []),
     ...(options.heldBy
       ? [
           `This alarm started during the maintenance window "${options.heldBy.name}"; notifications were held until ${formatTime(options.heldBy.until, options.timeZone)}.`,
@@ -314,9 +339,14 @@ export function renderAlarm(
     '',
     ...bodyTail(facts, plan, options.timeZone),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'ALARM');
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    raised ? 'ALARM, raised:' : 'ALARM',
+  );
   const json = {
     ...baseJson(facts, 'alarm'),
+    ...(raised ? { promotedFrom: raised.severity } : {}),
     escalation: plan.steps.map((s) => ({
       level: s.level,
       at: new Date(plan.startsAt.getTime() + s.afterMs).toISOString(),
@@ -333,7 +363,7 @@ export function renderEscalation(
   options: RenderOptions,
   step: number | 'reminder',
 ): RenderedMessage {
-  const sev = severityLabel(facts.severity);
+  const sev = severityLabel(facts.severity, options.aliases);
   const reminder = step === 'reminder';
   const current = reminder ? plan.steps[plan.steps.length - 1] : plan.steps[step];
   const previous = reminder ? plan.steps.slice(0, -1) : plan.steps.slice(0, step);
@@ -354,7 +384,11 @@ export function renderEscalation(
     '',
     ...bodyTail(facts, plan, options.timeZone),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, reminder ? 'STILL ALARM' : 'ALARM, escalated:');
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    reminder ? 'STILL ALARM' : 'ALARM, escalated:',
+  );
   const json = {
     ...baseJson(facts, reminder ? 'reminder' : 'escalation'),
     level: current?.level ?? null,
@@ -380,7 +414,7 @@ export function renderRecovery(facts: AlarmFacts, options: RenderOptions): Rende
     ...linkLines(facts),
   ];
   const sms = fitSms(
-    `RESOLVED${after}: ${SEVERITY_SHORT[facts.severity]} ${facts.project}/${facts.target} ${facts.summary}`.replace(
+    `RESOLVED${after}: ${severityShort(facts.severity, options.aliases)} ${facts.project}/${facts.target} ${facts.summary}`.replace(
       /\s+/g,
       ' ',
     ),
@@ -395,7 +429,7 @@ export function renderRecovery(facts: AlarmFacts, options: RenderOptions): Rende
 
 /** INSUFFICIENT_DATA: the alarm cannot be evaluated. E-mail only (no SMS). */
 export function renderNoData(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
-  const sev = severityLabel(facts.severity);
+  const sev = severityLabel(facts.severity, options.aliases);
   const wasAlarm = facts.previousState === 'ALARM' && facts.episodeStart;
   const title = `[${sev}] ${headline(facts)} — no data`;
   const body = [
@@ -411,7 +445,7 @@ export function renderNoData(facts: AlarmFacts, options: RenderOptions): Rendere
     '',
     ...linkLines(facts),
   ];
-  const sms = smsText(SEVERITY_SHORT[facts.severity], facts, 'NO DATA');
+  const sms = smsText(severityShort(facts.severity, options.aliases), facts, 'NO DATA');
   return finish(title, body, sms, baseJson(facts, 'insufficient-data'), false);
 }
 

@@ -4,7 +4,8 @@
  * `nightshift plan` (the synthesized template's alarms). Pure: the caller supplies the tags when
  * `needsTags` says they matter, since fetching them costs an API call.
  */
-import { SEVERITIES, type Severity } from '../../lib/config/primitives';
+import type { Severity } from '../../lib/config/primitives';
+import { resolveSeverity } from '../../lib/config/severity-names';
 import { decodeAlarmDescription, SEVERITY_TAG, TARGET_TAG } from '../shared/alarm-metadata';
 import type { RouterSettings } from './settings';
 
@@ -17,7 +18,7 @@ export const RUNBOOK_TAG = 'nightshift:runbook';
 export const NEVER_ROUTED_PREFIX = 'TargetTracking-';
 
 /** The settings the decision depends on (a subset of the router's NIGHTSHIFT_ALERTS). */
-export type RoutingSettings = Pick<RouterSettings, 'project' | 'routeAlarms' | 'severities'>;
+export type RoutingSettings = Pick<RouterSettings, 'project' | 'routeAlarms' | 'severities' | 'aliases'>;
 
 export interface AlarmIdentity {
   readonly name: string;
@@ -35,10 +36,6 @@ export type RoutingDecision =
       readonly runbook?: string | undefined;
     }
   | { readonly routed: false; readonly why: string };
-
-function isSeverity(value: string | undefined): value is Severity {
-  return SEVERITIES.includes(value as Severity);
-}
 
 /**
  * Whether the decision needs the alarm's tags: Nightshift alarms carry everything in their description
@@ -73,7 +70,10 @@ export function routingDecision(settings: RoutingSettings, alarm: AlarmIdentity)
       why: `not routed: no "${routeAlarms.tagKey}" tag${routeAlarms.namePrefix ? ` and name does not start with "${routeAlarms.namePrefix}"` : ''}`,
     };
   }
-  const tagSeverity = [tags[routeAlarms.tagKey], tags[SEVERITY_TAG]].find(isSeverity);
+  // Tag values may be the runbook's names ("P1"), as anywhere a severity is written.
+  const tagSeverity = [tags[routeAlarms.tagKey], tags[SEVERITY_TAG]]
+    .map((value) => (value === undefined ? undefined : resolveSeverity(settings.aliases, value)))
+    .find((value): value is Severity => value !== undefined);
   const severity = meta?.severity ?? tagSeverity ?? routeAlarms.severity;
   const target = meta?.target ?? tags[TARGET_TAG] ?? (own ? alarm.name.slice(ownPrefix.length) : alarm.name);
   const firstLine = decoded.summary

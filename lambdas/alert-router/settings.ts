@@ -8,6 +8,7 @@
 import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitives';
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
+import type { SeverityAliases } from '../../lib/config/severity-names';
 import type { RotationSpec } from './rotation';
 
 export interface RotationMemberSettings {
@@ -47,6 +48,9 @@ export interface SeveritySettings {
   readonly escalateAfterMs: number;
   readonly repeatEveryMs: number;
   readonly runbook?: string | undefined;
+  /** Raise an unacknowledged alarm to `promoteTo` after this long (re-paged at its first level). */
+  readonly promoteAfterMs?: number | undefined;
+  readonly promoteTo?: Severity | undefined;
 }
 
 export interface LogPatternSettings {
@@ -61,6 +65,8 @@ export interface RouterSettings {
   readonly timeZone: string;
   readonly levels: readonly LevelSettings[];
   readonly severities: Readonly<Record<Severity, SeveritySettings>>;
+  /** The runbook's severity names (alerts.severities.aliases): read from tags, shown in messages. */
+  readonly aliases: SeverityAliases;
   readonly routeAlarms: {
     readonly tagKey: string;
     readonly namePrefix?: string | undefined;
@@ -111,6 +117,9 @@ export function routerSettings(
           escalateAfterMs: policy.escalateAfterMs,
           repeatEveryMs: policy.repeatEveryMs,
           ...(policy.runbook ? { runbook: policy.runbook } : {}),
+          ...(policy.promoteAfterMs && policy.promoteTo
+            ? { promoteAfterMs: policy.promoteAfterMs, promoteTo: policy.promoteTo }
+            : {}),
         },
       ];
     }),
@@ -140,6 +149,7 @@ export function routerSettings(
         : {}),
     })),
     severities,
+    aliases: alerts.severities.aliases,
     routeAlarms: alerts.routeAlarms,
     maintenance: alerts.maintenance,
     logPatterns: alerts.logPatterns.map((p) => ({

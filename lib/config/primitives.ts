@@ -424,9 +424,19 @@ export const connectionUrl = (kinds: readonly UrlKind[]) =>
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export const severity = z
+/** A Nightshift severity name; the enum itself, for places where aliases are not written (alias targets). */
+export const severityEnum = z
   .enum(SEVERITIES, { message: 'use one of critical, high, medium, low' })
   .describe('severity: critical, high, medium or low');
+/**
+ * A severity as written in the config: a Nightshift name or an alias from alerts.severities.aliases.
+ * Aliases are rewritten before the schema runs (lib/config/severity-names.ts); the string input keeps
+ * editors that read nightshift.schema.json from flagging "P1".
+ */
+export const severity = z
+  .string()
+  .pipe(severityEnum)
+  .describe('severity: critical, high, medium, low, or an alias from alerts.severities.aliases');
 
 /** Weekdays as the config writes them (rotation hand-offs), Monday first (ISO order). */
 export const WEEKDAYS = [

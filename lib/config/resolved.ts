@@ -2,7 +2,7 @@
  * Effective settings: the config with its section defaults applied, computed in one place so that the
  * stacks, the jobs and the CLI agree.
  */
-import { durationMs, type Severity } from './primitives';
+import { durationMs, SEVERITIES, type Severity } from './primitives';
 import {
   BACKUP_ENGINES,
   type BackupEngine,
@@ -21,6 +21,15 @@ export interface EffectiveSeverity {
   readonly escalateAfterMs: number;
   readonly repeatEveryMs: number;
   readonly runbook?: string | undefined;
+  /** Raise an unacknowledged alarm to `promoteTo` after this long (alerts.severities.<s>.promoteAfter). */
+  readonly promoteAfterMs?: number | undefined;
+  readonly promoteTo?: Severity | undefined;
+}
+
+/** The severity promoteAfter raises to by default: the next more severe one (none above critical). */
+export function nextMoreSevere(severity: Severity): Severity | undefined {
+  const index = SEVERITIES.indexOf(severity);
+  return index > 0 ? SEVERITIES[index - 1] : undefined;
 }
 
 export function severityPolicy(config: NightshiftConfig, severity: Severity): EffectiveSeverity {
@@ -35,6 +44,12 @@ export function severityPolicy(config: NightshiftConfig, severity: Severity): Ef
     escalateAfterMs: durationMs(policy.escalateAfter ?? defaults.escalateAfter),
     repeatEveryMs: durationMs(policy.repeatEvery ?? defaults.repeatEvery),
     runbook: policy.runbook,
+    ...(policy.promoteAfter
+      ? {
+          promoteAfterMs: durationMs(policy.promoteAfter),
+          promoteTo: policy.promoteTo ?? nextMoreSevere(severity),
+        }
+      : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   schedule,
   secretRef,
   severity,
+  severityEnum,
   timeZone,
   WEEKDAYS,
 } from './primitives';
@@ -191,6 +192,19 @@ const severityPolicy = (name: (typeof SEVERITIES)[number]) =>
         `how often the last level is reminded while the alarm lasts. @default ${SEVERITY_DEFAULTS[name].repeatEvery}`,
       ),
     runbook: httpUrl.optional().describe('runbook link quoted in every message of this severity'),
+    promoteAfter: duration('how long an unacknowledged alarm stays at this severity before it is raised', {
+      min: '1m',
+      max: '7d',
+    })
+      .optional()
+      .describe(
+        'raise an alarm still in ALARM and unacknowledged after this long to promoteTo: its first level is paged again and its timings apply from then on. @default never',
+      ),
+    promoteTo: severity
+      .optional()
+      .describe(
+        'the more severe severity promoteAfter raises to (a name or an alias). @default the next more severe one',
+      ),
   }).describe(`${name} alarms`);
 
 const maintenanceSchema = obj({
@@ -288,13 +302,24 @@ const logPatternSchema = obj({
 export const alertsSchema = obj({
   levels: z.array(levelSchema).min(1).describe('escalation levels, notified in this order'),
   severities: obj({
+    aliases: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$/, {
+          message: 'an alias is 1-16 letters, digits, _ . or -, e.g. P1 or SEV2',
+        }),
+        severityEnum,
+      )
+      .default({})
+      .describe(
+        "your runbook's severity names and the Nightshift severity each means, e.g. { P0: critical, P1: high }; accepted wherever a severity is written and shown in messages and the CLI",
+      ),
     critical: severityPolicy('critical').default({}),
     high: severityPolicy('high').default({}),
     medium: severityPolicy('medium').default({}),
     low: severityPolicy('low').default({}),
   })
-    .default({ critical: {}, high: {}, medium: {}, low: {} })
-    .describe('how each severity notifies and escalates'),
+    .default({ aliases: {}, critical: {}, high: {}, medium: {}, low: {} })
+    .describe('how each severity notifies and escalates (keys may be aliases)'),
   smsMonthlySpendLimitUsd: z
     .number()
     .positive()

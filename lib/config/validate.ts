@@ -9,7 +9,7 @@ const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: 
 
 import { findCredentials } from './credentials';
 import { formatPath, type PathSegment } from './path';
-import { durationMs, urlProblem } from './primitives';
+import { durationMs, SEVERITIES, type Severity, urlProblem } from './primitives';
 import {
   BACKUP_ENGINES,
   configSchema,
@@ -17,6 +17,7 @@ import {
   type NightshiftConfig,
   type RotationConfig,
 } from './schema';
+import { canonicalSeverities, severityName } from './severity-names';
 
 export interface ConfigIssue {
   /** Path into the config, e.g. ['backups', 'targets', 1, 'postgres', 'secret']. */
@@ -347,7 +348,35 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
   const { alerts } = config;
   unique(alerts.levels, ['alerts', 'levels'], 'level');
   const levelNames = alerts.levels.map((level) => level.name);
-  for (const [name, policy] of Object.entries(alerts.severities)) {
+  const { aliases, ...policies } = alerts.severities;
+  const seenAliases = new Map<string, string>();
+  for (const alias of Object.keys(aliases)) {
+    const path = ['alerts', 'severities', 'aliases', alias];
+    const lower = alias.toLowerCase();
+    if ((SEVERITIES as readonly string[]).includes(lower))
+      add(path, `"${alias}" is already a Nightshift severity — an alias must be another name, e.g. P1`);
+    else if (seenAliases.has(lower))
+      add(path, `"${alias}" and "${seenAliases.get(lower)}" differ only in case — keep one`);
+    seenAliases.set(lower, alias);
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    const rank = (s: string) => (SEVERITIES as readonly string[]).indexOf(s);
+    const shown = (s: string) => severityName(aliases, s as Severity);
+    if (policy.promoteTo && !policy.promoteAfter)
+      add(
+        ['alerts', 'severities', name, 'promoteAfter'],
+        'required with promoteTo — how long before the alarm is raised, e.g. 30m',
+      );
+    if (policy.promoteAfter && !policy.promoteTo && name === 'critical')
+      add(
+        ['alerts', 'severities', name, 'promoteAfter'],
+        `${shown('critical')} is the most severe severity — there is nothing to raise it to; remove promoteAfter`,
+      );
+    if (policy.promoteTo && rank(policy.promoteTo) >= rank(name))
+      add(
+        ['alerts', 'severities', name, 'promoteTo'],
+        `${shown(policy.promoteTo)} is not more severe than ${shown(name)} — promote to one of ${SEVERITIES.slice(0, rank(name)).map(shown).join(', ') || 'none'}`,
+      );
     if (policy.notify && !levelNames.includes(policy.notify)) {
       add(
         ['alerts', 'severities', name, 'notify'],
@@ -548,10 +577,21 @@ export function validateConfig(
 ): { ok: true; config: NightshiftConfig } | { ok: false; issues: ConfigIssue[] } {
   const secrets = findCredentials(raw);
   if (secrets.length) return { ok: false, issues: secrets.map(({ path, message }) => ({ path, message })) };
-  const result = configSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) return { ok: false, issues: result.error.issues.flatMap(issuesFromZod) };
+  // Runbook severity names (alerts.severities.aliases) become Nightshift's before the schema sees them.
+  const named = canonicalSeverities(raw);
+  if (named.issues.length) return { ok: false, issues: named.issues };
+  // Issues under a policy keyed by an alias name the key as written (`alerts.severities.P0`), so the
+  // message and its line number point at what the user wrote.
+  const asWritten = (issue: ConfigIssue): ConfigIssue => {
+    const [a, b, key] = issue.path;
+    const written = a === 'alerts' && b === 'severities' ? named.writtenKeys[key as Severity] : undefined;
+    return written ? { ...issue, path: ['alerts', 'severities', written, ...issue.path.slice(3)] } : issue;
+  };
+  const result = configSchema.safeParse(named.data, { reportInput: true });
+  if (!result.success)
+    return { ok: false, issues: result.error.issues.flatMap(issuesFromZod).map(asWritten) };
   const cross = crossFieldIssues(result.data);
-  if (cross.length) return { ok: false, issues: cross };
+  if (cross.length) return { ok: false, issues: cross.map(asWritten) };
   return { ok: true, config: result.data };
 }
 

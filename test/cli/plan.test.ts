@@ -74,8 +74,10 @@ describe('nightshift plan', () => {
     for (const run of backupRuns)
       expect(result.stdout).toMatch(new RegExp(`${wallClock(run, config.timezone)} E[SD]T`));
     // the alarms as the app names them, with who they page; nothing the app does not build
-    expect(result.stdout).toMatch(/inventory-health-api-down\s+critical\s+team → oncall → lead/);
-    expect(result.stdout).toMatch(/inventory-sms-spend\s+high/);
+    // severities by the runbook's names (examples/inventory.yaml numbers them 1-4)
+    expect(result.stdout).toMatch(/inventory-health-api-down\s+1 \(critical\)\s+team → oncall → lead/);
+    expect(result.stdout).toMatch(/inventory-sms-spend\s+2 \(high\)/);
+    expect(result.stdout).toMatch(/2 \(high\)\s+team\s+1 h\s+2 h/);
     expect(result.stdout).not.toContain('not in the CDK app');
     expect(result.stdout).not.toMatch(/inventory-(api-down|backup-\w+-stale|api-certificate)\b/);
     for (const phone of config.alerts.levels.flatMap((l) => l.sms))

@@ -289,7 +289,7 @@ describe('errors name the path and the fix', () => {
     ],
     [
       { alerts: { ...base.alerts, alarms: [{ name: 'cpu', preset: 'rds-cpu', severity: 'urgent' }] } },
-      'alerts.alarms.0.severity: use one of critical, high, medium, low',
+      'alerts.alarms.0.severity: unknown severity "urgent" — use critical, high, medium, low',
     ],
     [{ logRetentionDays: 31 }, 'logRetentionDays: '],
     [

@@ -27,12 +27,14 @@ alerts:
     - { name: team, email: [a@example.com, b@example.com] }
     - { name: oncall, sms: ["+4915112345678"] }
   severities:
-    critical: { notify: oncall, escalateAfter: 10m }
+    aliases: { P0: critical, P1: high }
+    P0: { notify: oncall, escalateAfter: 10m }
+    P1: { promoteAfter: 45m }
 healthChecks:
   schedule: rate(2 minutes)
   targets:
     - { name: api, http: { url: "https://shop.example.com/health" } }
-    - { name: db, severity: critical, postgres: { secret: prod/shop/db } }
+    - { name: db, severity: P0, postgres: { secret: prod/shop/db } }
 backups:
   schedule: cron(0 2 * * ? *)
   targets:
@@ -113,7 +115,13 @@ describe('buildPlan', () => {
 
   it('lists the alarms the app creates, with the severity and levels the router pages them with', () => {
     const db = plan.alarms.find((a) => a.name === 'shop-health-db-down');
-    expect(db).toMatchObject({ severity: 'critical', target: 'db', levels: ['oncall'] });
+    // Written as the alias P0: the template carries "critical", the plan shows the runbook's name.
+    expect(db).toMatchObject({
+      severity: 'critical',
+      severityName: 'P0 (critical)',
+      target: 'db',
+      levels: ['oncall'],
+    });
     expect(db?.metric).toMatchObject({ name: 'Up', dimensions: { Project: 'shop', Target: 'db' } });
     expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')).toMatchObject({
       severity: 'high',
@@ -139,9 +147,14 @@ describe('buildPlan', () => {
     ]);
     expect(plan.severities.find((s) => s.severity === 'critical')).toEqual({
       severity: 'critical',
+      name: 'P0 (critical)',
       notifyFirst: 'oncall',
       escalateAfter: '10 min',
       repeatEvery: '30 min',
+    });
+    expect(plan.severities.find((s) => s.severity === 'high')).toMatchObject({
+      name: 'P1 (high)',
+      raisedTo: 'P0 (critical) after 45 min',
     });
     expect(JSON.stringify(plan)).not.toContain('+4915112345678');
   });

@@ -21,6 +21,7 @@ import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { reasonOf } from '../../../lambdas/shared/redact';
 import { formatDuration, SEVERITIES, type Severity } from '../../config/primitives';
 import type { NightshiftConfig } from '../../config/schema';
+import { severityWithName } from '../../config/severity-names';
 import { CliError, cliOptions, color, loadConfigForCli, printError, printJson, printTable } from '../output';
 
 export interface AlarmRow {
@@ -28,6 +29,8 @@ export interface AlarmRow {
   readonly kind: 'metric' | 'composite';
   readonly state: string;
   readonly severity: Severity | 'unrouted';
+  /** How the table shows it: "P1 (high)" with an alias (alerts.severities.aliases). */
+  readonly severityName: string;
   readonly target: string;
   /** When the alarm entered its current state. */
   readonly since?: string | undefined;
@@ -128,6 +131,7 @@ export async function listAlarms(
       kind,
       state: alarm.StateValue ?? 'UNKNOWN',
       severity: decision.routed ? decision.severity : 'unrouted',
+      severityName: decision.routed ? severityWithName(settings.aliases, decision.severity) : 'unrouted',
       target: decision.routed ? decision.target : name,
       since: since?.toISOString(),
       reason: alarm.StateReason ?? '',
@@ -191,7 +195,8 @@ Examples:
 Uses your AWS credentials (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource and dynamodb:Scan
 on <project>-nightshift-acks). Alarms in ALARM come first, most severe first. Listed are the alarms the
 alert router pages for: <project>-* alarms, alarms named with alerts.routeAlarms.namePrefix and alarms
-tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".`,
+tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".
+Severities show your runbook's names when alerts.severities.aliases maps them, e.g. "P1 (high)".`,
     )
     .action(async (flags: { all?: boolean }, command: Command) => {
       const options = cliOptions(command);
@@ -219,7 +224,7 @@ tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds 
       printTable(rows, [
         { header: 'ALARM', value: 'name' },
         { header: 'STATE', value: (r) => stateText(r.state) },
-        { header: 'SEVERITY', value: 'severity' },
+        { header: 'SEVERITY', value: 'severityName' },
         { header: 'SINCE', value: (r) => sinceText(r.since, now, config.timezone) },
         {
           header: 'ACKNOWLEDGED BY',

@@ -73,7 +73,7 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
     const bySeverity = [...SEVERITIES, 'unrouted']
       .map((s) => [s, plan.alarms.filter((a) => a.severity === s).length] as const)
       .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s}`);
+      .map(([s, n]) => `${n} ${plan.severities.find((p) => p.severity === s)?.name ?? s}`);
     lines.push(
       `${color.bold(`Alarms (${plan.alarms.length})`)}  ${bySeverity.join(', ')}  ${color.dim(origin)}`,
     );
@@ -84,7 +84,7 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
         plan.alarms,
         [
           { header: 'ALARM', value: 'name' },
-          { header: 'SEVERITY', value: 'severity' },
+          { header: 'SEVERITY', value: 'severityName' },
           { header: 'NOTIFIES', value: (a) => a.levels.join(' → ') || '-' },
           { header: 'TARGET', value: (a) => a.target ?? '' },
           { header: 'WHAT', value: 'summary', shrink: true },
@@ -119,10 +119,11 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
       ...formatTable(
         plan.severities,
         [
-          { header: 'SEVERITY', value: 'severity' },
+          { header: 'SEVERITY', value: 'name' },
           { header: 'NOTIFIES FIRST', value: 'notifyFirst' },
           { header: 'ESCALATES AFTER', value: 'escalateAfter' },
           { header: 'REPEATS EVERY', value: 'repeatEvery' },
+          { header: 'RAISED TO', value: (s) => s.raisedTo ?? '-' },
         ],
         { indent: '  ' },
       ),

@@ -99,7 +99,12 @@ export async function runEscalation(
         [STATE.textStep]: publish,
         [STATE.textReminder]: publish,
       },
-      waitTimeOverrides: { [STATE.hold]: 0, [STATE.waitEscalate]: 0, [STATE.waitRepeat]: 0 },
+      waitTimeOverrides: {
+        [STATE.hold]: 0,
+        [STATE.waitEscalate]: 0,
+        [STATE.waitRepeat]: 0,
+        [STATE.waitPromote]: 0,
+      },
       retryIntervalOverrides: {
         [STATE.describe]: 0,
         [STATE.readAck]: 0,

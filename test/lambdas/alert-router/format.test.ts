@@ -266,3 +266,39 @@ describe('other samples', () => {
     expect(reminder.sms.startsWith('CRIT shop/api STILL ALARM')).toBe(true);
   });
 });
+
+describe('severity aliases (alerts.severities.aliases)', () => {
+  const aliased = testSettings({
+    severities: { aliases: { P0: 'critical', P1: 'high', P2: 'medium', P3: 'low' } },
+  });
+  const withAliases = { timeZone: 'Europe/London', aliases: aliased.aliases };
+
+  it('shows the runbook name in subjects, titles and SMS texts of every message', () => {
+    const facts = factsFrom('metric-alarm');
+    const plan = escalationPlan(aliased, 'critical', facts.changedAt);
+    const alarm = renderAlarm(facts, plan, withAliases);
+    expect(alarm.subject).toBe('[P0] shop - api health check failing');
+    expect(alarm.sms).toBe('P0 shop/api ALARM api health check failing (1 vs >=1)');
+    expect(renderEscalation(facts, plan, withAliases, 1).title).toMatch(
+      /^\[P0\] shop · api health check failing — /,
+    );
+    expect(renderEscalation(facts, plan, withAliases, 'reminder').sms).toMatch(/^P0 shop\/api STILL ALARM /);
+    const ok = factsFrom('metric-ok', {
+      severity: 'medium',
+      episodeStart: new Date('2024-10-02T17:04:40.989Z'),
+    });
+    expect(renderRecovery(ok, withAliases).sms).toBe(
+      'RESOLVED after 23 min: P2 shop/api api health check failing',
+    );
+    expect(renderNoData(factsFrom('insufficient-data', { severity: 'low' }), withAliases).title).toMatch(
+      /^\[P3\] /,
+    );
+  });
+
+  it('keeps the machine-readable severity in the JSON body', () => {
+    const facts = factsFrom('metric-alarm', { severity: 'high' });
+    const message = renderAlarm(facts, escalationPlan(aliased, 'high', facts.changedAt), withAliases);
+    expect(message.subject.startsWith('[P1] ')).toBe(true);
+    expect(message.json.severity).toBe('high');
+  });
+});

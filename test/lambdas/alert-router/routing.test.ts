@@ -55,3 +55,23 @@ describe('routingDecision', () => {
     expect(escalationLevels(settings, 'low')).toEqual(['lead']);
   });
 });
+
+describe('routingDecision with severity aliases', () => {
+  const aliased = testSettings({
+    severities: { aliases: { SEV1: 'critical', SEV2: 'high', SEV3: 'medium', SEV4: 'low' } },
+    routeAlarms: { tagKey: 'team:page', severity: 'SEV3' },
+  });
+  const tagged = (tags: Record<string, string>) =>
+    routingDecision(aliased, { name: 'queue-depth', description: 'plain', tags });
+
+  it('reads the runbook name from the tag value, in either tag and any case', () => {
+    expect(aliased.routeAlarms.severity).toBe('medium');
+    expect(tagged({ 'team:page': 'SEV1' })).toMatchObject({ routed: true, severity: 'critical' });
+    expect(tagged({ 'nightshift:severity': 'sev4' })).toMatchObject({ routed: true, severity: 'low' });
+    expect(tagged({ 'nightshift:severity': 'high' })).toMatchObject({ routed: true, severity: 'high' });
+  });
+
+  it('falls back to routeAlarms.severity for a tag value that is neither a severity nor an alias', () => {
+    expect(tagged({ 'team:page': 'SEV9' })).toMatchObject({ routed: true, severity: 'medium' });
+  });
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { configSchema, type NightshiftConfigInput } from '../../../lib/config/schema';
+import { canonicalSeverities } from '../../../lib/config/severity-names';
 
 export const TOPICS = [
   'arn:aws:sns:eu-west-1:123456789012:shop-team',
@@ -10,8 +11,12 @@ export const TOPICS = [
   'arn:aws:sns:eu-west-1:123456789012:shop-lead',
 ];
 
+/**
+ * Parsed by the schema after severity aliases are resolved, as validateConfig does; without its
+ * cross-field rules, so tests may name maintenance targets that the config does not define.
+ */
 export function testConfig(alerts: Partial<NightshiftConfigInput['alerts']> = {}) {
-  return configSchema.parse({
+  const raw = {
     project: 'shop',
     region: 'eu-west-1',
     timezone: 'Europe/London',
@@ -36,7 +41,10 @@ export function testConfig(alerts: Partial<NightshiftConfigInput['alerts']> = {}
       ],
       ...alerts,
     },
-  });
+  };
+  const { data, issues } = canonicalSeverities(raw);
+  if (issues.length) throw new Error(JSON.stringify(issues));
+  return configSchema.parse(data);
 }
 
 export function testSettings(alerts: Partial<NightshiftConfigInput['alerts']> = {}) {

@@ -37,7 +37,7 @@ describe('environment contracts: writer → reader', () => {
   });
 
   it('alert-router: the settings JSON and the state machine', () => {
-    const settings = { project: 'shop', levels: [{ name: 'team' }], severities: {} };
+    const settings = { project: 'shop', levels: [{ name: 'team' }], severities: {}, aliases: { P1: 'high' } };
     const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation';
     const { variables } = alertRouterEnvironment({
       settings: JSON.stringify(settings),
@@ -48,8 +48,12 @@ describe('environment contracts: writer → reader', () => {
       /NIGHTSHIFT_ALERTS is not valid JSON/,
     );
     expect(() => alertRouterEnv.read({ ...variables, NIGHTSHIFT_ALERTS: '{"project":"shop"}' })).toThrow(
-      /NIGHTSHIFT_ALERTS has no project, levels or severities/,
+      /NIGHTSHIFT_ALERTS has no project, levels, severities or aliases/,
     );
+    const { aliases: _, ...withoutAliases } = settings;
+    expect(() =>
+      alertRouterEnv.read({ ...variables, NIGHTSHIFT_ALERTS: JSON.stringify(withoutAliases) }),
+    ).toThrow(/NIGHTSHIFT_ALERTS has no project, levels, severities or aliases/);
   });
 
   it('log-archive: the part size is read, and export-task groups need the state machine', () => {

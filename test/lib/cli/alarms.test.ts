@@ -165,6 +165,26 @@ describe('nightshift alarms', () => {
     }
   });
 
+  it('reads tag values written as aliases and shows the runbook names', async () => {
+    const aliased = testConfig({
+      alerts: {
+        levels: [{ name: 'team', email: ['t@example.com'] }],
+        severities: { aliases: { SEV1: 'critical', SEV2: 'high', SEV3: 'medium', SEV4: 'low' } },
+        routeAlarms: { namePrefix: 'RDS-', severity: 'SEV3' },
+      },
+    });
+    cloudwatch
+      .on(ListTagsForResourceCommand, { ResourceARN: taggedAlarm.AlarmArn })
+      .resolves({ Tags: [{ Key: 'nightshift:severity', Value: 'SEV2' }] });
+    const rows = await listAlarms(deps(), aliased);
+    expect(rows.map((r) => [r.name, r.severity, r.severityName])).toEqual([
+      ['shop-api-down', 'critical', 'SEV1 (critical)'],
+      ['RDS-CPU-High', 'medium', 'SEV3 (medium)'],
+      ['queue-depth', 'high', 'SEV2 (high)'], // tag nightshift:severity=SEV2
+      ['shop-backup-failed', 'high', 'SEV2 (high)'],
+    ]);
+  });
+
   it('shows who acknowledged the current episode, not an older one', async () => {
     dynamo.on(ScanCommand).resolves({
       Items: [

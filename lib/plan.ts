@@ -546,15 +546,25 @@ export class SynthesisFailed extends Error {
   }
 }
 
-/** Synthesizes the real CDK app (without bundling, into a temp dir) and returns its templates. */
-export async function synthesizeTemplates(config: NightshiftConfig): Promise<StackTemplate[]> {
+/**
+ * Synthesizes the real CDK app (without bundling, into a temp dir) and returns its templates; with
+ * `pathMetadata`, resources carry their construct paths (nightshift doctor).
+ */
+export async function synthesizeTemplates(
+  config: NightshiftConfig,
+  options: { readonly pathMetadata?: boolean } = {},
+): Promise<StackTemplate[]> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const outdir = await mkdtemp(join(tmpdir(), 'nightshift-plan-'));
   try {
     const { buildApp } = await import('./app');
-    const { app } = buildApp(config, { bundling: false, outdir });
+    const { app } = buildApp(config, {
+      bundling: false,
+      outdir,
+      pathMetadata: options.pathMetadata ?? false,
+    });
     return app.synth().stacks.map((stack) => ({
       stackName: stack.stackName,
       template: stack.template as StackTemplate['template'],

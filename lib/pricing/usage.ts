@@ -5,7 +5,9 @@
  * keys, secrets, queues, VPC placement) is counted from the template, never from the config, so the
  * estimate prices what `cdk deploy` creates.
  */
+import { BackupMetric } from '../../lambdas/backup/metrics';
 import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
+import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';
@@ -110,19 +112,22 @@ function durationMs(input: Json, assumptions: UsageAssumptions): number {
   }
 }
 
-/** Which job's schedules send a Nightshift metric, by the metric name's family. */
+/** Which job's schedules send a Nightshift metric: the jobs' metric contracts (lambdas/<job>/metrics.ts) say; the rest are health checks'. */
+const BACKUP_METRICS: ReadonlySet<string> = new Set(Object.values(BackupMetric));
+const LOG_ARCHIVE_METRICS: ReadonlySet<string> = new Set(Object.values(LogArchiveMetric));
+
 function emittingSchedules(
   metric: string,
   target: string | undefined,
   schedules: readonly Schedule[],
 ): Schedule[] {
-  if (metric.startsWith('Backup')) {
-    const action = metric === 'BackupVerified' ? 'verify' : 'backup';
+  if (BACKUP_METRICS.has(metric)) {
+    const action = metric === BackupMetric.BackupVerified ? 'verify' : 'backup';
     return schedules.filter(
       (s) => jobOf(s.input) === 'backup' && s.input.target === target && s.input.action === action,
     );
   }
-  if (metric.startsWith('Archive') || metric.startsWith('LogArchive')) {
+  if (LOG_ARCHIVE_METRICS.has(metric)) {
     return schedules.filter((s) => jobOf(s.input) === 'log-archive');
   }
   return schedules.filter(

@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'nightshift.js');
@@ -38,4 +39,29 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs the real program (lib/cli/main.ts) in this process, capturing what it writes: one synthesis or
+ * run per call, no child process. `args` follow `nightshift`, e.g. ('--no-color', 'plan').
+ */
+export async function runCliInProcess(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../lib/cli/main');
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  const code = await main(['node', 'nightshift', ...args]);
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
 }

@@ -3,10 +3,9 @@
  * invocation, no child processes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../lib/cli/main';
 import { loadConfig } from '../../lib/config/load';
 import { nextRuns } from '../../lib/config/primitives';
-import { ROOT } from './cli';
+import { ROOT, runCliInProcess } from './cli';
 
 const NOW = '2025-03-08T12:00:00Z'; // New York switches to EDT the next day: next runs straddle DST
 const FILE = 'examples/inventory.yaml';
@@ -21,22 +20,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  const code = await main(['node', 'nightshift', '--no-color', ...args]);
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
+function cli(...args: string[]) {
+  return runCliInProcess('--no-color', ...args);
 }
 
 interface JsonPlan {

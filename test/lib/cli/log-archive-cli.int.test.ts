@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dayWindow } from '../../../lambdas/log-archive/day';
-import { main } from '../../../lib/cli/main';
+import { runCliInProcess } from '../../cli/cli';
 import { fakeLogs, syntheticEvents } from '../../lambdas/log-archive/fake-logs';
 import { withS3 } from '../../support/services';
 
@@ -47,22 +47,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  const code = await main(['node', 'nightshift', '--config', configFile, ...args]);
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
+function cli(...args: string[]) {
+  return runCliInProcess('--config', configFile, ...args);
 }
 
 describe('nightshift archive-logs and logs search', () => {

@@ -48,16 +48,35 @@ export function logBucketName(config: NightshiftConfig, bucket: string | undefin
 }
 
 /** An S3 client for AWS, or for an S3-compatible store at `endpoint` (path-style, checksums only when required). */
+/** What to set when an S3-compatible store (`--endpoint`) gets no credentials from the usual chain. */
+export function storeCredentialsHelp(endpoint: string): string {
+  return `no credentials for the S3-compatible store at ${endpoint}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to one of its access keys (s3rver accepts any pair, e.g. S3RVER/S3RVER; MinIO: the root user and password, or an access key made with "mc admin accesskey create"), or AWS_PROFILE to a profile that holds them`;
+}
+
+/**
+ * The S3 client for a command: AWS S3 in `region`, or an S3-compatible store at `endpoint` (path-style,
+ * no flexible checksums, which s3rver cannot decode). Credentials come from the usual chain (environment,
+ * AWS_PROFILE, SSO, instance role) in both cases; against a store with none found, the error says exactly
+ * what to set instead of the SDK's "Could not load credentials from any providers".
+ */
 export function s3ClientFor(region: string, endpoint: string | undefined): S3Client {
-  return endpoint
-    ? new S3Client({
-        region,
-        endpoint: checkUrlFlag('--endpoint', endpoint, ['http']),
-        forcePathStyle: true,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      })
-    : new S3Client({ region });
+  if (!endpoint) return new S3Client({ region });
+  const url = checkUrlFlag('--endpoint', endpoint, ['http']);
+  const chain = new S3Client({ region }).config.credentials;
+  return new S3Client({
+    region,
+    endpoint: url,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    credentials: async () => {
+      try {
+        return await chain();
+      } catch {
+        throw new CliError(storeCredentialsHelp(url), EXIT.USAGE);
+      }
+    },
+  });
 }
 
 export function cliLog(verbose: boolean): Log {

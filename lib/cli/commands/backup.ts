@@ -135,6 +135,9 @@ Examples:
   $ nightshift backup app                                         to the deployed bucket
   $ nightshift backup app --endpoint http://127.0.0.1:9000 --dest s3://backups/nightshift
 
+Credentials: your AWS credentials (AWS_PROFILE, environment, SSO); with --endpoint, the store's access
+key as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3rver takes any pair; MinIO: root user/password).
+
 Exit codes: 0 backed up, 1 the backup failed (nothing was left behind), 2 bad usage or config.`,
     )
     .action(async (name: string, flags: DestinationFlags, command: Command) => {

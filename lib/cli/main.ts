@@ -11,7 +11,15 @@ import { reasonOf, redact } from '../../lambdas/shared/redact';
 import { formatPath } from '../config/path';
 import { ConfigError } from '../config/validate';
 import { COMMANDS } from './commands/index';
-import { CliError, EXIT, printError, printJson, setColor } from './output';
+import {
+  CliError,
+  credentialsProblem,
+  EXIT,
+  MissingCredentials,
+  printError,
+  printJson,
+  setColor,
+} from './output';
 
 const PROGRAM_EXAMPLES = `
 Examples:
@@ -135,6 +143,8 @@ function handleError(error: unknown, args: readonly string[]): number {
     }
     return EXIT.USAGE;
   }
+  const noCredentials = credentialsProblem(error);
+  if (noCredentials) error = new MissingCredentials(undefined, reasonOf(noCredentials));
   const exitCode = error instanceof CliError ? error.exitCode : EXIT.FAILED;
   const message = reasonOf(error);
   printError(`nightshift: ${message}`);

@@ -29,10 +29,38 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.FAILED,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'CliError';
   }
+}
+
+/**
+ * No AWS credentials could be found: a usage problem (exit 2), with one message for every command.
+ * main.ts turns any error caused by the SDK's credential chain into this one.
+ */
+export class MissingCredentials extends CliError {
+  constructor(region: string | undefined, reason: string) {
+    super(
+      `no AWS credentials found (${reason}). Provide them the way the AWS CLI reads them: AWS_PROFILE=<profile> (after "aws configure" or "aws sso login --profile <profile>"), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys).${region ? ` The region, ${region}, comes from "region" in the config file.` : ''}`,
+      EXIT.USAGE,
+    );
+    this.name = 'MissingCredentials';
+  }
+}
+
+/** The SDK's "no credentials" error (CredentialsProviderError) in `error` or its causes, if any. */
+export function credentialsProblem(error: unknown): Error | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof MissingCredentials) return undefined;
+    if (
+      e.name === 'CredentialsProviderError' ||
+      /Could not load credentials from any providers/.test(e.message)
+    )
+      return e;
+  }
+  return undefined;
 }
 
 /** A URL given on the command line, checked against the schemes its flag accepts; throws CliError (exit 2). */

@@ -110,7 +110,7 @@ export const logArchiveJob: LocalJob = {
         if (event.message.startsWith('ERROR')) errors++;
       }
       lines.push(
-        `read back ${first.group}: ${read} events, ${errors} ERROR lines (nightshift logs search ${first.group} --date ${window.date} --grep ERROR)`,
+        `read back ${first.group}: ${read} events, ${errors} ERROR lines, as \`nightshift logs search ${first.group} --date ${window.date} --grep ERROR\` reads a deployed archive (this demo store is removed at exit)`,
       );
     }
     lines.push(`manifest s3://${context.buckets.logs}/${report.manifestKey}`);

@@ -90,7 +90,13 @@ fires again, the new episode escalates again. Needs cloudwatch:DescribeAlarms an
         });
       } catch (error) {
         if (error instanceof CliError) throw error;
-        throw new CliError(`could not acknowledge ${alarm}: ${reasonOf(error)} — check your AWS credentials`);
+        throw new CliError(
+          `could not acknowledge ${alarm}: ${reasonOf(error)} — check your AWS credentials`,
+          EXIT.FAILED,
+          {
+            cause: error,
+          },
+        );
       }
       if (options.json) {
         printJson(result);

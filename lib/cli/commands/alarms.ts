@@ -22,7 +22,16 @@ import { reasonOf } from '../../../lambdas/shared/redact';
 import { formatDuration, SEVERITIES, type Severity } from '../../config/primitives';
 import type { NightshiftConfig } from '../../config/schema';
 import { severityWithName } from '../../config/severity-names';
-import { CliError, cliOptions, color, loadConfigForCli, printError, printJson, printTable } from '../output';
+import {
+  CliError,
+  cliOptions,
+  color,
+  EXIT,
+  loadConfigForCli,
+  printError,
+  printJson,
+  printTable,
+} from '../output';
 
 export interface AlarmRow {
   readonly name: string;
@@ -208,6 +217,8 @@ Severities show your runbook's names when alerts.severities.aliases maps them, e
       } catch (error) {
         throw new CliError(
           `could not list alarms in ${config.region}: ${reasonOf(error)} — check your AWS credentials and region`,
+          EXIT.FAILED,
+          { cause: error },
         );
       }
       if (options.json) {

@@ -59,11 +59,14 @@ import {
   color,
   EXIT,
   loadConfigForCli,
+  MissingCredentials,
   print,
   printJson,
   printTable,
   progress,
 } from '../output';
+
+export { MissingCredentials };
 
 export interface DoctorClients {
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
@@ -84,17 +87,6 @@ export interface DoctorReport {
   readonly healthy: boolean;
   readonly counts: Readonly<Record<CheckStatus, number>>;
   readonly checks: readonly CheckRow[];
-}
-
-/** No credentials could be found: a usage problem (exit 2), found before any AWS call. */
-export class MissingCredentials extends CliError {
-  constructor(region: string, reason: string) {
-    super(
-      `no AWS credentials found (${reason}). Provide them the way the AWS CLI reads them: AWS_PROFILE=<profile> (after "aws configure" or "aws sso login --profile <profile>"), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys). The region, ${region}, comes from "region" in the config file.`,
-      EXIT.USAGE,
-    );
-    this.name = 'MissingCredentials';
-  }
 }
 
 /** Resolves the credential provider chain once, so a missing login fails fast and clearly. */
@@ -475,6 +467,8 @@ Exit codes: 0 healthy, 1 not healthy (or the stacks are not deployed), 2 invalid
         if (error instanceof CliError) throw error;
         throw new CliError(
           `doctor could not finish in ${config.region}: ${reasonOf(error)} — check that your credentials may read the resources listed in "nightshift doctor --help"`,
+          EXIT.FAILED,
+          { cause: error },
         );
       }
       if (options.json) printJson(report);

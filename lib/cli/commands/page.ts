@@ -58,6 +58,8 @@ export async function sendTestPage(
     }
     throw new CliError(
       `could not invoke ${fn}: ${reasonOf(error)} — check your credentials allow lambda:InvokeFunction on it`,
+      EXIT.FAILED,
+      { cause: error },
     );
   }
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';

@@ -8,18 +8,17 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCliInProcess } from '../../cli/cli';
+import { stubNoCredentials } from '../../support/no-credentials';
 import { withS3 } from '../../support/services';
 
 const s3 = withS3();
 let configFile: string;
-let empty: string;
 
 beforeAll(async () => {
   await s3()
     .client()
     .send(new CreateBucketCommand({ Bucket: 'cred-logs' }));
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-cli-creds-'));
-  empty = join(dir, 'none');
   configFile = join(dir, 'nightshift.config.yaml');
   writeFileSync(
     configFile,
@@ -40,23 +39,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** No credentials anywhere the chain looks: environment, shared files, instance metadata. */
-function noCredentials() {
-  for (const name of [
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_PROFILE',
-    'AWS_WEB_IDENTITY_TOKEN_FILE',
-    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  ])
-    vi.stubEnv(name, undefined);
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', empty);
-  vi.stubEnv('AWS_CONFIG_FILE', empty);
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-}
-
 const search = () =>
   runCliInProcess(
     '--config',
@@ -74,7 +56,7 @@ const search = () =>
 
 describe('credentials for an S3-compatible store (--endpoint)', () => {
   it('without any, says which variables to set, naming the store', async () => {
-    noCredentials();
+    stubNoCredentials();
     const result = await search();
     expect(result.stderr).toContain(`no credentials for the S3-compatible store at ${s3().endpoint}`);
     expect(result.stderr).toMatch(/set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
@@ -83,7 +65,7 @@ describe('credentials for an S3-compatible store (--endpoint)', () => {
   });
 
   it('uses the ones in the environment when there are some', async () => {
-    noCredentials();
+    stubNoCredentials();
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'S3RVER');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'S3RVER');
     const result = await search();

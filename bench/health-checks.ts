@@ -18,7 +18,7 @@ import { silentLog } from '../lambdas/shared/log';
 import { MemoryMetrics } from '../lambdas/shared/metrics';
 import { effectiveHealthTargets } from '../lib/config/resolved';
 import { configSchema } from '../lib/config/schema';
-import { BUNDLE_EXTERNALS } from '../lib/constructs/function-defaults';
+import { BUNDLE_EXTERNALS } from '../lib/constructs/bundle';
 import { type BenchResult, printResult, writeResult } from './report';
 
 const ROOT = resolve(import.meta.dirname, '..');

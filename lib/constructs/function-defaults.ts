@@ -4,7 +4,6 @@
  * contract, lambdas/shared/env.ts), everything (including @aws-sdk/*) bundled, and an own role with no
  * managed policies.
  */
-import { resolve } from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -12,75 +11,18 @@ import {
   type DockerImageCode,
   DockerImageFunction,
   type Function as LambdaFunction,
+  Function as LambdaFunctionConstruct,
   LoggingFormat,
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import type { WrittenEnv } from '../../lambdas/shared/env';
+import { BUNDLED_HANDLER, handlerCode } from './bundle';
 import type { NightshiftContext } from './context';
 import { grantSendToQueue } from './grants';
-
-/** Modules the bundle must not include: optional native add-ons of pg and mongodb that we do not use. */
-export const BUNDLE_EXTERNALS = [
-  'pg-native',
-  'kerberos',
-  '@mongodb-js/zstd',
-  'snappy',
-  'socks',
-  'aws4',
-  'mongodb-client-encryption',
-  'gcp-metadata',
-  '@aws-sdk/credential-providers',
-];
-
-/**
- * Modules replaced at bundle time: the MongoDB driver's `whatwg-url` (240 kB of IDNA tables) by
- * Node's built-in WHATWG URL classes (lambdas/shared/whatwg-url.ts).
- */
-export const BUNDLE_ALIASES: Record<string, string> = {
-  'whatwg-url': resolve(import.meta.dirname, '../../lambdas/shared/whatwg-url.ts'),
-};
-
-/** ESM output needs `require` for the CommonJS dependencies esbuild inlines. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __nightshiftCreateRequire } from 'node:module'; const require = __nightshiftCreateRequire(import.meta.url);";
-
-/**
- * The esbuild settings every Node.js handler is bundled with, in esbuild's own option names. The
- * construct maps them onto NodejsFunction's bundling props; the metric contract test bundles the real
- * handlers with the same object, so what the test runs is what is deployed.
- */
-export interface HandlerBundleOptions {
-  readonly bundle: true;
-  readonly platform: 'node';
-  readonly format: 'esm';
-  readonly target: 'node24';
-  readonly minify: boolean;
-  readonly sourcemap: boolean;
-  readonly mainFields: string[];
-  readonly banner: { readonly js: string };
-  readonly external: string[];
-  readonly alias: Record<string, string>;
-}
-
-export function handlerBundleOptions(): HandlerBundleOptions {
-  return {
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    external: [...BUNDLE_EXTERNALS],
-    alias: { ...BUNDLE_ALIASES },
-  };
-}
 
 export interface JobFunctionProps {
   readonly context: NightshiftContext;
@@ -154,12 +96,11 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
   };
 
   const fn: LambdaFunction = props.entry
-    ? new NodejsFunction(scope, id, {
+    ? new LambdaFunctionConstruct(scope, id, {
         ...common,
-        entry: props.entry,
-        handler: 'handler',
+        code: handlerCode(scope, props.entry),
+        handler: BUNDLED_HANDLER,
         runtime: Runtime.NODEJS_24_X,
-        bundling: nodejsBundling(handlerBundleOptions()),
       })
     : new DockerImageFunction(scope, id, { ...common, code: props.image as DockerImageCode });
 
@@ -206,22 +147,6 @@ export function acknowledgeTracingOff(scope: IConstruct, context: NightshiftCont
     'Serverless-StepFunctionStateMachineXray',
   ])
     Validations.of(scope).acknowledge({ id, reason });
-}
-
-/** NodejsFunction's bundling props for the shared esbuild settings. */
-function nodejsBundling(options: HandlerBundleOptions) {
-  return {
-    format: OutputFormat.ESM,
-    target: options.target,
-    minify: options.minify,
-    sourceMap: options.sourcemap,
-    mainFields: options.mainFields,
-    banner: options.banner.js,
-    externalModules: options.external,
-    esbuildArgs: Object.fromEntries(
-      Object.entries(options.alias).map(([from, to]) => [`--alias:${from}`, to]),
-    ),
-  };
 }
 
 /** The finding every job function has by design, with its reason. */

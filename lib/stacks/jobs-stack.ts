@@ -2,7 +2,7 @@
  * The stateless stack: every scheduled job, the alert routing, the alarms and the dashboard. It can be
  * destroyed and redeployed freely; all state lives in the DataStack.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import { AlarmStatusWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   CfnVPCEndpoint,
@@ -98,6 +98,12 @@ export class JobsStack extends Stack {
         SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sgId, { mutable: false }),
       ),
     };
+    // The jobs only place their network interfaces in these subnets; nothing reads the subnets' route
+    // tables (the S3 gateway endpoint takes its own list), so CDK's warning that they are unknown is noise.
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'imported subnets are only used for the functions’ network interfaces',
+    );
     this.vpcEndpoints(network, imported);
     return imported;
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { handlerBundleOptions } from '../../lib/constructs/function-defaults';
+import { handlerBundleOptions } from '../../lib/constructs/bundle';
 import { type EmittedMetric, emfMetrics } from './emf';
 
 const RUNNER = resolve(import.meta.dirname, 'lambda-runner.mjs');

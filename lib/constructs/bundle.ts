@@ -1,0 +1,104 @@
+/**
+ * Bundles a Node.js handler with esbuild, in this process, with the settings every deployed function
+ * uses (handlerBundleOptions): one bundle per entry and process, into a temp directory that the
+ * function's asset then copies into the cloud assembly.
+ *
+ * Why not NodejsFunction's bundling: it spawns the esbuild binary once per function and CDK prints
+ * "Bundling asset …" and esbuild's size table for each, so `cdk synth -q` was never quiet; building
+ * in-process is also faster. Stacks that skip bundling (`aws:cdk:bundling-stacks: []`, used by the
+ * tests, `plan` and `doctor`) get the handler's source folder as a stand-in asset instead.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+
+/** Modules the bundle must not include: optional native add-ons of pg and mongodb that we do not use. */
+export const BUNDLE_EXTERNALS = [
+  'pg-native',
+  'kerberos',
+  '@mongodb-js/zstd',
+  'snappy',
+  'socks',
+  'aws4',
+  'mongodb-client-encryption',
+  'gcp-metadata',
+  '@aws-sdk/credential-providers',
+];
+
+/**
+ * Modules replaced at bundle time: the MongoDB driver's `whatwg-url` (240 kB of IDNA tables) by
+ * Node's built-in WHATWG URL classes (lambdas/shared/whatwg-url.ts).
+ */
+export const BUNDLE_ALIASES: Record<string, string> = {
+  'whatwg-url': resolve(import.meta.dirname, '../../lambdas/shared/whatwg-url.ts'),
+};
+
+/** ESM output needs `require` for the CommonJS dependencies esbuild inlines. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __nightshiftCreateRequire } from 'node:module'; const require = __nightshiftCreateRequire(import.meta.url);";
+
+/**
+ * The esbuild settings every Node.js handler is bundled with, in esbuild's own option names. The
+ * construct maps them onto NodejsFunction's bundling props; the metric contract test bundles the real
+ * handlers with the same object, so what the test runs is what is deployed.
+ */
+export interface HandlerBundleOptions {
+  readonly bundle: true;
+  readonly platform: 'node';
+  readonly format: 'esm';
+  readonly target: 'node24';
+  readonly minify: boolean;
+  readonly sourcemap: boolean;
+  readonly mainFields: string[];
+  readonly banner: { readonly js: string };
+  readonly external: string[];
+  readonly alias: Record<string, string>;
+}
+
+export function handlerBundleOptions(): HandlerBundleOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: [...BUNDLE_EXTERNALS],
+    alias: { ...BUNDLE_ALIASES },
+  };
+}
+
+/** The file the bundle's handler is in, and the handler setting for it. */
+export const BUNDLE_FILE = 'index.mjs';
+export const BUNDLED_HANDLER = 'index.handler';
+
+const bundles = new Map<string, string>();
+
+/** Builds `entry` (once per process) and returns the directory holding index.mjs and its source map. */
+export function bundleHandler(entry: string): string {
+  const key = resolve(entry);
+  const cached = bundles.get(key);
+  if (cached) return cached;
+  const outdir = mkdtempSync(join(tmpdir(), 'nightshift-bundle-'));
+  buildSync({
+    ...handlerBundleOptions(),
+    entryPoints: [key],
+    outfile: join(outdir, BUNDLE_FILE),
+    // errors throw with esbuild's own message; warnings and the size summary are not printed
+    logLevel: 'error',
+  });
+  bundles.set(key, outdir);
+  return outdir;
+}
+
+/** The Lambda code for a handler file: its bundle, or its folder when the stack skips bundling. */
+export function handlerCode(scope: Construct, entry: string): Code {
+  if (!Stack.of(scope).bundlingRequired) return Code.fromAsset(dirname(resolve(entry)));
+  return Code.fromAsset(bundleHandler(entry));
+}

@@ -31,12 +31,14 @@ import {
   type EscalationPromotion,
   executionName,
   executionPrefix,
+  REMINDERS_PER_EXECUTION,
 } from './escalation-definition';
 import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
 import {
   type AlarmFacts,
   channelsOf,
   type EscalationPlan,
+  NOT_ASKED,
   type RenderedMessage,
   type RenderOptions,
   renderAlarm,
@@ -44,6 +46,7 @@ import {
   renderNoData,
   renderRecovery,
   renderTestPage,
+  toReminderRender,
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
@@ -185,7 +188,12 @@ function toFacts(settings: RouterSettings, event: EventFacts, route: Route, extr
   return facts;
 }
 
-function notice(topicArn: string, level: string, message: RenderedMessage, phone?: string): EscalationNotice {
+export function notice(
+  topicArn: string,
+  level: string,
+  message: RenderedMessage,
+  phone?: string,
+): EscalationNotice {
   const input = publishInput(topicArn, message);
   const text = phone && message.toSms ? smsInput(phone, message) : undefined;
   return {
@@ -198,7 +206,10 @@ function notice(topicArn: string, level: string, message: RenderedMessage, phone
   };
 }
 
-/** Everything the execution of one episode needs, preformatted. */
+/**
+ * Everything the execution of one episode needs, preformatted. `execution` names the episode's first
+ * execution (continuations are named after it) and when the router started it.
+ */
 export function escalationInput(
   settings: RouterSettings,
   facts: AlarmFacts,
@@ -207,6 +218,10 @@ export function escalationInput(
   first: RenderedMessage,
   deliveryId: string,
   held: ActiveWindow | undefined,
+  execution: { readonly name: string; readonly startedAt: Date } = {
+    name: executionName(facts.alarmName, facts.changedAt),
+    startedAt: new Date(),
+  },
 ): EscalationInput {
   const own = escalationOf(settings, facts, plan, options, first);
   const promotion = promotionOf(settings, facts, plan.startsAt, options, 0);
@@ -225,6 +240,14 @@ export function escalationInput(
     clock: { elapsed: 0 },
     ...(promotion ? { promotion } : {}),
     deliveryId,
+    continuation: {
+      name: execution.name,
+      part: 1,
+      startedAt: execution.startedAt.toISOString(),
+      reminders: 0,
+      inPart: 0,
+      perPart: REMINDERS_PER_EXECUTION,
+    },
   };
 }
 
@@ -255,11 +278,15 @@ function escalationOf(
         i === 0 ? first : renderEscalation(facts, plan, options, i),
       ),
     ),
-    reminder: noticeAt(
-      top,
-      (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
-      renderEscalation(facts, plan, options, 'reminder'),
-    ),
+    // Rendered again at each reminder with a fresh value (reminder.ts); this one is the fallback.
+    reminder: {
+      ...noticeAt(
+        top,
+        (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
+        renderEscalation(facts, plan, options, 'reminder', NOT_ASKED),
+      ),
+      render: toReminderRender(facts, plan, options),
+    },
   };
 }
 

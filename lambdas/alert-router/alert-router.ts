@@ -31,7 +31,7 @@ import {
   type EscalationPromotion,
   executionName,
   executionPrefix,
-  REMINDERS_PER_EXECUTION,
+  remindersPerExecution,
 } from './escalation-definition';
 import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
 import {
@@ -246,9 +246,14 @@ export function escalationInput(
       startedAt: execution.startedAt.toISOString(),
       reminders: 0,
       inPart: 0,
-      perPart: REMINDERS_PER_EXECUTION,
+      perPart: remindersPerExecution(repeatEveryOf(own.repeatEverySeconds, promotion)),
     },
   };
+}
+
+/** The repeatEvery of a severity and of every severity it may be raised to. */
+function repeatEveryOf(own: number, promotion: EscalationPromotion | undefined): number[] {
+  return promotion ? [own, ...repeatEveryOf(promotion.repeatEverySeconds, promotion.promotion)] : [own];
 }
 
 /** The preformatted notices and timings of one severity's escalation. */

@@ -30,12 +30,24 @@ export const ROUTER_FUNCTION_PLACEHOLDER = '${AlertRouter}';
 
 /**
  * Reminders one execution sends before it hands over to a new execution. One reminder loop (wait,
- * DescribeAlarms, ack read, fresh reminder from the router, publish, text) writes at most
- * HISTORY_EVENTS_PER_REMINDER history events without retries and about twice that with every task
- * retried to its limit, so 100 reminders stay under 12,000 of the 25,000 events a Standard execution may
- * have (test/lambdas/alert-router/escalation-long.test.ts measures it).
+ * DescribeAlarms, ack read, fresh reminder from the router, publish, text) writes about 48 history events
+ * (HISTORY_EVENTS_PER_REMINDER with a rotating top level's text and an old ack), 16 more per task retried
+ * to its limit (4 retries), so even with every one of its 5 tasks failing every retry 100 reminders stay
+ * under 13,000 of the 25,000 events a Standard execution may have (escalation-long.test.ts measures it:
+ * 4,816 per part; 7,718 with DescribeAlarms and the router failing every attempt).
  */
 export const REMINDERS_PER_EXECUTION = 100;
+/**
+ * A Standard execution also ends after one year: a part lasts at most this long in reminders (weekly
+ * reminders hand over after 4), plus the escalation steps before them.
+ */
+export const MAX_PART_SECONDS = 30 * 86_400;
+
+/** Reminders per execution for these repeatEvery values (a severity and those it may be raised to). */
+export function remindersPerExecution(repeatEverySeconds: readonly number[]): number {
+  const longest = Math.max(1, ...repeatEverySeconds);
+  return Math.max(1, Math.min(REMINDERS_PER_EXECUTION, Math.floor(MAX_PART_SECONDS / longest)));
+}
 /** History events of one reminder loop without retries (counted as test/…/escalation-harness.ts does). */
 export const HISTORY_EVENTS_PER_REMINDER = 60;
 /** A Standard workflow execution fails when its history reaches this many events. */

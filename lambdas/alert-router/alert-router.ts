@@ -208,7 +208,9 @@ export function notice(
 
 /**
  * Everything the execution of one episode needs, preformatted. `execution` names the episode's first
- * execution (continuations are named after it) and when the router started it.
+ * execution (continuations are named after it) and when its escalation starts (the alarm time, or the
+ * end of a maintenance window). Both derive from the event: a Lambda retry of the same delivery must
+ * send the same input, which StartExecution accepts as the same execution.
  */
 export function escalationInput(
   settings: RouterSettings,
@@ -220,7 +222,7 @@ export function escalationInput(
   held: ActiveWindow | undefined,
   execution: { readonly name: string; readonly startedAt: Date } = {
     name: executionName(facts.alarmName, facts.changedAt),
-    startedAt: new Date(),
+    startedAt: plan.startsAt,
   },
 ): EscalationInput {
   const own = escalationOf(settings, facts, plan, options, first);

@@ -85,7 +85,7 @@ export interface EscalationContinuation {
   readonly name: string;
   /** 1 for the execution the router started. */
   readonly part: number;
-  /** ISO time the router started the episode's first execution. */
+  /** ISO time the episode's escalation started (the alarm time, or the end of a maintenance hold). */
   readonly startedAt: string;
   /** Reminders sent in the whole episode, across executions. */
   readonly reminders: number;

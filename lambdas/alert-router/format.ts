@@ -615,7 +615,8 @@ export function toReminderRender(
 
 function dateOf(value: unknown, field: string): Date {
   const date = typeof value === 'string' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw new Error(`reminder render context: ${field} is not a date`);
+  if (!date || Number.isNaN(date.getTime()))
+    throw new Error(`reminder render context: ${field} is not a date`);
   return date;
 }
 

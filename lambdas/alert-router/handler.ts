@@ -16,8 +16,8 @@ import type { Context } from 'aws-lambda';
 import { type Log, powertoolsLog } from '../shared/log';
 import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
-import type { ReminderReply } from './escalation-definition';
 import { alertRouterEnv } from './env';
+import type { ReminderReply } from './escalation-definition';
 import { snsNotifier } from './notifier';
 import { freshReminder, isReminderRequest } from './reminder';
 
@@ -33,7 +33,12 @@ async function route(event: unknown, context: Context): Promise<RouterResult | R
   const { settings, stateMachineArn } = alertRouterEnv.read(process.env);
   if (isReminderRequest(event)) {
     const reply = await freshReminder({ settings, cloudwatch, log, now: () => new Date() }, event);
-    log.info('reminder', { alarmName: event.alarm.name, count: event.count, page: reply.page, state: reply.state });
+    log.info('reminder', {
+      alarmName: event.alarm.name,
+      count: event.count,
+      page: reply.page,
+      state: reply.state,
+    });
     return reply;
   }
   const result = await run(

@@ -160,7 +160,10 @@ export async function readAlarmNow(
     };
   }
   if (state !== 'ALARM') {
-    return { state: state === 'OK' || state === 'INSUFFICIENT_DATA' ? state : 'UNKNOWN', reading: { at, reason } };
+    return {
+      state: state === 'OK' || state === 'INSUFFICIENT_DATA' ? state : 'UNKNOWN',
+      reading: { at, reason },
+    };
   }
   if (!metric) return { state: 'ALARM', reading: { at, reason } };
   return { state: 'ALARM', reading: { at, reason, ...(await latestValue(deps, metric, at)) } };

@@ -125,7 +125,9 @@ export function historyEvents(events: readonly EventLog[]): number {
 
 type Json = Parameters<StateMachine['run']>[0];
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
-type EventLog = Awaited<ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never>;
+type EventLog = Awaited<
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never
+>;
 
 export async function runEscalation(
   definition: object,

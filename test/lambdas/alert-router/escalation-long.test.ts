@@ -27,8 +27,8 @@ import {
 } from '../../../lambdas/alert-router/escalation-definition';
 import { type AlarmFacts, renderAlarm } from '../../../lambdas/alert-router/format';
 import type { RouterSettings } from '../../../lambdas/alert-router/settings';
-import type { Severity } from '../../../lib/config/primitives';
 import { MemoryLog } from '../../../lambdas/shared/log';
+import type { Severity } from '../../../lib/config/primitives';
 import { type EscalationRun, runEscalation, STATE_MACHINE_ARN, validateAsl } from './escalation-harness';
 import { TOPICS, testSettings } from './support';
 
@@ -238,7 +238,9 @@ describe('long episodes end as short ones do', () => {
       expect.stringContaining('(reminder 3, every 30 min)'),
     ]);
     expect(sent[1]?.Message).toBe(i.reminder.message);
-    expect(sent[1]?.Message).toContain('Value now: unknown — the alert router could not be asked for a fresh value');
+    expect(sent[1]?.Message).toContain(
+      'Value now: unknown — the alert router could not be asked for a fresh value',
+    );
   });
 
   it('a failed hand-over keeps reminding in the same execution and tries again at the next reminder', async () => {
@@ -263,7 +265,13 @@ describe('long episodes end as short ones do', () => {
         critical: { escalateAfter: '15m', repeatEvery: '30m' },
         high: { escalateAfter: '30m', repeatEvery: '1h' },
         medium: { notify: 'team', escalateAfter: '2h', repeatEvery: '4h' },
-        low: { notify: 'lead', escalateAfter: '12h', repeatEvery: '1d', promoteAfter: '7d', promoteTo: 'medium' },
+        low: {
+          notify: 'lead',
+          escalateAfter: '12h',
+          repeatEvery: '1d',
+          promoteAfter: '7d',
+          promoteTo: 'medium',
+        },
       },
     });
     const low = input('low', settings);
@@ -299,7 +307,11 @@ describe('parts and the rest of the system', () => {
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         { executionArn: `${STATE_MACHINE_ARN}:${NAME}-7`, name: `${NAME}-7`, ...running() },
-        { executionArn: `${STATE_MACHINE_ARN}:other`, name: executionName('shop-db-down', EPISODE), ...running() },
+        {
+          executionArn: `${STATE_MACHINE_ARN}:other`,
+          name: executionName('shop-db-down', EPISODE),
+          ...running(),
+        },
       ],
     });
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });

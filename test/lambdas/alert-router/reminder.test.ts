@@ -36,7 +36,8 @@ const NOW = new Date('2024-10-03T05:34:40.000Z');
 const metricAlarm: MetricAlarm = {
   AlarmName: 'shop-api-latency',
   StateValue: 'ALARM',
-  StateReason: 'Threshold Crossed: 3 out of the last 3 datapoints [97.2, 98.0, 99.1] were greater than the threshold (50.0).',
+  StateReason:
+    'Threshold Crossed: 3 out of the last 3 datapoints [97.2, 98.0, 99.1] were greater than the threshold (50.0).',
   Namespace: 'AWS/ApplicationELB',
   MetricName: 'TargetResponseTime',
   Dimensions: [{ Name: 'LoadBalancer', Value: 'app/shop/123' }],
@@ -100,15 +101,22 @@ function escalation(kind: AlarmFacts['kind'] = 'metric', settings = testSettings
   };
   const options = { timeZone: 'UTC' };
   const plan = escalationPlan(settings, 'critical', EPISODE);
-  return escalationInput(settings, facts, plan, options, renderAlarm(facts, plan, options), 'req-1', undefined);
+  return escalationInput(
+    settings,
+    facts,
+    plan,
+    options,
+    renderAlarm(facts, plan, options),
+    'req-1',
+    undefined,
+  );
 }
 
 function request(input: EscalationInput = escalation(), count = 37): ReminderRequest {
   return { kind: REMINDER_REQUEST, alarm: input.alarm, reminder: input.reminder, count };
 }
 
-const bodies = (message: string) =>
-  JSON.parse(message) as { email: string; sms: string; default: string };
+const bodies = (message: string) => JSON.parse(message) as { email: string; sms: string; default: string };
 
 beforeEach(() => {
   cloudwatch.reset();
@@ -185,16 +193,22 @@ describe('fresh value at reminder time', () => {
     expect(sent?.MetricDataQueries).toEqual(mathAlarm.Metrics);
     // 2 evaluation periods of 1 min and 2 more, but at least 10 min back
     expect(sent?.StartTime).toEqual(new Date(NOW.getTime() - 10 * 60_000));
-    expect(bodies(reply.notice.message).email).toContain('Value now: 7.25 (was 99.5), latest datapoint at 05:33.');
+    expect(bodies(reply.notice.message).email).toContain(
+      'Value now: 7.25 (was 99.5), latest datapoint at 05:33.',
+    );
     expect(alarmQueries(mathAlarm).id).toBe('rate');
   });
 
   it('composite alarm: no metric to read; quotes its state and reason now', async () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({
-      CompositeAlarms: [{ AlarmName: 'shop-api-latency', StateValue: 'ALARM', StateReason: 'shop-db-down is ALARM' }],
+      CompositeAlarms: [
+        { AlarmName: 'shop-api-latency', StateValue: 'ALARM', StateReason: 'shop-db-down is ALARM' },
+      ],
     });
     const reply = await freshReminder(deps(), request(escalation('composite')));
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input.AlarmTypes).toEqual(['CompositeAlarm']);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input.AlarmTypes).toEqual([
+      'CompositeAlarm',
+    ]);
     expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
     const { email } = bodies(reply.notice.message);
     expect(email).toContain('Now: still ALARM at 05:34.');
@@ -202,12 +216,16 @@ describe('fresh value at reminder time', () => {
   });
 
   it('DescribeAlarms fails: says so and still reminds', async () => {
-    cloudwatch.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
     const d = deps();
     const reply = await freshReminder(d, request());
     expect(reply).toMatchObject({ page: 'yes', state: 'UNKNOWN' });
     const { email, sms, default: json } = bodies(reply.notice.message);
-    expect(email).toMatch(/Value now: unknown — could not read the alarm \(.*Rate exceeded.*\) \(was 99\.5\)\./);
+    expect(email).toMatch(
+      /Value now: unknown — could not read the alarm \(.*Rate exceeded.*\) \(was 99\.5\)\./,
+    );
     expect(sms).toContain('now ?, was 99.5 vs >50');
     expect(JSON.parse(json).now.error).toMatch(/could not read the alarm/);
     expect(d.log.records.some((e) => e.message === 'reminder without a fresh value')).toBe(true);
@@ -225,18 +243,28 @@ describe('fresh value at reminder time', () => {
 
   it('no datapoint in the window, or an expression CloudWatch cannot compute: says which', async () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm] });
-    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'value', Values: [], Timestamps: [] }] });
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'value', Values: [], Timestamps: [] }] });
     const empty = await freshReminder(deps(), request());
-    expect(bodies(empty.notice.message).email).toContain('Value now: unknown — no datapoint in the last 25 min (was 99.5).');
+    expect(bodies(empty.notice.message).email).toContain(
+      'Value now: unknown — no datapoint in the last 25 min (was 99.5).',
+    );
     cloudwatch.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [{ Id: 'value', Values: [], Messages: [{ Code: 'Error', Value: 'division by zero' }] }],
+      MetricDataResults: [
+        { Id: 'value', Values: [], Messages: [{ Code: 'Error', Value: 'division by zero' }] },
+      ],
     });
     const broken = await freshReminder(deps(), request());
-    expect(bodies(broken.notice.message).email).toContain('CloudWatch could not compute it (division by zero)');
+    expect(bodies(broken.notice.message).email).toContain(
+      'CloudWatch could not compute it (division by zero)',
+    );
   });
 
   it.each(['OK', 'INSUFFICIENT_DATA'])('%s by reminder time: no page, no metric read', async (state) => {
-    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ ...metricAlarm, StateValue: state as 'OK' }] });
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ ...metricAlarm, StateValue: state as 'OK' }] });
     const reply = await freshReminder(deps(), request());
     expect(reply).toMatchObject({ page: 'no', state });
     expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
@@ -251,7 +279,9 @@ describe('fresh value at reminder time', () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [{ ...metricAlarm, StateReason: 'probe postgres://app:s3cr3t-pw@db:5432/shop failed' }],
     });
-    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'value', Values: [1], Timestamps: [NOW] }] });
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'value', Values: [1], Timestamps: [NOW] }] });
     const reply = await freshReminder(deps(), request());
     expect(reply.notice.message).not.toContain('s3cr3t-pw');
     expect(bodies(reply.notice.message).email).toContain('CloudWatch says now: probe postgres://app:');
@@ -279,7 +309,9 @@ describe('fresh value at reminder time', () => {
     // 3 Oct from 09:00 BST is ana's again
     expect(input.reminder.phone).toBe('+447700900222');
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm] });
-    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'value', Values: [1], Timestamps: [NOW] }] });
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'value', Values: [1], Timestamps: [NOW] }] });
     const later = { ...deps(settings), now: () => new Date('2024-10-03T08:30:00Z') };
     const reply = await freshReminder(later, request(input));
     expect(reply.notice.phone).toBe('+447700900111');

@@ -9,9 +9,11 @@ import {
   GetMetricDataCommand,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
+import { ALERTS_VAR, ESCALATION_VAR } from '../../../lambdas/alert-router/env';
 import {
   type EscalationInput,
   REMINDER_REQUEST,
@@ -322,5 +324,32 @@ describe('fresh value at reminder time', () => {
     expect(isReminderRequest(request())).toBe(true);
     expect(isReminderRequest({ kind: REMINDER_REQUEST })).toBe(false);
     expect(isReminderRequest({ source: 'aws.cloudwatch', detail: {} })).toBe(false);
+  });
+});
+
+describe('handler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("answers the state machine's reminder request with the reply (lambda:invoke Payload)", async () => {
+    vi.stubEnv(ALERTS_VAR, JSON.stringify(testSettings()));
+    vi.stubEnv(ESCALATION_VAR, 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation');
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm] });
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'value', Values: [97.2], Timestamps: [new Date()] }],
+    });
+    const { handler } = await import('../../../lambdas/alert-router/handler');
+    const context = {
+      functionName: 'shop-alert-router',
+      awsRequestId: 'req-9',
+      getRemainingTimeInMillis: () => 30_000,
+    } as unknown as Context;
+    // a JSON round trip, as Step Functions passes it
+    const reply = await handler(JSON.parse(JSON.stringify(request())), context);
+    expect(reply).toMatchObject({ page: 'yes', state: 'ALARM', notice: { topicArn: TOPICS[2], sms: 'yes' } });
+    expect(JSON.parse((reply as { notice: { message: string } }).notice.message).email).toContain(
+      'Value now: 97.2 (was 99.5)',
+    );
   });
 });

@@ -109,7 +109,7 @@ describe('a 1,000-reminder episode (aws-local-stepfunctions)', () => {
     }
     // a middle part is only reminders: the documented figure per reminder holds
     expect(perReminder).toBeLessThanOrEqual(HISTORY_EVENTS_PER_REMINDER);
-  }, 120_000);
+  }, 300_000);
 
   it('with CloudWatch and the router failing every attempt (all retries made), a part still fits', async () => {
     const failing = await runEscalation(definition, i, {
@@ -124,7 +124,7 @@ describe('a 1,000-reminder episode (aws-local-stepfunctions)', () => {
       `with DescribeAlarms and the router failing every retry: ${events} history events for ${REMINDERS_PER_EXECUTION} reminders`,
     );
     expect(events).toBeLessThan(HISTORY_EVENT_LIMIT * 0.6);
-  }, 60_000);
+  }, 300_000);
 
   it('names the parts <first>-<n>: unique, valid, found by the alarm prefix', () => {
     const names = run.executions.map((e) => e.name);
@@ -202,7 +202,7 @@ describe('long episodes end as short ones do', () => {
       Key: { alarm: { S: 'shop-api-down' } },
       ConsistentRead: true,
     });
-  }, 60_000);
+  }, 300_000);
 
   it('OK by reminder time (read by the router): that reminder is not sent and the episode ends', async () => {
     const run = await runEscalation(definition, input(), {
@@ -213,7 +213,7 @@ describe('long episodes end as short ones do', () => {
     expect(run.end).toBe(STATE.resolved);
     expect(reminders(run)).toHaveLength(149);
     expect(run.executions).toHaveLength(2);
-  }, 60_000);
+  }, 300_000);
 
   it('deleted by reminder time: nothing sent, ends as deleted', async () => {
     const run = await runEscalation(definition, input(), {

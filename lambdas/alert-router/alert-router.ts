@@ -31,12 +31,14 @@ import {
   type EscalationPromotion,
   executionName,
   executionPrefix,
+  remindersPerExecution,
 } from './escalation-definition';
 import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
 import {
   type AlarmFacts,
   channelsOf,
   type EscalationPlan,
+  NOT_ASKED,
   type RenderedMessage,
   type RenderOptions,
   renderAlarm,
@@ -44,6 +46,7 @@ import {
   renderNoData,
   renderRecovery,
   renderTestPage,
+  toReminderRender,
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
 import type { Notifier } from './notifier';
@@ -185,7 +188,12 @@ function toFacts(settings: RouterSettings, event: EventFacts, route: Route, extr
   return facts;
 }
 
-function notice(topicArn: string, level: string, message: RenderedMessage, phone?: string): EscalationNotice {
+export function notice(
+  topicArn: string,
+  level: string,
+  message: RenderedMessage,
+  phone?: string,
+): EscalationNotice {
   const input = publishInput(topicArn, message);
   const text = phone && message.toSms ? smsInput(phone, message) : undefined;
   return {
@@ -198,7 +206,12 @@ function notice(topicArn: string, level: string, message: RenderedMessage, phone
   };
 }
 
-/** Everything the execution of one episode needs, preformatted. */
+/**
+ * Everything the execution of one episode needs, preformatted. `execution` names the episode's first
+ * execution (continuations are named after it) and when its escalation starts (the alarm time, or the
+ * end of a maintenance window). Both derive from the event: a Lambda retry of the same delivery must
+ * send the same input, which StartExecution accepts as the same execution.
+ */
 export function escalationInput(
   settings: RouterSettings,
   facts: AlarmFacts,
@@ -207,6 +220,10 @@ export function escalationInput(
   first: RenderedMessage,
   deliveryId: string,
   held: ActiveWindow | undefined,
+  execution: { readonly name: string; readonly startedAt: Date } = {
+    name: executionName(facts.alarmName, facts.changedAt),
+    startedAt: plan.startsAt,
+  },
 ): EscalationInput {
   const own = escalationOf(settings, facts, plan, options, first);
   const promotion = promotionOf(settings, facts, plan.startsAt, options, 0);
@@ -225,7 +242,20 @@ export function escalationInput(
     clock: { elapsed: 0 },
     ...(promotion ? { promotion } : {}),
     deliveryId,
+    continuation: {
+      name: execution.name,
+      part: 1,
+      startedAt: execution.startedAt.toISOString(),
+      reminders: 0,
+      inPart: 0,
+      perPart: remindersPerExecution(repeatEveryOf(own.repeatEverySeconds, promotion)),
+    },
   };
+}
+
+/** The repeatEvery of a severity and of every severity it may be raised to. */
+function repeatEveryOf(own: number, promotion: EscalationPromotion | undefined): number[] {
+  return promotion ? [own, ...repeatEveryOf(promotion.repeatEverySeconds, promotion.promotion)] : [own];
 }
 
 /** The preformatted notices and timings of one severity's escalation. */
@@ -255,11 +285,15 @@ function escalationOf(
         i === 0 ? first : renderEscalation(facts, plan, options, i),
       ),
     ),
-    reminder: noticeAt(
-      top,
-      (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
-      renderEscalation(facts, plan, options, 'reminder'),
-    ),
+    // Rendered again at each reminder with a fresh value (reminder.ts); this one is the fallback.
+    reminder: {
+      ...noticeAt(
+        top,
+        (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
+        renderEscalation(facts, plan, options, 'reminder', NOT_ASKED),
+      ),
+      render: toReminderRender(facts, plan, options),
+    },
   };
 }
 

@@ -10,6 +10,7 @@
 import { formatDuration, type Severity } from '../../lib/config/primitives';
 import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
+import type { ReminderRender } from './escalation-definition';
 import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -75,6 +76,29 @@ export interface RenderOptions {
   readonly promotedFrom?: { readonly severity: Severity; readonly afterMs: number } | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
+}
+
+/**
+ * The alarm as read when a reminder is sent (lambdas/alert-router/reminder.ts), quoted as
+ * "now: 97.2 (was 99.5)". `error` says why a value could not be read; the reminder goes out anyway.
+ */
+export interface FreshReading {
+  /** When it was read (absent: never read, the preformatted fallback). */
+  readonly at?: Date | undefined;
+  /** Latest datapoint of the alarm's metric or metric-math expression. */
+  readonly value?: number | undefined;
+  /** Timestamp of that datapoint. */
+  readonly valueAt?: Date | undefined;
+  /** CloudWatch's StateReason now, redacted (composite alarms: which children). */
+  readonly reason?: string | undefined;
+  /** Why there is no fresh value: "could not read the latest value (ThrottlingException: …)". */
+  readonly error?: string | undefined;
+}
+
+/** A reminder rendered at reminder time: its number in the episode and what was read. */
+export interface ReminderNow {
+  readonly count?: number | undefined;
+  readonly reading: FreshReading;
 }
 
 export interface RenderedMessage {
@@ -183,10 +207,10 @@ function headline(facts: AlarmFacts): string {
 }
 
 /** One line on the measured value: "Current value 99.5, threshold > 50 (AWS/EC2 CPUUtilization …)". */
-function valueLine(facts: AlarmFacts): string | undefined {
+function valueLine(facts: AlarmFacts, label = 'Current value'): string | undefined {
   if (facts.value === undefined && facts.threshold === undefined) return undefined;
   const parts: string[] = [];
-  if (facts.value !== undefined) parts.push(`Current value: ${formatNumber(facts.value)}`);
+  if (facts.value !== undefined) parts.push(`${label}: ${formatNumber(facts.value)}`);
   if (facts.threshold !== undefined) {
     const words = facts.comparison ? COMPARISON_WORDS[facts.comparison] : undefined;
     parts.push(
@@ -198,8 +222,44 @@ function valueLine(facts: AlarmFacts): string | undefined {
   return parts.join(' — ');
 }
 
+/** "now: 97.2 (was 99.5)", "now: unknown — could not read … (was 99.5)" — `unit` when it has one. */
+export function nowText(reading: FreshReading, was: number | undefined): string {
+  const now =
+    reading.value !== undefined
+      ? formatNumber(reading.value)
+      : `unknown — ${reading.error ?? 'no datapoint yet'}`;
+  return `now: ${now}${was !== undefined ? ` (was ${formatNumber(was)})` : ''}`;
+}
+
+/** The fresh-value lines of a reminder's e-mail. */
+function nowLines(facts: AlarmFacts, now: ReminderNow, timeZone: string): string[] {
+  const { reading } = now;
+  const lines: string[] = [];
+  if (facts.kind === 'composite') {
+    lines.push(
+      reading.error
+        ? `Now: unknown — ${reading.error}.`
+        : `Now: still ALARM${reading.at ? ` at ${formatClock(reading.at, timeZone)}` : ''}.`,
+    );
+  } else {
+    const at = reading.value !== undefined ? (reading.valueAt ?? reading.at) : undefined;
+    lines.push(
+      `Value ${nowText(reading, facts.value)}${at ? `, latest datapoint at ${formatClock(at, timeZone)}` : ''}.`,
+    );
+  }
+  if (reading.reason && reading.reason !== facts.reason) lines.push(`CloudWatch says now: ${reading.reason}`);
+  return lines;
+}
+
 /** A short reason for SMS: the value against the threshold, else the first clause of the reason. */
-function shortReason(facts: AlarmFacts): string {
+function shortReason(facts: AlarmFacts, now?: ReminderNow): string {
+  if (now && facts.kind !== 'composite' && (now.reading.value !== undefined || facts.value !== undefined)) {
+    const versus =
+      facts.threshold !== undefined ? ` vs ${facts.comparison ?? ''}${formatNumber(facts.threshold)}` : '';
+    const fresh = now.reading.value !== undefined ? formatNumber(now.reading.value) : '?';
+    const was = facts.value !== undefined ? `, was ${formatNumber(facts.value)}` : '';
+    return `now ${fresh}${was}${versus}`;
+  }
   if (facts.value !== undefined && facts.threshold !== undefined) {
     return `${formatNumber(facts.value)} vs ${facts.comparison ?? ''}${formatNumber(facts.threshold)}`;
   }
@@ -207,9 +267,9 @@ function shortReason(facts: AlarmFacts): string {
   return facts.reason.split(/[.:(]/)[0]?.trim() ?? '';
 }
 
-function smsText(prefix: string, facts: AlarmFacts, tail: string): string {
+function smsText(prefix: string, facts: AlarmFacts, tail: string, now?: ReminderNow): string {
   const head = `${prefix} ${facts.project}/${facts.target}`;
-  const reason = shortReason(facts);
+  const reason = shortReason(facts, now);
   const text = [head, tail, facts.summary, reason ? `(${reason})` : ''].filter(Boolean).join(' ');
   return fitSms(text.replace(/\s+/g, ' ')).text;
 }
@@ -240,14 +300,14 @@ export function planLines(plan: EscalationPlan, timeZone: string, acked = false)
   return lines;
 }
 
-function detailLines(facts: AlarmFacts, timeZone: string): string[] {
+function detailLines(facts: AlarmFacts, timeZone: string, now?: ReminderNow): string[] {
   const lines: string[] = [];
-  const value = valueLine(facts);
+  const value = valueLine(facts, now ? 'Value at alarm time' : undefined);
   if (value) lines.push(value);
   if (facts.measured) lines.push(`Measured: ${facts.measured}`);
   if (facts.triggeringAlarms?.length) lines.push(`Triggered by: ${facts.triggeringAlarms.join(', ')}`);
   if (facts.logSample) lines.push('Matching log line:', `  ${facts.logSample}`);
-  lines.push(`CloudWatch says: ${facts.reason}`);
+  lines.push(`CloudWatch says${now ? ' (at alarm time)' : ''}: ${facts.reason}`);
   lines.push(`Alarm: ${facts.alarmName} (${facts.kind === 'math' ? 'metric math' : facts.kind} alarm)`);
   lines.push(`Changed at: ${formatTime(facts.changedAt, timeZone)}`);
   return lines;
@@ -261,9 +321,9 @@ function linkLines(facts: AlarmFacts): string[] {
 }
 
 /** What every paging e-mail ends with: the details, the links, the escalation plan, how to acknowledge. */
-function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string): string[] {
+function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string, now?: ReminderNow): string[] {
   return [
-    ...detailLines(facts, timeZone),
+    ...detailLines(facts, timeZone, now),
     '',
     ...linkLines(facts),
     '',
@@ -356,43 +416,64 @@ export function renderAlarm(
   return finish(title, body, sms, json, true);
 }
 
-/** Sent by the escalation state machine when a level is reached (`step` ≥ 1) or at each reminder. */
+/**
+ * Sent by the escalation state machine when a level is reached (`step` ≥ 1) or at each reminder. A
+ * reminder rendered at reminder time (`now`) quotes the fresh value next to the one at alarm time.
+ */
 export function renderEscalation(
   facts: AlarmFacts,
   plan: EscalationPlan,
   options: RenderOptions,
   step: number | 'reminder',
+  now?: ReminderNow,
 ): RenderedMessage {
   const sev = severityLabel(facts.severity, options.aliases);
   const reminder = step === 'reminder';
   const current = reminder ? plan.steps[plan.steps.length - 1] : plan.steps[step];
   const previous = reminder ? plan.steps.slice(0, -1) : plan.steps.slice(0, step);
   const since = formatTime(facts.changedAt, options.timeZone);
+  const every = `every ${formatDuration(plan.repeatEveryMs)}`;
   const tail = reminder
-    ? `still failing (reminder every ${formatDuration(plan.repeatEveryMs)})`
+    ? `still failing (reminder${now?.count ? ` ${now.count},` : ''} ${every})`
     : `escalated to ${current?.level ?? 'next level'} after ${formatDuration(current?.afterMs ?? 0)}`;
   const title = `[${sev}] ${headline(facts)} — ${tail}`;
   const notified = previous.map((s) => s.level);
   const body = [
     `What is wrong: ${facts.summary}.`,
-    `In ALARM since ${since} and not acknowledged.`,
+    now?.reading.at
+      ? `In ALARM since ${since} (${formatDuration(now.reading.at.getTime() - facts.changedAt.getTime())}) and not acknowledged.`
+      : `In ALARM since ${since} and not acknowledged.`,
+    ...(now ? nowLines(facts, now, options.timeZone) : []),
     notified.length
       ? `Already notified: ${notified.join(', ')}.`
       : reminder
         ? 'This is a repeated reminder.'
         : '',
     '',
-    ...bodyTail(facts, plan, options.timeZone),
+    ...bodyTail(facts, plan, options.timeZone, now),
   ];
   const sms = smsText(
     severityShort(facts.severity, options.aliases),
     facts,
     reminder ? 'STILL ALARM' : 'ALARM, escalated:',
+    now,
   );
   const json = {
     ...baseJson(facts, reminder ? 'reminder' : 'escalation'),
     level: current?.level ?? null,
     escalatedAfterMs: reminder ? null : (current?.afterMs ?? null),
+    ...(now
+      ? {
+          reminder: now.count ?? null,
+          now: {
+            readAt: now.reading.at?.toISOString() ?? null,
+            value: now.reading.value ?? null,
+            valueAt: now.reading.valueAt?.toISOString() ?? null,
+            reason: now.reading.reason ?? null,
+            error: now.reading.error ?? null,
+          },
+        }
+      : {}),
   };
   return finish(title, body, sms, json, true);
 }
@@ -512,4 +593,55 @@ export function renderForConsole(message: RenderedMessage, levelName: string): s
     `SMS (${smsSize(message.sms)}): ${message.sms}`,
     rule,
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reminders rendered at reminder time: what the router needs, as JSON in the escalation input
+// ---------------------------------------------------------------------------------------------
+
+/** The preformatted fallback reminder says why it has no fresh value. */
+export const NOT_ASKED: ReminderNow = {
+  reading: { error: 'the alert router could not be asked for a fresh value' },
+};
+
+/** The facts, plan and options of a reminder as JSON (dates become ISO strings). */
+export function toReminderRender(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+): ReminderRender {
+  return JSON.parse(JSON.stringify({ facts, plan, options })) as ReminderRender;
+}
+
+function dateOf(value: unknown, field: string): Date {
+  const date = typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime()))
+    throw new Error(`reminder render context: ${field} is not a date`);
+  return date;
+}
+
+/** The inverse of toReminderRender. */
+export function fromReminderRender(render: ReminderRender): {
+  facts: AlarmFacts;
+  plan: EscalationPlan;
+  options: RenderOptions;
+} {
+  const facts = render.facts as unknown as AlarmFacts & { changedAt: unknown; episodeStart?: unknown };
+  const plan = render.plan as unknown as EscalationPlan & { startsAt: unknown };
+  const options = render.options as unknown as RenderOptions & { heldBy?: { name: string; until: unknown } };
+  return {
+    facts: {
+      ...facts,
+      changedAt: dateOf(facts.changedAt, 'facts.changedAt'),
+      episodeStart:
+        facts.episodeStart === undefined ? undefined : dateOf(facts.episodeStart, 'facts.episodeStart'),
+    },
+    plan: { ...plan, startsAt: dateOf(plan.startsAt, 'plan.startsAt') },
+    options: {
+      ...options,
+      heldBy: options.heldBy
+        ? { name: options.heldBy.name, until: dateOf(options.heldBy.until, 'options.heldBy.until') }
+        : undefined,
+    },
+  };
 }

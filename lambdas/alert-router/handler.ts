@@ -1,5 +1,6 @@
 /**
- * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core.
+ * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core; the escalation state
+ * machine's reminder requests → a reminder rendered with a fresh value (reminder.ts).
  * It sends no metrics: what it did (notified, held, duplicate, …) is in its "routed" log line.
  * Environment: env.ts (RouterSettings JSON, the escalation state machine), read on every invocation.
  */
@@ -16,7 +17,9 @@ import { type Log, powertoolsLog } from '../shared/log';
 import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { alertRouterEnv } from './env';
+import type { ReminderReply } from './escalation-definition';
 import { snsNotifier } from './notifier';
+import { freshReminder, isReminderRequest } from './reminder';
 
 const logger = new Logger({ serviceName: 'alert-router' });
 const log: Log = powertoolsLog(logger);
@@ -26,8 +29,18 @@ const cloudwatch = new CloudWatchClient({});
 const logs = new CloudWatchLogsClient({});
 const sfn = new SFNClient({});
 
-async function route(event: unknown, context: Context): Promise<RouterResult> {
+async function route(event: unknown, context: Context): Promise<RouterResult | ReminderReply> {
   const { settings, stateMachineArn } = alertRouterEnv.read(process.env);
+  if (isReminderRequest(event)) {
+    const reply = await freshReminder({ settings, cloudwatch, log, now: () => new Date() }, event);
+    log.info('reminder', {
+      alarmName: event.alarm.name,
+      count: event.count,
+      page: reply.page,
+      state: reply.state,
+    });
+    return reply;
+  }
   const result = await run(
     {
       settings,
@@ -44,7 +57,7 @@ async function route(event: unknown, context: Context): Promise<RouterResult> {
   return summary;
 }
 
-export const handler = middy<unknown, RouterResult, Error, Context>()
+export const handler = middy<unknown, RouterResult | ReminderReply, Error, Context>()
   .use(redactErrors())
   .use(injectLambdaContext(logger))
   .handler(route);

@@ -138,6 +138,24 @@ export class Alerting extends Construct {
       new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
     );
     this.ackTable.grant(this.escalationRole, 'dynamodb:GetItem');
+    // Built from names, not from the resources: the router's environment names the state machine, and
+    // the state machine's definition names the router (and itself), which would be a cycle.
+    const routerArn = arnFor(this, 'lambda', `function:${project}-alert-router`);
+    const escalationArn = arnFor(this, 'states', `stateMachine:${project}-escalation`);
+    this.escalationRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RenderRemindersWithFreshValues',
+        actions: ['lambda:InvokeFunction'],
+        resources: [routerArn],
+      }),
+    );
+    this.escalationRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ContinueLongEpisodesAsNew',
+        actions: ['states:StartExecution'],
+        resources: [escalationArn],
+      }),
+    );
     const logGroup = new LogGroup(this, 'EscalationLogs', {
       logGroupName: `/nightshift/${project}/escalation`,
       retention: retentionDays(config.logRetentionDays),
@@ -148,7 +166,7 @@ export class Alerting extends Construct {
       stateMachineName: `${project}-escalation`,
       comment: `Escalates ${project} alarms level by level until OK or acknowledged`,
       definitionBody: DefinitionBody.fromString(JSON.stringify(escalationDefinition())),
-      definitionSubstitutions: { AckTable: this.ackTable.tableName },
+      definitionSubstitutions: { AckTable: this.ackTable.tableName, AlertRouter: routerArn },
       role: this.escalationRole,
       tracingEnabled: tracingEnabled(context),
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
@@ -207,6 +225,7 @@ export class Alerting extends Construct {
     });
     this.router = fn.function;
     this.routerRole = fn.role;
+
     Tags.of(this.routerRole).add(PUBLISHER_TAG, project);
     this.stateMachine.grantStartExecution(this.routerRole);
     this.routerRole.addToPrincipalPolicy(
@@ -235,6 +254,19 @@ export class Alerting extends Construct {
       this.routerRole,
       alarms,
       'Reads tags (severity opt-in) and history (recovery duration) of any alarm that reaches the router; user alarms opt in by tag, so their names are not known at deploy time.',
+    );
+    // Reminders quote the alarm's state and latest value at reminder time (reminder.ts).
+    this.routerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadAlarmsAtReminderTime',
+        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcard(
+      this.routerRole,
+      '*',
+      'Reminders read the alarm now: cloudwatch:DescribeAlarms must be scoped to * to return composite alarms, and cloudwatch:GetMetricData supports no resource-level permissions.',
     );
     for (const pattern of config.alerts.logPatterns) {
       const groupArn = arnFor(this, 'logs', `log-group:${pattern.logGroup}:*`);

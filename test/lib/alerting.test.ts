@@ -160,6 +160,8 @@ describe('routing', () => {
       'states:StopExecution',
       'cloudwatch:ListTagsForResource',
       'cloudwatch:DescribeAlarmHistory',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricData',
       'logs:FilterLogEvents',
       'sns:Publish',
     ]) {
@@ -183,7 +185,18 @@ describe('escalation state machine', () => {
     expect(asl.States[STATE.ackForEpisode]?.Type).toBe('Choice');
     expect(asl.States[STATE.publishStep]?.Resource).toBe('arn:aws:states:::sns:publish');
     expect(asl.States[STATE.describe]?.Resource).toBe('arn:aws:states:::aws-sdk:cloudwatch:describeAlarms');
-    expect(machine.DefinitionSubstitutions).toEqual({ AckTable: { Ref: expect.stringMatching(/Acks/) } });
+    expect(asl.States[STATE.freshReminder]?.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(asl.States[STATE.handOver]?.Resource).toBe('arn:aws:states:::states:startExecution');
+    // the router by a constructed ARN: its environment names the state machine, so a Ref would be a cycle
+    expect(machine.DefinitionSubstitutions).toEqual({
+      AckTable: { Ref: expect.stringMatching(/Acks/) },
+      AlertRouter: {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':lambda:eu-west-1:123456789012:function:shop-alert-router'],
+        ],
+      },
+    });
     // X-Ray is off unless config.tracing (test/lib/pricing/options.test.ts covers it on).
     expect(machine.TracingConfiguration).toEqual({ Enabled: false });
     expect(machine.LoggingConfiguration.Level).toBe('ALL');
@@ -211,6 +224,7 @@ describe('escalation state machine', () => {
         'cloudwatch:DescribeAlarms',
         'dynamodb:GetItem',
         'kms:Decrypt',
+        'lambda:InvokeFunction',
         'kms:GenerateDataKey*',
         'logs:CreateLogDelivery',
         'logs:DeleteLogDelivery',
@@ -221,7 +235,21 @@ describe('escalation state machine', () => {
         'logs:PutResourcePolicy',
         'logs:UpdateLogDelivery',
         'sns:Publish',
+        'states:StartExecution',
       ].sort(),
+    );
+    const statements = policies.flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: string; Resource: unknown }[],
+    );
+    const arn = (service: string, resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:eu-west-1:123456789012:${resource}`]],
+    });
+    // only the router, and only its own state machine (continue-as-new), by name: no cycle
+    expect(statements.find((s) => s.Action === 'lambda:InvokeFunction')?.Resource).toEqual(
+      arn('lambda', 'function:shop-alert-router'),
+    );
+    expect(statements.find((s) => s.Action === 'states:StartExecution')?.Resource).toEqual(
+      arn('states', 'stateMachine:shop-escalation'),
     );
   });
 
@@ -264,7 +292,8 @@ describe('escalation state machine', () => {
       undefined,
     );
 
-    const still = await runEscalation(definition, input, { states: ['ALARM'], maxPublishes: 3 });
+    // the router renders reminders with the same settings the escalation input was built from
+    const still = await runEscalation(definition, input, { states: ['ALARM'], maxPublishes: 3, settings });
     expect(still.publishes.map((p) => p.TopicArn)).toEqual([
       'arn:aws:sns:eu-west-1:1:oncall',
       'arn:aws:sns:eu-west-1:1:lead',
@@ -278,6 +307,13 @@ describe('escalation state machine', () => {
       ack: { fromCheck: 2, at: '2024-10-02T17:20:00.000Z' },
     });
     expect([acked.publishes.length, acked.end]).toEqual([1, STATE.acknowledged]);
+    // a long episode continues as a new execution of the same definition
+    const long = await runEscalation(
+      definition,
+      { ...input, continuation: { ...input.continuation, perPart: 2 } },
+      { states: ['ALARM'], maxPublishes: 2 + 5, settings },
+    );
+    expect(long.executions.map((e) => e.end)).toEqual([STATE.handedOver, STATE.handedOver, 'aborted']);
   });
 
   it('acknowledgements live in a DynamoDB table keyed by alarm, with TTL and point-in-time recovery', () => {

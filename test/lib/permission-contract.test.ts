@@ -118,6 +118,9 @@ for (const example of [...examples, fargate]) {
         /^SNS .* → .*-alert-delivery-dlq$/m,
         /^router → .*-alerts-/m,
         /^escalation → ack table$/m,
+        /^escalation → continues as a new execution of itself$/m,
+        /^escalation → asks the router for a fresh reminder$/m,
+        /^router → reads the latest value at reminder time$/m,
         /^an untagged role in the account → /m,
         /→ secret it does not reference/m,
       ]) {

@@ -864,6 +864,9 @@ export function contractChecks(
     'StateMachineName',
     `${project}-escalation`,
   ).props;
+  const escalationArn = escalation.StateMachineName
+    ? `arn:aws:states:${region}:${account}:stateMachine:${escalation.StateMachineName as string}`
+    : fail('escalation state machine has no name');
   const routerRoleInfo = model.roleByArn(router.Role as string);
   const escalationRoleInfo = model.roleByArn(escalation.RoleArn as string);
   const routerRole: ContractPrincipal = { kind: 'role', role: routerRoleInfo };
@@ -958,10 +961,51 @@ export function contractChecks(
       path: 'router → starts escalations',
       principal: routerRole,
       action: 'states:StartExecution',
-      resource: escalation.StateMachineName
-        ? `arn:aws:states:${region}:${account}:stateMachine:${escalation.StateMachineName as string}`
-        : fail('escalation state machine has no name'),
+      resource: escalationArn,
       expect: 'allow',
+    },
+    // long episodes: reminders rendered by the router with a fresh value, parts continue as new
+    {
+      path: 'router → reads the alarm at reminder time',
+      principal: routerRole,
+      action: 'cloudwatch:DescribeAlarms',
+      resource: `arn:aws:cloudwatch:${region}:${account}:alarm:${project}-api-down`,
+      expect: 'allow',
+    },
+    {
+      path: 'router → reads the latest value at reminder time',
+      principal: routerRole,
+      action: 'cloudwatch:GetMetricData',
+      resource: '*',
+      expect: 'allow',
+    },
+    {
+      path: 'escalation → asks the router for a fresh reminder',
+      principal: escalationRole,
+      action: 'lambda:InvokeFunction',
+      resource: `arn:aws:lambda:${region}:${account}:function:${project}-alert-router`,
+      expect: 'allow',
+    },
+    {
+      path: 'escalation → continues as a new execution of itself',
+      principal: escalationRole,
+      action: 'states:StartExecution',
+      resource: escalationArn,
+      expect: 'allow',
+    },
+    {
+      path: 'escalation → another function',
+      principal: escalationRole,
+      action: 'lambda:InvokeFunction',
+      resource: `arn:aws:lambda:${region}:${account}:function:${project}-health-check`,
+      expect: 'deny',
+    },
+    {
+      path: 'escalation → another state machine',
+      principal: escalationRole,
+      action: 'states:StartExecution',
+      resource: `arn:aws:states:${region}:${account}:stateMachine:${project}-log-export`,
+      expect: 'deny',
     },
   );
   const publishEverywhere: PolicyDocument = {

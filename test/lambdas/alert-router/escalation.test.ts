@@ -117,7 +117,12 @@ describe('escalation run (aws-local-stepfunctions)', () => {
       MessageStructure: 'json',
       MessageAttributes: { 'nightshift.sms': { DataType: 'String', StringValue: 'yes' } },
     });
-    expect(run.publishes[2]?.Subject).toBe(i.reminder.subject);
+    // the reminder is rendered again by the router at reminder time, numbered and with the fresh value
+    expect(run.publishes[2]?.Subject).toBe(
+      i.reminder.subject.replace('(reminder every', '(reminder 1, every'),
+    );
+    expect(run.publishes[2]?.TopicArn).toBe(i.reminder.topicArn);
+    expect(run.publishes[2]?.Message).toContain('Value now: 41');
     expect(run.describeCalls[0]).toEqual({ AlarmNames: ['shop-api-down'], AlarmTypes: ['MetricAlarm'] });
     expect(run.ackReads[0]).toEqual({
       TableName: 'shop-acks',

@@ -3,6 +3,7 @@
  * tagged project=<project> and managed-by=nightshift. Used by bin/app.ts, the tests and `nightshift plan`.
  */
 import { App, Tags } from 'aws-cdk-lib';
+import featureFlags from './cdk-feature-flags.json' with { type: 'json' };
 import type { NightshiftConfig } from './config/schema';
 import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
@@ -35,6 +36,9 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
     new App({
       outdir: options.outdir,
       context: {
+        // aws-cdk-lib's recommended values (as of the version in package-lock.json), set here rather than in
+        // cdk.json so that the tests, `plan` and `doctor` synthesize exactly what `cdk deploy` does
+        ...featureFlags,
         '@aws-cdk/core:defaultCrossStackReferences': 'strong',
         ...(options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
         ...(options.pathMetadata ? { 'aws:cdk:enable-path-metadata': true } : {}),

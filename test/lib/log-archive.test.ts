@@ -29,9 +29,8 @@ function statements(template: Template, rolePrefix: RegExp): Statement[] {
 }
 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const ARN = (pattern: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:123456789012:log-group:${pattern}`]],
-});
+// the partition is a literal for a known region (@aws-cdk/core:enablePartitionLiterals)
+const ARN = (pattern: string) => `arn:aws:logs:eu-west-1:123456789012:log-group:${pattern}`;
 
 describe('LogArchive', () => {
   const basic = build({
@@ -62,7 +61,9 @@ describe('LogArchive', () => {
     const all = statements(basic.jobs, /LogArchiveJobFunctionRole/);
     const filter = all.filter((s) => actions(s).includes('logs:FilterLogEvents'));
     expect(filter).toHaveLength(1);
-    expect(filter[0]!.Resource).toEqual([ARN('/ecs/api:*'), ARN('/aws/lambda/shop-*:*')]);
+    expect([...(filter[0]!.Resource as string[])].sort()).toEqual(
+      [ARN('/ecs/api:*'), ARN('/aws/lambda/shop-*:*')].sort(),
+    );
     // nothing reads log data account-wide
     for (const s of all) {
       if (

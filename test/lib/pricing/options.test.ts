@@ -161,12 +161,8 @@ describe('SSM Parameter Store as a secret source', () => {
     Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[],
     );
-  const PARAMETER_ARN = {
-    'Fn::Join': [
-      '',
-      ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:123456789012:parameter/prod/shop/db'],
-    ],
-  };
+  // the partition is a literal for a known region (@aws-cdk/core:enablePartitionLiterals)
+  const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/shop/db';
 
   it('grants ssm:GetParameter on that parameter only, and kms:Decrypt on aws/ssm through SSM for it', () => {
     const all = statements(managed.jobs);

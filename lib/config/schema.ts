@@ -473,11 +473,26 @@ const targetCommon = {
   runbook: httpUrl.optional().describe('runbook link quoted when this target alarms'),
 };
 
+/**
+ * Sub-minute check intervals (ms): each divides a minute, so one run a minute checks at fixed offsets
+ * (0, 10 s, 20 s, … of the minute) and every alarm period holds the same checks.
+ */
+export const SUB_MINUTE_INTERVALS_MS: readonly number[] = [10_000, 15_000, 20_000, 30_000];
+/** downFor of a sub-minute target when it sets none. */
+export const DEFAULT_DOWN_FOR = '30s';
+
 export const healthTargetSchema = obj({
   ...targetCommon,
-  interval: duration('how often this target is checked', { min: '1m', max: '1d' })
+  interval: duration(
+    'how often this target is checked: 1m or longer, or a sub-minute interval that divides a minute (10s, 15s, 20s or 30s: checked several times per run, high-resolution metrics and alarm)',
+    { min: '10s', max: '1d' },
+  )
     .optional()
     .describe('@default every run of healthChecks.schedule'),
+  downFor: duration(
+    'with a sub-minute interval: how long the target must fail before its down alarm fires, a multiple of the interval (e.g. 30s). @default 30s',
+    { min: '10s', max: '10m' },
+  ).optional(),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
   maxLatency: duration(
     'latency above which the latency alarm fires; unset (and no default): no latency alarm',

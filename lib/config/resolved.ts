@@ -6,7 +6,7 @@ import { durationMs, SEVERITIES, type Severity } from './primitives';
 import {
   BACKUP_ENGINES,
   type BackupEngine,
-  DEFAULT_DOWN_FOR,
+  defaultDownForMs,
   type BackupTarget,
   HEALTH_KINDS,
   type HealthKind,
@@ -72,7 +72,7 @@ export interface EffectiveHealthTarget {
   readonly intervalMs?: number | undefined;
   /**
    * Sub-minute targets only (interval under 1m): how long the target fails before its down alarm fires
-   * (downFor, @default DEFAULT_DOWN_FOR). Undefined for every other target.
+   * (downFor, @default defaultDownForMs). Undefined for every other target.
    */
   readonly downForMs?: number | undefined;
   readonly runbook?: string | undefined;
@@ -95,7 +95,9 @@ export function effectiveHealthTargets(config: NightshiftConfig): EffectiveHealt
     intervalMs: target.interval ? durationMs(target.interval) : undefined,
     downForMs:
       target.interval && durationMs(target.interval) < 60_000
-        ? durationMs(target.downFor ?? DEFAULT_DOWN_FOR)
+        ? target.downFor
+          ? durationMs(target.downFor)
+          : defaultDownForMs(durationMs(target.interval))
         : undefined,
     runbook: target.runbook ?? config.alerts.severities[target.severity ?? section.defaults.severity].runbook,
   }));

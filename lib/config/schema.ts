@@ -478,8 +478,10 @@ const targetCommon = {
  * (0, 10 s, 20 s, … of the minute) and every alarm period holds the same checks.
  */
 export const SUB_MINUTE_INTERVALS_MS: readonly number[] = [10_000, 15_000, 20_000, 30_000];
-/** downFor of a sub-minute target when it sets none. */
-export const DEFAULT_DOWN_FOR = '30s';
+/** downFor of a sub-minute target that sets none: 30 s, rounded up to whole intervals (20s: 40 s). */
+export function defaultDownForMs(intervalMs: number): number {
+  return Math.ceil(30_000 / intervalMs) * intervalMs;
+}
 
 export const healthTargetSchema = obj({
   ...targetCommon,
@@ -490,7 +492,7 @@ export const healthTargetSchema = obj({
     .optional()
     .describe('@default every run of healthChecks.schedule'),
   downFor: duration(
-    'with a sub-minute interval: how long the target must fail before its down alarm fires, a multiple of the interval (e.g. 30s). @default 30s',
+    'with a sub-minute interval: how long the target must fail before its down alarm fires, a multiple of the interval (e.g. 30s). @default 30s (40s for a 20s interval)',
     { min: '10s', max: '10m' },
   ).optional(),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),

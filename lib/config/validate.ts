@@ -13,7 +13,6 @@ import { durationMs, SEVERITIES, type Severity, urlProblem } from './primitives'
 import {
   BACKUP_ENGINES,
   configSchema,
-  DEFAULT_DOWN_FOR,
   HEALTH_KINDS,
   type HealthTarget,
   type NightshiftConfig,
@@ -687,17 +686,17 @@ function subMinuteProblems(
       [...path, 'down'],
       `a target checked every ${target.interval} alarms after downFor (e.g. downFor: 30s), not down — replace down with downFor`,
     );
-  const downForMs = safeMs(target.downFor ?? DEFAULT_DOWN_FOR);
+  const downForMs = target.downFor === undefined ? undefined : safeMs(target.downFor);
   if (downForMs !== undefined && (downForMs < intervalMs || downForMs % intervalMs !== 0))
     add(
       [...path, 'downFor'],
-      `must be a whole number of intervals (${target.interval}, ${intervalMs * 2 / 1000}s, …) — each check stands for one interval`,
+      `must be a whole number of intervals — each check stands for one interval; use ${target.interval}, ${(intervalMs * 2) / 1000}s, ${(intervalMs * 3) / 1000}s, …`,
     );
   const timeoutMs = safeMs(target.timeout ?? defaultTimeout);
   if (timeoutMs !== undefined && timeoutMs >= intervalMs)
     add(
       [...path, 'timeout'],
-      `${target.timeout ?? `${defaultTimeout} (healthChecks.defaults.timeout)`} is not shorter than the interval ${target.interval} — every check must end before the next starts; set timeout below ${target.interval}, e.g. timeout: ${Math.max(1, Math.floor(intervalMs / 2000))}s`,
+      `${target.timeout ?? `${defaultTimeout} (healthChecks.defaults.timeout)`} is not shorter than the interval ${target.interval} — every check must end before the next one; use a timeout below ${target.interval}, e.g. timeout: ${Math.max(1, Math.floor(intervalMs / 2000))}s`,
     );
 }
 

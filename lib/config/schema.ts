@@ -485,16 +485,19 @@ export function defaultDownForMs(intervalMs: number): number {
 
 export const healthTargetSchema = obj({
   ...targetCommon,
-  interval: duration(
-    'how often this target is checked: 1m or longer, or a sub-minute interval that divides a minute (10s, 15s, 20s or 30s: checked several times per run, high-resolution metrics and alarm)',
-    { min: '10s', max: '1d' },
-  )
+  interval: duration('how often this target is checked', { min: '10s', max: '1d' })
     .optional()
-    .describe('@default every run of healthChecks.schedule'),
-  downFor: duration(
-    'with a sub-minute interval: how long the target must fail before its down alarm fires, a multiple of the interval (e.g. 30s). @default 30s (40s for a 20s interval)',
-    { min: '10s', max: '10m' },
-  ).optional(),
+    .describe(
+      'how often this target is checked: 1m or longer, or 10s, 15s, 20s or 30s (sub-minute: checked several times a run, high-resolution metrics and down alarm, see downFor). @default every run of healthChecks.schedule',
+    ),
+  downFor: duration('how long a sub-minute target fails before its down alarm fires', {
+    min: '10s',
+    max: '10m',
+  })
+    .optional()
+    .describe(
+      'with a sub-minute interval: how long the target fails before its down alarm fires, a whole number of intervals (e.g. 30s). @default 30s, 40s for a 20s interval',
+    ),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
   maxLatency: duration(
     'latency above which the latency alarm fires; unset (and no default): no latency alarm',

@@ -54,7 +54,9 @@ export function parseHealthEvent(event: unknown): HealthEvent {
       throw new InvalidHealthEvent(`${where} (${t.target.name}) has a maxLatencyMs that is not a number`);
     }
     if (t.intervalMs !== undefined && !(typeof t.intervalMs === 'number' && t.intervalMs > 0)) {
-      throw new InvalidHealthEvent(`${where} (${t.target.name}) has an intervalMs that is not a positive number`);
+      throw new InvalidHealthEvent(
+        `${where} (${t.target.name}) has an intervalMs that is not a positive number`,
+      );
     }
   });
   if (

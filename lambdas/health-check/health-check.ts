@@ -157,9 +157,11 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
     mapLimit(once, concurrency, (target) => checkLimited(target)),
     Promise.all(repeating.map((target) => checkEverySlot(deps, target, checkLimited))),
   ]);
-  const byTarget = new Map<EffectiveHealthTarget, TargetResult>();
-  once.forEach((t, i) => byTarget.set(t, onceResults[i] as TargetResult));
-  repeating.forEach((t, i) => byTarget.set(t, repeatedResults[i] as TargetResult));
+  // results in the targets' order, whichever way each was checked
+  const byTarget = new Map<EffectiveHealthTarget, TargetResult>([
+    ...once.map((t, i) => [t, onceResults[i] as TargetResult] as const),
+    ...repeating.map((t, i) => [t, repeatedResults[i] as TargetResult] as const),
+  ]);
   const results = targets.map((t) => byTarget.get(t) as TargetResult);
   const durationMs = Math.round(performance.now() - start);
   const down = results.filter((r) => !r.up);

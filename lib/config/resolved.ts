@@ -6,8 +6,8 @@ import { durationMs, SEVERITIES, type Severity } from './primitives';
 import {
   BACKUP_ENGINES,
   type BackupEngine,
-  defaultDownForMs,
   type BackupTarget,
+  defaultDownForMs,
   HEALTH_KINDS,
   type HealthKind,
   type HealthTarget,

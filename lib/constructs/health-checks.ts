@@ -21,9 +21,9 @@ import { healthEventTarget } from '../../lambdas/health-check/event';
 import {
   dailyWindowMs,
   downPeriods,
-  HIGH_RESOLUTION_PERIOD_S,
   HealthMetric,
   type HealthMetricName,
+  HIGH_RESOLUTION_PERIOD_S,
   healthDimensions,
   isSubMinute,
 } from '../../lambdas/health-check/metrics';

@@ -319,14 +319,18 @@ describe('sub-minute intervals', () => {
     expect(problems(target({ interval: '25s' }))).toEqual([
       `${at}.interval: "25s" does not divide a minute — a sub-minute interval is 10s, 15s, 20s or 30s (or use 1m or longer)`,
     ]);
-    expect(problems(target({ interval: '5s' }))[0]).toMatch(/^healthChecks\.targets\.0\.interval: "5s" is too short — use at least 10s/);
+    expect(problems(target({ interval: '5s' }))[0]).toMatch(
+      /^healthChecks\.targets\.0\.interval: "5s" is too short — use at least 10s/,
+    );
   });
 
   it('rejects a downFor that is not a whole number of intervals, or on a minutely target', () => {
     expect(problems(target({ interval: '20s', downFor: '30s' }))).toEqual([
       `${at}.downFor: must be a whole number of intervals — each check stands for one interval; use 20s, 40s, 60s, …`,
     ]);
-    expect(problems(target({ downFor: '30s' }))[0]).toMatch(/^healthChecks\.targets\.0\.downFor: applies to sub-minute/);
+    expect(problems(target({ downFor: '30s' }))[0]).toMatch(
+      /^healthChecks\.targets\.0\.downFor: applies to sub-minute/,
+    );
     expect(problems(target({ interval: '30s', down: { datapoints: 1, evaluationPeriods: 1 } }))[0]).toMatch(
       /^healthChecks\.targets\.0\.down: a target checked every 30s alarms after downFor/,
     );

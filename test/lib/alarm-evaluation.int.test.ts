@@ -263,7 +263,9 @@ describe('sub-minute health checks (examples/nestjs-mongo.yaml: api every 30s, d
   function variant(interval?: string, downFor = '30s') {
     if (!interval) return nestjs;
     const key = `${interval}/${downFor}`;
-    const edited = text.replace('interval: 30s', `interval: ${interval}`).replace('downFor: 30s', `downFor: ${downFor}`);
+    const edited = text
+      .replace('interval: 30s', `interval: ${interval}`)
+      .replace('downFor: 30s', `downFor: ${downFor}`);
     if (edited === text) throw new Error('nestjs-mongo.yaml no longer sets the api interval');
     if (!variants.has(key)) variants.set(key, parseConfigText(edited, 'nestjs-mongo.yaml'));
     return variants.get(key) as typeof nestjs;
@@ -344,7 +346,9 @@ describe('sub-minute health checks (examples/nestjs-mongo.yaml: api every 30s, d
   const at = (transitions: Transition[], state: string) =>
     transitions.filter((t) => t.to === state).map((t) => (t.time - start) / 1000);
 
-  it('pages within 40 s of the api going down, wherever in the minute that happens, and recovers', { timeout: 120_000 }, async () => {
+  it('pages within 40 s of the api going down, wherever in the minute that happens, and recovers', {
+    timeout: 120_000,
+  }, async () => {
     const delays: Record<string, number[]> = {};
     for (const interval of [undefined, '10s', '15s', '20s'] as const) {
       // a 20 s interval takes downFor in whole intervals: 40s
@@ -368,7 +372,9 @@ describe('sub-minute health checks (examples/nestjs-mongo.yaml: api every 30s, d
       }
     }
     console.log(
-      `sub-minute down alarm: seconds from down to ALARM, down at every 5 s of a minute\n${Object.entries(delays)
+      `sub-minute down alarm: seconds from down to ALARM, down at every 5 s of a minute\n${Object.entries(
+        delays,
+      )
         .map(([name, d]) => `  every ${name}: ${d.join(' ')} (max ${Math.max(...d)})`)
         .join('\n')}`,
     );

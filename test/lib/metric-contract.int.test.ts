@@ -678,16 +678,16 @@ describe('the contract check catches a mismatch (self-test)', () => {
     expect(lowResolutionWatches([highRes], [up], METRICS_NAMESPACE)).toEqual([highRes]);
     expect(lowResolutionWatches([highRes], [{ ...up, storageResolution: 1 }], METRICS_NAMESPACE)).toEqual([]);
     // one standard-resolution document among high-resolution ones is still a mismatch
-    expect(
-      lowResolutionWatches([highRes], [{ ...up, storageResolution: 1 }, up], METRICS_NAMESPACE),
-    ).toEqual([highRes]);
+    expect(lowResolutionWatches([highRes], [{ ...up, storageResolution: 1 }, up], METRICS_NAMESPACE)).toEqual(
+      [highRes],
+    );
     // not emitted at all
     expect(lowResolutionWatches([highRes], [], METRICS_NAMESPACE)).toEqual([highRes]);
     // a one-minute alarm reads either
     expect(lowResolutionWatches([{ ...watched, periodSeconds: 60 }], [up], METRICS_NAMESPACE)).toEqual([]);
   });
 
-  it('finds the example\'s high-resolution alarm and reports it once the api is sent at standard resolution', () => {
+  it("finds the example's high-resolution alarm and reports it once the api is sent at standard resolution", () => {
     const run = results.get('nestjs-mongo') as ExampleRun;
     const highRes = run.watched.filter((w) => (w.periodSeconds ?? 60) < 60);
     expect(highRes.map((w) => w.watcher)).toEqual(['bookings-health-api-down']);

@@ -224,7 +224,8 @@ describe('high resolution (rule 7)', () => {
   // a check every 10 s, down from 62 s to 102 s: the checks at 70, 80, 90 and 100 s fail
   const checks = (resolution: 1 | 60) => {
     const store = new MetricStore();
-    for (let t = 0; t < 180_000; t += 10_000) store.put(key, t, t >= 62_000 && t < 102_000 ? 0 : 1, resolution);
+    for (let t = 0; t < 180_000; t += 10_000)
+      store.put(key, t, t >= 62_000 && t < 102_000 ? 0 : 1, resolution);
     return store;
   };
 
@@ -242,8 +243,11 @@ describe('high resolution (rule 7)', () => {
     expect(simulate(spec, checks(60), 0, 180_000).map((t) => t.to)).toEqual(['OK']);
   });
 
-  it('FILL(up, REPEAT) over sparse checks: every 30 s, 1 of 1 fires when the failed check\'s period ends', () => {
-    const spec = tenSeconds([{ Id: 'e', Expression: 'FILL(up, REPEAT)', ReturnData: true }, stat('up', false)], 1);
+  it("FILL(up, REPEAT) over sparse checks: every 30 s, 1 of 1 fires when the failed check's period ends", () => {
+    const spec = tenSeconds(
+      [{ Id: 'e', Expression: 'FILL(up, REPEAT)', ReturnData: true }, stat('up', false)],
+      1,
+    );
     const store = new MetricStore();
     // down from 31 s to 75 s: the check at 60 s fails, the one at 90 s passes
     for (let t = 0; t < 180_000; t += 30_000) store.put(key, t, t >= 31_000 && t < 75_000 ? 0 : 1, 1);
@@ -257,6 +261,7 @@ describe('high resolution (rule 7)', () => {
   it('rejects a period CloudWatch does not take', () => {
     const spec = tenSeconds([stat('up', true)], 3);
     expect(() => assertWithinLimits({ ...spec, periodSeconds: 15 })).toThrow(/not 10, 20, 30/);
-    for (const periodSeconds of [10, 20, 30, 60, 300]) expect(() => assertWithinLimits({ ...spec, periodSeconds })).not.toThrow();
+    for (const periodSeconds of [10, 20, 30, 60, 300])
+      expect(() => assertWithinLimits({ ...spec, periodSeconds })).not.toThrow();
   });
 });

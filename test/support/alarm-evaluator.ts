@@ -322,7 +322,9 @@ export function assertWithinLimits(spec: AlarmSpec): void {
     throw new Error(`${spec.name}: DatapointsToAlarm exceeds EvaluationPeriods`);
   }
   if (![10, 20, 30].includes(spec.periodSeconds) && spec.periodSeconds % 60 !== 0) {
-    throw new Error(`${spec.name}: a period of ${spec.periodSeconds} s is not 10, 20, 30 or a multiple of 60`);
+    throw new Error(
+      `${spec.name}: a period of ${spec.periodSeconds} s is not 10, 20, 30 or a multiple of 60`,
+    );
   }
 }
 

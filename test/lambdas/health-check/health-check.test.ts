@@ -175,9 +175,10 @@ describe('sub-minute targets', () => {
     const webArrivals = arrivals.slice().sort((a, b) => a - b);
     expect(webArrivals).toHaveLength(7);
     for (const slot of slots) {
-      expect(webArrivals.some((t) => t >= slot && t - slot < 2_000), `a request for slot ${slot - base}`).toBe(
-        true,
-      );
+      expect(
+        webArrivals.some((t) => t >= slot && t - slot < 2_000),
+        `a request for slot ${slot - base}`,
+      ).toBe(true);
     }
     expect(result.results.map((r) => [r.target, r.up, r.checks])).toEqual([
       ['stuck', false, { total: 6, failed: 6 }],
@@ -197,9 +198,7 @@ describe('sub-minute targets', () => {
     });
 
     expect(result.results.map((r) => [r.up, r.checks])).toEqual([[true, undefined]]);
-    expect(deps.metrics.points.map((p) => [p.name, p.resolution, p.timestamp])).toEqual([
-      ['Up', 1, base],
-    ]);
+    expect(deps.metrics.points.map((p) => [p.name, p.resolution, p.timestamp])).toEqual([['Up', 1, base]]);
   });
 });
 

@@ -49,9 +49,10 @@ describe('estimateMonthlyCost', () => {
 
   it('lists no high-resolution line when no alarm has a sub-minute period', () => {
     expect(
-      estimateMonthlyCost({ ...empty, alarms: { count: 3, metrics: 3, highResMetrics: 0 } }, pricesFor('us-east-1')).lines.map(
-        (l) => l.item,
-      ),
+      estimateMonthlyCost(
+        { ...empty, alarms: { count: 3, metrics: 3, highResMetrics: 0 } },
+        pricesFor('us-east-1'),
+      ).lines.map((l) => l.item),
     ).not.toContain('high-resolution alarms');
   });
 

@@ -5,6 +5,7 @@
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
+import { SCHEDULED_TIME } from './metrics';
 
 export interface HealthEvent {
   /** Name of the schedule that sent the event (informational). */
@@ -20,6 +21,11 @@ export interface HealthEvent {
    * targets). Unset: each target once (a manual invocation).
    */
   readonly repeat?: boolean | undefined;
+  /**
+   * The time the schedule fired for (ISO 8601): the schedule input says SCHEDULED_TIME, which
+   * EventBridge Scheduler replaces. Left as written (an input copied by hand): unknown.
+   */
+  readonly scheduledTime?: string | undefined;
 }
 
 /** The event is not what the HealthChecks construct writes: redeploy, or fix a hand-written test event. */
@@ -37,7 +43,10 @@ const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis']
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
-  const { schedule, periodMs, targets, onlyTargets, repeat } = event as Record<string, unknown>;
+  const { schedule, periodMs, targets, onlyTargets, repeat, scheduledTime } = event as Record<
+    string,
+    unknown
+  >;
   if (!Array.isArray(targets)) throw new InvalidHealthEvent('"targets" is not a list');
   targets.forEach((item, index) => {
     const t = item as Partial<EffectiveHealthTarget> | null;
@@ -71,8 +80,13 @@ export function parseHealthEvent(event: unknown): HealthEvent {
   if (repeat !== undefined && typeof repeat !== 'boolean') {
     throw new InvalidHealthEvent('"repeat" is not true or false');
   }
+  const known = scheduledTime !== undefined && scheduledTime !== SCHEDULED_TIME;
+  if (known && (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime)))) {
+    throw new InvalidHealthEvent('"scheduledTime" is not an ISO 8601 time');
+  }
   return {
     ...(repeat !== undefined ? { repeat } : {}),
+    ...(known ? { scheduledTime: scheduledTime as string } : {}),
     schedule: typeof schedule === 'string' ? schedule : undefined,
     periodMs,
     targets: targets as EffectiveHealthTarget[],

@@ -44,6 +44,7 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
       concurrency,
       periodMs: input.periodMs,
       repeat: input.repeat,
+      scheduledAt: input.scheduledTime === undefined ? undefined : Date.parse(input.scheduledTime),
     },
   );
   return {

@@ -72,6 +72,8 @@ export interface HealthCheckInput {
    * minute). @default false: every target once, now (`nightshift check`, a manual invocation)
    */
   readonly repeat?: boolean | undefined;
+  /** When the schedule fired for (epoch ms): a repeating run's slots start there (minuteSlots). */
+  readonly scheduledAt?: number | undefined;
 }
 
 export interface TargetResult {
@@ -155,7 +157,7 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
     limit(() => checkOne(deps, target, daily, slot));
   const [onceResults, repeatedResults] = await Promise.all([
     mapLimit(once, concurrency, (target) => checkLimited(target)),
-    Promise.all(repeating.map((target) => checkEverySlot(deps, target, checkLimited))),
+    Promise.all(repeating.map((target) => checkEverySlot(deps, target, input.scheduledAt, checkLimited))),
   ]);
   // results in the targets' order, whichever way each was checked
   const byTarget = new Map<EffectiveHealthTarget, TargetResult>([
@@ -199,10 +201,11 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 async function checkEverySlot(
   deps: HealthCheckDeps,
   target: EffectiveHealthTarget,
+  scheduledAt: number | undefined,
   check: (target: EffectiveHealthTarget, slot: number) => Promise<TargetResult>,
 ): Promise<TargetResult> {
   const sleep = deps.sleep ?? realSleep;
-  const slots = minuteSlots(deps.now().getTime(), target.intervalMs as number);
+  const slots = minuteSlots(deps.now().getTime(), target.intervalMs as number, scheduledAt);
   let firstFailed: TargetResult | undefined;
   let last: TargetResult | undefined;
   let failed = 0;

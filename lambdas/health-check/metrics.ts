@@ -62,15 +62,18 @@ export function storageResolution(intervalMs: number | undefined): 1 | 60 {
 }
 
 /**
- * The slots (epoch ms) a run starting at `now` checks a sub-minute target at: the minute from the slot
- * nearest to `now`, one every `intervalMs`. Slots are multiples of the interval since the epoch, so a run
- * a little early or late still checks the same offsets of the minute, and consecutive runs (a minute
- * apart, give or take under half an interval) neither skip nor repeat a slot.
+ * The slots (epoch ms) a run checks a sub-minute target at: one every `intervalMs` for a minute from the
+ * time the schedule fired for (`scheduledAt`, EventBridge Scheduler's scheduled time), so runs a minute
+ * apart neither skip nor repeat a slot however late each starts. Without it (a manual run) the minute
+ * starts at the multiple of the interval nearest to `now`.
  */
-export function minuteSlots(now: number, intervalMs: number): number[] {
-  const first = Math.round(now / intervalMs) * intervalMs;
+export function minuteSlots(now: number, intervalMs: number, scheduledAt?: number): number[] {
+  const first = scheduledAt ?? Math.round(now / intervalMs) * intervalMs;
   return Array.from({ length: Math.round(MINUTE_MS / intervalMs) }, (_, i) => first + i * intervalMs);
 }
+
+/** What EventBridge Scheduler replaces with the time a schedule fired for, in a schedule's input. */
+export const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
 
 /**
  * Periods of HIGH_RESOLUTION_PERIOD_S the down alarm of a sub-minute target needs breaching (M = N): the

@@ -26,6 +26,7 @@ import {
   HIGH_RESOLUTION_PERIOD_S,
   healthDimensions,
   isSubMinute,
+  SCHEDULED_TIME,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
@@ -180,7 +181,8 @@ export class HealthChecks extends Construct {
       input: {
         periodMs: alarmPeriodMs(group.expression, context.timeZone),
         targets: group.targets.map(healthEventTarget),
-        ...(group.repeat ? { repeat: true } : {}),
+        // the run's slots start at the time the schedule fired for, whenever the run starts
+        ...(group.repeat ? { repeat: true, scheduledTime: SCHEDULED_TIME } : {}),
       },
     }));
     // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout;

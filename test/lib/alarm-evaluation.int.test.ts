@@ -330,7 +330,8 @@ describe('sub-minute health checks (examples/nestjs-mongo.yaml: api every 30s, d
             clock += ms;
           },
         },
-        { targets: [api], repeat: true, periodMs: MINUTE },
+        // as the handler passes them from the schedule's event: Scheduler's time is the minute
+        { targets: [api], repeat: true, periodMs: MINUTE, scheduledAt: start + minute * MINUTE },
       );
       for (const p of metrics.points)
         world.store.put(

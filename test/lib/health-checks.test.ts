@@ -343,16 +343,38 @@ describe('HealthChecks with sub-minute intervals', () => {
           {
             expression: s.Properties.ScheduleExpression,
             repeat: input.repeat,
+            scheduledTime: input.scheduledTime,
             targets: input.targets.map((t: { target: { name: string } }) => t.target.name),
           },
         ];
       }),
     );
     expect(byName).toEqual({
-      'shop-health-check-every-30s': { expression: 'rate(1 minute)', repeat: true, targets: ['api'] },
-      'shop-health-check-every-10s': { expression: 'rate(1 minute)', repeat: true, targets: ['fast'] },
-      'shop-health-check-every-15s': { expression: 'rate(1 minute)', repeat: true, targets: ['odd'] },
-      'shop-health-check-default': { expression: 'rate(1 minute)', repeat: undefined, targets: ['web'] },
+      // Scheduler writes the time each run fired for into the input: the slots start there
+      'shop-health-check-every-30s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['api'],
+      },
+      'shop-health-check-every-10s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['fast'],
+      },
+      'shop-health-check-every-15s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['odd'],
+      },
+      'shop-health-check-default': {
+        expression: 'rate(1 minute)',
+        repeat: undefined,
+        scheduledTime: undefined,
+        targets: ['web'],
+      },
     });
   });
 

@@ -247,6 +247,7 @@ function healthyBody(conditions: JsonCondition[]): string {
 
 type HealthEvent = {
   periodMs?: number;
+  scheduledTime?: string;
   targets: {
     target: {
       name: string;
@@ -259,6 +260,9 @@ type HealthEvent = {
 /** The schedule's event with HTTP targets pointed at a local server (or a closed port when down). */
 function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls'): unknown {
   const event = JSON.parse(localize(JSON.stringify(input), mode === 'down')) as HealthEvent;
+  // what EventBridge Scheduler does to a context attribute in the input: the time it fired for
+  if (event.scheduledTime === '<aws.scheduler.scheduled-time>')
+    event.scheduledTime = new Date().toISOString();
   // TlsDaysLeft is sent only in the first hour (or period) of the UTC day; a day-long period makes any
   // time of the test run that window (test/lambdas/health-check/http.test.ts covers the window itself)
   expect(typeof event.periodMs).toBe('number');

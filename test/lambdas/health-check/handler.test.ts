@@ -153,6 +153,16 @@ describe('parseHealthEvent', () => {
     expect(parsed.targets[0]).toMatchObject({ intervalMs: 30_000, downForMs: 30_000 });
     expect(parseHealthEvent({ targets: sub.targets }).repeat).toBeUndefined();
     expect(() => parseHealthEvent({ ...sub, repeat: 'yes' })).toThrow('"repeat" is not true or false');
+    // EventBridge Scheduler's scheduled time; left unreplaced (an input copied by hand) it is unknown
+    expect(parseHealthEvent({ ...sub, scheduledTime: '2026-01-05T15:00:00Z' }).scheduledTime).toBe(
+      '2026-01-05T15:00:00Z',
+    );
+    expect(parseHealthEvent({ ...sub, scheduledTime: '<aws.scheduler.scheduled-time>' }).scheduledTime).toBe(
+      undefined,
+    );
+    expect(() => parseHealthEvent({ ...sub, scheduledTime: 'noon' })).toThrow(
+      '"scheduledTime" is not an ISO 8601 time',
+    );
     expect(() => parseHealthEvent({ targets: [{ ...sub.targets[0], intervalMs: '30s' }] })).toThrow(
       'targets[0] (api) has an intervalMs that is not a positive number',
     );

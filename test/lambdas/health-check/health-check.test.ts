@@ -188,6 +188,23 @@ describe('sub-minute targets', () => {
     expect(result.results[0]?.reason).toBe('timed out after 300 ms');
   });
 
+  it('starts the slots at the time the schedule fired for, however late the run starts', async () => {
+    const scheduledAt = Date.UTC(2026, 0, 5, 15, 1, 0);
+    // 5.4 s late: nearer the next 10 s slot than this one, yet the minute's first slot is the scheduled one
+    clock = fastClock(scheduledAt + 5_400);
+    const deps = testDeps(clock);
+
+    await run(deps, {
+      repeat: true,
+      scheduledAt,
+      targets: targets({ name: 'web', interval: '10s', timeout: '300ms', http: { url: healthyUrl } }),
+    });
+
+    expect(deps.metrics.points.map((p) => (p.timestamp ?? 0) - scheduledAt)).toEqual([
+      0, 10_000, 20_000, 30_000, 40_000, 50_000,
+    ]);
+  });
+
   it('checks a sub-minute target once, at high resolution, when the run does not repeat (nightshift check)', async () => {
     const base = Date.UTC(2026, 0, 5, 15, 0, 3);
     clock = fastClock(base);

@@ -5,6 +5,7 @@
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
+import { SCHEDULED_TIME } from './metrics';
 
 export interface HealthEvent {
   /** Name of the schedule that sent the event (informational). */
@@ -15,6 +16,16 @@ export interface HealthEvent {
   readonly periodMs?: number | undefined;
   /** Check only these (manual invocations). */
   readonly onlyTargets?: string[] | undefined;
+  /**
+   * Check sub-minute targets at every slot of the minute (written on the schedules of sub-minute
+   * targets). Unset: each target once (a manual invocation).
+   */
+  readonly repeat?: boolean | undefined;
+  /**
+   * The time the schedule fired for (ISO 8601): the schedule input says SCHEDULED_TIME, which
+   * EventBridge Scheduler replaces. Left as written (an input copied by hand): unknown.
+   */
+  readonly scheduledTime?: string | undefined;
 }
 
 /** The event is not what the HealthChecks construct writes: redeploy, or fix a hand-written test event. */
@@ -32,7 +43,10 @@ const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis']
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
-  const { schedule, periodMs, targets, onlyTargets } = event as Record<string, unknown>;
+  const { schedule, periodMs, targets, onlyTargets, repeat, scheduledTime } = event as Record<
+    string,
+    unknown
+  >;
   if (!Array.isArray(targets)) throw new InvalidHealthEvent('"targets" is not a list');
   targets.forEach((item, index) => {
     const t = item as Partial<EffectiveHealthTarget> | null;
@@ -48,6 +62,11 @@ export function parseHealthEvent(event: unknown): HealthEvent {
     if (t.maxLatencyMs !== undefined && typeof t.maxLatencyMs !== 'number') {
       throw new InvalidHealthEvent(`${where} (${t.target.name}) has a maxLatencyMs that is not a number`);
     }
+    if (t.intervalMs !== undefined && !(typeof t.intervalMs === 'number' && t.intervalMs > 0)) {
+      throw new InvalidHealthEvent(
+        `${where} (${t.target.name}) has an intervalMs that is not a positive number`,
+      );
+    }
   });
   if (
     onlyTargets !== undefined &&
@@ -58,7 +77,16 @@ export function parseHealthEvent(event: unknown): HealthEvent {
   if (periodMs !== undefined && (typeof periodMs !== 'number' || !(periodMs > 0))) {
     throw new InvalidHealthEvent('"periodMs" is not a positive number');
   }
+  if (repeat !== undefined && typeof repeat !== 'boolean') {
+    throw new InvalidHealthEvent('"repeat" is not true or false');
+  }
+  const known = scheduledTime !== undefined && scheduledTime !== SCHEDULED_TIME;
+  if (known && (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime)))) {
+    throw new InvalidHealthEvent('"scheduledTime" is not an ISO 8601 time');
+  }
   return {
+    ...(repeat !== undefined ? { repeat } : {}),
+    ...(known ? { scheduledTime: scheduledTime as string } : {}),
     schedule: typeof schedule === 'string' ? schedule : undefined,
     periodMs,
     targets: targets as EffectiveHealthTarget[],

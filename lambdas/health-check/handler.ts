@@ -38,7 +38,14 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
   const input = parseHealthEvent(event);
   const result = await run(
     { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
-    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency, periodMs: input.periodMs },
+    {
+      targets: input.targets,
+      onlyTargets: input.onlyTargets,
+      concurrency,
+      periodMs: input.periodMs,
+      repeat: input.repeat,
+      scheduledAt: input.scheduledTime === undefined ? undefined : Date.parse(input.scheduledTime),
+    },
   );
   return {
     schedule: input.schedule,

@@ -2,6 +2,8 @@
  * The health-check job core: checks every target concurrently (bounded), each under a hard timeout,
  * emits Up/LatencyMs and the kind's metrics per target, and logs one summary line. A failing, slow or
  * hanging target never fails the run and never delays the others beyond its own timeout.
+ * Sub-minute targets (interval 10s–30s) in a scheduled run are checked at every slot of the run's minute
+ * (metrics.ts minuteSlots), each target on its own clock, at high resolution stamped with the slot.
  * The Lambda handler and `nightshift check` / `nightshift run` call `run` with their own deps.
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
@@ -17,7 +19,15 @@ import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
-import { DAILY_HEALTH_METRICS, HealthMetric, healthDimensions, sendsDailyMetrics } from './metrics';
+import {
+  DAILY_HEALTH_METRICS,
+  HealthMetric,
+  healthDimensions,
+  isSubMinute,
+  minuteSlots,
+  sendsDailyMetrics,
+  storageResolution,
+} from './metrics';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -36,6 +46,8 @@ export interface HealthCheckDeps {
   readonly now: () => Date;
   /** Extra trusted CA certificates (PEM) for https checks, e.g. a private CA. */
   readonly trustedCa?: readonly string[] | undefined;
+  /** Waits until the next slot of a sub-minute target. @default setTimeout */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 export interface HealthCheckInput {
@@ -55,6 +67,13 @@ export interface HealthCheckInput {
    * window of each UTC day (sendsDailyMetrics). @default unknown: every check sends them
    */
   readonly periodMs?: number | undefined;
+  /**
+   * Check sub-minute targets at every slot of the coming minute (a scheduled run, which comes once a
+   * minute). @default false: every target once, now (`nightshift check`, a manual invocation)
+   */
+  readonly repeat?: boolean | undefined;
+  /** When the schedule fired for (epoch ms): a repeating run's slots start there (minuteSlots). */
+  readonly scheduledAt?: number | undefined;
 }
 
 export interface TargetResult {
@@ -67,6 +86,11 @@ export interface TargetResult {
   readonly warnings: readonly string[];
   /** Every metric emitted for the target, by name (Up, LatencyMs, TlsDaysLeft, …). */
   readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * A sub-minute target in a repeating run: its checks in the run and how many failed. The result is
+   * that of the first failed check, or of the last check when none failed.
+   */
+  readonly checks?: { readonly total: number; readonly failed: number } | undefined;
 }
 
 export interface HealthRunResult {
@@ -123,9 +147,24 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
   const startedAt = deps.now();
   const start = performance.now();
   const concurrency = Math.max(1, input.concurrency ?? DEFAULT_CONCURRENCY);
-  const results = await mapLimit(targets, concurrency, (target) =>
-    checkOne(deps, target, sendsDailyMetrics(startedAt, input.periodMs)),
-  );
+  const daily = sendsDailyMetrics(startedAt, input.periodMs);
+  const repeating = input.repeat ? targets.filter((t) => isSubMinute(t.intervalMs)) : [];
+  const once = targets.filter((t) => !repeating.includes(t));
+  // One limit for every check in flight. A repeating target holds no slot between its checks, so one
+  // that never answers costs its own timeout per slot and never moves another target's offsets.
+  const limit = semaphore(concurrency);
+  const checkLimited = (target: EffectiveHealthTarget, slot?: number) =>
+    limit(() => checkOne(deps, target, daily, slot));
+  const [onceResults, repeatedResults] = await Promise.all([
+    mapLimit(once, concurrency, (target) => checkLimited(target)),
+    Promise.all(repeating.map((target) => checkEverySlot(deps, target, input.scheduledAt, checkLimited))),
+  ]);
+  // results in the targets' order, whichever way each was checked
+  const byTarget = new Map<EffectiveHealthTarget, TargetResult>([
+    ...once.map((t, i) => [t, onceResults[i] as TargetResult] as const),
+    ...repeating.map((t, i) => [t, repeatedResults[i] as TargetResult] as const),
+  ]);
+  const results = targets.map((t) => byTarget.get(t) as TargetResult);
   const durationMs = Math.round(performance.now() - start);
   const down = results.filter((r) => !r.up);
   const summary: HealthRunResult = {
@@ -142,20 +181,72 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
     down: summary.down,
     durationMs,
     concurrency,
-    downTargets: down.map((r) => ({ target: r.target, kind: r.kind, reason: r.reason })),
+    downTargets: down.map((r) => ({
+      target: r.target,
+      kind: r.kind,
+      reason: r.reason,
+      ...(r.checks ? { failedChecks: `${r.checks.failed} of ${r.checks.total}` } : {}),
+    })),
     ...(warned.length ? { warnings: warned.map((r) => ({ target: r.target, warnings: r.warnings })) } : {}),
   });
   return summary;
 }
 
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Checks a sub-minute target at each slot of the minute, waiting for each slot on the deps' clock; a
+ * slot already past (a late run, or a check that overran) is checked at once.
+ */
+async function checkEverySlot(
+  deps: HealthCheckDeps,
+  target: EffectiveHealthTarget,
+  scheduledAt: number | undefined,
+  check: (target: EffectiveHealthTarget, slot: number) => Promise<TargetResult>,
+): Promise<TargetResult> {
+  const sleep = deps.sleep ?? realSleep;
+  const slots = minuteSlots(deps.now().getTime(), target.intervalMs as number, scheduledAt);
+  let firstFailed: TargetResult | undefined;
+  let last: TargetResult | undefined;
+  let failed = 0;
+  for (const slot of slots) {
+    const wait = slot - deps.now().getTime();
+    if (wait > 0) await sleep(wait);
+    last = await check(target, slot);
+    if (!last.up) {
+      failed++;
+      firstFailed ??= last;
+    }
+  }
+  return { ...((firstFailed ?? last) as TargetResult), checks: { total: slots.length, failed } };
+}
+
+/** At most `limit` calls of the returned function run at once; the others wait in order. */
+function semaphore(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /**
  * Checks one target under its hard timeout; never throws. Without `sendDaily` the daily metrics stay
- * in the result (and the run's log line) but are not sent.
+ * in the result (and the run's log line) but are not sent. A sub-minute target's metrics are sent at
+ * high resolution, stamped with `slot` when given (the time the check was due).
  */
 export async function checkOne(
   deps: HealthCheckDeps,
   target: EffectiveHealthTarget,
   sendDaily = true,
+  slot?: number,
 ): Promise<TargetResult> {
   const name = target.target.name;
   const controller = new AbortController();
@@ -205,17 +296,21 @@ export async function checkOne(
   }
   const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
   const dimensions = healthDimensions(deps.project, name);
-  deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions);
+  // targets checked every minute or less often send exactly what they always did (no options)
+  const options = isSubMinute(target.intervalMs)
+    ? { resolution: storageResolution(target.intervalMs), timestamp: slot ?? deps.now().getTime() }
+    : undefined;
+  deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions, options);
   if (outcome.latencyMs !== undefined) {
     metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
     // sent only where the latency alarm (and its graph) reads it: opt-in with maxLatency
     if (target.maxLatencyMs !== undefined)
-      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
+      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions, options);
   }
   for (const metric of outcome.metrics) {
     metrics[metric.name] = metric.value;
     if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
-      deps.metrics.put(metric.name, metric.unit, metric.value, dimensions);
+      deps.metrics.put(metric.name, metric.unit, metric.value, dimensions, options);
   }
   return {
     target: name,

@@ -40,6 +40,55 @@ export function dailyWindowMs(periodMs: number): number {
   return Math.max(HOUR_MS, periodMs);
 }
 
+const MINUTE_MS = 60_000;
+
+/**
+ * Sub-minute targets (interval under a minute, lib/config SUB_MINUTE_INTERVALS_MS) are checked several
+ * times per run and send every metric at high resolution (EMF StorageResolution 1), stamped with the
+ * check's slot; their down alarm reads Up over periods of HIGH_RESOLUTION_PERIOD_S. A standard-resolution
+ * metric has one datapoint a minute: a 10 s period alarm on it sees 5 empty periods of 6 and never
+ * holds N breaching ones in a row, so the writer and the reader both decide by `isSubMinute`.
+ */
+export const HIGH_RESOLUTION_PERIOD_S = 10;
+
+/** Whether a target with this interval is checked several times a run, at high resolution. */
+export function isSubMinute(intervalMs: number | undefined): intervalMs is number {
+  return intervalMs !== undefined && intervalMs < MINUTE_MS;
+}
+
+/** The EMF StorageResolution (seconds) of a target's metrics. */
+export function storageResolution(intervalMs: number | undefined): 1 | 60 {
+  return isSubMinute(intervalMs) ? 1 : 60;
+}
+
+/**
+ * The slots (epoch ms) a run checks a sub-minute target at: one every `intervalMs` for a minute from the
+ * time the schedule fired for (`scheduledAt`, EventBridge Scheduler's scheduled time), so runs a minute
+ * apart neither skip nor repeat a slot however late each starts. Without it (a manual run) the minute
+ * starts at the multiple of the interval nearest to `now`.
+ */
+export function minuteSlots(now: number, intervalMs: number, scheduledAt?: number): number[] {
+  const first = scheduledAt ?? Math.round(now / intervalMs) * intervalMs;
+  return Array.from({ length: Math.round(MINUTE_MS / intervalMs) }, (_, i) => first + i * intervalMs);
+}
+
+/** What EventBridge Scheduler replaces with the time a schedule fired for, in a schedule's input. */
+export const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
+
+/**
+ * Periods of HIGH_RESOLUTION_PERIOD_S the down alarm of a sub-minute target needs breaching (M = N): the
+ * alarm reads FILL(Up, REPEAT), so each period holds the latest check's outcome. `downFor` is a whole
+ * number k of intervals: k failed checks in a row. The k-th failed check lands (k - 1) intervals after
+ * the first, in the same period or a later one; counting periods from the first failed one, its period
+ * is at most ceil((downFor - interval) / period) later. The alarm fires when that period completes,
+ * within downFor + one period of the target going down (downFor 30s: ≤ 40 s), and never on fewer than
+ * k failed checks.
+ */
+export function downPeriods(downForMs: number, intervalMs: number): number {
+  const periodMs = HIGH_RESOLUTION_PERIOD_S * 1000;
+  return Math.ceil((downForMs - intervalMs) / periodMs) + 1;
+}
+
 /** Every health metric has exactly these dimensions. */
 export function healthDimensions(project: string, target: string): { Project: string; Target: string } {
   return { Project: project, Target: target };

@@ -14,7 +14,14 @@ export type MetricUnit =
   | 'Count/Second'
   | 'Bytes/Second';
 
-export interface MetricPoint {
+export interface MetricOptions {
+  /** EMF StorageResolution: 1 (high resolution, for alarms with 10/20/30 s periods) or 60. @default 60 */
+  readonly resolution?: 1 | 60 | undefined;
+  /** Epoch ms the value is for. @default when it is put */
+  readonly timestamp?: number | undefined;
+}
+
+export interface MetricPoint extends MetricOptions {
   readonly name: string;
   readonly unit: MetricUnit;
   readonly value: number;
@@ -23,14 +30,33 @@ export interface MetricPoint {
 
 export interface MetricsSink {
   /** Records one value; dimensions identify the target, e.g. { Project: 'shop', Target: 'api' }. */
-  put(name: string, unit: MetricUnit, value: number, dimensions: Record<string, string>): void;
+  put(
+    name: string,
+    unit: MetricUnit,
+    value: number,
+    dimensions: Record<string, string>,
+    options?: MetricOptions,
+  ): void;
 }
 
 /** Keeps every point, for tests and for CLI summaries. */
 export class MemoryMetrics implements MetricsSink {
   readonly points: MetricPoint[] = [];
-  put(name: string, unit: MetricUnit, value: number, dimensions: Record<string, string>): void {
-    this.points.push({ name, unit, value, dimensions: { ...dimensions } });
+  put(
+    name: string,
+    unit: MetricUnit,
+    value: number,
+    dimensions: Record<string, string>,
+    options: MetricOptions = {},
+  ): void {
+    this.points.push({
+      name,
+      unit,
+      value,
+      dimensions: { ...dimensions },
+      ...(options.resolution !== undefined ? { resolution: options.resolution } : {}),
+      ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+    });
   }
   /** Values of one metric, optionally filtered by dimensions. */
   values(name: string, dimensions: Record<string, string> = {}): number[] {
@@ -45,7 +71,8 @@ export interface PowertoolsMetricsLike {
   singleMetric(): {
     clearDefaultDimensions(): void;
     addDimensions(dimensions: Record<string, string>): void;
-    addMetric(name: string, unit: string, value: number): void;
+    setTimestamp(timestamp: number): unknown;
+    addMetric(name: string, unit: string, value: number, resolution?: 1 | 60): void;
   };
 }
 
@@ -58,12 +85,15 @@ export interface PowertoolsMetricsLike {
  */
 export function powertoolsSink(metrics: PowertoolsMetricsLike): MetricsSink {
   return {
-    put(name, unit, value, dimensions) {
+    put(name, unit, value, dimensions, options = {}) {
       const single = metrics.singleMetric();
       single.clearDefaultDimensions();
       single.addDimensions(dimensions);
+      if (options.timestamp !== undefined) single.setTimestamp(options.timestamp);
       // A single-metric instance publishes on addMetric; publishing again would only log a warning.
-      single.addMetric(name, unit, value);
+      // Without a resolution Powertools writes none: CloudWatch's default, 60 s (today's documents).
+      if (options.resolution === 1) single.addMetric(name, unit, value, 1);
+      else single.addMetric(name, unit, value);
     },
   };
 }

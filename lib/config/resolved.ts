@@ -7,6 +7,7 @@ import {
   BACKUP_ENGINES,
   type BackupEngine,
   type BackupTarget,
+  defaultDownForMs,
   HEALTH_KINDS,
   type HealthKind,
   type HealthTarget,
@@ -69,6 +70,11 @@ export interface EffectiveHealthTarget {
   readonly down: { readonly datapoints: number; readonly evaluationPeriods: number };
   /** Check interval; undefined means every run of healthChecks.schedule. */
   readonly intervalMs?: number | undefined;
+  /**
+   * Sub-minute targets only (interval under 1m): how long the target fails before its down alarm fires
+   * (downFor, @default defaultDownForMs). Undefined for every other target.
+   */
+  readonly downForMs?: number | undefined;
   readonly runbook?: string | undefined;
 }
 
@@ -87,6 +93,12 @@ export function effectiveHealthTargets(config: NightshiftConfig): EffectiveHealt
     maxLatencyMs: optionalMs(target.maxLatency ?? section.defaults.maxLatency),
     down: target.down ?? section.defaults.down,
     intervalMs: target.interval ? durationMs(target.interval) : undefined,
+    downForMs:
+      target.interval && durationMs(target.interval) < 60_000
+        ? target.downFor
+          ? durationMs(target.downFor)
+          : defaultDownForMs(durationMs(target.interval))
+        : undefined,
     runbook: target.runbook ?? config.alerts.severities[target.severity ?? section.defaults.severity].runbook,
   }));
 }

@@ -473,11 +473,31 @@ const targetCommon = {
   runbook: httpUrl.optional().describe('runbook link quoted when this target alarms'),
 };
 
+/**
+ * Sub-minute check intervals (ms): each divides a minute, so one run a minute checks at fixed offsets
+ * (0, 10 s, 20 s, … of the minute) and every alarm period holds the same checks.
+ */
+export const SUB_MINUTE_INTERVALS_MS: readonly number[] = [10_000, 15_000, 20_000, 30_000];
+/** downFor of a sub-minute target that sets none: 30 s, rounded up to whole intervals (20s: 40 s). */
+export function defaultDownForMs(intervalMs: number): number {
+  return Math.ceil(30_000 / intervalMs) * intervalMs;
+}
+
 export const healthTargetSchema = obj({
   ...targetCommon,
-  interval: duration('how often this target is checked', { min: '1m', max: '1d' })
+  interval: duration('how often this target is checked', { min: '10s', max: '1d' })
     .optional()
-    .describe('@default every run of healthChecks.schedule'),
+    .describe(
+      'how often this target is checked: 1m or longer, or 10s, 15s, 20s or 30s (sub-minute: checked several times a run, high-resolution metrics and down alarm, see downFor). @default every run of healthChecks.schedule',
+    ),
+  downFor: duration('how long a sub-minute target fails before its down alarm fires', {
+    min: '10s',
+    max: '10m',
+  })
+    .optional()
+    .describe(
+      'with a sub-minute interval: how long the target fails before its down alarm fires, a whole number of intervals (e.g. 30s). @default 30s, 40s for a 20s interval',
+    ),
   timeout: duration('timeout per check', { min: '100ms', max: '60s' }).optional(),
   maxLatency: duration(
     'latency above which the latency alarm fires; unset (and no default): no latency alarm',

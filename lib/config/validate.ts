@@ -14,8 +14,10 @@ import {
   BACKUP_ENGINES,
   configSchema,
   HEALTH_KINDS,
+  type HealthTarget,
   type NightshiftConfig,
   type RotationConfig,
+  SUB_MINUTE_INTERVALS_MS,
 } from './schema';
 import { canonicalSeverities, severityName } from './severity-names';
 
@@ -491,6 +493,7 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
       const down = target.down ?? config.healthChecks?.defaults.down;
       if (down && down.datapoints > down.evaluationPeriods)
         add([...path, 'down', 'datapoints'], 'must not exceed evaluationPeriods (M of N)');
+      if (config.healthChecks) subMinuteProblems(target, config.healthChecks.defaults.timeout, path, add);
     });
     if (config.healthChecks.vpc && !config.network)
       add(['healthChecks', 'vpc'], 'needs `network` (vpcId, subnetIds, securityGroupIds)');
@@ -648,5 +651,59 @@ function rotationIssues(
       [...path, 'rotation', 'start'],
       `"${rotation.start}" is not a calendar date — write YYYY-MM-DD, e.g. 2026-01-05`,
     );
+  }
+}
+
+/**
+ * A sub-minute interval must divide a minute (10s, 15s, 20s, 30s); its down alarm is set with downFor (a
+ * multiple of the interval), and every check must end before the next one starts.
+ */
+function subMinuteProblems(
+  target: HealthTarget,
+  defaultTimeout: string,
+  path: PathSegment[],
+  add: (path: PathSegment[], message: string) => void,
+): void {
+  const intervalMs = target.interval === undefined ? undefined : safeMs(target.interval);
+  const subMinute = intervalMs !== undefined && intervalMs < 60_000;
+  if (subMinute && !SUB_MINUTE_INTERVALS_MS.includes(intervalMs)) {
+    add(
+      [...path, 'interval'],
+      `"${target.interval}" does not divide a minute — a sub-minute interval is 10s, 15s, 20s or 30s (or use 1m or longer)`,
+    );
+    return;
+  }
+  if (!subMinute) {
+    if (target.downFor !== undefined)
+      add(
+        [...path, 'downFor'],
+        'applies to sub-minute intervals (10s, 15s, 20s, 30s) only — set interval: 30s, or use down: { datapoints, evaluationPeriods }',
+      );
+    return;
+  }
+  if (target.down !== undefined)
+    add(
+      [...path, 'down'],
+      `a target checked every ${target.interval} alarms after downFor (e.g. downFor: 30s), not down — replace down with downFor`,
+    );
+  const downForMs = target.downFor === undefined ? undefined : safeMs(target.downFor);
+  if (downForMs !== undefined && (downForMs < intervalMs || downForMs % intervalMs !== 0))
+    add(
+      [...path, 'downFor'],
+      `must be a whole number of intervals — each check stands for one interval; use ${target.interval}, ${(intervalMs * 2) / 1000}s, ${(intervalMs * 3) / 1000}s, …`,
+    );
+  const timeoutMs = safeMs(target.timeout ?? defaultTimeout);
+  if (timeoutMs !== undefined && timeoutMs >= intervalMs)
+    add(
+      [...path, 'timeout'],
+      `${target.timeout ?? `${defaultTimeout} (healthChecks.defaults.timeout)`} is not shorter than the interval ${target.interval} — every check must end before the next one; use a timeout below ${target.interval}, e.g. timeout: ${Math.max(1, Math.floor(intervalMs / 2000))}s`,
+    );
+}
+
+function safeMs(text: string): number | undefined {
+  try {
+    return durationMs(text);
+  } catch {
+    return undefined;
   }
 }

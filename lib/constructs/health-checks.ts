@@ -11,6 +11,7 @@ import {
   ComparisonOperator,
   GraphWidget,
   type IWidget,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -19,9 +20,13 @@ import { healthCheckEnvironment } from '../../lambdas/health-check/env';
 import { healthEventTarget } from '../../lambdas/health-check/event';
 import {
   dailyWindowMs,
+  downPeriods,
   HealthMetric,
   type HealthMetricName,
+  HIGH_RESOLUTION_PERIOD_S,
   healthDimensions,
+  isSubMinute,
+  SCHEDULED_TIME,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
@@ -70,18 +75,21 @@ export function rateFor(intervalMs: number): string {
   return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
 }
 
-/** "5m", "1h", "1d" — for schedule names. */
+/** "30s", "5m", "1h", "1d" — for schedule names. */
 function shortInterval(intervalMs: number): string {
+  if (isSubMinute(intervalMs)) return `${intervalMs / 1000}s`;
   if (intervalMs % (24 * HOUR) === 0) return `${intervalMs / (24 * HOUR)}d`;
   if (intervalMs % HOUR === 0) return `${intervalMs / HOUR}h`;
   return `${Math.max(1, Math.round(intervalMs / MINUTE))}m`;
 }
 
 export interface HealthScheduleGroup {
-  /** Schedule name, unique within the job: "default", "every-5m", "default-2", … */
+  /** Schedule name, unique within the job: "default", "every-5m", "every-30s", "default-2", … */
   readonly name: string;
   readonly expression: string;
   readonly targets: EffectiveHealthTarget[];
+  /** Sub-minute targets: the run (once a minute) checks them at every slot of its minute. */
+  readonly repeat: boolean;
 }
 
 /**
@@ -121,7 +129,12 @@ export function healthSchedules(
     }
     if (current.length) chunks.push(current);
     chunks.forEach((chunk, i) => {
-      groups.push({ name: i === 0 ? base : `${base}-${i + 1}`, expression, targets: chunk });
+      groups.push({
+        name: i === 0 ? base : `${base}-${i + 1}`,
+        expression,
+        targets: chunk,
+        repeat: key !== 'default' && isSubMinute(key),
+      });
     });
   }
   return groups;
@@ -168,12 +181,17 @@ export class HealthChecks extends Construct {
       input: {
         periodMs: alarmPeriodMs(group.expression, context.timeZone),
         targets: group.targets.map(healthEventTarget),
+        // the run's slots start at the time the schedule fired for, whenever the run starts
+        ...(group.repeat ? { repeat: true, scheduledTime: SCHEDULED_TIME } : {}),
       },
     }));
-    // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout
+    // the longest run: waves of `concurrency` targets, each wave at most as long as its slowest timeout;
+    // a sub-minute run checks until its minute's last slot (under a minute in) and then waits for it
     const longestMs = Math.max(
       ...groups.map(
-        (g) => Math.ceil(g.targets.length / concurrency) * Math.max(...g.targets.map((t) => t.timeoutMs)),
+        (g) =>
+          (g.repeat ? MINUTE : 0) +
+          Math.ceil(g.targets.length / concurrency) * Math.max(...g.targets.map((t) => t.timeoutMs)),
       ),
     );
     const shortestPeriodMs = Math.min(...groups.map((g) => schedulePeriodMs(g.expression, context.timeZone)));
@@ -225,16 +243,18 @@ export class HealthChecks extends Construct {
     const common = { severity: t.severity, target: name, runbook: t.runbook };
     const mOfN = `${datapointsToAlarm} of ${evaluationPeriods} checks`;
     const alarms: Alarm[] = [
-      this.job.addAlarm(`${name}-Down`, {
-        ...common,
-        name: `health-${name}-down`,
-        summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
-        metric: metric(HealthMetric.Up, 'Minimum'),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods,
-        datapointsToAlarm,
-      }),
+      isSubMinute(t.intervalMs) && t.downForMs !== undefined
+        ? this.subMinuteDownAlarm(t, t.intervalMs, t.downForMs, metric)
+        : this.job.addAlarm(`${name}-Down`, {
+            ...common,
+            name: `health-${name}-down`,
+            summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
+            metric: metric(HealthMetric.Up, 'Minimum'),
+            threshold: 1,
+            comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods,
+            datapointsToAlarm,
+          }),
     ];
     // latency alarms are opt-in (maxLatency on the target or in defaults): $0.10 an alarm, $0.30 a metric
     const maxLatencyMs = t.maxLatencyMs;
@@ -319,6 +339,40 @@ export class HealthChecks extends Construct {
       );
     }
     return alarms;
+  }
+
+  /**
+   * The down alarm of a sub-minute target: a high-resolution alarm ($0.30 a month) over periods of
+   * HIGH_RESOLUTION_PERIOD_S on the Up metric the checks send at StorageResolution 1. FILL(REPEAT) carries
+   * each check's outcome into the periods before the next check (a 30 s interval fills two of three), so
+   * "down for 30s" is downPeriods() breaching periods in a row, whatever the interval.
+   */
+  private subMinuteDownAlarm(
+    t: EffectiveHealthTarget,
+    intervalMs: number,
+    downForMs: number,
+    metric: (name: HealthMetricName, statistic: string, period?: number) => Metric,
+  ): Alarm {
+    const name = t.target.name;
+    const periods = downPeriods(downForMs, intervalMs);
+    const up = metric(HealthMetric.Up, 'Minimum', HIGH_RESOLUTION_PERIOD_S * 1000);
+    return this.job.addAlarm(`${name}-Down`, {
+      severity: t.severity,
+      target: name,
+      runbook: t.runbook,
+      name: `health-${name}-down`,
+      summary: `${name} (${t.kind}) is down: failed every check for ${downForMs / 1000} s (checked every ${intervalMs / 1000} s)`,
+      metric: new MathExpression({
+        expression: 'FILL(up, REPEAT)',
+        usingMetrics: { up },
+        period: up.period,
+        label: 'Up (last check)',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+    });
   }
 
   private widgets(project: string, targets: EffectiveHealthTarget[]): IWidget[] {

@@ -101,17 +101,26 @@ export function estimateMonthlyCost(usage: Usage, prices: RegionPrices): Estimat
   ) => lines.push({ service, item, basis, listUsd: round(list), afterFreeTierUsd: round(free), group });
   const cw = prices.cloudwatch;
 
-  // Alarms: the free tier covers 10 standard-resolution alarm metrics.
+  // Alarms: the free tier covers 10 standard-resolution alarm metrics; high-resolution ones (periods of
+  // 10, 20 or 30 s: the down alarms of sub-minute health checks) cost three times as much, never free.
   const { metrics, highResMetrics, count } = usage.alarms;
   const standard = metrics - highResMetrics;
   add(
     'CloudWatch',
     'alarms',
-    `${count} alarms, ${metrics} alarm metrics (metric math counts each metric)${highResMetrics ? `, ${highResMetrics} high-resolution` : ''}`,
-    standard * cw.alarmMetricMonth + highResMetrics * cw.alarmMetricHighResMonth,
-    over(standard, ALWAYS_FREE.alarmMetrics) * cw.alarmMetricMonth +
-      highResMetrics * cw.alarmMetricHighResMonth,
+    `${count} alarms, ${standard} standard-resolution alarm metrics (metric math counts each metric)`,
+    standard * cw.alarmMetricMonth,
+    over(standard, ALWAYS_FREE.alarmMetrics) * cw.alarmMetricMonth,
   );
+  if (highResMetrics > 0) {
+    add(
+      'CloudWatch',
+      'high-resolution alarms',
+      `${highResMetrics} alarm ${highResMetrics === 1 ? 'metric' : 'metrics'} with 10/20/30 s periods × $${cw.alarmMetricHighResMonth.toFixed(2)} (no free tier)`,
+      highResMetrics * cw.alarmMetricHighResMonth,
+      highResMetrics * cw.alarmMetricHighResMonth,
+    );
+  }
 
   const metricMonths =
     usage.customMetrics.reduce((sum, m) => sum + Math.min(m.hoursPerMonth, HOURS_PER_MONTH), 0) /

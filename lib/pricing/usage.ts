@@ -102,7 +102,9 @@ function durationMs(input: Json, assumptions: UsageAssumptions): number {
   const backup = (assumptions.backupSeconds ?? 120) * 1000;
   switch (jobOf(input)) {
     case 'health-check':
-      return 1_500;
+      // a run of sub-minute targets checks at every slot of its minute and waits in between: Lambda
+      // bills the whole minute
+      return input.repeat === true ? 60_000 : 1_500;
     case 'backup':
       return input.action === 'verify' ? 2 * backup : backup;
     case 'log-archive':

@@ -115,6 +115,16 @@ describe('nightshift plan', () => {
     expect(plan.cost.totals.all?.listUsd).toBeGreaterThan(plan.cost.totals.base?.listUsd ?? Infinity);
   });
 
+  it('lists the high-resolution alarm of a sub-minute check on its own cost line (nestjs-mongo: api every 30 s)', async () => {
+    const result = await cli('plan', '--config', 'examples/nestjs-mongo.yaml', '--now', NOW);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('api (http, every 30 s)');
+    expect(result.stdout).toMatch(
+      /CloudWatch high-resolution alarms +\$0\.30 +\$0\.30 +1 alarm metric with 10\/20\/30 s periods × \$0\.30 \(no free tier\)/,
+    );
+    expect(result.stdout).toMatch(/bookings-health-api-down +critical .*failed every check for 30 s/);
+  });
+
   it('exits 2 on an invalid config or option', async () => {
     expect((await cli('plan', '--config', 'package.json')).code).toBe(2);
     expect((await cli('plan', '--config', FILE, '--runs', '0')).code).toBe(2);

@@ -302,6 +302,55 @@ describe('errors name the path and the fix', () => {
   });
 });
 
+describe('sub-minute intervals', () => {
+  const target = (extra: Record<string, unknown>) => ({
+    healthChecks: { targets: [{ name: 'api', http: { url: 'https://shop.example.com/health' }, ...extra }] },
+  });
+  const at = 'healthChecks.targets.0';
+
+  it('accepts 10s, 15s, 20s and 30s, with downFor a whole number of intervals', () => {
+    for (const interval of ['10s', '15s', '20s', '30s'])
+      expect(problems(target({ interval })), interval).toEqual([]);
+    expect(problems(target({ interval: '10s', downFor: '30s', timeout: '5s' }))).toEqual([]);
+    expect(problems(target({ interval: '1m' }))).toEqual([]);
+  });
+
+  it('rejects an interval that does not divide a minute, or is under 10s, naming the field', () => {
+    expect(problems(target({ interval: '25s' }))).toEqual([
+      `${at}.interval: "25s" does not divide a minute — a sub-minute interval is 10s, 15s, 20s or 30s (or use 1m or longer)`,
+    ]);
+    expect(problems(target({ interval: '5s' }))[0]).toMatch(
+      /^healthChecks\.targets\.0\.interval: "5s" is too short — use at least 10s/,
+    );
+  });
+
+  it('rejects a downFor that is not a whole number of intervals, or on a minutely target', () => {
+    expect(problems(target({ interval: '20s', downFor: '30s' }))).toEqual([
+      `${at}.downFor: must be a whole number of intervals — each check stands for one interval; use 20s, 40s, 60s, …`,
+    ]);
+    expect(problems(target({ downFor: '30s' }))[0]).toMatch(
+      /^healthChecks\.targets\.0\.downFor: applies to sub-minute/,
+    );
+    expect(problems(target({ interval: '30s', down: { datapoints: 1, evaluationPeriods: 1 } }))[0]).toMatch(
+      /^healthChecks\.targets\.0\.down: a target checked every 30s alarms after downFor/,
+    );
+  });
+
+  it('rejects a timeout (own or default) that is not shorter than the interval', () => {
+    expect(problems(target({ interval: '10s', timeout: '10s' }))).toEqual([
+      `${at}.timeout: 10s is not shorter than the interval 10s — every check must end before the next one; use a timeout below 10s, e.g. timeout: 5s`,
+    ]);
+    expect(
+      problems({
+        healthChecks: {
+          defaults: { timeout: '15s' },
+          targets: [{ name: 'api', interval: '15s', http: { url: 'https://shop.example.com/' } }],
+        },
+      })[0],
+    ).toMatch(/timeout: 15s \(healthChecks\.defaults\.timeout\) is not shorter than the interval 15s/);
+  });
+});
+
 describe('unknown keys', () => {
   it('rejects a typo and suggests the right key', () => {
     const lines = problems({ backups: { schedul: 'cron(0 2 * * ? *)' } });

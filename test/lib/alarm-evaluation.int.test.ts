@@ -255,6 +255,151 @@ describe('health checks', () => {
   });
 });
 
+describe('sub-minute health checks (examples/nestjs-mongo.yaml: api every 30s, down for 30s)', () => {
+  const text = readFileSync(join(REPO, 'examples/nestjs-mongo.yaml'), 'utf8');
+  const nestjs = parseConfigText(text, 'nestjs-mongo.yaml');
+  /** The example, or the example with the api checked every `interval` (validated like a user's file). */
+  const variants = new Map<string, typeof nestjs>();
+  function variant(interval?: string, downFor = '30s') {
+    if (!interval) return nestjs;
+    const key = `${interval}/${downFor}`;
+    const edited = text
+      .replace('interval: 30s', `interval: ${interval}`)
+      .replace('downFor: 30s', `downFor: ${downFor}`);
+    if (edited === text) throw new Error('nestjs-mongo.yaml no longer sets the api interval');
+    if (!variants.has(key)) variants.set(key, parseConfigText(edited, 'nestjs-mongo.yaml'));
+    return variants.get(key) as typeof nestjs;
+  }
+  const synthesized = new Map<unknown, AlarmSpec>();
+  function downAlarm(config: typeof nestjs): AlarmSpec {
+    const cached = synthesized.get(config);
+    if (cached) return cached;
+    const template = Template.fromStack(testApp(config).jobs).toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const found = Object.values(template)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => alarmFromTemplate(r.Properties as unknown as TemplateAlarm))
+      .find((a) => a.name === `${config.project}-health-api-down`);
+    if (!found) throw new Error('no api down alarm');
+    assertWithinLimits(found);
+    synthesized.set(config, found);
+    return found;
+  }
+
+  // the simulated clock: the server answers from it, the core waits on it
+  let clock = 0;
+  let downFrom = Number.POSITIVE_INFINITY;
+  let downUntil = Number.POSITIVE_INFINITY;
+  let url = '';
+  beforeAll(async () => {
+    const server = createHttpServer((_req, res) => {
+      const down = clock >= downFrom && clock < downUntil;
+      res.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok","info":{"mongodb":{"status":"up"}}}');
+    });
+    servers.push(server);
+    url = `http://127.0.0.1:${await listen(server)}/api/health`;
+  });
+
+  const start = Date.UTC(2026, 0, 5, 15);
+
+  /**
+   * Ten minutes of scheduled runs (EventBridge Scheduler fires each a little after its minute, here
+   * 1.5 s) of the real core with the schedule's event flags; the api is down over [from, until).
+   */
+  async function scenario(config: typeof nestjs, from: number, until: number, resolution?: 60) {
+    downFrom = from;
+    downUntil = until;
+    const target = effectiveHealthTargets(config).find((t) => t.target.name === 'api');
+    if (!target?.target.http) throw new Error('no api target');
+    const api = { ...target, target: { ...target.target, http: { ...target.target.http, url } } };
+    const world = new World();
+    for (let minute = 0; minute < 10; minute++) {
+      clock = start + minute * MINUTE + 1_500;
+      const metrics = new MemoryMetrics();
+      await runHealthCheck(
+        {
+          project: config.project,
+          secrets: fakeSecrets({}),
+          metrics,
+          log: new MemoryLog(),
+          now: () => new Date(clock),
+          sleep: async (ms) => {
+            clock += ms;
+          },
+        },
+        // as the handler passes them from the schedule's event: Scheduler's time is the minute
+        { targets: [api], repeat: true, periodMs: MINUTE, scheduledAt: start + minute * MINUTE },
+      );
+      for (const p of metrics.points)
+        world.store.put(
+          metricKey(METRICS_NAMESPACE, p.name, p.dimensions),
+          p.timestamp ?? clock,
+          p.value,
+          resolution ?? p.resolution,
+        );
+    }
+    return simulate(downAlarm(config), world.store, start, start + 10 * MINUTE);
+  }
+
+  const at = (transitions: Transition[], state: string) =>
+    transitions.filter((t) => t.to === state).map((t) => (t.time - start) / 1000);
+
+  it('pages within 40 s of the api going down, wherever in the minute that happens, and recovers', {
+    timeout: 120_000,
+  }, async () => {
+    const delays: Record<string, number[]> = {};
+    for (const interval of [undefined, '10s', '15s', '20s'] as const) {
+      // a 20 s interval takes downFor in whole intervals: 40s
+      const config = variant(interval, interval === '20s' ? '40s' : '30s');
+      downAlarm(config);
+      const name = interval ?? '30s (the example)';
+      delays[name] = [];
+      // down at every 5 s of a minute, for 90 s
+      for (let offset = 0; offset < 60; offset += 5) {
+        const from = start + 3 * MINUTE + offset * 1000;
+        const transitions = await scenario(config, from, from + 90_000);
+        const alarm = at(transitions, 'ALARM');
+        const ok = at(transitions, 'OK');
+        expect(alarm, `${name} down at +${offset} s`).toHaveLength(1);
+        const delay = (alarm[0] as number) - (from - start) / 1000;
+        delays[name].push(delay);
+        // back to OK within an interval and a period of the api answering again
+        const recovered = (ok.at(-1) as number) - (from + 90_000 - start) / 1000;
+        expect(recovered, `${name} recovery`).toBeGreaterThan(0);
+        expect(recovered, `${name} recovery`).toBeLessThanOrEqual(40);
+      }
+    }
+    console.log(
+      `sub-minute down alarm: seconds from down to ALARM, down at every 5 s of a minute\n${Object.entries(
+        delays,
+      )
+        .map(([name, d]) => `  every ${name}: ${d.join(' ')} (max ${Math.max(...d)})`)
+        .join('\n')}`,
+    );
+    // downFor 30s: at most downFor + one 10 s period
+    expect(Math.max(...(delays['30s (the example)'] ?? []))).toBeLessThanOrEqual(40);
+    expect(Math.max(...(delays['10s'] ?? []))).toBeLessThanOrEqual(40);
+    expect(Math.max(...(delays['15s'] ?? []))).toBeLessThanOrEqual(40);
+    // a 20 s interval rounds downFor up to 40 s (two checks)
+    expect(Math.max(...(delays['20s'] ?? []))).toBeLessThanOrEqual(50);
+  });
+
+  it('does not page for a blip shorter than downFor (10 s interval: two failed checks of three)', async () => {
+    const from = start + 3 * MINUTE + 2_000;
+    const transitions = await scenario(variant('10s'), from, from + 20_000);
+    expect(at(transitions, 'ALARM')).toEqual([]);
+  });
+
+  it('would page for that blip if the checks were sent at standard resolution (the seam the contract test guards)', async () => {
+    const from = start + 3 * MINUTE + 2_000;
+    const transitions = await scenario(variant('10s'), from, from + 20_000, 60);
+    expect(at(transitions, 'ALARM')).not.toEqual([]);
+  });
+});
+
 describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)', () => {
   const postgres = withPostgres();
   const s3store = withS3({ buckets: [BUCKET] });

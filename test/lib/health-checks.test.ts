@@ -322,3 +322,107 @@ describe('health schedule helpers', () => {
     ]);
   });
 });
+
+describe('HealthChecks with sub-minute intervals', () => {
+  const SUB = [
+    { name: 'api', interval: '30s', downFor: '30s', http: { url: 'https://api.example.com/health' } },
+    { name: 'fast', interval: '10s', severity: 'critical', http: { url: 'https://fast.example.com/' } },
+    { name: 'odd', interval: '15s', downFor: '45s', tcp: { host: 'smtp.example.com', port: 587 } },
+    { name: 'web', http: { url: 'https://www.example.com/' } },
+  ];
+  const { template } = build({}, SUB);
+  const alarms = alarmsByName(template);
+
+  it('gives each sub-minute interval its own schedule, once a minute, that repeats the checks', () => {
+    const schedules = template.findResources('AWS::Scheduler::Schedule') as Record<string, Resource>;
+    const byName = Object.fromEntries(
+      Object.values(schedules).map((s) => {
+        const input = JSON.parse((s.Properties.Target as { Input: string }).Input);
+        return [
+          s.Properties.Name,
+          {
+            expression: s.Properties.ScheduleExpression,
+            repeat: input.repeat,
+            scheduledTime: input.scheduledTime,
+            targets: input.targets.map((t: { target: { name: string } }) => t.target.name),
+          },
+        ];
+      }),
+    );
+    expect(byName).toEqual({
+      // Scheduler writes the time each run fired for into the input: the slots start there
+      'shop-health-check-every-30s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['api'],
+      },
+      'shop-health-check-every-10s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['fast'],
+      },
+      'shop-health-check-every-15s': {
+        expression: 'rate(1 minute)',
+        repeat: true,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        targets: ['odd'],
+      },
+      'shop-health-check-default': {
+        expression: 'rate(1 minute)',
+        repeat: undefined,
+        scheduledTime: undefined,
+        targets: ['web'],
+      },
+    });
+  });
+
+  it('gives the function time for a whole minute of checks plus a timeout and a margin', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-health-check',
+      // 60 s of slots + the 5 s default timeout + 15 s margin
+      Timeout: 80,
+    });
+  });
+
+  it('alarms on FILL(Up, REPEAT) over 10 s periods: downFor in whole periods, high resolution', () => {
+    const down = (name: string) => {
+      const props = alarms.get(`shop-health-${name}-down`) as Record<string, unknown>;
+      const [expression, metric] = props.Metrics as {
+        Expression?: string;
+        MetricStat?: { Period: number; Stat: string; Metric: { MetricName: string } };
+      }[];
+      return {
+        expression: expression?.Expression,
+        period: metric?.MetricStat?.Period,
+        stat: metric?.MetricStat?.Stat,
+        metric: metric?.MetricStat?.Metric.MetricName,
+        m: props.DatapointsToAlarm,
+        n: props.EvaluationPeriods,
+        missing: props.TreatMissingData,
+      };
+    };
+    const common = { expression: 'FILL(up, REPEAT)', period: 10, stat: 'Minimum', metric: 'Up' };
+    // 30 s interval, down for 30 s: the one failed check's period
+    expect(down('api')).toEqual({ ...common, m: 1, n: 1, missing: 'notBreaching' });
+    // 10 s interval, default downFor 30s: three failed checks in three periods
+    expect(down('fast')).toEqual({ ...common, m: 3, n: 3, missing: 'notBreaching' });
+    // 15 s interval, down for 45 s (3 checks): ceil(30 / 10) + 1
+    expect(down('odd')).toEqual({ ...common, m: 4, n: 4, missing: 'notBreaching' });
+    // a target checked every minute keeps its one-minute M of N alarm
+    expect(alarms.get('shop-health-web-down')).toMatchObject({
+      MetricName: 'Up',
+      Period: 60,
+      Statistic: 'Minimum',
+      DatapointsToAlarm: 2,
+      EvaluationPeriods: 3,
+    });
+  });
+
+  it('writes downFor into the down alarm summary, with the severity', () => {
+    const description = decodeAlarmDescription(String(alarms.get('shop-health-fast-down')?.AlarmDescription));
+    expect(description.summary).toBe('fast (http) is down: failed every check for 30 s (checked every 10 s)');
+    expect(description.meta?.severity).toBe('critical');
+  });
+});

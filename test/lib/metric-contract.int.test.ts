@@ -40,6 +40,7 @@ import {
   alarmMetrics,
   dashboardMetrics,
   informationalMetrics,
+  lowResolutionWatches,
   type Pseudo,
   resourceTypes,
   type Template,
@@ -246,6 +247,7 @@ function healthyBody(conditions: JsonCondition[]): string {
 
 type HealthEvent = {
   periodMs?: number;
+  scheduledTime?: string;
   targets: {
     target: {
       name: string;
@@ -258,6 +260,9 @@ type HealthEvent = {
 /** The schedule's event with HTTP targets pointed at a local server (or a closed port when down). */
 function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls'): unknown {
   const event = JSON.parse(localize(JSON.stringify(input), mode === 'down')) as HealthEvent;
+  // what EventBridge Scheduler does to a context attribute in the input: the time it fired for
+  if (event.scheduledTime === '<aws.scheduler.scheduled-time>')
+    event.scheduledTime = new Date().toISOString();
   // TlsDaysLeft is sent only in the first hour (or period) of the UTC day; a day-long period makes any
   // time of the test run that window (test/lambdas/health-check/http.test.ts covers the window itself)
   expect(typeof event.periodMs).toBe('number');
@@ -345,11 +350,14 @@ async function runExample(example: string): Promise<ExampleRun> {
     if (!job) continue;
     if (job === 'health-check') {
       for (const input of fn.scheduleInputs) {
-        for (const mode of ['up', 'down', 'tls'] as const) {
-          await invoke(fn, job, `health ${mode}`, healthEvent(example, input, mode), {
+        const modes = ['up', 'down', 'tls'] as const;
+        const run = (mode: (typeof modes)[number]) =>
+          invoke(fn, job, `health ${mode}`, healthEvent(example, input, mode), {
             caller: mode === 'down' ? 'dead' : 'live',
           });
-        }
+        // a sub-minute schedule's run checks through its whole minute: its three scenarios run at once
+        if ((input as { repeat?: boolean }).repeat) await Promise.all(modes.map(run));
+        else for (const mode of modes) await run(mode);
       }
     } else if (job === 'backup') {
       const env = { ...fn.env, BACKUP_TARGET: localize(fn.env.BACKUP_TARGET ?? '', false) };
@@ -469,7 +477,8 @@ beforeAll(async () => {
     }),
   );
   wallMs = Date.now() - started;
-}, 300_000);
+  // nestjs-mongo's sub-minute schedule checks through a whole minute per run (its three scenarios at once)
+}, 420_000);
 
 afterAll(async () => {
   await aws?.stop();
@@ -554,6 +563,15 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     expect(run.watched.filter((w) => w.namespace === METRICS_NAMESPACE).length).toBeGreaterThan(0);
   });
 
+  it('every metric a 10/20/30 s period alarm reads is emitted with StorageResolution 1', () => {
+    const run = results.get(example) as ExampleRun;
+    expect(
+      lowResolutionWatches(run.watched, emitted(example), METRICS_NAMESPACE).map(
+        (w) => `${w.watcher}: ${metricKey(w)} (${w.periodSeconds} s)`,
+      ),
+    ).toEqual([]);
+  });
+
   it('every emitted metric is watched or listed under "Informational metrics" in docs/', () => {
     const run = results.get(example) as ExampleRun;
     expect(unwatchedEmitted(emitted(example), run.watched, informationalMetrics(DOCS))).toEqual([]);
@@ -612,6 +630,7 @@ describe('the contract check catches a mismatch (self-test)', () => {
     name: 'Up',
     dimensions: { Project: 'shop', Target: 'api' },
     value: 1,
+    storageResolution: 60 as const,
   };
   const watched: WatchedMetric = {
     watcher: 'shop-health-api-down',
@@ -656,6 +675,28 @@ describe('the contract check catches a mismatch (self-test)', () => {
         [{ file: 'x.md', name: 'Flakiness', dimensions: ['Project'], cost: '$0.30' }],
       ),
     ).toEqual(['Flakiness{Project,Target}']);
+  });
+
+  it('reports a 10 s period alarm on a metric sent at standard resolution, and accepts high resolution', () => {
+    const highRes = { ...watched, periodSeconds: 10 };
+    expect(lowResolutionWatches([highRes], [up], METRICS_NAMESPACE)).toEqual([highRes]);
+    expect(lowResolutionWatches([highRes], [{ ...up, storageResolution: 1 }], METRICS_NAMESPACE)).toEqual([]);
+    // one standard-resolution document among high-resolution ones is still a mismatch
+    expect(lowResolutionWatches([highRes], [{ ...up, storageResolution: 1 }, up], METRICS_NAMESPACE)).toEqual(
+      [highRes],
+    );
+    // not emitted at all
+    expect(lowResolutionWatches([highRes], [], METRICS_NAMESPACE)).toEqual([highRes]);
+    // a one-minute alarm reads either
+    expect(lowResolutionWatches([{ ...watched, periodSeconds: 60 }], [up], METRICS_NAMESPACE)).toEqual([]);
+  });
+
+  it("finds the example's high-resolution alarm and reports it once the api is sent at standard resolution", () => {
+    const run = results.get('nestjs-mongo') as ExampleRun;
+    const highRes = run.watched.filter((w) => (w.periodSeconds ?? 60) < 60);
+    expect(highRes.map((w) => w.watcher)).toEqual(['bookings-health-api-down']);
+    const standard = emitted('nestjs-mongo').map((m) => ({ ...m, storageResolution: 60 as const }));
+    expect(lowResolutionWatches(run.watched, standard, METRICS_NAMESPACE)).toEqual(highRes);
   });
 
   it('reports every Nightshift alarm of a real run once its metrics carry the service dimension', () => {

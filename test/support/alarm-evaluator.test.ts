@@ -129,6 +129,17 @@ describe('metric math', () => {
     ]);
   });
 
+  it('FILL(series, REPEAT) carries the most recent real value forward; leading gaps stay missing', () => {
+    expect(evaluateExpression('FILL(errors, REPEAT)', series, 4)).toEqual([undefined, 2, 2, 5]);
+    expect(evaluateExpression('FILL(requests, repeat) / 10', series, 4)).toEqual([1, 2, 2, 5]);
+    expect(evaluateExpression('FILL(none, REPEAT)', series, 4)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('names an unknown id and unreadable input', () => {
     expect(() => evaluateExpression('FILL(m2, 0)', series, 4)).toThrow(/unknown id "m2"/);
     expect(() => evaluateExpression('errors $ 2', series, 4)).toThrow(/cannot read/);
@@ -179,5 +190,78 @@ describe('simulation over a template alarm', () => {
       /exceeds/,
     );
     expect(() => assertWithinLimits({ ...spec, periodSeconds: 3600, evaluationPeriods: 168 })).not.toThrow();
+  });
+});
+
+describe('high resolution (rule 7)', () => {
+  const key = metricKey('Nightshift', 'Up', { Project: 'shop', Target: 'api' });
+  const tenSeconds = (metrics: object[], m: number): AlarmSpec =>
+    alarmFromTemplate({
+      AlarmName: 'shop-health-api-down',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: m,
+      DatapointsToAlarm: m,
+      TreatMissingData: 'notBreaching',
+      Metrics: metrics as never,
+    });
+  const stat = (id: string, returnData: boolean) => ({
+    Id: id,
+    ReturnData: returnData,
+    MetricStat: {
+      Metric: {
+        Namespace: 'Nightshift',
+        MetricName: 'Up',
+        Dimensions: [
+          { Name: 'Project', Value: 'shop' },
+          { Name: 'Target', Value: 'api' },
+        ],
+      },
+      Period: 10,
+      Stat: 'Minimum',
+    },
+  });
+  // a check every 10 s, down from 62 s to 102 s: the checks at 70, 80, 90 and 100 s fail
+  const checks = (resolution: 1 | 60) => {
+    const store = new MetricStore();
+    for (let t = 0; t < 180_000; t += 10_000)
+      store.put(key, t, t >= 62_000 && t < 102_000 ? 0 : 1, resolution);
+    return store;
+  };
+
+  it('evaluates a 10 s alarm every 10 s: 3 of 3 fires when the third failed period completes', () => {
+    const spec = tenSeconds([stat('up', true)], 3);
+    expect(simulate(spec, checks(1), 0, 180_000).map((t) => [t.time / 1000, t.to])).toEqual([
+      [0, 'OK'],
+      [100, 'ALARM'],
+      [120, 'OK'],
+    ]);
+  });
+
+  it('never fires the same alarm on the same checks sent at standard resolution (one point a minute)', () => {
+    const spec = tenSeconds([stat('up', true)], 3);
+    expect(simulate(spec, checks(60), 0, 180_000).map((t) => t.to)).toEqual(['OK']);
+  });
+
+  it("FILL(up, REPEAT) over sparse checks: every 30 s, 1 of 1 fires when the failed check's period ends", () => {
+    const spec = tenSeconds(
+      [{ Id: 'e', Expression: 'FILL(up, REPEAT)', ReturnData: true }, stat('up', false)],
+      1,
+    );
+    const store = new MetricStore();
+    // down from 31 s to 75 s: the check at 60 s fails, the one at 90 s passes
+    for (let t = 0; t < 180_000; t += 30_000) store.put(key, t, t >= 31_000 && t < 75_000 ? 0 : 1, 1);
+    expect(simulate(spec, store, 0, 180_000).map((t) => [t.time / 1000, t.to])).toEqual([
+      [0, 'OK'],
+      [70, 'ALARM'],
+      [100, 'OK'],
+    ]);
+  });
+
+  it('rejects a period CloudWatch does not take', () => {
+    const spec = tenSeconds([stat('up', true)], 3);
+    expect(() => assertWithinLimits({ ...spec, periodSeconds: 15 })).toThrow(/not 10, 20, 30/);
+    for (const periodSeconds of [10, 20, 30, 60, 300])
+      expect(() => assertWithinLimits({ ...spec, periodSeconds })).not.toThrow();
   });
 });

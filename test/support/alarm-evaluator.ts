@@ -40,11 +40,24 @@
  *    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
  *    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
  * 6. Limits the constructs must respect: Period × EvaluationPeriods at most one day for periods under
- *    an hour, at most seven days for periods of an hour or more (`assertWithinLimits`).
+ *    an hour, at most seven days for periods of an hour or more; a period of 10, 20, 30 s or a multiple
+ *    of 60 s (`assertWithinLimits`).
  *    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ * 7. High resolution. A value published with StorageResolution 1 keeps its timestamp to the second; a
+ *    standard-resolution value (the default, 60) is stored at one-minute granularity, so the model
+ *    files it under the start of its minute. An alarm with a 10, 20 or 30 s period (a high-resolution
+ *    alarm) is evaluated every 10 s; other alarms once a minute. PutMetricAlarm: "If you specify a
+ *    period of 10, 20, or 30 for a metric that does not have sub-minute resolution, the alarm still
+ *    attempts to gather data at the period rate that you specify. In this case, it does not receive
+ *    data for the attempts that do not correspond to a one-minute data resolution"; the User Guide
+ *    (AlarmThatSendsEmail.html): "If the alarm period is 10 seconds or 30 seconds, the alarm is
+ *    evaluated every 10 seconds."
+ *    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Resolution_definition
+ *    FILL(series, REPEAT) (rule 5) fills a missing datapoint with the most recent real one before it in
+ *    the retrieved range; missing points before the first real one stay missing.
  *
- * Not modelled: high-resolution periods, anomaly detection, composite alarms, percentile low-sample
- * handling, metric arrival delays.
+ * Not modelled: anomaly detection, composite alarms, percentile low-sample handling, metric arrival
+ * delays.
  */
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -100,9 +113,14 @@ export function metricKey(
 export class MetricStore {
   private readonly series = new Map<string, { time: number; value: number }[]>();
 
-  put(key: string, time: number, value: number): void {
+  /**
+   * One published value. `resolution` is its StorageResolution: 60 (standard, the default) files it
+   * under the start of its minute, 1 keeps the second it was stamped with (rule 7).
+   */
+  put(key: string, time: number, value: number, resolution: 1 | 60 = 60): void {
     const list = this.series.get(key) ?? [];
-    list.push({ time, value });
+    const stored = resolution === 1 ? Math.floor(time / 1000) * 1000 : Math.floor(time / MINUTE) * MINUTE;
+    list.push({ time: stored, value });
     this.series.set(key, list);
   }
 
@@ -257,9 +275,14 @@ export interface Transition {
   readonly reason: string;
 }
 
+/** How often CloudWatch evaluates the alarm: every 10 s for a 10/20/30 s period, else every minute. */
+export function evaluationEveryMs(spec: Pick<AlarmSpec, 'periodSeconds'>): number {
+  return spec.periodSeconds < 60 ? 10_000 : MINUTE;
+}
+
 /**
- * Evaluates the alarm once a minute from `from` to `to` (epoch ms) and returns its state changes.
- * Alarms start in INSUFFICIENT_DATA, as CloudWatch creates them.
+ * Evaluates the alarm every evaluationEveryMs from `from` to `to` (epoch ms) and returns its state
+ * changes. Alarms start in INSUFFICIENT_DATA, as CloudWatch creates them.
  */
 export function simulate(
   spec: AlarmSpec,
@@ -273,7 +296,8 @@ export function simulate(
   const transitions: Transition[] = [];
   let state = initial;
   let lastEnd = Number.NaN;
-  for (let t = Math.ceil(from / MINUTE) * MINUTE; t <= to; t += MINUTE) {
+  const every = evaluationEveryMs(spec);
+  for (let t = Math.ceil(from / every) * every; t <= to; t += every) {
     const end = Math.floor(t / periodMs) * periodMs;
     // a new evaluation only changes anything once another period is complete
     if (end === lastEnd) continue;
@@ -296,6 +320,11 @@ export function assertWithinLimits(spec: AlarmSpec): void {
   }
   if (spec.datapointsToAlarm > spec.evaluationPeriods) {
     throw new Error(`${spec.name}: DatapointsToAlarm exceeds EvaluationPeriods`);
+  }
+  if (![10, 20, 30].includes(spec.periodSeconds) && spec.periodSeconds % 60 !== 0) {
+    throw new Error(
+      `${spec.name}: a period of ${spec.periodSeconds} s is not 10, 20, 30 or a multiple of 60`,
+    );
   }
 }
 
@@ -421,9 +450,23 @@ export function evaluateExpression(
     }
     const name = token.value.toUpperCase();
     if (name === 'FILL') {
-      const [target, value] = args();
-      if (target === undefined || typeof value !== 'number') {
-        throw new Error('metric math: FILL(series, number) is the form modelled');
+      expect('(');
+      const target = level(0);
+      expect(',');
+      const fill = peek();
+      if (fill?.kind === 'id' && fill.value.toUpperCase() === 'REPEAT') {
+        pos++;
+        expect(')');
+        let previous: number | undefined;
+        return lift(target).map((v) => {
+          if (v !== undefined) previous = v;
+          return v ?? previous;
+        });
+      }
+      const value = level(0);
+      expect(')');
+      if (typeof value !== 'number') {
+        throw new Error('metric math: FILL(series, number) and FILL(series, REPEAT) are the forms modelled');
       }
       const values = lift(target);
       // no datapoint at all in the retrieved range: nothing to fill between

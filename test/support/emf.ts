@@ -10,6 +10,8 @@ export interface EmittedMetric {
   /** Exactly the dimensions of one dimension set, with the values the document gives them. */
   readonly dimensions: Readonly<Record<string, string>>;
   readonly value: unknown;
+  /** The metric's StorageResolution: 1 (high resolution) or 60 (standard, also when absent). */
+  readonly storageResolution: 1 | 60;
 }
 
 interface Directive {
@@ -40,13 +42,16 @@ export function emfMetrics(stdout: string): EmittedMetric[] {
       const sets = Array.isArray(directive.Dimensions) ? (directive.Dimensions as unknown[]) : [];
       // A directive with no dimension set still publishes the metric, without dimensions.
       const dimensionSets = sets.length > 0 ? sets : [[]];
-      const metrics = Array.isArray(directive.Metrics) ? (directive.Metrics as { Name?: unknown }[]) : [];
+      const metrics = Array.isArray(directive.Metrics)
+        ? (directive.Metrics as { Name?: unknown; StorageResolution?: unknown }[])
+        : [];
       for (const metric of metrics) {
         const name = String(metric.Name);
+        const storageResolution = metric.StorageResolution === 1 ? 1 : 60;
         for (const set of dimensionSets) {
           const keys = Array.isArray(set) ? set.map(String) : [];
           const dimensions = Object.fromEntries(keys.map((key) => [key, String(doc[key])]));
-          out.push({ namespace, name, dimensions, value: doc[name] });
+          out.push({ namespace, name, dimensions, value: doc[name], storageResolution });
         }
       }
     }

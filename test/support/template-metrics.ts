@@ -17,6 +17,8 @@ export interface WatchedMetric {
   readonly namespace: string;
   readonly name: string;
   readonly dimensions: Readonly<Record<string, string>>;
+  /** The alarm's period for this metric (alarms only). */
+  readonly periodSeconds?: number | undefined;
 }
 
 export interface Pseudo {
@@ -107,9 +109,12 @@ export function alarmMetrics(template: Template, pseudo: Pseudo): WatchedMetric[
         namespace: String(props.Namespace),
         name: props.MetricName,
         dimensions: dimensionMap(props.Dimensions),
+        periodSeconds: Number(props.Period),
       });
     }
-    for (const query of (props.Metrics ?? []) as { MetricStat?: { Metric: Record<string, Json> } }[]) {
+    for (const query of (props.Metrics ?? []) as {
+      MetricStat?: { Metric: Record<string, Json>; Period?: number };
+    }[]) {
       const metric = query.MetricStat?.Metric;
       if (!metric) continue;
       out.push({
@@ -117,6 +122,7 @@ export function alarmMetrics(template: Template, pseudo: Pseudo): WatchedMetric[
         namespace: String(metric.Namespace),
         name: String(metric.MetricName),
         dimensions: dimensionMap(metric.Dimensions),
+        periodSeconds: query.MetricStat?.Period,
       });
     }
   }
@@ -209,6 +215,24 @@ export function unmatchedWatches(
 ): WatchedMetric[] {
   const keys = new Set(emitted.map(metricKey));
   return watched.filter((w) => w.namespace === namespace && !keys.has(metricKey(w)));
+}
+
+/**
+ * Alarm metrics on `namespace` read over a period under a minute (10, 20 or 30 s: a high-resolution
+ * alarm) that are not emitted, every time, with StorageResolution 1. CloudWatch keeps a standard-resolution
+ * metric at one datapoint a minute, so such an alarm sees most of its periods empty: it pages late, on
+ * the wrong checks, or never (test/support/alarm-evaluator.ts rule 7).
+ */
+export function lowResolutionWatches(
+  watched: readonly WatchedMetric[],
+  emitted: readonly EmittedMetric[],
+  namespace: string,
+): WatchedMetric[] {
+  return watched.filter((w) => {
+    if (w.namespace !== namespace || w.periodSeconds === undefined || w.periodSeconds >= 60) return false;
+    const same = emitted.filter((m) => metricKey(m) === metricKey(w));
+    return same.length === 0 || same.some((m) => m.storageResolution !== 1);
+  });
 }
 
 export interface InformationalMetric {

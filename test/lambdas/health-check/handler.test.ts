@@ -140,4 +140,31 @@ describe('parseHealthEvent', () => {
       '"periodMs" is not a positive number',
     );
   });
+
+  it('reads the repeat flag of a sub-minute schedule, and a sub-minute target with its interval', () => {
+    const sub = {
+      repeat: true,
+      targets: targets({ name: 'api', interval: '30s', http: { url: 'https://example.com/' } }).map(
+        healthEventTarget,
+      ),
+    };
+    const parsed = parseHealthEvent(sub);
+    expect(parsed.repeat).toBe(true);
+    expect(parsed.targets[0]).toMatchObject({ intervalMs: 30_000, downForMs: 30_000 });
+    expect(parseHealthEvent({ targets: sub.targets }).repeat).toBeUndefined();
+    expect(() => parseHealthEvent({ ...sub, repeat: 'yes' })).toThrow('"repeat" is not true or false');
+    // EventBridge Scheduler's scheduled time; left unreplaced (an input copied by hand) it is unknown
+    expect(parseHealthEvent({ ...sub, scheduledTime: '2026-01-05T15:00:00Z' }).scheduledTime).toBe(
+      '2026-01-05T15:00:00Z',
+    );
+    expect(parseHealthEvent({ ...sub, scheduledTime: '<aws.scheduler.scheduled-time>' }).scheduledTime).toBe(
+      undefined,
+    );
+    expect(() => parseHealthEvent({ ...sub, scheduledTime: 'noon' })).toThrow(
+      '"scheduledTime" is not an ISO 8601 time',
+    );
+    expect(() => parseHealthEvent({ targets: [{ ...sub.targets[0], intervalMs: '30s' }] })).toThrow(
+      'targets[0] (api) has an intervalMs that is not a positive number',
+    );
+  });
 });

@@ -110,6 +110,115 @@ describe('run', () => {
   });
 });
 
+describe('sub-minute targets', () => {
+  // a clock 20 times faster than real time: a 10 s slot is 500 ms, a minute of checks takes 3 s; the
+  // checks' own timeouts stay real (300 ms = 6 s on this clock, under the 10 s interval)
+  const SPEED = 20;
+  function fastClock(base: number) {
+    const start = performance.now();
+    return {
+      now: () => new Date(base + (performance.now() - start) * SPEED),
+      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms / SPEED)),
+    };
+  }
+  let hanging: Server;
+  let healthy: Server;
+  let hangingUrl = '';
+  let healthyUrl = '';
+  let clock: ReturnType<typeof fastClock>;
+  const arrivals: number[] = [];
+
+  beforeAll(async () => {
+    hanging = createServer(() => {}); // accepts, never answers
+    healthy = createServer((_req, res) => {
+      arrivals.push(clock.now().getTime());
+      res.end('ok');
+    });
+    for (const s of [hanging, healthy])
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`;
+    healthyUrl = `http://127.0.0.1:${(healthy.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    for (const s of [hanging, healthy]) {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
+  });
+
+  it('checks at every slot of the minute, concurrently: a hanging target never moves the others', async () => {
+    // 200 ms after a slot: the run starts at once with the slot it belongs to
+    const base = Date.UTC(2026, 0, 5, 15, 0, 0) + 200;
+    clock = fastClock(base);
+    arrivals.length = 0;
+    const deps = testDeps(clock);
+
+    const result = await run(deps, {
+      repeat: true,
+      targets: targets(
+        { name: 'stuck', interval: '10s', timeout: '300ms', http: { url: hangingUrl } },
+        { name: 'web', interval: '10s', timeout: '300ms', http: { url: healthyUrl } },
+        { name: 'minutely', http: { url: healthyUrl } },
+      ),
+    });
+
+    const slots = Array.from({ length: 6 }, (_, i) => base - 200 + i * 10_000);
+    const points = (target: string) =>
+      deps.metrics.points
+        .filter((p) => p.name === 'Up' && p.dimensions.Target === target)
+        .map((p) => ({ value: p.value, resolution: p.resolution, timestamp: p.timestamp }));
+    expect(points('stuck')).toEqual(slots.map((timestamp) => ({ value: 0, resolution: 1, timestamp })));
+    expect(points('web')).toEqual(slots.map((timestamp) => ({ value: 1, resolution: 1, timestamp })));
+    // the every-minute target: checked once, sent exactly as before (no resolution, no timestamp)
+    expect(points('minutely')).toEqual([{ value: 1, resolution: undefined, timestamp: undefined }]);
+    // web's requests arrive on its slots (within 2 s of this clock), though stuck hangs 6 s at each
+    const webArrivals = arrivals.slice().sort((a, b) => a - b);
+    expect(webArrivals).toHaveLength(7);
+    for (const slot of slots) {
+      expect(
+        webArrivals.some((t) => t >= slot && t - slot < 2_000),
+        `a request for slot ${slot - base}`,
+      ).toBe(true);
+    }
+    expect(result.results.map((r) => [r.target, r.up, r.checks])).toEqual([
+      ['stuck', false, { total: 6, failed: 6 }],
+      ['web', true, { total: 6, failed: 0 }],
+      ['minutely', true, undefined],
+    ]);
+    expect(result.results[0]?.reason).toBe('timed out after 300 ms');
+  });
+
+  it('starts the slots at the time the schedule fired for, however late the run starts', async () => {
+    const scheduledAt = Date.UTC(2026, 0, 5, 15, 1, 0);
+    // 5.4 s late: nearer the next 10 s slot than this one, yet the minute's first slot is the scheduled one
+    clock = fastClock(scheduledAt + 5_400);
+    const deps = testDeps(clock);
+
+    await run(deps, {
+      repeat: true,
+      scheduledAt,
+      targets: targets({ name: 'web', interval: '10s', timeout: '300ms', http: { url: healthyUrl } }),
+    });
+
+    expect(deps.metrics.points.map((p) => (p.timestamp ?? 0) - scheduledAt)).toEqual([
+      0, 10_000, 20_000, 30_000, 40_000, 50_000,
+    ]);
+  });
+
+  it('checks a sub-minute target once, at high resolution, when the run does not repeat (nightshift check)', async () => {
+    const base = Date.UTC(2026, 0, 5, 15, 0, 3);
+    clock = fastClock(base);
+    const deps = testDeps({ now: () => new Date(base) });
+
+    const result = await run(deps, {
+      targets: targets({ name: 'web', interval: '30s', timeout: '1s', http: { url: healthyUrl } }),
+    });
+
+    expect(result.results.map((r) => [r.up, r.checks])).toEqual([[true, undefined]]);
+    expect(deps.metrics.points.map((p) => [p.name, p.resolution, p.timestamp])).toEqual([['Up', 1, base]]);
+  });
+});
+
 describe('selectTargets', () => {
   const all = targets(
     { name: 'web', http: { url: 'https://example.com/' } },

@@ -74,4 +74,22 @@ describe('powertoolsSink', () => {
       ['sessions', 0, [['Project', 'Target']]],
     ]);
   });
+
+  it('writes StorageResolution 1 and the slot timestamp when asked, and neither by default', () => {
+    const sink = powertoolsSink(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' }));
+    const slot = Date.now() - 25_000;
+
+    const docs = captureEmf(() => {
+      sink.put('Up', 'Count', 0, { Project: 'shop', Target: 'api' }, { resolution: 1, timestamp: slot });
+      sink.put('Up', 'Count', 1, { Project: 'shop', Target: 'web' });
+    });
+
+    const [high, standard] = docs as [EmfDocument, EmfDocument];
+    expect(high._aws.CloudWatchMetrics[0]?.Metrics).toEqual([
+      { Name: 'Up', Unit: 'Count', StorageResolution: 1 },
+    ]);
+    expect((high._aws as unknown as { Timestamp: number }).Timestamp).toBe(slot);
+    expect(standard._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'Up', Unit: 'Count' }]);
+    expect((standard._aws as unknown as { Timestamp: number }).Timestamp).toBeGreaterThan(slot);
+  });
 });

@@ -33,17 +33,27 @@ const line = (usage: Usage, service: string, item: string) => {
 };
 
 describe('estimateMonthlyCost', () => {
-  it('prices alarms per metric, high resolution at the higher rate, with 10 standard metrics free', () => {
-    // 20 alarms reading 24 metrics, 2 of them high resolution: 22 × 0.10 + 2 × 0.30 = 2.80 list,
-    // (22 − 10) × 0.10 + 2 × 0.30 = 1.80 after the free tier.
-    const alarms = line(
-      { ...empty, alarms: { count: 20, metrics: 24, highResMetrics: 2 } },
-      'CloudWatch',
-      'alarms',
-    );
-    expect(alarms.listUsd).toBe(2.8);
-    expect(alarms.afterFreeTierUsd).toBe(1.8);
-    expect(alarms.basis).toContain('24 alarm metrics');
+  it('prices alarms per metric, high resolution at the higher rate on its own line, with 10 standard metrics free', () => {
+    // 20 alarms reading 24 metrics, 2 of them high resolution: 22 × 0.10 = 2.20 list,
+    // (22 − 10) × 0.10 = 1.20 after the free tier; and 2 × 0.30 = 0.60 with no free tier.
+    const usage = { ...empty, alarms: { count: 20, metrics: 24, highResMetrics: 2 } };
+    const alarms = line(usage, 'CloudWatch', 'alarms');
+    expect(alarms.listUsd).toBe(2.2);
+    expect(alarms.afterFreeTierUsd).toBe(1.2);
+    expect(alarms.basis).toContain('22 standard-resolution alarm metrics');
+    const highRes = line(usage, 'CloudWatch', 'high-resolution alarms');
+    expect(highRes.listUsd).toBe(0.6);
+    expect(highRes.afterFreeTierUsd).toBe(0.6);
+    expect(highRes.basis).toBe('2 alarm metrics with 10/20/30 s periods × $0.30 (no free tier)');
+  });
+
+  it('lists no high-resolution line when no alarm has a sub-minute period', () => {
+    expect(
+      estimateMonthlyCost(
+        { ...empty, alarms: { count: 3, metrics: 3, highResMetrics: 0 } },
+        pricesFor('us-east-1'),
+      ).lines.map((l) => l.item),
+    ).not.toContain('high-resolution alarms');
   });
 
   it('prorates custom metrics by the hours in which they are sent', () => {
@@ -165,5 +175,30 @@ describe('usageFromTemplates (inventory example)', () => {
     expect(estimate.lines.find((l) => l.item === 'NAT gateway')?.group).toBe('network');
     expect(estimate.totals.base.afterFreeTierUsd).toBeLessThan(estimate.totals.base.listUsd);
     expect(ALWAYS_FREE.alarmMetrics).toBe(10);
+  });
+});
+
+describe('usageFromTemplates (nestjs-mongo example: the api checked every 30 s)', () => {
+  const config = loadConfig(resolve(REPO, 'examples/nestjs-mongo.yaml'));
+  const { app, data, jobs } = buildApp(config, { bundling: false });
+  const assembly = app.synth();
+  const templates = [data, jobs].map((s) => assembly.getStackByName(s.stackName).template as CfnTemplate);
+  const usage = usageFromTemplates(templates, { pagesPerMonth: 4 });
+
+  it('counts the api down alarm (10 s periods) as one high-resolution alarm metric, priced on its own line', () => {
+    expect(usage.alarms.highResMetrics).toBe(1);
+    const estimate = estimateMonthlyCost(usage, pricesFor(config.region));
+    expect(estimate.lines.find((l) => l.item === 'high-resolution alarms')).toMatchObject({
+      service: 'CloudWatch',
+      listUsd: 0.3,
+      afterFreeTierUsd: 0.3,
+    });
+  });
+
+  it('bills the sub-minute schedule a whole minute per run (it waits for its slots)', () => {
+    const health = usage.functions.find((f) => f.name === 'health-check');
+    // two schedules a minute: the default one (1.5 s) and every-30s (60 s)
+    expect(health?.invocationsPerMonth).toBe(2 * 43_800);
+    expect(health?.durationMs).toBeCloseTo((60_000 + 1_500) / 2, 0);
   });
 });

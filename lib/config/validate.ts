@@ -280,7 +280,15 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
 // ---------------------------------------------------------------------------------------------
 
 /** Prefixes of the alarms Nightshift creates itself (<project>-<prefix>…); user alarms must not clash. */
-export const RESERVED_ALARM_PREFIXES = ['health-', 'backup-', 'log-', 'alert-', 'escalation-', 'sms-spend'];
+export const RESERVED_ALARM_PREFIXES = [
+  'health-',
+  'backup-',
+  'log-',
+  'alert-',
+  'escalation-',
+  'sms-spend',
+  'db-maintenance-',
+];
 
 type ConnectionFields = { secret?: string | undefined; url?: string | undefined };
 
@@ -545,10 +553,31 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     });
   }
 
+  // Database maintenance tasks (maintenance.tasks)
+  const taskNames = new Set<string>();
+  if (config.maintenance) {
+    const tasks = config.maintenance.tasks;
+    unique(tasks, ['maintenance', 'tasks'], 'maintenance task');
+    tasks.forEach((task, index) => {
+      taskNames.add(task.name);
+      const path: PathSegment[] = ['maintenance', 'tasks', index];
+      if ('postgres' in task)
+        exactlyOneConnection(
+          task.postgres,
+          [...path, 'postgres'],
+          'host, port, username, password and dbname',
+        );
+      else exactlyOneConnection(task.redis, [...path, 'redis'], 'host, port and password');
+    });
+    if (config.maintenance.vpc && !config.network)
+      add(['maintenance', 'vpc'], 'needs `network` (vpcId, subnetIds, securityGroupIds)');
+  }
+
   // Maintenance windows
   const known = new Set([
     ...healthNames,
     ...backupNames,
+    ...taskNames,
     ...alerts.alarms.map((a) => a.name),
     ...alerts.logPatterns.map((p) => p.name),
   ]);

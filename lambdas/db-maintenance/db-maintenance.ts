@@ -11,7 +11,7 @@ import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { redact } from '../shared/redact';
 import type { TaskSpec } from './event';
-import { MaintenanceMetric, maintenanceDimensions } from './metrics';
+import { findsProblems, MaintenanceMetric, maintenanceDimensions } from './metrics';
 import { bloat, slowQueries, sqlCheck, vacuum } from './postgres';
 import { bigKeys, redisMemory } from './redis';
 import { type Outcome, type TaskContext, TaskFailed, type TaskOutcome, type TaskResult } from './types';
@@ -83,7 +83,7 @@ export async function runTask(deps: MaintenanceDeps, spec: TaskSpec): Promise<Ta
   const dimensions = maintenanceDimensions(deps.project, spec.name);
   deps.metrics.put(MaintenanceMetric.Failed, 'Count', state === 'failed' ? 1 : 0, dimensions);
   // a failed task found nothing either way: its Problem alarm keeps its state until a run succeeds
-  if (state !== 'failed')
+  if (state !== 'failed' && findsProblems(spec.kind))
     deps.metrics.put(MaintenanceMetric.Problem, 'Count', state === 'problem' ? 1 : 0, dimensions);
   const result: TaskResult = {
     task: spec.name,

@@ -7,6 +7,8 @@
  *                       check over its threshold), 0 when it ran and found none; not sent when it failed
  *   MaintenanceFailed   1 when the task could not do its work (lock timeout, statement timeout, no
  *                       connection, pg_stat_statements missing, a write refused), 0 when it did
+ *
+ * VACUUM tasks send only MaintenanceFailed (findsProblems).
  */
 export const MaintenanceMetric = {
   Problem: 'MaintenanceProblem',
@@ -14,6 +16,14 @@ export const MaintenanceMetric = {
 } as const;
 
 export type MaintenanceMetricName = (typeof MaintenanceMetric)[keyof typeof MaintenanceMetric];
+
+/**
+ * Whether a task of this kind can find a problem (and so sends MaintenanceProblem and has its alarm).
+ * VACUUM only succeeds or fails: a Problem metric and alarm for it would cost $0.40 a month for nothing.
+ */
+export function findsProblems(kind: string): boolean {
+  return kind !== 'vacuum';
+}
 
 /** Every maintenance metric has exactly these dimensions. */
 export function maintenanceDimensions(project: string, task: string): { Project: string; Task: string } {

@@ -67,6 +67,11 @@ function schemaAt(root: ZodType, path: PathSegment[]): ZodType | undefined {
       current = def.element as ZodType;
     } else if (def.type === 'record') {
       current = def.valueType as ZodType;
+    } else if (def.type === 'union') {
+      // a discriminated union (maintenance.tasks): the first option that has the key
+      current = (def.options as ZodType[])
+        .map((option) => schemaAt(option, [segment]))
+        .find((found) => found !== undefined);
     } else {
       return undefined;
     }
@@ -103,6 +108,15 @@ function allowedKeys(path: PathSegment[]): string[] {
   const schema = schemaAt(configSchema, path);
   if (!schema) return [];
   const def = defOf(unwrap(schema));
+  if (def.type === 'union')
+    return [
+      ...new Set(
+        (def.options as ZodType[]).flatMap((option) => {
+          const inner = defOf(unwrap(option));
+          return inner.type === 'object' ? Object.keys(inner.shape as object) : [];
+        }),
+      ),
+    ];
   return def.type === 'object' ? Object.keys(def.shape as object) : [];
 }
 
@@ -220,6 +234,12 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(path);
       return issue.keys.map((key) => {
+        // in a union (maintenance.tasks) a key may belong to another option: another kind's field
+        if (allowed.includes(key))
+          return {
+            path: [...path, key],
+            message: 'not a field of this kind — remove it (it belongs to another kind)',
+          };
         const suggestion = closest(key, allowed);
         const hint = suggestion
           ? ` — did you mean "${suggestion}"? Rename it.`

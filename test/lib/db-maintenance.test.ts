@@ -87,7 +87,7 @@ describe('DbMaintenance', () => {
       ['shop-db-maintenance-failed-jobs', 'rate(1 hour)', 'Europe/Berlin'],
       ['shop-db-maintenance-big-keys', 'cron(0 3 1 * ? *)', 'Europe/Berlin'],
     ]);
-    const input = JSON.parse(String((schedules[0]?.Target as Props).Input));
+    const input = JSON.parse(String((schedules[0]?.Target as Props | undefined)?.Input));
     // the handler's own parser accepts what the construct writes
     const event = parseMaintenanceEvent(input);
     expect(event.schedule).toBe('weekly-vacuum');
@@ -109,7 +109,7 @@ describe('DbMaintenance', () => {
     );
     expect(fn?.Timeout).toBe(630);
     expect(fn?.VpcConfig).toBeDefined();
-    expect((fn?.Environment as { Variables: Props }).Variables).toEqual({
+    expect((fn?.Environment as { Variables: Props } | undefined)?.Variables).toEqual({
       NIGHTSHIFT_PROJECT: 'shop',
       NODE_OPTIONS: '--enable-source-maps',
     });

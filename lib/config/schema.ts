@@ -671,6 +671,8 @@ export const POSTGRES_MAINTENANCE_KINDS: readonly MaintenanceKind[] = [
   'sqlCheck',
 ];
 
+const KIND_TEXT =
+  'what the task does: vacuum (VACUUM (ANALYZE)), bloat (dead-tuple report), slowQueries (pg_stat_statements), sqlCheck (read-only SQL against a threshold) on PostgreSQL; redisMemory (fragmentation), bigKeys (SCAN + MEMORY USAGE) on Redis';
 const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
 
 const taskCommon = {
@@ -707,9 +709,9 @@ const tableList = z
 
 const vacuumTask = obj({
   ...taskCommon,
-  kind: z.literal('vacuum'),
+  kind: z.literal('vacuum').describe(KIND_TEXT),
   postgres: maintenancePostgres,
-  tables: tableList.describe('tables to VACUUM (ANALYZE), as name or schema.name. @default every table'),
+  tables: tableList.describe('the tables, as name or schema.name. @default every table'),
   analyze: z
     .boolean()
     .default(true)
@@ -722,19 +724,21 @@ const vacuumTask = obj({
     .describe(
       "lock_timeout: how long VACUUM waits for a table's lock before that table is reported failed. @default 5s",
     ),
-  statementTimeout: duration("statement_timeout: longest one table's VACUUM may run", {
-    min: '1s',
+  statementTimeout: duration('statement_timeout: the longest one statement may run', {
+    min: '100ms',
     max: '14m',
   })
     .optional()
-    .describe("statement_timeout: longest one table's VACUUM may run. @default the task timeout"),
+    .describe(
+      "statement_timeout: the longest one statement (one table's VACUUM, the SQL check) may run. @default the task timeout (vacuum), 30s (sqlCheck)",
+    ),
 }).describe('VACUUM (ANALYZE) chosen tables or every table, one table at a time');
 
 const bloatTask = obj({
   ...taskCommon,
-  kind: z.literal('bloat'),
+  kind: z.literal('bloat').describe(KIND_TEXT),
   postgres: maintenancePostgres,
-  tables: tableList.describe('tables to report on. @default every table'),
+  tables: tableList.describe('the tables, as name or schema.name. @default every table'),
   maxDeadPercent: z
     .number()
     .min(0)
@@ -748,9 +752,11 @@ const bloatTask = obj({
 
 const slowQueriesTask = obj({
   ...taskCommon,
-  kind: z.literal('slowQueries'),
+  kind: z.literal('slowQueries').describe(KIND_TEXT),
   postgres: maintenancePostgres,
-  top: int(1, 100).default(10).describe('how many of the slowest queries to report. @default 10'),
+  top: int(1, 100)
+    .default(10)
+    .describe('how many to report (the slowest queries, the biggest keys). @default 10'),
   maxMeanTime: duration("a problem when a reported query's mean execution time is above this", {
     min: '1ms',
     max: '1h',
@@ -764,7 +770,7 @@ const slowQueriesTask = obj({
 
 const sqlCheckTask = obj({
   ...taskCommon,
-  kind: z.literal('sqlCheck'),
+  kind: z.literal('sqlCheck').describe(KIND_TEXT),
   postgres: maintenancePostgres,
   sql: z
     .string()
@@ -777,14 +783,19 @@ const sqlCheckTask = obj({
     .default('>')
     .describe('a problem when `result <comparison> threshold`. @default >'),
   threshold: z.number().describe('the value the result is compared with'),
-  statementTimeout: duration('statement_timeout of the query', { min: '100ms', max: '14m' })
+  statementTimeout: duration('statement_timeout: the longest one statement may run', {
+    min: '100ms',
+    max: '14m',
+  })
     .default('30s')
-    .describe('statement_timeout of the query. @default 30s'),
+    .describe(
+      "statement_timeout: the longest one statement (one table's VACUUM, the SQL check) may run. @default the task timeout (vacuum), 30s (sqlCheck)",
+    ),
 }).describe('a custom SQL check, run in a READ ONLY transaction, whose number is compared with a threshold');
 
 const redisMemoryTask = obj({
   ...taskCommon,
-  kind: z.literal('redisMemory'),
+  kind: z.literal('redisMemory').describe(KIND_TEXT),
   redis: maintenanceRedis,
   maxFragmentationRatio: z
     .number()
@@ -803,7 +814,7 @@ const redisMemoryTask = obj({
 
 const bigKeysTask = obj({
   ...taskCommon,
-  kind: z.literal('bigKeys'),
+  kind: z.literal('bigKeys').describe(KIND_TEXT),
   redis: maintenanceRedis,
   maxKeyMb: z
     .number()
@@ -814,7 +825,9 @@ const bigKeysTask = obj({
     .default(100_000)
     .describe('the most keys examined per run (SCAN, never KEYS). @default 100000'),
   match: z.string().min(1).optional().describe('only keys matching this SCAN MATCH pattern, e.g. cache:*'),
-  top: int(1, 100).default(10).describe('how many of the biggest keys to report. @default 10'),
+  top: int(1, 100)
+    .default(10)
+    .describe('how many to report (the slowest queries, the biggest keys). @default 10'),
 }).describe('big keys: SCAN-based sampling with MEMORY USAGE');
 
 export const maintenanceTaskSchema = z

@@ -53,7 +53,12 @@ const VARIANT = testConfig({
   logArchive: { groups: [{ name: '/ecs/api' }, { name: '/ecs/big', mode: 'export-task' }] },
   maintenance: {
     tasks: [
-      { name: 'vacuum', kind: 'vacuum', schedule: 'cron(0 4 ? * SUN *)', postgres: { secret: 'prod/shop/db' } },
+      {
+        name: 'vacuum',
+        kind: 'vacuum',
+        schedule: 'cron(0 4 ? * SUN *)',
+        postgres: { secret: 'prod/shop/db' },
+      },
     ],
   },
 });

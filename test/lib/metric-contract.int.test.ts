@@ -431,7 +431,7 @@ beforeAll(async () => {
   // what the examples' maintenance tasks read: pg_stat_statements and the tables of their sqlChecks
   await admin.query('create extension pg_stat_statements');
   await admin.query(
-    "create table orders (id int primary key, status text, created_at timestamptz); insert into orders values (1, 'pending', now())",
+    "create table outbox (id int primary key, sent_at timestamptz, created_at timestamptz); insert into outbox values (1, null, now() - interval '1 hour')",
   );
   await admin.end();
   const client = new Redis(redis().url);
@@ -540,7 +540,9 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     // Maintenance: each task ran against the live services and failed against a closed port.
     for (const r of runsOf(example, 'maintenance live')) {
       const result = r.result as { task: string; outcome: string; reason?: string } | undefined;
-      expect(result?.outcome, `${result?.task}: ${result?.reason} ${diagnostics([r])}`).toMatch(/^(ok|problem)$/);
+      expect(result?.outcome, `${result?.task}: ${result?.reason} ${diagnostics([r])}`).toMatch(
+        /^(ok|problem)$/,
+      );
     }
     for (const r of runsOf(example, 'maintenance dead'))
       expect((r.result as { outcome?: string }).outcome, diagnostics([r]).join()).toBe('failed');

@@ -338,6 +338,31 @@ describe('redis', () => {
 });
 
 describe('secrets', () => {
+  const PASSWORD = 'Redis-Secret-Value-42';
+  // the default user stays password-less (the harness PINGs it); the task logs in as "maint"
+  const locked = withRedis({ args: ['--user', 'maint', 'on', `>${PASSWORD}`, '~*', '&*', '+@all'] });
+  const secrets = (password: string) => ({
+    async getSecretString(id: string) {
+      if (id !== 'prod/redis') throw new SecretUnavailable(id, 'it does not exist');
+      return JSON.stringify({ host: '127.0.0.1', port: locked().port, username: 'maint', password });
+    },
+  });
+
+  it('reads the connection from a secret and never shows the password, right or wrong', async () => {
+    const task = spec({ kind: 'bigKeys', redis: { secret: 'prod/redis' } });
+    const ok = { ...deps(), secrets: secrets(PASSWORD) };
+    expect((await runTask(ok, task)).outcome).toBe('ok');
+    const wrong = 'Wrong-Secret-Value-17';
+    const bad = { ...deps(), secrets: secrets(wrong) };
+    const result = await runTask(bad, task);
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/WRONGPASS|invalid password/i);
+    for (const text of [JSON.stringify(result), bad.log.text(), ok.log.text()]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(wrong);
+    }
+  });
+
   it('reports a missing secret as a failed task, naming the secret', async () => {
     const result = await runTask(deps(), spec({ kind: 'bloat', postgres: { secret: 'prod/db' } }));
     expect(result.outcome).toBe('failed');

@@ -288,6 +288,17 @@ function plannedJobs(config: NightshiftConfig, now: Date, runs: number): PlanJob
       ),
     });
   }
+  const tasks = config.maintenance?.tasks ?? [];
+  if (tasks.length > 0) {
+    const byTask = new Map<string, string[]>();
+    for (const t of tasks) byTask.set(t.schedule, [...(byTask.get(t.schedule) ?? []), t.name]);
+    jobs.push({
+      name: 'db-maintenance',
+      description: `runs ${tasks.length} maintenance task${tasks.length === 1 ? '' : 's'}; a problem found or a task failed raises its alarm`,
+      schedules: [...byTask].map(([expression, names]) => planSchedule(expression, tz, now, runs, names)),
+      targets: tasks.map((t) => `${t.name} (${t.kind}, ${'postgres' in t ? 'postgres' : 'redis'})`),
+    });
+  }
   jobs.push({
     name: 'alert-router',
     description: 'turns alarm state changes into e-mail/SMS and escalates until acknowledged',

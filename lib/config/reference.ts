@@ -14,6 +14,7 @@ interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   additionalProperties?: JsonSchema | boolean;
   minimum?: number;
   maximum?: number;
@@ -31,6 +32,7 @@ function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.anyOf) return schema.anyOf.map(typeOf).join(' \\| ');
+  if (schema.oneOf) return 'mapping';
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
   if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
     return `map of ${typeOf(schema.additionalProperties)}`;
@@ -74,9 +76,45 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Referen
   if (schema.type === 'array' && schema.items?.properties)
     walk({ ...schema.items, description: undefined }, `${path}[]`, false, rows);
   if (schema.type === 'array' && schema.items?.type === 'array') walk(schema.items, `${path}[]`, false, rows);
+  if (schema.type === 'array' && schema.items?.oneOf) unionRows(schema.items.oneOf, `${path}[]`, rows);
   for (const option of schema.anyOf ?? []) {
     if (option.type === 'object' && option.properties)
       walk({ ...option, description: undefined }, path, false, rows);
+  }
+}
+
+/**
+ * A discriminated union (maintenance.tasks): the fields every option has once, the discriminator with
+ * all its values, and each other field with the options (by discriminator value) it belongs to.
+ */
+function unionRows(options: JsonSchema[], path: string, rows: ReferenceRow[]): void {
+  const objects = options.filter((o) => o.type === 'object' && o.properties);
+  const keys = objects.map((o) => Object.keys(o.properties ?? {}));
+  const discriminator = keys[0]?.find((key) =>
+    objects.every((o) => o.properties?.[key]?.const !== undefined),
+  );
+  const perOption = objects.map((option) => {
+    const own: ReferenceRow[] = [];
+    walk({ ...option, description: undefined }, path, false, own);
+    return { name: String(option.properties?.[discriminator ?? '']?.const ?? ''), rows: own };
+  });
+  const seen = new Map<string, { row: ReferenceRow; kinds: string[] }>();
+  for (const { name, rows: own } of perOption) {
+    for (const row of own) {
+      const found = seen.get(row.path);
+      if (found) found.kinds.push(name);
+      else seen.set(row.path, { row, kinds: [name] });
+    }
+  }
+  const all = perOption.map((o) => o.name);
+  for (const { row, kinds } of seen.values()) {
+    if (discriminator && row.path === `${path}.${discriminator}`) {
+      rows.push({ ...row, type: all.map((k) => JSON.stringify(k)).join(' \\| '), required: true });
+    } else if (kinds.length === all.length) {
+      rows.push(row);
+    } else {
+      rows.push({ ...row, description: `${discriminator} ${kinds.join(', ')}: ${row.description}` });
+    }
   }
 }
 

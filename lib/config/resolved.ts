@@ -137,7 +137,10 @@ export function effectiveBackupTargets(config: NightshiftConfig): EffectiveBacku
 }
 
 /** Whether a section's jobs run inside config.network. */
-export function usesVpc(config: NightshiftConfig, section: 'healthChecks' | 'backups'): boolean {
+export function usesVpc(
+  config: NightshiftConfig,
+  section: 'healthChecks' | 'backups' | 'maintenance',
+): boolean {
   if (!config.network) return false;
   return config[section]?.vpc ?? true;
 }

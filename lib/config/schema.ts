@@ -671,6 +671,206 @@ export const logArchiveSchema = obj({
 }).describe('daily archive of CloudWatch Logs to S3 cold storage');
 
 // ---------------------------------------------------------------------------------------------
+// Database maintenance (maintenance.tasks; not alerts.maintenance, which are notification windows)
+// ---------------------------------------------------------------------------------------------
+
+export const MAINTENANCE_KINDS = [
+  'vacuum',
+  'bloat',
+  'slowQueries',
+  'sqlCheck',
+  'redisMemory',
+  'bigKeys',
+] as const;
+export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
+/** Kinds that run against PostgreSQL; the others run against Redis. */
+export const POSTGRES_MAINTENANCE_KINDS: readonly MaintenanceKind[] = [
+  'vacuum',
+  'bloat',
+  'slowQueries',
+  'sqlCheck',
+];
+
+const KIND_TEXT =
+  'what the task does: vacuum (VACUUM (ANALYZE)), bloat (dead-tuple report), slowQueries (pg_stat_statements), sqlCheck (read-only SQL against a threshold) on PostgreSQL; redisMemory (fragmentation), bigKeys (SCAN + MEMORY USAGE) on Redis';
+const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
+
+const taskCommon = {
+  name: resourceName('task name'),
+  schedule: schedule('when the task runs'),
+  severity: severity
+    .default('medium')
+    .describe("severity of the task's alarms (a problem found, the task failed). @default medium"),
+  runbook: httpUrl.optional().describe('runbook link quoted when this task alarms'),
+  timeout: duration('longest the task may run; the task stops and reports failed after it', {
+    min: '10s',
+    max: '14m',
+  })
+    .default('5m')
+    .describe('longest the task may run (at most 14m: a Lambda function stops at 15). @default 5m'),
+};
+
+const maintenancePostgres = obj({
+  ...postgresConnection,
+  database: z.string().optional().describe("database to connect to. @default the secret's dbname"),
+}).describe('the PostgreSQL database the task runs against (a secret or a password-less url)');
+const maintenanceRedis = obj(redisConnection).describe(
+  'the Redis server the task runs against (a secret or a password-less url)',
+);
+
+const tableList = z
+  .array(
+    z.string().regex(TABLE_NAME, {
+      message: 'write a table as name or schema.name (letters, digits, _), e.g. public.orders',
+    }),
+  )
+  .min(1)
+  .optional();
+
+const vacuumTask = obj({
+  ...taskCommon,
+  kind: z.literal('vacuum').describe(KIND_TEXT),
+  postgres: maintenancePostgres,
+  tables: tableList.describe('the tables, as name or schema.name. @default every table'),
+  analyze: z
+    .boolean()
+    .default(true)
+    .describe('VACUUM (ANALYZE): also refresh planner statistics. @default true'),
+  lockTimeout: duration('how long VACUUM waits for a table lock before it gives up on that table', {
+    min: '100ms',
+    max: '10m',
+  })
+    .default('5s')
+    .describe(
+      "lock_timeout: how long VACUUM waits for a table's lock before that table is reported failed. @default 5s",
+    ),
+  statementTimeout: duration('statement_timeout: the longest one statement may run', {
+    min: '100ms',
+    max: '14m',
+  })
+    .optional()
+    .describe(
+      "statement_timeout: the longest one statement (one table's VACUUM, the SQL check) may run. @default the task timeout (vacuum), 30s (sqlCheck)",
+    ),
+}).describe('VACUUM (ANALYZE) chosen tables or every table, one table at a time');
+
+const bloatTask = obj({
+  ...taskCommon,
+  kind: z.literal('bloat').describe(KIND_TEXT),
+  postgres: maintenancePostgres,
+  tables: tableList.describe('the tables, as name or schema.name. @default every table'),
+  maxDeadPercent: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(20)
+    .describe("a problem when dead tuples exceed this share of a table's tuples. @default 20"),
+  minDeadTuples: int(0, 1_000_000_000)
+    .default(1000)
+    .describe('ignore tables with fewer dead tuples than this (small tables). @default 1000'),
+}).describe('dead-tuple and bloat report from pg_stat_user_tables');
+
+const slowQueriesTask = obj({
+  ...taskCommon,
+  kind: z.literal('slowQueries').describe(KIND_TEXT),
+  postgres: maintenancePostgres,
+  top: int(1, 100)
+    .default(10)
+    .describe('how many to report (the slowest queries, the biggest keys). @default 10'),
+  maxMeanTime: duration("a problem when a reported query's mean execution time is above this", {
+    min: '1ms',
+    max: '1h',
+  })
+    .optional()
+    .describe('a problem when one of the top queries averages more than this. @default none (report only)'),
+  minCalls: int(1, 1_000_000_000).default(5).describe('ignore queries called fewer times. @default 5'),
+}).describe(
+  'the slowest queries (by total time) from pg_stat_statements; the task fails if it is not installed',
+);
+
+const sqlCheckTask = obj({
+  ...taskCommon,
+  kind: z.literal('sqlCheck').describe(KIND_TEXT),
+  postgres: maintenancePostgres,
+  sql: z
+    .string()
+    .min(1)
+    .describe(
+      'one read-only query returning one row with one numeric column, e.g. SELECT count(*) FROM jobs WHERE failed',
+    ),
+  comparison: z
+    .enum(['>', '>=', '<', '<=', '==', '!='])
+    .default('>')
+    .describe('a problem when `result <comparison> threshold`. @default >'),
+  threshold: z.number().describe('the value the result is compared with'),
+  statementTimeout: duration('statement_timeout: the longest one statement may run', {
+    min: '100ms',
+    max: '14m',
+  })
+    .default('30s')
+    .describe(
+      "statement_timeout: the longest one statement (one table's VACUUM, the SQL check) may run. @default the task timeout (vacuum), 30s (sqlCheck)",
+    ),
+}).describe('a custom SQL check, run in a READ ONLY transaction, whose number is compared with a threshold');
+
+const redisMemoryTask = obj({
+  ...taskCommon,
+  kind: z.literal('redisMemory').describe(KIND_TEXT),
+  redis: maintenanceRedis,
+  maxFragmentationRatio: z
+    .number()
+    .min(1)
+    .max(100)
+    .default(1.5)
+    .describe('a problem when mem_fragmentation_ratio is above this. @default 1.5'),
+  minFragmentedMb: z
+    .number()
+    .min(0)
+    .default(100)
+    .describe(
+      'ignore fragmentation smaller than this many MB (used_memory_rss − used_memory): a nearly empty server always shows a high ratio. @default 100',
+    ),
+}).describe('Redis memory fragmentation (INFO memory)');
+
+const bigKeysTask = obj({
+  ...taskCommon,
+  kind: z.literal('bigKeys').describe(KIND_TEXT),
+  redis: maintenanceRedis,
+  maxKeyMb: z
+    .number()
+    .positive()
+    .default(10)
+    .describe('a problem when one key uses more than this many MB (MEMORY USAGE). @default 10'),
+  sampleKeys: int(1, 10_000_000)
+    .default(100_000)
+    .describe('the most keys examined per run (SCAN, never KEYS). @default 100000'),
+  match: z.string().min(1).optional().describe('only keys matching this SCAN MATCH pattern, e.g. cache:*'),
+  top: int(1, 100)
+    .default(10)
+    .describe('how many to report (the slowest queries, the biggest keys). @default 10'),
+}).describe('big keys: SCAN-based sampling with MEMORY USAGE');
+
+export const maintenanceTaskSchema = z
+  .discriminatedUnion('kind', [
+    vacuumTask,
+    bloatTask,
+    slowQueriesTask,
+    sqlCheckTask,
+    redisMemoryTask,
+    bigKeysTask,
+  ])
+  .describe(
+    `one maintenance task: name, kind (${MAINTENANCE_KINDS.join(', ')}), schedule, and the database (postgres for vacuum, bloat, slowQueries and sqlCheck; redis for redisMemory and bigKeys)`,
+  );
+
+export const maintenanceSectionSchema = obj({
+  vpc: z.boolean().optional().describe('run inside `network`. @default true when `network` is set'),
+  tasks: z.array(maintenanceTaskSchema).min(1).describe('the tasks, each on its own schedule'),
+}).describe(
+  'scheduled database maintenance (VACUUM, bloat and slow-query reports, SQL checks, Redis memory and big keys); a problem found raises an alarm',
+);
+
+// ---------------------------------------------------------------------------------------------
 // Root
 // ---------------------------------------------------------------------------------------------
 
@@ -726,6 +926,7 @@ export const configSchema = obj({
   healthChecks: healthChecksSchema.optional(),
   backups: backupsSchema.optional(),
   logArchive: logArchiveSchema.optional(),
+  maintenance: maintenanceSectionSchema.optional(),
 });
 
 export type NightshiftConfig = z.output<typeof configSchema>;
@@ -742,3 +943,5 @@ export type MetricAlarmConfig = z.output<typeof metricAlarmSchema>;
 export type LogPatternConfig = z.output<typeof logPatternSchema>;
 export type MaintenanceWindow = z.output<typeof maintenanceSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type MaintenanceConfig = z.output<typeof maintenanceSectionSchema>;
+export type MaintenanceTask = z.output<typeof maintenanceTaskSchema>;

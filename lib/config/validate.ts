@@ -69,6 +69,11 @@ function schemaAt(root: ZodType, path: PathSegment[]): ZodType | undefined {
       current = def.element as ZodType;
     } else if (def.type === 'record') {
       current = def.valueType as ZodType;
+    } else if (def.type === 'union') {
+      // a discriminated union (maintenance.tasks): the first option that has the key
+      current = (def.options as ZodType[])
+        .map((option) => schemaAt(option, [segment]))
+        .find((found) => found !== undefined);
     } else {
       return undefined;
     }
@@ -105,6 +110,15 @@ function allowedKeys(path: PathSegment[]): string[] {
   const schema = schemaAt(configSchema, path);
   if (!schema) return [];
   const def = defOf(unwrap(schema));
+  if (def.type === 'union')
+    return [
+      ...new Set(
+        (def.options as ZodType[]).flatMap((option) => {
+          const inner = defOf(unwrap(option));
+          return inner.type === 'object' ? Object.keys(inner.shape as object) : [];
+        }),
+      ),
+    ];
   return def.type === 'object' ? Object.keys(def.shape as object) : [];
 }
 
@@ -222,6 +236,12 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(path);
       return issue.keys.map((key) => {
+        // in a union (maintenance.tasks) a key may belong to another option: another kind's field
+        if (allowed.includes(key))
+          return {
+            path: [...path, key],
+            message: 'not a field of this kind — remove it (it belongs to another kind)',
+          };
         const suggestion = closest(key, allowed);
         const hint = suggestion
           ? ` — did you mean "${suggestion}"? Rename it.`
@@ -282,7 +302,15 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
 // ---------------------------------------------------------------------------------------------
 
 /** Prefixes of the alarms Nightshift creates itself (<project>-<prefix>…); user alarms must not clash. */
-export const RESERVED_ALARM_PREFIXES = ['health-', 'backup-', 'log-', 'alert-', 'escalation-', 'sms-spend'];
+export const RESERVED_ALARM_PREFIXES = [
+  'health-',
+  'backup-',
+  'log-',
+  'alert-',
+  'escalation-',
+  'sms-spend',
+  'db-maintenance-',
+];
 
 type ConnectionFields = { secret?: string | undefined; url?: string | undefined };
 
@@ -548,10 +576,31 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     });
   }
 
+  // Database maintenance tasks (maintenance.tasks)
+  const taskNames = new Set<string>();
+  if (config.maintenance) {
+    const tasks = config.maintenance.tasks;
+    unique(tasks, ['maintenance', 'tasks'], 'maintenance task');
+    tasks.forEach((task, index) => {
+      taskNames.add(task.name);
+      const path: PathSegment[] = ['maintenance', 'tasks', index];
+      if ('postgres' in task)
+        exactlyOneConnection(
+          task.postgres,
+          [...path, 'postgres'],
+          'host, port, username, password and dbname',
+        );
+      else exactlyOneConnection(task.redis, [...path, 'redis'], 'host, port and password');
+    });
+    if (config.maintenance.vpc && !config.network)
+      add(['maintenance', 'vpc'], 'needs `network` (vpcId, subnetIds, securityGroupIds)');
+  }
+
   // Maintenance windows
   const known = new Set([
     ...healthNames,
     ...backupNames,
+    ...taskNames,
     ...alerts.alarms.map((a) => a.name),
     ...alerts.logPatterns.map((p) => p.name),
   ]);

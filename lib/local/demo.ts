@@ -3,12 +3,15 @@
  * /health endpoint, and a config (validated by the real schema) pointing every section at them. Needs no
  * AWS account and no config file. `startDemo()` returns the config and one `stop()` that tears it all down.
  */
+import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { isTimeZone } from '../config/primitives';
 import type { NightshiftConfig, NightshiftConfigInput } from '../config/schema';
 import { ConfigError, validateConfig } from '../config/validate';
+import { findBinary } from './binaries';
 import { type LocalPostgres, startPostgres } from './postgres';
 import { type LocalRedis, startRedis } from './redis';
 
@@ -23,6 +26,18 @@ export interface DemoEndpoints {
   readonly healthUrl: string;
   /** The PostgreSQL port, checked as a plain TCP target. */
   readonly tcp: { readonly host: string; readonly port: number };
+  /** pg_stat_statements is loaded and created in the database: the demo adds a slowQueries task. */
+  readonly slowQueries?: boolean | undefined;
+}
+
+/** Whether this PostgreSQL installation ships pg_stat_statements (contrib), next to its binaries. */
+export function hasPgStatStatements(): boolean {
+  try {
+    const binDir = dirname(realpathSync(findBinary('initdb', 'postgresql')));
+    return existsSync(join(binDir, '..', 'lib', 'pg_stat_statements.so'));
+  } catch {
+    return false;
+  }
 }
 
 /** The time zone of this machine (so the plan shows local times), or UTC. */
@@ -77,6 +92,58 @@ export function demoConfig(endpoints: DemoEndpoints, timeZone = localTimeZone())
     },
     // There is no CloudWatch Logs locally: the log-archive job archives a synthetic day of these groups.
     logArchive: { groups: [{ prefix: '/demo/' }] },
+    maintenance: {
+      tasks: [
+        {
+          name: 'weekly-vacuum',
+          kind: 'vacuum',
+          schedule: 'cron(0 4 ? * SUN *)',
+          postgres: { url: endpoints.postgresUrl, ssl: 'disable' },
+          lockTimeout: '5s',
+        },
+        {
+          name: 'table-bloat',
+          kind: 'bloat',
+          schedule: 'cron(0 5 ? * MON *)',
+          severity: 'low',
+          postgres: { url: endpoints.postgresUrl, ssl: 'disable' },
+        },
+        ...(endpoints.slowQueries
+          ? [
+              {
+                name: 'slow-queries',
+                kind: 'slowQueries' as const,
+                schedule: 'cron(0 5 ? * MON *)',
+                severity: 'low' as const,
+                postgres: { url: endpoints.postgresUrl, ssl: 'disable' as const },
+                maxMeanTime: '2s',
+                minCalls: 1,
+              },
+            ]
+          : []),
+        {
+          name: 'refunds',
+          kind: 'sqlCheck',
+          schedule: 'rate(1 hour)',
+          postgres: { url: endpoints.postgresUrl, ssl: 'disable' },
+          sql: "SELECT count(*) FROM shop.orders WHERE status = 'refunded'",
+          comparison: '>',
+          threshold: 500,
+        },
+        {
+          name: 'redis-memory',
+          kind: 'redisMemory',
+          schedule: 'rate(1 day)',
+          redis: { url: endpoints.redisUrl },
+        },
+        {
+          name: 'big-keys',
+          kind: 'bigKeys',
+          schedule: 'cron(0 3 ? * SUN *)',
+          redis: { url: endpoints.redisUrl },
+        },
+      ],
+    },
   };
   const result = validateConfig(input);
   if (!result.ok) throw new ConfigError(result.issues, 'demo config');
@@ -161,6 +228,16 @@ export async function loadSampleData(postgresUrl: string, redisUrl: string): Pro
   }
 }
 
+async function createExtension(url: string, name: 'pg_stat_statements'): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(`CREATE EXTENSION IF NOT EXISTS ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface DemoWebApp {
   /** http://127.0.0.1:PORT/health */
   readonly healthUrl: string;
@@ -241,7 +318,10 @@ export async function startDemo(progress: (line: string) => void = () => {}): Pr
   };
   try {
     progress('starting PostgreSQL (initdb in a temp dir)…');
-    const postgres = await startPostgres();
+    const slowQueries = hasPgStatStatements();
+    const postgres = await startPostgres(
+      slowQueries ? { settings: { shared_preload_libraries: 'pg_stat_statements' } } : {},
+    );
     started.push(postgres);
     progress(`PostgreSQL ${postgres.version} on 127.0.0.1:${postgres.port}; starting Redis…`);
     const redis = await startRedis();
@@ -249,6 +329,7 @@ export async function startDemo(progress: (line: string) => void = () => {}): Pr
     progress(`Redis on 127.0.0.1:${redis.port}; loading sample data…`);
     const postgresUrl = await postgres.createDatabase('shop');
     const sample = await loadSampleData(postgresUrl, redis.url);
+    if (slowQueries) await createExtension(postgresUrl, 'pg_stat_statements');
     const webApp = await startDemoWebApp(postgresUrl);
     started.push(webApp);
     const endpoints: DemoEndpoints = {
@@ -256,6 +337,7 @@ export async function startDemo(progress: (line: string) => void = () => {}): Pr
       redisUrl: redis.url,
       healthUrl: webApp.healthUrl,
       tcp: { host: postgres.host, port: postgres.port },
+      slowQueries,
     };
     const config = demoConfig(endpoints);
     let stopping: Promise<void> | undefined;

@@ -6,6 +6,7 @@
  * estimate prices what `cdk deploy` creates.
  */
 import { BackupMetric } from '../../lambdas/backup/metrics';
+import { MaintenanceMetric } from '../../lambdas/db-maintenance/metrics';
 import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
@@ -90,9 +91,10 @@ function getAttTarget(value: unknown): string | undefined {
   return Array.isArray(att) && typeof att[0] === 'string' ? att[0] : undefined;
 }
 
-/** The job a schedule input belongs to: health checks list targets, backups name one, log archive has actions. */
-function jobOf(input: Json): 'health-check' | 'backup' | 'log-archive' | 'other' {
+/** The job a schedule input belongs to: health checks list targets, backups name one, log archive has actions, maintenance carries one task. */
+function jobOf(input: Json): 'health-check' | 'backup' | 'log-archive' | 'db-maintenance' | 'other' {
   if (Array.isArray(input.targets)) return 'health-check';
+  if (input.task !== null && typeof input.task === 'object') return 'db-maintenance';
   if (typeof input.target === 'string') return 'backup';
   if (input.action === 'archive' || input.action === 'check') return 'log-archive';
   return 'other';
@@ -109,6 +111,9 @@ function durationMs(input: Json, assumptions: UsageAssumptions): number {
       return input.action === 'verify' ? 2 * backup : backup;
     case 'log-archive':
       return input.action === 'archive' ? 60_000 : 500;
+    case 'db-maintenance':
+      // reports and checks take seconds; a VACUUM of every table about a minute
+      return (input.task as Json).kind === 'vacuum' ? 60_000 : 5_000;
     default:
       return 1_000;
   }
@@ -117,6 +122,7 @@ function durationMs(input: Json, assumptions: UsageAssumptions): number {
 /** Which job's schedules send a Nightshift metric: the jobs' metric contracts (lambdas/<job>/metrics.ts) say; the rest are health checks'. */
 const BACKUP_METRICS: ReadonlySet<string> = new Set(Object.values(BackupMetric));
 const LOG_ARCHIVE_METRICS: ReadonlySet<string> = new Set(Object.values(LogArchiveMetric));
+const MAINTENANCE_METRICS: ReadonlySet<string> = new Set(Object.values(MaintenanceMetric));
 
 function emittingSchedules(
   metric: string,
@@ -131,6 +137,12 @@ function emittingSchedules(
   }
   if (LOG_ARCHIVE_METRICS.has(metric)) {
     return schedules.filter((s) => jobOf(s.input) === 'log-archive');
+  }
+  if (MAINTENANCE_METRICS.has(metric)) {
+    // one datapoint per run of the task's own schedule (dimension Task)
+    return schedules.filter(
+      (s) => jobOf(s.input) === 'db-maintenance' && (s.input.task as Json).name === target,
+    );
   }
   return schedules.filter(
     (s) =>
@@ -282,7 +294,11 @@ export function usageFromTemplates(
     // Metric filters publish only when a log line matches (no default value is set).
     if (filterNamespaces.has(`${metric.namespace}/${metric.name}`))
       return { id, hoursPerMonth: 0, watched: true };
-    const senders = emittingSchedules(metric.name, metric.dimensions.Target, schedules);
+    const senders = emittingSchedules(
+      metric.name,
+      metric.dimensions.Target ?? metric.dimensions.Task,
+      schedules,
+    );
     const hours = senders.length
       ? Math.min(
           HOURS_PER_MONTH,

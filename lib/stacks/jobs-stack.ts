@@ -21,6 +21,7 @@ import { Alerting } from '../constructs/alerting';
 import { Backups } from '../constructs/backups';
 import type { NightshiftContext, NightshiftNetwork } from '../constructs/context';
 import { ProjectDashboard } from '../constructs/dashboard';
+import { DbMaintenance } from '../constructs/db-maintenance';
 import { HealthChecks } from '../constructs/health-checks';
 import { LogArchive } from '../constructs/log-archive';
 import { bucketNames } from '../constructs/names';
@@ -67,6 +68,7 @@ export class JobsStack extends Stack {
     if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
     if (config.logArchive) new LogArchive(this, 'LogArchive', { context });
     if (config.backups?.targets.length) new Backups(this, 'Backups', { context });
+    if (config.maintenance?.tasks.length) new DbMaintenance(this, 'DbMaintenance', { context });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alertRouterEnv } from '../../lambdas/alert-router/env';
 import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
+import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
 import { healthCheckEnv } from '../../lambdas/health-check/env';
 import { logArchiveEnv } from '../../lambdas/log-archive/env';
 import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../lambdas/shared/env';
@@ -50,6 +51,16 @@ const VARIANT = testConfig({
     ],
   },
   logArchive: { groups: [{ name: '/ecs/api' }, { name: '/ecs/big', mode: 'export-task' }] },
+  maintenance: {
+    tasks: [
+      {
+        name: 'vacuum',
+        kind: 'vacuum',
+        schedule: 'cron(0 4 ? * SUN *)',
+        postgres: { secret: 'prod/shop/db' },
+      },
+    ],
+  },
 });
 
 const CONFIGS: [string, NightshiftConfig][] = [
@@ -121,7 +132,9 @@ describe('environment contract: coverage and the check itself', () => {
     const seen = new Set<EnvContract<unknown>>();
     for (const [label, config] of CONFIGS)
       for (const e of synth(label, config).environments) if (e.contract) seen.add(e.contract);
-    expect(seen).toEqual(new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv]));
+    expect(seen).toEqual(
+      new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv, dbMaintenanceEnv]),
+    );
   });
 
   it('catches an unread variable, a missing one, a declared one the reader ignores and wrong NODE_OPTIONS', () => {
@@ -232,6 +245,13 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/backup/handler');
         return () => handler({ action: 'backup' }, context);
+      },
+    ],
+    [
+      dbMaintenanceEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/db-maintenance/handler');
+        return () => handler({ schedule: 'vacuum', task: {} }, context);
       },
     ],
   ];

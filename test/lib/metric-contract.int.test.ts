@@ -60,6 +60,7 @@ const ENTRIES = {
   backup: join(REPO, 'lambdas/backup/handler.ts'),
   'log-archive': join(REPO, 'lambdas/log-archive/handler.ts'),
   'alert-router': join(REPO, 'lambdas/alert-router/handler.ts'),
+  'db-maintenance': join(REPO, 'lambdas/db-maintenance/handler.ts'),
 };
 type Job = keyof typeof ENTRIES;
 
@@ -74,7 +75,8 @@ const ENGINE_GAPS: { example: string; name: string; target: string }[] = [
   { example: 'nestjs-mongo', name: 'NewestBackupAgeHours', target: 'mongodb' },
 ];
 
-const pg = withPostgres();
+// pg_stat_statements loaded: the examples' slowQueries tasks report queries instead of failing
+const pg = withPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
 const redis = withRedis({ maxmemory: '64mb' });
 const s3 = withS3();
 
@@ -370,6 +372,12 @@ async function runExample(example: string): Promise<ExampleRun> {
           env: { ...env, BACKUP_TARGET: localize(fn.env.BACKUP_TARGET ?? '', true) },
         });
       }
+    } else if (job === 'db-maintenance') {
+      // every task against the live services (it ran: ok or a problem), then against a closed port (failed)
+      for (const input of fn.scheduleInputs) {
+        await invoke(fn, job, 'maintenance live', input);
+        await invoke(fn, job, 'maintenance dead', input, { caller: 'dead' });
+      }
     } else if (job === 'log-archive') {
       await createBucket(fn.env.NIGHTSHIFT_LOG_BUCKET);
       const byAction = (action: string) =>
@@ -428,6 +436,11 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query('create database scratch');
   await admin.query("create table items (id int primary key, name text); insert into items values (1, 'a')");
+  // what the examples' maintenance tasks read: pg_stat_statements and the tables of their sqlChecks
+  await admin.query('create extension pg_stat_statements');
+  await admin.query(
+    "create table outbox (id int primary key, sent_at timestamptz, created_at timestamptz); insert into outbox values (1, null, now() - interval '1 hour')",
+  );
   await admin.end();
   const client = new Redis(redis().url);
   await client.set('greeting', 'hello');
@@ -533,6 +546,15 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
       const expectOk = r.scenario.endsWith(' ok') && !/mongo/.test(target);
       expect(r.invocation.ok, `${r.scenario} ${target}: ${diagnostics([r.invocation])}`).toBe(expectOk);
     }
+    // Maintenance: each task ran against the live services and failed against a closed port.
+    for (const r of runsOf(example, 'maintenance live')) {
+      const result = r.result as { task: string; outcome: string; reason?: string } | undefined;
+      expect(result?.outcome, `${result?.task}: ${result?.reason} ${diagnostics([r])}`).toMatch(
+        /^(ok|problem)$/,
+      );
+    }
+    for (const r of runsOf(example, 'maintenance dead'))
+      expect((r.result as { outcome?: string }).outcome, diagnostics([r]).join()).toBe('failed');
     for (const r of runsOf(example, 'log-archive archive ok'))
       expect(r.ok, diagnostics([r]).join()).toBe(true);
     for (const r of runsOf(example, 'router alarm')) {

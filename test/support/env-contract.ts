@@ -5,6 +5,7 @@
  */
 import { alertRouterEnv } from '../../lambdas/alert-router/env';
 import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
+import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
 import { healthCheckEnv } from '../../lambdas/health-check/env';
 import { logArchiveEnv } from '../../lambdas/log-archive/env';
 import {
@@ -40,6 +41,7 @@ export function contractFor(project: string, name: string, kind: 'function' | 't
   if (name === `${project}-health-check`) return healthCheckEnv;
   if (name === `${project}-alert-router`) return alertRouterEnv;
   if (name === `${project}-log-archive`) return logArchiveEnv;
+  if (name === `${project}-db-maintenance`) return dbMaintenanceEnv;
   if (name.startsWith(`${project}-backup-`)) return backupEnv;
   return undefined;
 }

@@ -23,6 +23,7 @@ import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config
 import type { NightshiftConfig } from '../../lib/config/schema';
 import { PUBLISHER_TAG } from '../../lib/constructs/alerting';
 import { BACKUP_ROOT } from '../../lib/constructs/backup-bucket-rules';
+import { maintenanceSecrets } from '../../lib/constructs/db-maintenance';
 import { referencedSecrets } from '../../lib/constructs/health-checks';
 import { LOG_ARCHIVE_PREFIX } from '../../lib/constructs/log-archive';
 import { bucketNames, levelTopicName } from '../../lib/constructs/names';
@@ -1196,6 +1197,33 @@ export function contractChecks(
     });
   }
 
+  // database maintenance: its tasks' secrets; no bucket at all
+  const maintenanceTasks = config.maintenance?.tasks ?? [];
+  if (maintenanceTasks.length) {
+    const roleInfo = functionRole(`${project}-db-maintenance`);
+    const principal: ContractPrincipal = { kind: 'role', role: roleInfo };
+    const secrets = maintenanceSecrets(maintenanceTasks);
+    jobRoles.push({ label: 'db-maintenance', role: roleInfo, secrets });
+    for (const secret of secrets) {
+      checks.push({
+        path: `db-maintenance → its secret ${secret}`,
+        principal,
+        action: 'secretsmanager:GetSecretValue',
+        resource: secretArn(model.env, secret),
+        expect: 'allow',
+      });
+    }
+    for (const bucket of [resolvedBuckets.backups, resolvedBuckets.logs]) {
+      checks.push({
+        path: `db-maintenance → GetObject in ${bucket}`,
+        principal,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${bucket}/${BACKUP_ROOT}/any/object`,
+        expect: 'deny',
+      });
+    }
+  }
+
   // scheduler roles reference no secrets either
   for (const { stack, resource } of model.all('AWS::Scheduler::Schedule')) {
     const target = (model.resolve(stack, resource.Properties) as { Target: { RoleArn: string } }).Target;
@@ -1209,6 +1237,7 @@ export function contractChecks(
     UNREFERENCED_SECRET,
     ...referencedSecrets(healthTargets),
     ...backupTargets.flatMap(backupSecrets),
+    ...maintenanceSecrets(maintenanceTasks),
   ]);
   for (const job of jobRoles) {
     for (const secret of allSecrets) {

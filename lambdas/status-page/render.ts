@@ -47,11 +47,12 @@ export function utcText(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-function barColor(uptime: number | null): string {
-  if (uptime === null) return NO_DATA_COLOR;
-  if (uptime >= 0.999) return STATE_STYLE.operational.color;
-  if (uptime >= 0.95) return STATE_STYLE.degraded.color;
-  return STATE_STYLE.down.color;
+/** Bar class of a day: ok (≥ 99.9 %), warn (≥ 95 %), bad, or none (no data). */
+function barClass(uptime: number | null): string {
+  if (uptime === null) return 'none';
+  if (uptime >= 0.999) return 'ok';
+  if (uptime >= 0.95) return 'warn';
+  return 'bad';
 }
 
 function percent(uptime: number | null): string {
@@ -67,10 +68,7 @@ function targetHtml(t: PublicTarget, index: number): string {
       : `${t.uptimePercent.toFixed(2)} % uptime over the last 90 days${t.daysWithData < t.days.length ? ` (${t.daysWithData} of ${t.days.length} days have data)` : ''}`;
   const below = t.days.filter((d) => d.uptime !== null && d.uptime < 0.999).length;
   const bars = t.days
-    .map((d) => {
-      const height = d.uptime === null ? 30 : 100;
-      return `<span class="bar" style="background:${barColor(d.uptime)};height:${height}%" title="${d.date}: ${percent(d.uptime)}"></span>`;
-    })
+    .map((d) => `<i class="${barClass(d.uptime)}" title="${d.date}: ${percent(d.uptime)}"></i>`)
     .join('');
   return `<li class="target" aria-labelledby="${id}">
 <div class="row"><h3 id="${id}">${escapeHtml(t.name)}</h3><p class="state state-${t.state}" style="color:${style.color}"><span aria-hidden="true">${style.symbol}</span> ${style.label}</p></div>
@@ -119,7 +117,11 @@ ul{list-style:none;margin:0;padding:0}
 .state{margin:0;font-weight:600}
 .uptime{margin:.25rem 0 .5rem;font-size:.95rem}
 .bars{display:flex;align-items:flex-end;gap:1px;height:2rem}
-.bar{flex:1 1 0;min-width:1px;border-radius:1px}
+.bars i{flex:1 1 0;min-width:1px;height:100%;border-radius:1px}
+.bars .ok{background:${STATE_STYLE.operational.color}}
+.bars .warn{background:${STATE_STYLE.degraded.color}}
+.bars .bad{background:${STATE_STYLE.down.color}}
+.bars .none{background:${NO_DATA_COLOR};height:30%}
 .axis{display:flex;justify-content:space-between;font-size:.8rem;color:#4f5661}
 .incident{padding:.75rem 0;border-top:1px solid #d0d7de}
 .incident.open h3{color:${STATE_STYLE.down.color}}

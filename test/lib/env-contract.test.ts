@@ -15,6 +15,7 @@ import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
 import { healthCheckEnv } from '../../lambdas/health-check/env';
 import { logArchiveEnv } from '../../lambdas/log-archive/env';
 import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../lambdas/shared/env';
+import { statusPageEnv } from '../../lambdas/status-page/env';
 import { parseConfigText } from '../../lib/config';
 import type { NightshiftConfig } from '../../lib/config/schema';
 import { REPO, testApp, testConfig } from '../support/cdk';
@@ -50,6 +51,7 @@ const VARIANT = testConfig({
     ],
   },
   logArchive: { groups: [{ name: '/ecs/api' }, { name: '/ecs/big', mode: 'export-task' }] },
+  statusPage: { title: 'Shop status', targets: ['api'] },
 });
 
 const CONFIGS: [string, NightshiftConfig][] = [
@@ -121,7 +123,9 @@ describe('environment contract: coverage and the check itself', () => {
     const seen = new Set<EnvContract<unknown>>();
     for (const [label, config] of CONFIGS)
       for (const e of synth(label, config).environments) if (e.contract) seen.add(e.contract);
-    expect(seen).toEqual(new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv]));
+    expect(seen).toEqual(
+      new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv, statusPageEnv]),
+    );
   });
 
   it('catches an unread variable, a missing one, a declared one the reader ignores and wrong NODE_OPTIONS', () => {
@@ -232,6 +236,14 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/backup/handler');
         return () => handler({ action: 'backup' }, context);
+      },
+    ],
+    [
+      statusPageEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/status-page/handler');
+        return () =>
+          handler({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } }, context);
       },
     ],
   ];

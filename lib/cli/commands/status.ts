@@ -4,7 +4,7 @@
  * healthChecks name or its display name. Writes to `<project>-nightshift-status` (docs/status-page.md).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { reasonOf } from '../../../lambdas/shared/redact';
 import { addNote, type Dynamo, type Incident, MAX_NOTE_LENGTH } from '../../../lambdas/status-page/incidents';
 import { statusTableName } from '../../../lambdas/status-page/settings';
@@ -71,7 +71,7 @@ export async function postNote(
 }
 
 export function registerStatus(program: Command): void {
-  const status = new Command('status').description('the status page: post notes on incidents');
+  const status = program.command('status').description('the status page: post notes on incidents');
   status
     .command('note <target> <text>')
     .description("post a note on the status page: on the target's open incident, else as a notice")
@@ -111,5 +111,4 @@ UpdateItem on <project>-nightshift-status.`,
         color.dim('The page shows it within a minute (its cache time).'),
       );
     });
-  program.addCommand(status);
 }

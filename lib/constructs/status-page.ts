@@ -49,6 +49,19 @@ const INCIDENT_OF_METRIC: Partial<Record<string, IncidentKind>> = {
   [HealthMetric.LatencyMs]: 'slow',
 };
 
+/** The metric an alarm watches and its period (s): its own, or the one metric of its math (e.g. FILL(m, 0)). */
+function watchedMetric(cfn: CfnAlarm): { name?: string | undefined; period?: number | undefined } {
+  if (cfn.metricName)
+    return { name: cfn.metricName, period: typeof cfn.period === 'number' ? cfn.period : undefined };
+  const queries = Array.isArray(cfn.metrics) ? (cfn.metrics as CfnAlarm.MetricDataQueryProperty[]) : [];
+  const stats = queries.flatMap((q) => {
+    const stat = q.metricStat as CfnAlarm.MetricStatProperty | undefined;
+    const metric = stat?.metric as CfnAlarm.MetricProperty | undefined;
+    return stat && metric?.metricName ? [{ name: metric.metricName, period: stat.period as number }] : [];
+  });
+  return stats.length === 1 ? (stats[0] ?? {}) : {};
+}
+
 export interface StatusPageProps {
   readonly context: NightshiftContext;
   /** The health checks' alarms per target name (HealthChecks.targetAlarms). */
@@ -68,10 +81,11 @@ export function statusPageSettings(
     let periodMs = 60_000;
     for (const alarm of targetAlarms.get(target) ?? []) {
       const cfn = alarm.node.defaultChild as CfnAlarm;
-      const kind = cfn.metricName ? INCIDENT_OF_METRIC[cfn.metricName] : undefined;
+      const watched = watchedMetric(cfn);
+      const kind = INCIDENT_OF_METRIC[watched.name ?? ''];
       if (!kind || !cfn.alarmName) continue;
       alarms[cfn.alarmName] = kind;
-      if (kind === 'down' && typeof cfn.period === 'number') periodMs = cfn.period * 1000;
+      if (kind === 'down' && typeof watched.period === 'number') periodMs = watched.period * 1000;
     }
     if (!Object.values(alarms).includes('down')) {
       throw new Error(

@@ -3,11 +3,14 @@
  * origin access control only when public, the incident rule on exactly the targets' down/latency alarms,
  * a least-privilege role, and no unacknowledged cdk-nag finding. Config validation of statusPage.
  */
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Alarm, ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { STATUS_PAGE_VAR, STATUS_TABLE_VAR, statusPageEnv } from '../../lambdas/status-page/env';
 import { validateConfig } from '../../lib/config/validate';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+import { statusPageSettings } from '../../lib/constructs/status-page';
+import { nagFindings, testApp, testConfig, testStack } from '../support/cdk';
 
 const HEALTH = {
   targets: [
@@ -147,6 +150,50 @@ describe('StatusPage construct', () => {
       const { built } = template({ title: 'Shop status', targets: ['api', 'db'], public: pub });
       expect(nagFindings(built.app)).toEqual([]);
     }
+  });
+});
+
+describe('statusPageSettings', () => {
+  it('recognises the down alarm by the Up metric it watches, directly or inside metric math', () => {
+    const stack = testStack();
+    const up = new Metric({
+      namespace: 'Nightshift',
+      metricName: 'Up',
+      dimensionsMap: { Project: 'shop', Target: 'api' },
+      period: Duration.seconds(30),
+    });
+    const down = new Alarm(stack, 'Down', {
+      alarmName: 'shop-health-api-down',
+      metric: new MathExpression({
+        expression: 'FILL(m, 0)',
+        usingMetrics: { m: up },
+        period: Duration.seconds(30),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    const tls = new Alarm(stack, 'Tls', {
+      alarmName: 'shop-health-api-tls-warn',
+      metric: new Metric({ namespace: 'Nightshift', metricName: 'TlsDaysLeft', period: Duration.hours(1) }),
+      threshold: 14,
+      evaluationPeriods: 1,
+    });
+    const settings = statusPageSettings(
+      'shop',
+      { title: 'Shop', public: false, targets: ['api'] },
+      new Map([['api', [down, tls]]]),
+    );
+    expect(settings.targets).toEqual([
+      { target: 'api', display: 'api', periodMs: 30_000, alarms: { 'shop-health-api-down': 'down' } },
+    ]);
+    expect(() =>
+      statusPageSettings(
+        'shop',
+        { title: 'Shop', public: false, targets: ['api'] },
+        new Map([['api', [tls]]]),
+      ),
+    ).toThrow('statusPage.targets: api has no down alarm');
   });
 });
 

@@ -41,6 +41,9 @@ import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
 import { acknowledgeWildcard } from './nag';
 
+/** Lambda limits all environment variables together to 4 KB. */
+const MAX_SETTINGS_CHARS = 3_800;
+
 export const STATUS_PAGE_ENTRY = join(import.meta.dirname, '../../lambdas/status-page/handler.ts');
 
 /** Which health alarm, by the metric it watches (lambdas/health-check/metrics.ts), opens which incident. */
@@ -119,6 +122,12 @@ export class StatusPage extends Construct {
     const section = config.statusPage;
     if (!section) throw new Error('StatusPage needs a statusPage section in the config');
     this.settings = statusPageSettings(project, section, props.targetAlarms);
+    const size = JSON.stringify(this.settings).length;
+    if (size > MAX_SETTINGS_CHARS) {
+      throw new Error(
+        `statusPage: the page's settings are ${size} characters, over the ${MAX_SETTINGS_CHARS} that fit a Lambda environment — list fewer targets or shorter display names`,
+      );
+    }
 
     this.table = new Table(this, 'Incidents', {
       tableName: statusTableName(project),

@@ -145,6 +145,23 @@ describe('StatusPage construct', () => {
     });
   });
 
+  it('refuses more targets than the function environment holds, saying what to do', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      name: `service-${i}`,
+      http: { url: `https://s${i}.example.com/` },
+    }));
+    const config = testConfig({
+      healthChecks: { targets: many },
+      statusPage: {
+        title: 'Shop',
+        targets: many.map((t) => ({ target: t.name, name: `Public service number ${t.name}` })),
+      },
+    });
+    expect(() => testApp(config)).toThrow(
+      /statusPage: the page's settings are \d+ characters, over the 3800 .* list fewer targets/,
+    );
+  });
+
   it('has no unacknowledged cdk-nag findings, public or not', () => {
     for (const pub of [false, true]) {
       const { built } = template({ title: 'Shop status', targets: ['api', 'db'], public: pub });

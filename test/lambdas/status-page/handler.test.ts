@@ -150,27 +150,32 @@ describe('status-page handler: requests', () => {
   });
 
   it('503 when CloudWatch fails and nothing is cached; the previous status while one is', async () => {
-    metrics.mock.rejectsOnce(new Error('Rate exceeded'));
+    const healthy = series;
+    const throttled = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('Rate exceeded');
+        },
+      },
+    ) as Record<string, UpSeries>;
+    series = throttled;
     const failed = await get('/');
     expect([failed.statusCode, failed.headers['cache-control'], failed.headers['retry-after']]).toEqual([
       503,
       'no-store',
       '60',
     ]);
-    // back to normal: build and cache
-    metrics.mock.reset();
-    const again = fakeMetrics(() => series);
+    expect(failed.body).not.toContain('Rate exceeded');
+    // back to normal: built and cached
+    series = healthy;
     expect((await get('/')).statusCode).toBe(200);
+    // failing again after the cache time: the previous status, with its own time
     vi.setSystemTime(new Date(NOW.getTime() + 120_000));
-    again.mock.rejects(new Error('Rate exceeded'));
+    series = throttled;
     const stale = await get('/status.json');
     expect(stale.statusCode).toBe(200);
     expect((JSON.parse(stale.body) as PublicStatus).generatedAt).toBe(NOW.toISOString());
-    again.mock.reset();
-    Object.assign(
-      metrics,
-      fakeMetrics(() => series),
-    );
   });
 
   it('a broken environment fails the invocation naming the variable', async () => {

@@ -306,6 +306,17 @@ function plannedJobs(config: NightshiftConfig, now: Date, runs: number): PlanJob
     trigger: `CloudWatch alarm state changes (Nightshift alarms and alarms tagged ${config.alerts.routeAlarms.tagKey})`,
     targets: config.alerts.levels.map((l) => l.name),
   });
+  if (config.statusPage) {
+    jobs.push({
+      name: 'status-page',
+      description: `serves "${config.statusPage.title}" (${config.statusPage.public ? 'public, through CloudFront' : 'private, AWS_IAM function URL'}); incidents follow the targets' alarms`,
+      schedules: [],
+      trigger: 'page views, and state changes of the listed targets’ down and latency alarms',
+      targets: config.statusPage.targets.map((t) =>
+        typeof t === 'string' ? t : `${t.target} ("${t.name}")`,
+      ),
+    });
+  }
   return jobs;
 }
 

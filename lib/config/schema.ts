@@ -869,6 +869,42 @@ export const maintenanceSectionSchema = obj({
 }).describe(
   'scheduled database maintenance (VACUUM, bloat and slow-query reports, SQL checks, Redis memory and big keys); a problem found raises an alarm',
 );
+// Status page
+// ---------------------------------------------------------------------------------------------
+
+export const statusPageTargetSchema = z.union([
+  resourceName('a healthChecks target shown on the status page'),
+  obj({
+    target: resourceName('a healthChecks target shown on the status page'),
+    name: z
+      .string()
+      .min(1)
+      .max(60)
+      .regex(/^[^<>\n]+$/, { message: 'a display name is one line without < or >' })
+      .describe('the public display name (the target name is then never shown). @default the target name'),
+  }),
+]);
+
+export const statusPageSchema = obj({
+  title: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[^<>\n]+$/, { message: 'a title is one line without < or >' })
+    .describe('page heading and <title>, e.g. "Shop status"'),
+  targets: z
+    .array(statusPageTargetSchema)
+    .min(1)
+    .describe(
+      'health-check targets shown, in order: a target name, or { target, name } with a public display name. Nothing else about a target (URL, host, alarm) is shown',
+    ),
+  public: z
+    .boolean()
+    .default(false)
+    .describe(
+      'true: served to everyone through CloudFront (cached at the edge). false: only callers with lambda:InvokeFunctionUrl on the function URL (AWS_IAM). @default false',
+    ),
+}).describe('a status page (HTML and /status.json): current state, 90-day uptime and incidents per target');
 
 // ---------------------------------------------------------------------------------------------
 // Root
@@ -927,6 +963,7 @@ export const configSchema = obj({
   backups: backupsSchema.optional(),
   logArchive: logArchiveSchema.optional(),
   maintenance: maintenanceSectionSchema.optional(),
+  statusPage: statusPageSchema.optional(),
 });
 
 export type NightshiftConfig = z.output<typeof configSchema>;
@@ -939,6 +976,7 @@ export type HttpCheck = z.output<typeof httpCheckSchema>;
 export type BackupsConfig = z.output<typeof backupsSchema>;
 export type BackupTarget = z.output<typeof backupTargetSchema>;
 export type LogArchiveConfig = z.output<typeof logArchiveSchema>;
+export type StatusPageConfig = z.output<typeof statusPageSchema>;
 export type MetricAlarmConfig = z.output<typeof metricAlarmSchema>;
 export type LogPatternConfig = z.output<typeof logPatternSchema>;
 export type MaintenanceWindow = z.output<typeof maintenanceSchema>;

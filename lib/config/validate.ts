@@ -620,6 +620,28 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
     });
   });
 
+  // Status page: every listed target is a health-check target, listed once
+  const shown = new Set<string>();
+  config.statusPage?.targets.forEach((entry, i) => {
+    const name = typeof entry === 'string' ? entry : entry.target;
+    const path: PathSegment[] = [
+      'statusPage',
+      'targets',
+      i,
+      ...(typeof entry === 'string' ? [] : ['target']),
+    ];
+    if (!healthNames.has(name)) {
+      const known = [...healthNames];
+      add(
+        path,
+        known.length
+          ? `no health-check target named "${name}" — use one of ${known.join(', ')} (healthChecks.targets)`
+          : `no health-check target named "${name}" — the status page shows healthChecks.targets; add one there first`,
+      );
+    } else if (shown.has(name)) add(path, `"${name}" is listed twice — list each target once`);
+    shown.add(name);
+  });
+
   return issues;
 }
 

@@ -48,6 +48,17 @@ export interface Usage {
   /** Backup objects per retention tier and log archive objects per storage class. */
   readonly storage: readonly StorageUsage[];
   readonly s3Requests: { readonly puts: number; readonly gets: number };
+  /** Set when the template has a status page (lib/constructs/status-page.ts). */
+  readonly statusPage?: {
+    readonly views: number;
+    /** Viewer requests CloudFront answers (0 for a private page: no distribution). */
+    readonly cloudFrontRequests: number;
+    readonly transferGb: number;
+    /** Metrics requested by GetMetricData: 2 per target per status rebuild. */
+    readonly getMetricDataMetrics: number;
+    readonly targets: number;
+    readonly rebuilds: number;
+  };
   /** Set when jobs run in a VPC: they need a NAT gateway or interface endpoints to reach AWS APIs. */
   readonly network?: {
     readonly mode: 'nat' | 'endpoints';
@@ -194,6 +205,30 @@ export function estimateMonthlyCost(usage: Usage, prices: RegionPrices): Estimat
       (over(usage.stepFunctionsTransitions, ALWAYS_FREE.stepFunctionsTransitions) / 1000) *
         prices.stepFunctions.transitionsPerThousand,
     );
+  }
+
+  const page = usage.statusPage;
+  if (page) {
+    const gmd = (page.getMetricDataMetrics / 1000) * cw.getMetricDataPerThousandMetrics;
+    add(
+      'CloudWatch',
+      'GetMetricData (status page)',
+      `${fmt(Math.round(page.rebuilds))} status rebuilds (at most one per cache period) × ${page.targets} targets × 2 metrics = ${fmt(Math.round(page.getMetricDataMetrics))} metrics`,
+      gmd,
+      gmd,
+    );
+    if (page.cloudFrontRequests > 0) {
+      const cf = prices.cloudfront;
+      add(
+        'CloudFront',
+        'status page requests and transfer',
+        `${fmt(Math.round(page.cloudFrontRequests))} HTTPS requests, ${fmt(page.transferGb)} GB out (assumed ${fmt(page.views)} page views a month)`,
+        (page.cloudFrontRequests / 1e4) * cf.httpsRequestsPerTenThousand + page.transferGb * cf.transferOutGb,
+        (over(page.cloudFrontRequests, ALWAYS_FREE.cloudfrontRequests) / 1e4) *
+          cf.httpsRequestsPerTenThousand +
+          over(page.transferGb, ALWAYS_FREE.cloudfrontTransferGb) * cf.transferOutGb,
+      );
+    }
   }
 
   const ddb = usage.dynamodb;

@@ -27,7 +27,11 @@ export interface RegionPrices {
     readonly logsIngestGb: number;
     /** Per GB-month of log data stored (compressed). */
     readonly logsStorageGbMonth: number;
+    /** Per 1,000 metrics requested by GetMetricData (the status page). */
+    readonly getMetricDataPerThousandMetrics: number;
   };
+  /** CloudFront in front of a public status page (US/Europe viewers). */
+  readonly cloudfront: { readonly httpsRequestsPerTenThousand: number; readonly transferOutGb: number };
   readonly lambda: { readonly gbSecondArm: number; readonly requestsPerMillion: number };
   readonly scheduler: { readonly invocationsPerMillion: number };
   readonly stepFunctions: { readonly transitionsPerThousand: number };
@@ -81,6 +85,8 @@ export const ALWAYS_FREE = {
   kmsRequests: 20_000,
   dynamodbStorageGb: 25,
   xrayTraces: 100_000,
+  cloudfrontRequests: 10_000_000,
+  cloudfrontTransferGb: 1_000,
 } as const;
 
 export const HOURS_PER_MONTH = 730;
@@ -88,7 +94,7 @@ export const HOURS_PER_MONTH = 730;
 const US_EAST_1: RegionPrices = {
   region: 'us-east-1',
   source:
-    'aws.amazon.com/<service>/pricing pages (CloudWatch, Lambda, EventBridge, Step Functions, DynamoDB on-demand, SQS, SNS, KMS, Secrets Manager, S3, X-Ray, VPC)',
+    'aws.amazon.com/<service>/pricing pages (CloudWatch, Lambda, EventBridge, CloudFront, Step Functions, DynamoDB on-demand, SQS, SNS, KMS, Secrets Manager, S3, X-Ray, VPC)',
   asOf: '2026-12-03',
   cloudwatch: {
     alarmMetricMonth: 0.1,
@@ -97,7 +103,9 @@ const US_EAST_1: RegionPrices = {
     dashboardMonth: 3,
     logsIngestGb: 0.5,
     logsStorageGbMonth: 0.03,
+    getMetricDataPerThousandMetrics: 0.01,
   },
+  cloudfront: { httpsRequestsPerTenThousand: 0.01, transferOutGb: 0.085 },
   lambda: { gbSecondArm: 0.0000133334, requestsPerMillion: 0.2 },
   scheduler: { invocationsPerMillion: 1 },
   stepFunctions: { transitionsPerThousand: 0.025 },

@@ -9,6 +9,7 @@ import { BackupMetric } from '../../lambdas/backup/metrics';
 import { MaintenanceMetric } from '../../lambdas/db-maintenance/metrics';
 import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
+import { STATUS_PAGE_VAR } from '../../lambdas/status-page/env';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';
@@ -33,6 +34,8 @@ export interface UsageAssumptions {
   readonly archivedGbPerDay?: number;
   /** NAT gateway or interface endpoints for jobs in a VPC. @default 'nat' */
   readonly network?: 'nat' | 'endpoints';
+  /** Status page views a month (HTML and JSON). @default 10,000 */
+  readonly statusPageViews?: number;
 }
 
 interface LifecycleRule {
@@ -318,6 +321,7 @@ export function usageFromTemplates(
   const functions: FunctionUsage[] = [];
   let vpc = false;
   let routerInvocations = 0;
+  let statusPage: ReturnType<typeof statusPageUsage> | undefined;
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const p = r.Properties ?? {};
     const own = schedules.filter((s) => s.functionId === id);
@@ -331,6 +335,24 @@ export function usageFromTemplates(
       if (name.includes('router')) {
         routerInvocations = pages * 2;
         functions.push({ name, memoryMb, invocationsPerMonth: routerInvocations, durationMs: 300, tracing });
+      }
+      const pageSettings = ((p.Environment as Json | undefined)?.Variables as Json | undefined)?.[
+        STATUS_PAGE_VAR
+      ];
+      if (typeof pageSettings === 'string') {
+        statusPage = statusPageUsage(
+          pageSettings,
+          assumptions,
+          ofType('AWS::CloudFront::Distribution').length > 0,
+        );
+        // page views that reach the function, plus one invocation per alarm change (incidents)
+        functions.push({
+          name,
+          memoryMb,
+          invocationsPerMonth: statusPage.originRequests + pages * 2,
+          durationMs: 300,
+          tracing,
+        });
       }
       continue;
     }
@@ -446,7 +468,11 @@ export function usageFromTemplates(
     functions,
     schedulerInvocations,
     stepFunctionsTransitions: hasStateMachine ? pages * 12 : 0,
-    dynamodb: { writes: pages * 4, reads: routerInvocations * 2, storageGb: 0.001 },
+    dynamodb: {
+      writes: pages * 4 + (statusPage ? pages * 2 : 0),
+      reads: routerInvocations * 2 + (statusPage ? statusPage.rebuilds * statusPage.targets + pages * 2 : 0),
+      storageGb: 0.001,
+    },
     // Each page's delivery goes through SNS; SQS sees only dead letters, so requests are few.
     sqsRequests: 0,
     sns: { publishes: pages * deliveriesPerPage, emails, sms },
@@ -455,6 +481,18 @@ export function usageFromTemplates(
     secrets: { count: secretReads.size, calls: secretCalls },
     logs: { ingestGb: logIngestGb, storedGb: logIngestGb },
     storage,
+    ...(statusPage
+      ? {
+          statusPage: {
+            views: statusPage.views,
+            cloudFrontRequests: statusPage.cloudFrontRequests,
+            transferGb: statusPage.transferGb,
+            getMetricDataMetrics: statusPage.rebuilds * statusPage.targets * 2,
+            targets: statusPage.targets,
+            rebuilds: statusPage.rebuilds,
+          },
+        }
+      : {}),
     s3Requests: {
       puts: multipartPuts + backupRuns * 3 + (archives ? DAYS_PER_MONTH * 10 : 0),
       gets: backupRuns * 10,
@@ -472,5 +510,29 @@ export function usageFromTemplates(
           },
         }
       : {}),
+  };
+}
+
+/** Bytes of one status page response (HTML with 90 days of bars per target, compressed by CloudFront). */
+const STATUS_PAGE_BYTES = 6_000;
+
+/**
+ * A status page's usage from its deployed settings (the function's NIGHTSHIFT_STATUS_PAGE): every view
+ * reaches the function when the page is private; behind CloudFront at most one request per cache period
+ * does (one edge location assumed). The function rebuilds the status at most once per cache period and
+ * asks GetMetricData for 2 metrics and DynamoDB for one Query per target each time.
+ */
+function statusPageUsage(settingsJson: string, assumptions: UsageAssumptions, cloudFront: boolean) {
+  const settings = JSON.parse(settingsJson) as { targets?: unknown[]; cacheSeconds?: number };
+  const views = assumptions.statusPageViews ?? 10_000;
+  const periods = (HOURS_PER_MONTH * 3600) / Math.max(1, settings.cacheSeconds ?? 60);
+  const originRequests = cloudFront ? Math.min(views, periods) : views;
+  return {
+    views,
+    targets: settings.targets?.length ?? 0,
+    originRequests,
+    rebuilds: Math.min(originRequests, periods),
+    cloudFrontRequests: cloudFront ? views : 0,
+    transferGb: cloudFront ? (views * STATUS_PAGE_BYTES) / 1e9 : 0,
   };
 }

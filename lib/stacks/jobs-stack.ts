@@ -25,6 +25,7 @@ import { DbMaintenance } from '../constructs/db-maintenance';
 import { HealthChecks } from '../constructs/health-checks';
 import { LogArchive } from '../constructs/log-archive';
 import { bucketNames } from '../constructs/names';
+import { StatusPage } from '../constructs/status-page';
 import type { DataStack } from './data-stack';
 
 export interface JobsStackProps extends StackProps {
@@ -65,10 +66,14 @@ export class JobsStack extends Stack {
     const context = this.context;
     void context; // capabilities register below, one guarded line each
     new Alerting(this, 'Alerting', { context });
-    if (config.healthChecks?.targets.length) new HealthChecks(this, 'HealthChecks', { context });
+    const health = config.healthChecks?.targets.length
+      ? new HealthChecks(this, 'HealthChecks', { context })
+      : undefined;
     if (config.logArchive) new LogArchive(this, 'LogArchive', { context });
     if (config.backups?.targets.length) new Backups(this, 'Backups', { context });
     if (config.maintenance?.tasks.length) new DbMaintenance(this, 'DbMaintenance', { context });
+    if (config.statusPage && health)
+      new StatusPage(this, 'StatusPage', { context, targetAlarms: health.targetAlarms });
 
     // Alarm status of everything above, on top of the dashboard.
     if (this.dashboard.dashboard && context.alarms.length > 0) {

@@ -16,6 +16,7 @@ import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
 import { healthCheckEnv } from '../../lambdas/health-check/env';
 import { logArchiveEnv } from '../../lambdas/log-archive/env';
 import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../lambdas/shared/env';
+import { statusPageEnv } from '../../lambdas/status-page/env';
 import { parseConfigText } from '../../lib/config';
 import type { NightshiftConfig } from '../../lib/config/schema';
 import { REPO, testApp, testConfig } from '../support/cdk';
@@ -61,6 +62,7 @@ const VARIANT = testConfig({
       },
     ],
   },
+  statusPage: { title: 'Shop status', targets: ['api'] },
 });
 
 const CONFIGS: [string, NightshiftConfig][] = [
@@ -133,7 +135,15 @@ describe('environment contract: coverage and the check itself', () => {
     for (const [label, config] of CONFIGS)
       for (const e of synth(label, config).environments) if (e.contract) seen.add(e.contract);
     expect(seen).toEqual(
-      new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv, dbMaintenanceEnv]),
+      new Set([
+        healthCheckEnv,
+        alertRouterEnv,
+        logArchiveEnv,
+        backupEnv,
+        backupTaskEnv,
+        dbMaintenanceEnv,
+        statusPageEnv,
+      ]),
     );
   });
 
@@ -252,6 +262,14 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/db-maintenance/handler');
         return () => handler({ schedule: 'vacuum', task: {} }, context);
+      },
+    ],
+    [
+      statusPageEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/status-page/handler');
+        return () =>
+          handler({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } }, context);
       },
     ],
   ];

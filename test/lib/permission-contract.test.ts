@@ -126,6 +126,11 @@ for (const example of [...examples, fargate]) {
       ]) {
         expect(paths).toMatch(family);
       }
+      if (example.name.endsWith('inventory.yaml')) {
+        // the example with the public status page
+        expect(paths).toMatch(/^status page distribution → invokes the function URL$/m);
+        expect(paths).toMatch(/^status-page → incident table$/m);
+      }
       console.info(
         `${example.name}: ${checks.filter((c) => c.expect === 'allow').length} allow, ${checks.filter((c) => c.expect === 'deny').length} deny checks`,
       );
@@ -208,5 +213,28 @@ describe('permission contract self-test', () => {
         /^backup redis → s3:GetObject on .*'s backups: expected deny, got Allowed/.test(f),
       ),
     ).toBe(true);
+  }, 120_000);
+
+  it('catches a status page URL permission that lost its distribution condition', async () => {
+    let loosened = 0;
+    const edited = stacks.map((stack) => {
+      const copy = structuredClone(stack);
+      for (const resource of Object.values(copy.template.Resources ?? {})) {
+        const props = resource.Properties;
+        if (resource.Type !== 'AWS::Lambda::Permission' || props?.Principal !== 'cloudfront.amazonaws.com')
+          continue;
+        delete props.SourceArn;
+        loosened++;
+      }
+      return copy;
+    });
+    expect(loosened).toBe(2);
+    const model = new PermissionModel(edited, env);
+    const failures = describeFailures(await evaluateChecks(model, contractChecks(model, config, built)));
+    expect(failures).toEqual([
+      expect.stringMatching(
+        /^another distribution → invokes the status page's function URL: expected deny, got Allowed/,
+      ),
+    ]);
   }, 120_000);
 });

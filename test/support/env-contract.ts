@@ -15,6 +15,7 @@ import {
   NODE_OPTIONS_VAR,
   nodeOptions,
 } from '../../lambdas/shared/env';
+import { statusPageEnv } from '../../lambdas/status-page/env';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties?: Json };
@@ -42,6 +43,7 @@ export function contractFor(project: string, name: string, kind: 'function' | 't
   if (name === `${project}-alert-router`) return alertRouterEnv;
   if (name === `${project}-log-archive`) return logArchiveEnv;
   if (name === `${project}-db-maintenance`) return dbMaintenanceEnv;
+  if (name === `${project}-status-page`) return statusPageEnv;
   if (name.startsWith(`${project}-backup-`)) return backupEnv;
   return undefined;
 }

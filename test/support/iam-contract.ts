@@ -18,6 +18,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { memberTopicName } from '../../lambdas/alert-router/settings';
+import { statusTableName } from '../../lambdas/status-page/settings';
 import type { NightshiftApp } from '../../lib/app';
 import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config/resolved';
 import type { NightshiftConfig } from '../../lib/config/schema';
@@ -286,6 +287,8 @@ export class PermissionModel {
         return `arn:aws:ecs:${region}:${account}:task-definition/${name('Family')}:1`;
       case 'AWS::KinesisFirehose::DeliveryStream':
         return name('DeliveryStreamName');
+      case 'AWS::CloudFront::Distribution':
+        return name('Id');
       default:
         return fail(`Ref of ${type} (${id}) is not modelled`);
     }
@@ -327,6 +330,10 @@ export class PermissionModel {
         return `arn:aws:ecs:${region}:${account}:cluster/${ref()}`;
       case 'AWS::ECS::TaskDefinition.TaskDefinitionArn':
         return ref();
+      case 'AWS::Lambda::Url.FunctionArn':
+        return this.str(stack, this.resource(stack, id).Properties?.TargetFunctionArn);
+      case 'AWS::Lambda::Url.FunctionUrl':
+        return `https://${id.toLowerCase()}.lambda-url.${region}.on.aws/`;
       case 'AWS::KinesisFirehose::DeliveryStream.Arn':
         return `arn:aws:firehose:${region}:${account}:deliverystream/${ref()}`;
       default:
@@ -1222,6 +1229,96 @@ export function contractChecks(
         expect: 'deny',
       });
     }
+  }
+
+  // status page: reads the Up metric and its own incident table; its URL answers only its distribution
+  if (config.statusPage) {
+    const fnName = `${project}-status-page`;
+    const roleInfo = functionRole(fnName);
+    const principal: ContractPrincipal = { kind: 'role', role: roleInfo };
+    jobRoles.push({ label: 'status-page', role: roleInfo, secrets: [] });
+    const incidents = `arn:aws:dynamodb:${region}:${account}:table/${statusTableName(project)}`;
+    checks.push({
+      path: 'status-page → GetMetricData',
+      principal,
+      action: 'cloudwatch:GetMetricData',
+      resource: '*',
+      expect: 'allow',
+    });
+    for (const action of ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+      checks.push({
+        path: 'status-page → incident table',
+        principal,
+        action,
+        resource: incidents,
+        expect: 'allow',
+      });
+    }
+    for (const [action, resource, what] of [
+      ['dynamodb:DeleteItem', incidents, 'its incident table'],
+      ['dynamodb:Scan', incidents, 'its incident table'],
+      [
+        'dynamodb:PutItem',
+        `arn:aws:dynamodb:${region}:${account}:table/${ackTableName(project)}`,
+        'the ack table',
+      ],
+      [
+        'cloudwatch:PutMetricAlarm',
+        `arn:aws:cloudwatch:${region}:${account}:alarm:${project}-any`,
+        'an alarm',
+      ],
+      ['s3:GetObject', backupKey('any'), 'a backup'],
+    ] as const) {
+      checks.push({
+        path: `status-page → ${action} on ${what}`,
+        principal,
+        action,
+        resource,
+        expect: 'deny',
+      });
+    }
+    const fnArn = `arn:aws:lambda:${region}:${account}:function:${fnName}`;
+    const cloudfront: ContractPrincipal = { kind: 'service', service: 'cloudfront.amazonaws.com' };
+    const distributions = model.all('AWS::CloudFront::Distribution');
+    if (config.statusPage.public) {
+      const [distribution] = distributions;
+      if (!distribution || distributions.length !== 1)
+        fail('a public status page needs exactly one distribution');
+      const id = model.resolve(distribution.stack, { Ref: distribution.logicalId }) as string;
+      checks.push({
+        path: 'status page distribution → invokes the function URL',
+        principal: cloudfront,
+        action: 'lambda:InvokeFunctionUrl',
+        resource: fnArn,
+        context: { 'aws:SourceArn': `arn:aws:cloudfront::${account}:distribution/${id}` },
+        expect: 'allow',
+      });
+    } else if (distributions.length) fail('a private status page has a CloudFront distribution');
+    checks.push(
+      {
+        path: "another distribution → invokes the status page's function URL",
+        principal: cloudfront,
+        action: 'lambda:InvokeFunctionUrl',
+        resource: fnArn,
+        context: { 'aws:SourceArn': `arn:aws:cloudfront::${account}:distribution/EOTHERDISTRIBUTION` },
+        expect: 'deny',
+      },
+      {
+        path: "an untagged role in the account → invokes the status page's function URL",
+        principal: {
+          kind: 'outsider',
+          name: 'contract-outsider',
+          tags: {},
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' }],
+          },
+        },
+        action: 'lambda:InvokeFunctionUrl',
+        resource: fnArn,
+        expect: 'deny',
+      },
+    );
   }
 
   // scheduler roles reference no secrets either

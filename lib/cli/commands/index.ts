@@ -16,6 +16,7 @@ import { registerPage } from './page';
 import { registerPlan } from './plan';
 import { registerRestore } from './restore';
 import { registerRun } from './run';
+import { registerStatus } from './status';
 import { registerValidate } from './validate';
 import { registerVerify } from './verify';
 
@@ -37,4 +38,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDoctor,
   registerPage,
   registerOncall,
+  registerStatus,
 ];

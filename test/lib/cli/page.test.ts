@@ -123,7 +123,9 @@ describe('nightshift page --test', () => {
     const patterns = rules.map(
       (r) => (r.Properties?.EventPattern as { source?: string[] } | undefined)?.source,
     );
-    expect(patterns).toEqual([['aws.cloudwatch']]);
+    // the alert router's rule, and the status page's (incidents): CloudWatch events only
+    expect(patterns).toEqual(rules.map(() => ['aws.cloudwatch']));
+    expect(patterns.length).toBeGreaterThan(0);
     expect(patterns.flat()).not.toContain(TEST_PAGE_SOURCE);
   });
 

@@ -55,7 +55,10 @@ describe.each(EXAMPLES)('doctor on examples/%s', (file) => {
         (b) => b.name.includes(config.account ?? '111122223333') && b.lifecycleRules.length > 0,
       ),
     ).toBe(true);
-    expect(expected.tables).toEqual([`${config.project}-nightshift-acks`]);
+    expect(expected.tables).toEqual([
+      `${config.project}-nightshift-acks`,
+      ...(config.statusPage ? [`${config.project}-nightshift-status`] : []),
+    ]);
     expect(alarmRouterFunction(stacks, config.region)).toBe(`${config.project}-alert-router`);
   }, 120_000);
 });

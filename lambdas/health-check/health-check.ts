@@ -13,11 +13,19 @@ import { redact } from '../shared/redact';
 import { checkHttp } from './checks/http';
 import { checkMongo } from './checks/mongodb';
 import { checkPostgres } from './checks/postgres';
+import { checkPrometheus } from './checks/prometheus';
 import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
-import { DAILY_HEALTH_METRICS, HealthMetric, healthDimensions, sendsDailyMetrics } from './metrics';
+import {
+  DAILY_HEALTH_METRICS,
+  HealthMetric,
+  healthDimensions,
+  ruleDimensions,
+  sendsDailyMetrics,
+} from './metrics';
+import type { ScrapeStateStore } from './prometheus/state';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -36,6 +44,8 @@ export interface HealthCheckDeps {
   readonly now: () => Date;
   /** Extra trusted CA certificates (PEM) for https checks, e.g. a private CA. */
   readonly trustedCa?: readonly string[] | undefined;
+  /** Where prometheus targets keep their previous scrape (DynamoDB in Lambda). @default this process */
+  readonly scrapeState?: ScrapeStateStore | undefined;
 }
 
 export interface HealthCheckInput {
@@ -65,7 +75,7 @@ export interface TargetResult {
   readonly reason?: string | undefined;
   readonly detail: string;
   readonly warnings: readonly string[];
-  /** Every metric emitted for the target, by name (Up, LatencyMs, TlsDaysLeft, …). */
+  /** Every metric emitted for the target, by name (Up, LatencyMs, TlsDaysLeft, …; RuleValue:<rule>). */
   readonly metrics: Readonly<Record<string, number>>;
 }
 
@@ -100,6 +110,7 @@ const CHECKERS: Record<HealthKind, Checker> = {
   postgres: (t, ctx) => checkPostgres(t.target.postgres!, ctx),
   mongodb: (t, ctx) => checkMongo(t.target.mongodb!, ctx),
   redis: (t, ctx) => checkRedis(t.target.redis!, ctx),
+  prometheus: (t, ctx) => checkPrometheus(t.target.prometheus!, t.target.name, ctx),
 };
 
 /** The targets a run checks, after the name and interval filters. */
@@ -168,6 +179,7 @@ export async function checkOne(
     now: deps.now,
     known,
     trustedCa: deps.trustedCa,
+    scrapeState: deps.scrapeState,
   };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -213,6 +225,11 @@ export async function checkOne(
       deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
   }
   for (const metric of outcome.metrics) {
+    if (metric.rule !== undefined) {
+      metrics[`${metric.name}:${metric.rule}`] = metric.value;
+      deps.metrics.put(metric.name, metric.unit, metric.value, ruleDimensions(deps.project, name, metric.rule));
+      continue;
+    }
     metrics[metric.name] = metric.value;
     if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
       deps.metrics.put(metric.name, metric.unit, metric.value, dimensions);

@@ -29,16 +29,28 @@ export function sampleValue(text: string | undefined): number {
   return trimmed === '' ? Number.NaN : Number(trimmed);
 }
 
+/**
+ * Parses a page into samples. Comment lines (# HELP, # TYPE) are dropped before the parser sees them:
+ * given `# TYPE x histogram` or `summary`, parse-prometheus-text-format 1.1.1 merges every series of the
+ * family into one and drops their labels and _sum/_count (flattenMetrics), while untyped lines come
+ * back one sample each with all labels — the flat view rules need anyway. The page also gets a final
+ * empty line: without one the parser drops the last sample line.
+ */
 export function parseSamples(text: string): Sample[] {
   let families: ReturnType<typeof parsePrometheusTextFormat>;
   try {
-    families = parsePrometheusTextFormat(text);
+    families = parsePrometheusTextFormat(withoutComments(text));
   } catch (error) {
-    throw new NotPrometheusText(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    throw new NotPrometheusText(excerpt(message));
   }
   const samples: Sample[] = [];
+  // the parser takes any first word for a name and any second for a value (an HTML page parses)
   const push = (name: string, labels: Record<string, string>, value: string | undefined) => {
-    if (value !== undefined) samples.push({ name, labels, value: sampleValue(value) });
+    if (value === undefined) return;
+    if (!METRIC_NAME.test(name) || !FLOAT.test(value.trim()))
+      throw new NotPrometheusText(`"${excerpt(`${name} ${value}`)}" is not a sample line`);
+    samples.push({ name, labels, value: sampleValue(value) });
   };
   for (const family of families) {
     for (const metric of family.metrics) {
@@ -59,6 +71,22 @@ export function parseSamples(text: string): Sample[] {
     }
   }
   return samples;
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Go ParseFloat literal as the format allows: decimal or exponent, ±Inf, NaN. */
+const FLOAT = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|Inf|NaN)$/;
+
+function excerpt(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function withoutComments(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .concat('')
+    .join('\n');
 }
 
 /** `name{a="1",b="2"}` with labels sorted: the identity of a series across scrapes. */

@@ -131,7 +131,9 @@ export const ruleExprSchema = obj({
     .describe('numerator / denominator; no value while the denominator is 0 or either has no value'),
 })
   .superRefine(exactlyOne([...TERM_KEYS, 'sum', 'ratio']))
-  .describe('what the rule computes: one of gauge, rate, quantile, sum or ratio');
+  .describe(
+    'what the rule computes: one of gauge, rate, quantile, sum or ratio; a selector is a metric name or { metric, labels } @details docs/health-checks.md#prometheus',
+  );
 
 export const WHEN_MISSING = ['ok', 'alarm', 'keep'] as const;
 

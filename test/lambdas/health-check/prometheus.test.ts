@@ -23,6 +23,7 @@ import {
   dynamoScrapeState,
   MemoryScrapeState,
   SCRAPE_TTL_SECONDS,
+  type ScrapeStateStore,
   ScrapeStateTooLarge,
 } from '../../../lambdas/health-check/prometheus/state';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metrics';
@@ -135,7 +136,7 @@ function promTarget(url: string, extra: Record<string, unknown> = {}): TargetInp
 }
 
 /** A check core with one clock and one previous-scrape store across invocations. */
-function scraper(store = new MemoryScrapeState()) {
+function scraper(store: ScrapeStateStore = new MemoryScrapeState()) {
   const clock = { now: Date.UTC(2026, 0, 5, 12, 0, 5) };
   const deps = testDeps({
     now: () => new Date(clock.now),

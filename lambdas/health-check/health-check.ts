@@ -227,7 +227,12 @@ export async function checkOne(
   for (const metric of outcome.metrics) {
     if (metric.rule !== undefined) {
       metrics[`${metric.name}:${metric.rule}`] = metric.value;
-      deps.metrics.put(metric.name, metric.unit, metric.value, ruleDimensions(deps.project, name, metric.rule));
+      deps.metrics.put(
+        metric.name,
+        metric.unit,
+        metric.value,
+        ruleDimensions(deps.project, name, metric.rule),
+      );
       continue;
     }
     metrics[metric.name] = metric.value;

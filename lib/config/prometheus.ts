@@ -36,7 +36,10 @@ const regex = (what: string) =>
           return false;
         }
       },
-      { message: 'not a valid regular expression — check its brackets and escape special characters, e.g. 5\\d\\d or /api/v1\\.0' },
+      {
+        message:
+          'not a valid regular expression — check its brackets and escape special characters, e.g. 5\\d\\d or /api/v1\\.0',
+      },
     );
 
 const metricName = z

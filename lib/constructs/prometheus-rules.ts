@@ -10,8 +10,8 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { HealthMetric, ruleDimensions } from '../../lambdas/health-check/metrics';
-import { scrapeTableName } from '../../lambdas/health-check/prometheus/state';
 import { describeSelector } from '../../lambdas/health-check/prometheus/samples';
+import { scrapeTableName } from '../../lambdas/health-check/prometheus/state';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, formatDuration } from '../config/primitives';
 import type { PrometheusRule, RuleExpr, SumExpr, TermExpr, WhenMissing } from '../config/prometheus';
@@ -117,6 +117,7 @@ function describeSum(e: SumExpr, parenthesize: boolean): string {
 function describeTerm(t: TermExpr): string {
   if (t.gauge !== undefined) return describeSelector(t.gauge);
   if (t.rate !== undefined) return `rate(${describeSelector(t.rate)})`;
-  if (t.quantile) return `p${Number((t.quantile.q * 100).toPrecision(4))}(${describeSelector(t.quantile.histogram)})`;
+  if (t.quantile)
+    return `p${Number((t.quantile.q * 100).toPrecision(4))}(${describeSelector(t.quantile.histogram)})`;
   return '?';
 }

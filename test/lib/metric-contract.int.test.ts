@@ -274,10 +274,13 @@ function metricsPage(rules: PrometheusRule[]): () => string {
     const written = { ...extra };
     for (const [name, matcher] of Object.entries(labels)) {
       if (typeof matcher !== 'string') continue;
-      if (!/^[\w/ -]*$/.test(matcher)) throw new Error(`give the contract page a value for ${name}=~"${matcher}"`);
+      if (!/^[\w/ -]*$/.test(matcher))
+        throw new Error(`give the contract page a value for ${name}=~"${matcher}"`);
       written[name] = matcher;
     }
-    const text = Object.entries(written).map(([k, v]) => `${k}="${v}"`).join(',');
+    const text = Object.entries(written)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
     return `${metric}${suffix}{${text}}`;
   };
   const terms = rules.flatMap(({ expr }) => [
@@ -293,7 +296,12 @@ function metricsPage(rules: PrometheusRule[]): () => string {
       if (term.gauge) lines.add(`${series(term.gauge)} 5`);
       if (term.rate) lines.add(`${series(term.rate)} ${scrapes * 600}`);
       if (term.quantile) {
-        for (const [le, share] of [['0.5', 50], ['1', 80], ['2', 95], ['+Inf', 100]] as const)
+        for (const [le, share] of [
+          ['0.5', 50],
+          ['1', 80],
+          ['2', 95],
+          ['+Inf', 100],
+        ] as const)
           lines.add(`${series(term.quantile.histogram, '_bucket', { le })} ${scrapes * share}`);
       }
     }

@@ -110,7 +110,8 @@ function round(value: number): string {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
+  if (error instanceof Error)
+    return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
   return String(error);
 }
 
@@ -158,7 +159,11 @@ function scrape(url: URL, headers: OutgoingHttpHeaders, ctx: CheckContext): Prom
           chunks.push(chunk);
         });
         res.once('end', () =>
-          resolve({ status, statusText: res.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status,
+            statusText: res.statusMessage ?? '',
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
         res.once('error', reject);
       },

@@ -14,13 +14,7 @@
  * - sum / ratio: no value when a part has none (like vector arithmetic on an empty vector); a ratio
  *   with a 0 denominator has no value (PromQL gives NaN, which no alarm can compare).
  */
-import type {
-  PrometheusRule,
-  RuleExpr,
-  Selector,
-  SumExpr,
-  TermExpr,
-} from '../../../lib/config/prometheus';
+import type { PrometheusRule, RuleExpr, Selector, SumExpr, TermExpr } from '../../../lib/config/prometheus';
 import { compileSelector, type Sample, seriesKey } from './samples';
 
 /** What is kept of a scrape until the next one: the counters the rules' rate and quantile terms read. */

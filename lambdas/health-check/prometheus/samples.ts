@@ -105,7 +105,9 @@ export interface Matcher {
 
 export function compileSelector(selector: Selector, suffix = ''): Matcher {
   const { metric, labels } =
-    typeof selector === 'string' ? { metric: selector, labels: {} } : { ...selector, labels: selector.labels };
+    typeof selector === 'string'
+      ? { metric: selector, labels: {} }
+      : { ...selector, labels: selector.labels };
   const tests = Object.entries(labels ?? {}).map(([name, matcher]) => {
     const negate = typeof matcher !== 'string';
     const re = new RegExp(`^(?:${typeof matcher === 'string' ? matcher : matcher.not})$`);

@@ -13,7 +13,8 @@ import {
 import { parseSamples, sampleValue, seriesKey } from '../../../lambdas/health-check/prometheus/samples';
 import { prometheusRuleSchema } from '../../../lib/config/prometheus';
 
-const rule = (input: Record<string, unknown>) => prometheusRuleSchema.parse({ name: 'R', above: 0, ...input });
+const rule = (input: Record<string, unknown>) =>
+  prometheusRuleSchema.parse({ name: 'R', above: 0, ...input });
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 /** Evaluates one rule over two pages, `seconds` apart; returns the second evaluation's value. */
@@ -53,7 +54,12 @@ describe('histogramQuantile (Prometheus bucketQuantile)', () => {
   });
 
   it('has no value without observations, without +Inf or with one bucket', () => {
-    expect(histogramQuantile(0.5, buckets.map((b) => ({ ...b, count: 0 })))).toBeNaN();
+    expect(
+      histogramQuantile(
+        0.5,
+        buckets.map((b) => ({ ...b, count: 0 })),
+      ),
+    ).toBeNaN();
     expect(histogramQuantile(0.5, buckets.slice(0, -1))).toBeNaN();
     expect(histogramQuantile(0.5, [{ upper: INF, count: 3 }])).toBeNaN();
   });
@@ -203,15 +209,24 @@ describe('quantile over bucket increments', () => {
 
   it('has no value when nothing was observed in between', () => {
     const same = histogram([5, 10, 20, 25, 30]);
-    const { second } = twoScrapes({ quantile: { q: 0.9, histogram: 'http_request_duration_seconds' } }, same, same);
-    expect(second?.missing).toBe('no observations in http_request_duration_seconds since the previous scrape');
+    const { second } = twoScrapes(
+      { quantile: { q: 0.9, histogram: 'http_request_duration_seconds' } },
+      same,
+      same,
+    );
+    expect(second?.missing).toBe(
+      'no observations in http_request_duration_seconds since the previous scrape',
+    );
   });
 });
 
 describe('gauge, sum and ratio', () => {
   it('sums a gauge over matching series, without a previous scrape', () => {
-    const rules = [rule({ expr: { gauge: { metric: 'db_connections_active', labels: { pool: 'main|replica' } } } })];
-    const page = 'db_connections_active{pool="main"} 3\ndb_connections_active{pool="replica"} 2\ndb_connections_active{pool="batch"} 40\n';
+    const rules = [
+      rule({ expr: { gauge: { metric: 'db_connections_active', labels: { pool: 'main|replica' } } } }),
+    ];
+    const page =
+      'db_connections_active{pool="main"} 3\ndb_connections_active{pool="replica"} 2\ndb_connections_active{pool="batch"} 40\n';
     expect(evaluateRules(rules, parseSamples(page), undefined, T0).values[0]?.value).toBe(5);
   });
 
@@ -244,7 +259,8 @@ describe('gauge, sum and ratio', () => {
         denominator: { rate: 'requests_total' },
       },
     };
-    const page = (t: number, e: number, r: number) => `timeouts_total ${t}\nerrors_total ${e}\nrequests_total ${r}\n`;
+    const page = (t: number, e: number, r: number) =>
+      `timeouts_total ${t}\nerrors_total ${e}\nrequests_total ${r}\n`;
     expect(twoScrapes(expr, page(0, 0, 0), page(5, 15, 100)).second?.value).toBeCloseTo(0.2, 10);
   });
 });

@@ -28,7 +28,6 @@ import {
 } from '../../../lambdas/health-check/prometheus/state';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metrics';
 import { effectiveHealthTargets } from '../../../lib/config/resolved';
-import { testApp, testConfig } from '../../support/cdk';
 import {
   alarmFromTemplate,
   MetricStore,
@@ -36,6 +35,7 @@ import {
   simulate,
   type TemplateAlarm,
 } from '../../support/alarm-evaluator';
+import { testApp, testConfig } from '../../support/cdk';
 import { fakeSecrets, type TargetInput, target, testDeps } from './support';
 
 const TOKEN = 'metrics-token-4e5f6a7b8c9d';
@@ -60,9 +60,8 @@ function page(): string {
   ];
   if (app.errorsExposed) lines.push('# TYPE http_errors_total counter', `http_errors_total ${app.errors}`);
   lines.push('# TYPE http_request_duration_seconds histogram');
-  ['0.5', '1', '2', '5', '+Inf'].forEach((le, i) =>
-    lines.push(`http_request_duration_seconds_bucket{route="/api",le="${le}"} ${app.latency[i]}`),
-  );
+  for (const [i, le] of ['0.5', '1', '2', '5', '+Inf'].entries())
+    lines.push(`http_request_duration_seconds_bucket{route="/api",le="${le}"} ${app.latency[i]}`);
   lines.push(
     'http_request_duration_seconds_sum{route="/api"} 0',
     `http_request_duration_seconds_count{route="/api"} ${app.latency[4]}`,
@@ -218,7 +217,9 @@ describe('prometheus check', () => {
     app.errors = 5;
     app.requests = 300;
     const back = await checkOne(deps, t);
-    expect(back.detail).toMatch(/HighErrorRate: no value \(no series http_errors_total in the previous scrape\)/);
+    expect(back.detail).toMatch(
+      /HighErrorRate: no value \(no series http_errors_total in the previous scrape\)/,
+    );
     clock.now += 60_000;
     app.errors = 15;
     app.requests = 400;
@@ -359,7 +360,9 @@ describe('DynamoDB previous-scrape store', () => {
       Array.from({ length: 20_000 }, (_, i) => [`http_requests_total{path="/item/${i}"}`, i]),
     );
     await expect(store.save('app', { scrapedAtMs: 1, series })).rejects.toThrow(ScrapeStateTooLarge);
-    await expect(store.save('app', { scrapedAtMs: 1, series })).rejects.toThrow(/narrow the rules' label selectors/);
+    await expect(store.save('app', { scrapedAtMs: 1, series })).rejects.toThrow(
+      /narrow the rules' label selectors/,
+    );
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
   });
 });

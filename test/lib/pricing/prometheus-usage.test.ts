@@ -15,23 +15,36 @@ function usageOf(config: NightshiftConfig) {
   return usageFromTemplates(templates, { pagesPerMonth: 4 });
 }
 
-const rule = (name: string) => ({ name, expr: { rate: { metric: 'http_requests_total', labels: { code: '5..' } } }, above: 1 });
+const rule = (name: string) => ({
+  name,
+  expr: { rate: { metric: 'http_requests_total', labels: { code: '5..' } } },
+  above: 1,
+});
 
 describe('usage of prometheus targets', () => {
-  const plain = usageOf(testConfig({ healthChecks: { targets: [{ name: 'site', http: { url: 'http://site.example.com/' } }] } }));
+  const plain = usageOf(
+    testConfig({ healthChecks: { targets: [{ name: 'site', http: { url: 'http://site.example.com/' } }] } }),
+  );
   const withRules = usageOf(
     testConfig({
       healthChecks: {
         targets: [
           { name: 'site', http: { url: 'http://site.example.com/' } },
-          { name: 'app', prometheus: { url: 'http://app.example.com/metrics', rules: [rule('A'), rule('B'), rule('C')] } },
-          { name: 'batch', interval: '5m', prometheus: { url: 'http://batch.example.com/metrics', rules: [rule('D')] } },
+          {
+            name: 'app',
+            prometheus: { url: 'http://app.example.com/metrics', rules: [rule('A'), rule('B'), rule('C')] },
+          },
+          {
+            name: 'batch',
+            interval: '5m',
+            prometheus: { url: 'http://batch.example.com/metrics', rules: [rule('D')] },
+          },
         ],
       },
     }),
   );
 
-  it('counts one alarm and one watched metric per rule, plus the targets\' Up', () => {
+  it("counts one alarm and one watched metric per rule, plus the targets' Up", () => {
     const ruleMetrics = withRules.customMetrics.filter((m) => m.id.startsWith('Nightshift/RuleValue {'));
     expect(ruleMetrics.map((m) => m.id).sort()).toEqual([
       'Nightshift/RuleValue {Project=shop,Rule=A,Target=app}',

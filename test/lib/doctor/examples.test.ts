@@ -55,7 +55,12 @@ describe.each(EXAMPLES)('doctor on examples/%s', (file) => {
         (b) => b.name.includes(config.account ?? '111122223333') && b.lifecycleRules.length > 0,
       ),
     ).toBe(true);
-    expect(expected.tables).toEqual([`${config.project}-nightshift-acks`]);
+    // the acknowledgements, and the prometheus targets' previous scrapes when there are any
+    const prometheus = config.healthChecks?.targets.some((t) => t.prometheus) ?? false;
+    expect(expected.tables).toEqual([
+      `${config.project}-nightshift-acks`,
+      ...(prometheus ? [`${config.project}-nightshift-scrapes`] : []),
+    ]);
     expect(alarmRouterFunction(stacks, config.region)).toBe(`${config.project}-alert-router`);
   }, 120_000);
 });

@@ -110,7 +110,7 @@ export function healthSchedules(
       const length = JSON.stringify(healthEventTarget(target)).length + 1;
       if (length + 64 > MAX_SCHEDULE_INPUT) {
         throw new Error(
-          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body or conditions`,
+          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body, conditions or rules`,
         );
       }
       if (current.length > 0 && size + length + 64 > MAX_SCHEDULE_INPUT) {

@@ -48,7 +48,12 @@ class NoValue {
 type Result = number | NoValue;
 
 interface Context {
-  readonly samples: readonly Sample[];
+  /** Samples by metric name, so a term scans only its own metric's series. */
+  readonly byName: ReadonlyMap<string, readonly Sample[]>;
+  /** Series keys, computed once per sample. */
+  readonly keys: WeakMap<Sample, string>;
+  /** Matching series per selector, computed once per evaluation (rules often share selectors). */
+  readonly matched: Map<string, { sample: Sample; key: string }[]>;
   readonly previous?: ScrapeState | undefined;
   readonly seconds: number;
   readonly keep: Record<string, number>;
@@ -62,8 +67,16 @@ export function evaluateRules(
 ): Evaluation {
   const age = previous === undefined ? undefined : nowMs - previous.scrapedAtMs;
   const usable = previous !== undefined && age !== undefined && age >= 1000 && age <= MAX_PREVIOUS_AGE_MS;
+  const byName = new Map<string, Sample[]>();
+  for (const sample of samples) {
+    const list = byName.get(sample.name);
+    if (list) list.push(sample);
+    else byName.set(sample.name, [sample]);
+  }
   const ctx: Context = {
-    samples,
+    byName,
+    keys: new WeakMap(),
+    matched: new Map(),
     previous: usable ? previous : undefined,
     seconds: usable ? (age as number) / 1000 : 0,
     keep: {},
@@ -107,10 +120,22 @@ function term(t: TermExpr, ctx: Context): Result {
 }
 
 function matching(selector: Selector, ctx: Context, suffix = ''): { sample: Sample; key: string }[] {
+  const id = JSON.stringify([selector, suffix]);
+  const cached = ctx.matched.get(id);
+  if (cached) return cached;
   const matcher = compileSelector(selector, suffix);
-  return ctx.samples
+  const found = (ctx.byName.get(matcher.metric) ?? [])
     .filter((s) => matcher.matches(s) && !Number.isNaN(s.value))
-    .map((sample) => ({ sample, key: seriesKey(sample.name, sample.labels) }));
+    .map((sample) => {
+      let key = ctx.keys.get(sample);
+      if (key === undefined) {
+        key = seriesKey(sample.name, sample.labels);
+        ctx.keys.set(sample, key);
+      }
+      return { sample, key };
+    });
+  ctx.matched.set(id, found);
+  return found;
 }
 
 function gauge(selector: Selector, ctx: Context): Result {

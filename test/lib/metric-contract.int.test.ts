@@ -27,6 +27,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRAPE_TABLE_VAR } from '../../lambdas/health-check/env';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { buildApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config/load';
@@ -601,6 +602,22 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
       const result = down.result as { targets: number; down: number };
       expect(result.down).toBe(result.targets);
     }
+    // Prometheus targets: the handler kept each scrape in the table its environment names (the
+    // previous one is what gives the rate rules their values, checked below with the alarms)
+    const healthFunctions = (run?.functions ?? []).filter((fn) => fn.functionName.endsWith('-health-check'));
+    const prometheus = healthFunctions
+      .flatMap((fn) => fn.scheduleInputs as HealthEvent[])
+      .flatMap((input) => input.targets)
+      .filter((t) => t.target.prometheus)
+      .map((t) => t.target.name);
+    const tables = new Set(healthFunctions.map((fn) => fn.env[SCRAPE_TABLE_VAR]).filter(Boolean));
+    const puts = aws.calls.filter(
+      (c) => c.operation === 'DynamoDB_20120810.PutItem' && tables.has(String(c.input.TableName)),
+    );
+    expect(
+      new Set(puts.map((c) => (c.input.Item as { target: { S: string } }).target.S)),
+      'scrapes kept per prometheus target',
+    ).toEqual(new Set(prometheus));
     // Backups: ok with live services (mongodump is not installed: mongo targets fail), failed otherwise.
     for (const r of (run?.runs ?? []).filter((x) => x.job === 'backup')) {
       const target =

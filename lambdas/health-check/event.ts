@@ -39,7 +39,14 @@ export class InvalidHealthEvent extends Error {
 }
 
 // a copy of HEALTH_KINDS: importing the schema at run time would bundle zod and cron-parser
-const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis'] satisfies HealthKind[];
+const KINDS: readonly string[] = [
+  'http',
+  'tcp',
+  'postgres',
+  'mongodb',
+  'redis',
+  'prometheus',
+] satisfies HealthKind[];
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');

@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSecretsReader } from '../shared/connections';
@@ -18,10 +19,12 @@ import { redactErrors } from '../shared/redact';
 import { healthCheckEnv } from './env';
 import { parseHealthEvent } from './event';
 import { run } from './health-check';
+import { dynamoScrapeState } from './prometheus/state';
 
 const logger = new Logger({ serviceName: 'health-check' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'health-check' });
 const secrets = awsSecretsReader();
+const dynamo = new DynamoDBClient({});
 const log: Log = powertoolsLog(logger);
 
 export interface HealthCheckResponse {
@@ -34,10 +37,17 @@ export interface HealthCheckResponse {
 }
 
 async function check(event: unknown): Promise<HealthCheckResponse> {
-  const { project, concurrency } = healthCheckEnv.read(process.env);
+  const { project, concurrency, scrapeTable } = healthCheckEnv.read(process.env);
   const input = parseHealthEvent(event);
   const result = await run(
-    { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
+    {
+      project,
+      secrets,
+      metrics: powertoolsSink(metrics),
+      log,
+      now: () => new Date(),
+      scrapeState: scrapeTable ? dynamoScrapeState(dynamo, scrapeTable) : undefined,
+    },
     {
       targets: input.targets,
       onlyTargets: input.onlyTargets,

@@ -15,6 +15,7 @@ import { redact } from '../shared/redact';
 import { checkHttp } from './checks/http';
 import { checkMongo } from './checks/mongodb';
 import { checkPostgres } from './checks/postgres';
+import { checkPrometheus } from './checks/prometheus';
 import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
@@ -25,9 +26,11 @@ import {
   healthDimensions,
   isSubMinute,
   minuteSlots,
+  ruleDimensions,
   sendsDailyMetrics,
   storageResolution,
 } from './metrics';
+import type { ScrapeStateStore } from './prometheus/state';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -48,6 +51,8 @@ export interface HealthCheckDeps {
   readonly trustedCa?: readonly string[] | undefined;
   /** Waits until the next slot of a sub-minute target. @default setTimeout */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Where prometheus targets keep their previous scrape (DynamoDB in Lambda). @default this process */
+  readonly scrapeState?: ScrapeStateStore | undefined;
 }
 
 export interface HealthCheckInput {
@@ -84,7 +89,7 @@ export interface TargetResult {
   readonly reason?: string | undefined;
   readonly detail: string;
   readonly warnings: readonly string[];
-  /** Every metric emitted for the target, by name (Up, LatencyMs, TlsDaysLeft, …). */
+  /** Every metric emitted for the target, by name (Up, LatencyMs, TlsDaysLeft, …; RuleValue:<rule>). */
   readonly metrics: Readonly<Record<string, number>>;
   /**
    * A sub-minute target in a repeating run: its checks in the run and how many failed. The result is
@@ -124,6 +129,7 @@ const CHECKERS: Record<HealthKind, Checker> = {
   postgres: (t, ctx) => checkPostgres(t.target.postgres!, ctx),
   mongodb: (t, ctx) => checkMongo(t.target.mongodb!, ctx),
   redis: (t, ctx) => checkRedis(t.target.redis!, ctx),
+  prometheus: (t, ctx) => checkPrometheus(t.target.prometheus!, t.target.name, ctx),
 };
 
 /** The targets a run checks, after the name and interval filters. */
@@ -259,6 +265,7 @@ export async function checkOne(
     now: deps.now,
     known,
     trustedCa: deps.trustedCa,
+    scrapeState: deps.scrapeState,
   };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -308,6 +315,16 @@ export async function checkOne(
       deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions, options);
   }
   for (const metric of outcome.metrics) {
+    if (metric.rule !== undefined) {
+      metrics[`${metric.name}:${metric.rule}`] = metric.value;
+      deps.metrics.put(
+        metric.name,
+        metric.unit,
+        metric.value,
+        ruleDimensions(deps.project, name, metric.rule),
+      );
+      continue;
+    }
     metrics[metric.name] = metric.value;
     if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
       deps.metrics.put(metric.name, metric.unit, metric.value, dimensions, options);

@@ -10,6 +10,8 @@ export const HealthMetric = {
   ConnectionsPercent: 'ConnectionsPercent',
   ReplicationLagSeconds: 'ReplicationLagSeconds',
   MemoryPercent: 'MemoryPercent',
+  /** A prometheus target's rule value: one metric per rule, dimensions ruleDimensions. */
+  RuleValue: 'RuleValue',
 } as const;
 
 export type HealthMetricName = (typeof HealthMetric)[keyof typeof HealthMetric];
@@ -92,4 +94,13 @@ export function downPeriods(downForMs: number, intervalMs: number): number {
 /** Every health metric has exactly these dimensions. */
 export function healthDimensions(project: string, target: string): { Project: string; Target: string } {
   return { Project: project, Target: target };
+}
+
+/** A prometheus rule's value (HealthMetric.RuleValue) has exactly these dimensions: the target's plus Rule. */
+export function ruleDimensions(
+  project: string,
+  target: string,
+  rule: string,
+): { Project: string; Target: string; Rule: string } {
+  return { ...healthDimensions(project, target), Rule: rule };
 }

@@ -422,6 +422,15 @@ export const connectionUrl = (kinds: readonly UrlKind[]) =>
     `connection URL without a password (${kinds.flatMap((kind) => URL_SCHEMES[kind]).join(', ')}), e.g. ${kinds.map((kind) => URL_EXAMPLES[kind]).join(' or ')}`,
   );
 
+/** An HTTP request header value: literal, or read from a secret (optionally one JSON key of it). */
+export const headerValue = z.union([
+  z.string(),
+  z.strictObject({
+    secret: secretRef('the header value'),
+    key: z.string().optional().describe('JSON key inside the secret. @default the whole secret string'),
+  }),
+]);
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 /** A Nightshift severity name; the enum itself, for places where aliases are not written (alias targets). */

@@ -51,8 +51,14 @@ function split(description = ''): { text: string; documentedDefault?: string } {
   return match ? { text, documentedDefault: match[1] } : { text };
 }
 
+/** `@details <where>` in a description: one row pointing there instead of a row per nested field. */
+const DETAILS = /\s*@details\s+(\S+)/;
+
 function walk(schema: JsonSchema, path: string, required: boolean, rows: ReferenceRow[]): void {
-  const { text, documentedDefault } = split(schema.description);
+  const details = DETAILS.exec(schema.description ?? '')?.[1];
+  const split_ = split(schema.description?.replace(DETAILS, ''));
+  const documentedDefault = split_.documentedDefault;
+  const text = details ? `${split_.text} (${details})` : split_.text;
   const isObject = schema.type === 'object' && schema.properties;
   const fallbackDefault =
     schema.default === undefined || (isObject && typeof schema.default === 'object')
@@ -67,6 +73,7 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Referen
       description: text,
     });
   }
+  if (details) return;
   if (isObject) {
     for (const [key, child] of Object.entries(schema.properties ?? {})) {
       if (key === '$schema') continue;

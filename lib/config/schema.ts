@@ -8,6 +8,7 @@ import {
   connectionUrl,
   duration,
   email,
+  headerValue,
   httpUrl,
   phoneNumber,
   resourceName,
@@ -19,6 +20,7 @@ import {
   timeZone,
   WEEKDAYS,
 } from './primitives';
+import { prometheusCheckSchema } from './prometheus';
 
 const obj = z.strictObject;
 
@@ -356,14 +358,6 @@ export const alertsSchema = obj({
 // Health checks
 // ---------------------------------------------------------------------------------------------
 
-const headerValue = z.union([
-  z.string(),
-  obj({
-    secret: secretRef('the header value'),
-    key: z.string().optional().describe('JSON key inside the secret. @default the whole secret string'),
-  }),
-]);
-
 const jsonCondition = obj({
   path: z
     .string()
@@ -464,7 +458,7 @@ const mongoCheckSchema = obj({
   replicaSet: z.boolean().default(false).describe('fail when the replica set has no primary'),
 });
 
-export const HEALTH_KINDS = ['http', 'tcp', 'postgres', 'mongodb', 'redis'] as const;
+export const HEALTH_KINDS = ['http', 'tcp', 'postgres', 'mongodb', 'redis', 'prometheus'] as const;
 export type HealthKind = (typeof HEALTH_KINDS)[number];
 
 const targetCommon = {
@@ -514,6 +508,7 @@ export const healthTargetSchema = obj({
   postgres: postgresCheckSchema.optional(),
   mongodb: mongoCheckSchema.optional(),
   redis: redisCheckSchema.optional(),
+  prometheus: prometheusCheckSchema.optional(),
 });
 
 export const healthChecksSchema = obj({

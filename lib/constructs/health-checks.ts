@@ -15,6 +15,7 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { healthCheckEnvironment } from '../../lambdas/health-check/env';
 import { healthEventTarget } from '../../lambdas/health-check/event';
@@ -33,6 +34,7 @@ import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primit
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
+import { grantScrapeState, prometheusRuleAlarms, scrapeStateTable } from './prometheus-rules';
 import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
 
 export const HEALTH_CHECK_ENTRY = join(import.meta.dirname, '../../lambdas/health-check/handler.ts');
@@ -116,7 +118,7 @@ export function healthSchedules(
       const length = JSON.stringify(healthEventTarget(target)).length + 1;
       if (length + 64 > MAX_SCHEDULE_INPUT) {
         throw new Error(
-          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body or conditions`,
+          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body, conditions or rules`,
         );
       }
       if (current.length > 0 && size + length + 64 > MAX_SCHEDULE_INPUT) {
@@ -147,7 +149,7 @@ export function referencedSecrets(targets: EffectiveHealthTarget[]): string[] {
     for (const connection of [target.postgres, target.mongodb, target.redis]) {
       if (connection?.secret) names.add(connection.secret);
     }
-    for (const value of Object.values(target.http?.headers ?? {})) {
+    for (const value of Object.values({ ...target.http?.headers, ...target.prometheus?.headers })) {
       if (typeof value !== 'string') names.add(value.secret);
     }
   }
@@ -163,6 +165,8 @@ export class HealthChecks extends Construct {
   /** Alarms per target name. */
   readonly targetAlarms = new Map<string, Alarm[]>();
   readonly secrets: string[];
+  /** The prometheus targets' previous scrapes; only when there is such a target. */
+  readonly scrapeState?: Table;
 
   constructor(scope: Construct, id: string, props: HealthChecksProps) {
     super(scope, id);
@@ -196,6 +200,7 @@ export class HealthChecks extends Construct {
     );
     const shortestPeriodMs = Math.min(...groups.map((g) => schedulePeriodMs(g.expression, context.timeZone)));
 
+    if (targets.some((t) => t.kind === 'prometheus')) this.scrapeState = scrapeStateTable(this, context);
     this.job = new ScheduledJob(this, 'Job', {
       context,
       jobName: 'health-check',
@@ -207,11 +212,16 @@ export class HealthChecks extends Construct {
       timeout: Duration.seconds(Math.min(900, Math.max(30, Math.ceil(longestMs / 1000) + 15))),
       memorySize: 512,
       vpc: usesVpc(context.config, 'healthChecks'),
-      environment: healthCheckEnvironment({ project: context.project, concurrency }),
+      environment: healthCheckEnvironment({
+        project: context.project,
+        concurrency,
+        scrapeTable: this.scrapeState?.tableName,
+      }),
       // a late health check is worthless: the next run is due soon, so no retries of stale events
       retryAttempts: 0,
       maxEventAge: Duration.seconds(Math.max(60, Math.min(3600, Math.round(shortestPeriodMs / 1000)))),
     });
+    if (this.scrapeState) grantScrapeState(this.scrapeState, this.job.role);
     this.secrets = referencedSecrets(targets);
     for (const secret of this.secrets) this.job.bindSecret(secret);
 
@@ -338,6 +348,7 @@ export class HealthChecks extends Construct {
         resource(HealthMetric.MemoryPercent, t.target.redis.maxMemoryPercent, 'memory used of maxmemory'),
       );
     }
+    alarms.push(...prometheusRuleAlarms(this.job, context, t, periodMs));
     return alarms;
   }
 

@@ -362,6 +362,16 @@ export function usageFromTemplates(
   }
 
   const schedulerInvocations = schedules.reduce((sum, s) => sum + s.runs, 0);
+
+  // Prometheus targets keep their previous scrape in DynamoDB: one GetItem and one PutItem (an item of
+  // about 1 KB: the counters the rules read) per target per run.
+  const scrapes = schedules
+    .filter((s) => jobOf(s.input) === 'health-check')
+    .reduce(
+      (sum, s) =>
+        sum + s.runs * (s.input.targets as { kind?: string }[]).filter((t) => t.kind === 'prometheus').length,
+      0,
+    );
   const invocations = functions.reduce((sum, f) => sum + f.invocationsPerMonth, 0);
 
   // Secrets: distinct Secrets Manager ARNs that roles may read; each run of a reader reads it once.
@@ -469,8 +479,11 @@ export function usageFromTemplates(
     schedulerInvocations,
     stepFunctionsTransitions: hasStateMachine ? pages * 12 : 0,
     dynamodb: {
-      writes: pages * 4 + (statusPage ? pages * 2 : 0),
-      reads: routerInvocations * 2 + (statusPage ? statusPage.rebuilds * statusPage.targets + pages * 2 : 0),
+      writes: pages * 4 + scrapes + (statusPage ? pages * 2 : 0),
+      reads:
+        routerInvocations * 2 +
+        scrapes +
+        (statusPage ? statusPage.rebuilds * statusPage.targets + pages * 2 : 0),
       storageGb: 0.001,
     },
     // Each page's delivery goes through SNS; SQS sees only dead letters, so requests are few.

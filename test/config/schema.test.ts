@@ -138,7 +138,7 @@ describe('errors name the path and the fix', () => {
     [{ healthChecks: { schedule: 'cron(0 25 * * ? *)' } }, 'healthChecks.schedule: "cron(0 25 * * ? *)"'],
     [
       { healthChecks: { targets: [{ name: 'api' }] } },
-      'healthChecks.targets.0: give exactly one of http, tcp, postgres, mongodb, redis (found none)',
+      'healthChecks.targets.0: give exactly one of http, tcp, postgres, mongodb, redis, prometheus (found none)',
     ],
     [
       {

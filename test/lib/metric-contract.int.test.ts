@@ -27,6 +27,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRAPE_TABLE_VAR } from '../../lambdas/health-check/env';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { buildApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config/load';
@@ -89,6 +90,10 @@ let expiring: Server;
 let closedPort: number;
 /** path → JSON body served by the local HTTPS servers. */
 const bodies = new Map<string, string>();
+/** path → a /metrics page whose counters advance with every request (prometheus targets). */
+const metricsPages = new Map<string, () => string>();
+/** The fake DynamoDB's items (the prometheus targets' previous scrapes), by table and key. */
+const dynamoItems = new Map<string, unknown>();
 let extraCa: string;
 
 /** A self-signed certificate for 127.0.0.1 valid for `days`. */
@@ -124,6 +129,12 @@ function certificate(days: number): { key: string; cert: string } {
 
 async function httpsServer(tls: { key: string; cert: string }): Promise<Server> {
   const server = createHttpsServer(tls, (req, res) => {
+    const page = metricsPages.get(req.url ?? '');
+    if (page) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(page());
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(bodies.get(req.url ?? '') ?? '{}');
   });
@@ -247,6 +258,61 @@ function healthyBody(conditions: JsonCondition[]): string {
   return JSON.stringify(body);
 }
 
+type Selector = string | { metric: string; labels?: Record<string, string | { not: string }> };
+type PrometheusTerm = { gauge?: Selector; rate?: Selector; quantile?: { q: number; histogram: Selector } };
+type PrometheusRule = {
+  expr: PrometheusTerm & {
+    sum?: PrometheusTerm[];
+    ratio?: Record<'numerator' | 'denominator', PrometheusTerm & { sum?: PrometheusTerm[] }>;
+  };
+};
+
+/**
+ * A /metrics page with a series for every selector of the rules, whose counters and histogram buckets
+ * grow with every scrape (so rates and quantiles have a value from the second scrape on) and whose
+ * gauges are 5. Label matchers must be plain values (or `not`, left out): a regex has no one value.
+ */
+function metricsPage(rules: PrometheusRule[]): () => string {
+  const series = (selector: Selector, suffix = '', extra: Record<string, string> = {}) => {
+    const { metric, labels = {} } = typeof selector === 'string' ? { metric: selector } : selector;
+    const written = { ...extra };
+    for (const [name, matcher] of Object.entries(labels)) {
+      if (typeof matcher !== 'string') continue;
+      if (!/^[\w/ -]*$/.test(matcher))
+        throw new Error(`give the contract page a value for ${name}=~"${matcher}"`);
+      written[name] = matcher;
+    }
+    const text = Object.entries(written)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
+    return `${metric}${suffix}{${text}}`;
+  };
+  const terms = rules.flatMap(({ expr }) => [
+    expr,
+    ...(expr.sum ?? []),
+    ...Object.values(expr.ratio ?? {}).flatMap((side) => [side, ...(side.sum ?? [])]),
+  ]);
+  let scrapes = 0;
+  return () => {
+    scrapes++;
+    const lines = new Set<string>();
+    for (const term of terms) {
+      if (term.gauge) lines.add(`${series(term.gauge)} 5`);
+      if (term.rate) lines.add(`${series(term.rate)} ${scrapes * 600}`);
+      if (term.quantile) {
+        for (const [le, share] of [
+          ['0.5', 50],
+          ['1', 80],
+          ['2', 95],
+          ['+Inf', 100],
+        ] as const)
+          lines.add(`${series(term.quantile.histogram, '_bucket', { le })} ${scrapes * share}`);
+      }
+    }
+    return [...lines].join('\n');
+  };
+}
+
 type HealthEvent = {
   periodMs?: number;
   scheduledTime?: string;
@@ -255,6 +321,7 @@ type HealthEvent = {
       name: string;
       http?: { url: string; json?: JsonCondition[] };
       tcp?: { host: string; port: number };
+      prometheus?: { url: string; rules: PrometheusRule[] };
     };
   }[];
 };
@@ -270,6 +337,12 @@ function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls
   expect(typeof event.periodMs).toBe('number');
   event.periodMs = 24 * 3_600_000;
   for (const { target } of event.targets) {
+    if (target.prometheus) {
+      const path = `/${example}/${target.name}${new URL(target.prometheus.url).pathname}`;
+      if (!metricsPages.has(path)) metricsPages.set(path, metricsPage(target.prometheus.rules));
+      const server = mode === 'tls' ? expiring : healthy;
+      target.prometheus.url = `https://127.0.0.1:${mode === 'down' ? closedPort : portOf(server)}${path}`;
+    }
     if (!target.http) continue;
     const original = new URL(target.http.url);
     const path = `/${example}/${target.name}${original.pathname}`;
@@ -479,6 +552,19 @@ beforeAll(async () => {
     },
     'sns.Publish': () => ({ MessageId: 'local-message' }),
     'lambda.Invoke': () => ({}),
+    // the previous scrape, stored a minute before it was: a rate needs time between two scrapes, and
+    // the scenarios of one schedule run seconds apart
+    'DynamoDB_20120810.GetItem': (input) => {
+      const item = dynamoItems.get(JSON.stringify([input.TableName, input.Key])) as
+        | { scrapedAt: { N: string } }
+        | undefined;
+      return item ? { Item: { ...item, scrapedAt: { N: String(Number(item.scrapedAt.N) - 60_000) } } } : {};
+    },
+    'DynamoDB_20120810.PutItem': (input) => {
+      const item = input.Item as { target: unknown };
+      dynamoItems.set(JSON.stringify([input.TableName, { target: item.target }]), item);
+      return {};
+    },
   });
   bundles = await bundleHandlers(ENTRIES, join(work, 'bundles'));
   // Two examples at a time: each run is a cold start of a child Node process.
@@ -538,6 +624,22 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
       const result = down.result as { targets: number; down: number };
       expect(result.down).toBe(result.targets);
     }
+    // Prometheus targets: the handler kept each scrape in the table its environment names (the
+    // previous one is what gives the rate rules their values, checked below with the alarms)
+    const healthFunctions = (run?.functions ?? []).filter((fn) => fn.functionName.endsWith('-health-check'));
+    const prometheus = healthFunctions
+      .flatMap((fn) => fn.scheduleInputs as HealthEvent[])
+      .flatMap((input) => input.targets)
+      .filter((t) => t.target.prometheus)
+      .map((t) => t.target.name);
+    const tables = new Set(healthFunctions.map((fn) => fn.env[SCRAPE_TABLE_VAR]).filter(Boolean));
+    const puts = aws.calls.filter(
+      (c) => c.operation === 'DynamoDB_20120810.PutItem' && tables.has(String(c.input.TableName)),
+    );
+    expect(
+      new Set(puts.map((c) => (c.input.Item as { target: { S: string } }).target.S)),
+      'scrapes kept per prometheus target',
+    ).toEqual(new Set(prometheus));
     // Backups: ok with live services (mongodump is not installed: mongo targets fail), failed otherwise.
     for (const r of (run?.runs ?? []).filter((x) => x.job === 'backup')) {
       const target =

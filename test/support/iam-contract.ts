@@ -18,6 +18,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { memberTopicName } from '../../lambdas/alert-router/settings';
+import { scrapeTableName } from '../../lambdas/health-check/prometheus/state';
 import { statusTableName } from '../../lambdas/status-page/settings';
 import type { NightshiftApp } from '../../lib/app';
 import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config/resolved';
@@ -1131,6 +1132,32 @@ export function contractChecks(
         action: 'secretsmanager:GetSecretValue',
         resource: secretArn(model.env, secret),
         expect: 'allow',
+      });
+    }
+    // prometheus targets: get and put items of the previous-scrape table, nothing else in DynamoDB
+    const scrapeTable = `arn:aws:dynamodb:${region}:${account}:table/${scrapeTableName(project)}`;
+    const prometheus = healthTargets.some((t) => t.kind === 'prometheus');
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+      checks.push({
+        path: `health-check → ${action} on the scrape table`,
+        principal,
+        action,
+        resource: scrapeTable,
+        expect: prometheus ? 'allow' : 'deny',
+      });
+    }
+    for (const [action, resource] of [
+      ['dynamodb:Scan', scrapeTable],
+      ['dynamodb:DeleteItem', scrapeTable],
+      ['dynamodb:DeleteTable', scrapeTable],
+      ['dynamodb:GetItem', `arn:aws:dynamodb:${region}:${account}:table/${ackTableName(project)}`],
+    ] as const) {
+      checks.push({
+        path: `health-check → ${action} on ${resource.split('/').pop()}`,
+        principal,
+        action,
+        resource,
+        expect: 'deny',
       });
     }
     const everyBucket = [

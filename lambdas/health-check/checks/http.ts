@@ -111,9 +111,12 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
   };
 }
 
-/** All configured headers, and those whose value did not come from a secret (for other origins). */
-async function resolveHeaders(
-  spec: HttpCheck,
+/**
+ * All configured headers, and those whose value did not come from a secret (for other origins). Secret
+ * values are registered for redaction. Also used by the prometheus kind.
+ */
+export async function resolveHeaders(
+  spec: Pick<HttpCheck, 'headers'>,
   ctx: CheckContext,
 ): Promise<{ all: OutgoingHttpHeaders; plain: OutgoingHttpHeaders; secret: boolean }> {
   let secret = false;

@@ -5,6 +5,7 @@
 import type { SecretsReader } from '../../shared/connections';
 import type { MetricUnit } from '../../shared/metrics';
 import type { HealthMetricName } from '../metrics';
+import type { ScrapeStateStore } from '../prometheus/state';
 
 export interface CheckContext {
   readonly secrets: SecretsReader;
@@ -22,12 +23,16 @@ export interface CheckContext {
   readonly known: string[];
   /** Extra trusted CA certificates (PEM) for https checks, in addition to Node's bundle. */
   readonly trustedCa?: readonly string[] | undefined;
+  /** Where prometheus targets keep their previous scrape. @default this process's memory */
+  readonly scrapeState?: ScrapeStateStore | undefined;
 }
 
 export interface CheckMetric {
   readonly name: HealthMetricName;
   readonly unit: MetricUnit;
   readonly value: number;
+  /** A prometheus rule's value: sent with the Rule dimension (metrics.ts ruleDimensions). */
+  readonly rule?: string | undefined;
 }
 
 export interface CheckOutcome {

@@ -10,6 +10,7 @@
 import { formatDuration, type Severity } from '../../lib/config/primitives';
 import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
+import { chatbotNotification, chatEnvelope } from './chat';
 import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -88,6 +89,10 @@ export interface RenderedMessage {
   readonly json: Record<string, unknown>;
   /** Whether SMS subscribers receive it (SMS subscriptions filter on the nightshift.sms attribute). */
   readonly toSms: boolean;
+  /** The body's first paragraph (what is wrong, since when): chat messages quote it (chat.ts). */
+  readonly lead?: readonly string[] | undefined;
+  /** The one-tap acknowledge link of this message, when there is one (chat messages show it). */
+  readonly ackUrl?: string | undefined;
 }
 
 export const SUBJECT_MAX_CHARS = 99;
@@ -151,7 +156,7 @@ export function formatNumber(value: number): string {
   return String(Number(value.toFixed(abs >= 100 ? 1 : 3)));
 }
 
-const COMPARISON_WORDS: Record<string, string> = {
+export const COMPARISON_WORDS: Record<string, string> = {
   '>': 'above',
   '>=': 'at or above',
   '<': 'below',
@@ -307,7 +312,9 @@ function finish(
   toSms: boolean,
 ): RenderedMessage {
   const email = `${[title, '', ...body].join('\n')}\n\n— Nightshift\n`;
-  return { title, subject: asciiSubject(title), email, sms, json, toSms };
+  const end = body.indexOf('');
+  const lead = (end === -1 ? body : body.slice(0, end)).filter(Boolean);
+  return { title, subject: asciiSubject(title), email, sms, json, toSms, lead };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,14 +489,21 @@ export function renderTestPage(facts: TestPageFacts, options: RenderOptions): Re
   return finish(title, body, sms, json, true);
 }
 
-/** The SNS Message for MessageStructure=json. */
+/**
+ * The SNS Message for MessageStructure=json: the JSON document by default, text for e-mail and SMS,
+ * an AWS Chatbot custom notification for HTTPS (Chatbot's subscription) and the chat document for
+ * Lambda (the webhook delivery function), see chat.ts.
+ */
 export function snsMessage(message: RenderedMessage): string {
   // the last step before SNS: every body is redacted (the facts were already; this also masks any
   // secret value the process registered since)
+  const chat = redactDeep(chatEnvelope(message));
   return JSON.stringify({
     default: JSON.stringify(redactDeep(message.json)),
     email: redact(message.email),
     sms: redact(message.sms),
+    https: JSON.stringify(chatbotNotification(chat.chat)),
+    lambda: JSON.stringify(chat),
   });
 }
 

@@ -395,10 +395,15 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
       }
       return;
     }
-    if (level.email.length === 0 && level.sms.length === 0) {
+    if (
+      level.email.length === 0 &&
+      level.sms.length === 0 &&
+      level.chat.length === 0 &&
+      level.webhooks.length === 0
+    ) {
       add(
         ['alerts', 'levels', index],
-        `level "${level.name}" has nobody to notify — add an email or sms entry`,
+        `level "${level.name}" has nobody to notify — add an email, sms, chat or webhooks entry`,
       );
     }
   });

@@ -123,6 +123,10 @@ for (const example of [...examples, fargate]) {
       ]) {
         expect(paths).toMatch(family);
       }
+      if (example.config().alerts.levels.some((level) => level.webhooks.length > 0)) {
+        expect(paths).toMatch(/^webhook-delivery → (its secret|parameter) /m);
+        expect(paths).toMatch(/^SNS .* → invokes webhook-delivery$/m);
+      }
       console.info(
         `${example.name}: ${checks.filter((c) => c.expect === 'allow').length} allow, ${checks.filter((c) => c.expect === 'deny').length} deny checks`,
       );

@@ -14,6 +14,7 @@ import {
   NODE_OPTIONS_VAR,
   nodeOptions,
 } from '../../lambdas/shared/env';
+import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties?: Json };
@@ -40,6 +41,7 @@ export function contractFor(project: string, name: string, kind: 'function' | 't
   if (name === `${project}-health-check`) return healthCheckEnv;
   if (name === `${project}-alert-router`) return alertRouterEnv;
   if (name === `${project}-log-archive`) return logArchiveEnv;
+  if (name === `${project}-webhook-delivery`) return webhookDeliveryEnv;
   if (name.startsWith(`${project}-backup-`)) return backupEnv;
   return undefined;
 }
@@ -118,6 +120,8 @@ export function resolveValue(
           return `arn:aws:states:${region}:${account}:stateMachine:${props.StateMachineName ? again(props.StateMachineName) : id}`;
         case 'AWS::KMS::Key':
           return KEY_ID;
+        case 'AWS::SQS::Queue':
+          return `https://sqs.${region}.amazonaws.com/${account}/${props.QueueName ? again(props.QueueName) : id}`;
         case undefined:
           throw new Error(`Ref to unknown resource ${id}`);
         default:

@@ -14,6 +14,7 @@ interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   additionalProperties?: JsonSchema | boolean;
   minimum?: number;
   maximum?: number;
@@ -31,6 +32,8 @@ function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.anyOf) return schema.anyOf.map(typeOf).join(' \\| ');
+  // discriminated unions (kind: slack | teams): one mapping whose fields depend on the kind
+  if (schema.oneOf) return [...new Set(schema.oneOf.map(typeOf))].join(' \\| ');
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
   if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
     return `map of ${typeOf(schema.additionalProperties)}`;
@@ -74,6 +77,10 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Referen
   if (schema.type === 'array' && schema.items?.properties)
     walk({ ...schema.items, description: undefined }, `${path}[]`, false, rows);
   if (schema.type === 'array' && schema.items?.type === 'array') walk(schema.items, `${path}[]`, false, rows);
+  for (const option of schema.type === 'array' ? (schema.items?.oneOf ?? []) : []) {
+    if (option.type === 'object' && option.properties)
+      walk({ ...option, description: undefined }, `${path}[]`, false, rows);
+  }
   for (const option of schema.anyOf ?? []) {
     if (option.type === 'object' && option.properties)
       walk({ ...option, description: undefined }, path, false, rows);
@@ -83,9 +90,16 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Referen
 export function referenceRows(): ReferenceRow[] {
   const rows: ReferenceRow[] = [];
   walk(configJsonSchema() as JsonSchema, '', true, rows);
-  // anyOf objects repeat their parent row; keep the first of each path.
-  const seen = new Set<string>();
-  return rows.filter((row) => !seen.has(row.path) && seen.add(row.path));
+  // anyOf objects repeat their parent row; keep the first of each path. The options of a
+  // discriminated union share fields: one row each, with the types of every option.
+  const byPath = new Map<string, ReferenceRow>();
+  for (const row of rows) {
+    const first = byPath.get(row.path);
+    if (!first) byPath.set(row.path, row);
+    else if (first.type.startsWith('"') && row.type.startsWith('"') && !first.type.includes(row.type))
+      byPath.set(row.path, { ...first, type: `${first.type} \\| ${row.type}` });
+  }
+  return [...byPath.values()];
 }
 
 export function referenceMarkdown(): string {

@@ -177,12 +177,16 @@ const chatChannel = z
     'kind',
     [
       obj({
-        kind: z.literal('slack'),
+        kind: z
+          .literal('slack')
+          .describe('slack (with workspaceId, channelId) or teams (with teamId, tenantId, channelId)'),
         workspaceId: slackId('workspace', 'T0123ABCD'),
         channelId: slackId('channel', 'C0456EFGH'),
       }),
       obj({
-        kind: z.literal('teams'),
+        kind: z
+          .literal('teams')
+          .describe('slack (with workspaceId, channelId) or teams (with teamId, tenantId, channelId)'),
         teamId: uuid('team'),
         tenantId: uuid('tenant'),
         channelId: z

@@ -247,13 +247,10 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
     case 'invalid_value':
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
       return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
-    case 'invalid_union': {
-      // a discriminated union (kind: slack | teams) that matched no option: its own message names them
-      const { discriminator } = issue as { discriminator?: string };
-      if (discriminator && isOwnMessage(issue.message))
-        return [{ path: [...path, discriminator], message: issue.message }];
+    case 'invalid_union':
+      // a discriminated union (kind: slack | teams) that matched no kind: its own message names them
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
       return [{ path, message: notValid(description()) }];
-    }
     case 'too_small':
     case 'too_big':
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];

@@ -4,8 +4,10 @@
  * timeouts are retried, other 4xx are not; whatever is not delivered becomes a dead letter; the
  * webhook URL (the secret) never reaches a log line, an outcome or a dead letter.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { escalationPlan } from '../../../lambdas/alert-router/alert-router';
 import { eventFacts } from '../../../lambdas/alert-router/event';
@@ -27,6 +29,7 @@ import {
   type SnsRecord,
 } from '../../../lambdas/webhook-delivery/webhook-delivery';
 import type { WebhookKind } from '../../../lib/config/schema';
+import { REPO } from '../../support/cdk';
 import { fixture, testSettings } from '../alert-router/support';
 
 // ---- a local webhook endpoint with scripted answers -------------------------------------------
@@ -188,6 +191,11 @@ describe('webhook delivery: one message per kind', () => {
         },
       ],
     });
+    // docs/alerting.md shows this very text (a Slack message rendering, "Chat channels")
+    const docs = readFileSync(join(REPO, 'docs/alerting.md'), 'utf8');
+    const shown = /A Slack incoming webhook receives[\s\S]*?```\n([\s\S]*?)\n```/.exec(docs)?.[1];
+    const slack = body('slack') as { blocks: { text: { text: string } }[] };
+    expect(shown).toBe(slack.blocks[0]?.text.text);
     expect(body('mattermost')).toEqual({
       text: [
         '#### 🔴 [CRITICAL] shop · api health check failing',

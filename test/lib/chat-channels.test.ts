@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
 import type { NightshiftApp } from '../../lib/app';
 import { parseConfig } from '../../lib/config/validate';
+import { buildPlan, synthesizeTemplates } from '../../lib/plan';
 import { usageFromTemplates } from '../../lib/pricing/usage';
 import { nagFindings, testApp, testConfig } from '../support/cdk';
 
@@ -200,6 +201,15 @@ describe('webhook delivery function', () => {
     );
     const delivery = usage.functions.find((f) => f.name === 'webhook-delivery');
     expect(delivery).toMatchObject({ memoryMb: 256, invocationsPerMonth: 10 * 2 * 3 });
+  });
+
+  it("nightshift plan lists each level's chat channels and webhooks", async () => {
+    const plan = buildPlan(config, await synthesizeTemplates(config));
+    expect(plan.levels.map((l) => l.chat)).toEqual([
+      ['slack', 'webhook googleChat', 'webhook discord'],
+      ['teams', 'webhook slack'],
+      undefined,
+    ]);
   });
 
   it('leaves no unacknowledged cdk-nag finding in the whole app', () => {

@@ -53,7 +53,7 @@ export interface AlarmFacts {
 export interface PlanStep {
   /** Level name from config. */
   readonly level: string;
-  /** "e-mail", "SMS" or "e-mail and SMS". */
+  /** "e-mail", "SMS", "e-mail and SMS", "e-mail, SMS and chat" … (channelsOf). */
   readonly channels: string;
   /** Delay after the alarm (or after the maintenance window ends) when this level is notified. */
   readonly afterMs: number;
@@ -219,11 +219,13 @@ function smsText(prefix: string, facts: AlarmFacts, tail: string): string {
   return fitSms(text.replace(/\s+/g, ' ')).text;
 }
 
-export function channelsOf(level: { email: number; sms: number }): string {
-  if (level.email && level.sms) return 'e-mail and SMS';
-  if (level.sms) return 'SMS';
-  if (level.email) return 'e-mail';
-  return 'no contacts';
+/** "e-mail", "SMS", "e-mail and SMS", "e-mail, SMS and chat" … for a level's contact counts. */
+export function channelsOf(level: { email: number; sms: number; chat?: number | undefined }): string {
+  const parts = [level.email ? 'e-mail' : '', level.sms ? 'SMS' : '', level.chat ? 'chat' : ''].filter(
+    Boolean,
+  );
+  if (parts.length === 0) return 'no contacts';
+  return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /** The escalation plan with clock times: one line per level, then the repeat rule. */

@@ -9,6 +9,7 @@ import { chatMessage } from '../../../lambdas/alert-router/chat';
 import { eventFacts } from '../../../lambdas/alert-router/event';
 import {
   type AlarmFacts,
+  channelsOf,
   renderAlarm,
   renderNoData,
   renderRecovery,
@@ -152,5 +153,26 @@ describe('chat envelope (lambda body)', () => {
       alarm: JSON.parse(bodies(alarm).default),
     });
     expect(envelope.chat).toMatchObject({ type: 'alarm', tone: 'alarm', ackUrl: ACK, consoleUrl: CONSOLE });
+  });
+});
+
+describe('levels with chat in the escalation plan', () => {
+  it('names chat next to e-mail and SMS, and a chat-only level is not "no contacts"', () => {
+    expect(channelsOf({ email: 2, sms: 1 })).toBe('e-mail and SMS');
+    expect(channelsOf({ email: 2, sms: 1, chat: 2 })).toBe('e-mail, SMS and chat');
+    expect(channelsOf({ email: 0, sms: 0, chat: 1 })).toBe('chat');
+    expect(channelsOf({ email: 0, sms: 0 })).toBe('no contacts');
+    const settings = testSettings({
+      levels: [
+        { name: 'team', chat: [{ kind: 'slack', workspaceId: 'T0123ABCD', channelId: 'C0456EFGH' }] },
+        { name: 'oncall', sms: ['+447700900123'] },
+        { name: 'lead', email: ['lead@example.com'], webhooks: [{ kind: 'json', secret: 'prod/shop/hook' }] },
+      ],
+    });
+    expect(settings.levels.map((l) => l.chat)).toEqual([1, undefined, 1]);
+    const f = facts();
+    const email = renderAlarm(f, escalationPlan(settings, 'critical', f.changedAt), options).email;
+    expect(email).toMatch(/now\s+18:04\s+team \(chat\)/);
+    expect(email).toMatch(/\+30 min\s+18:34\s+lead \(e-mail and chat\)/);
   });
 });

@@ -97,6 +97,8 @@ export interface PlanLevel {
   readonly subscribers: number;
   /** Member names in turn order, when the level rotates (only the member on call is paged). */
   readonly rotation?: string[] | undefined;
+  /** Chat channels and webhooks by kind, e.g. ["slack", "teams", "webhook googleChat"]; absent: none. */
+  readonly chat?: string[] | undefined;
 }
 
 export interface PlanSeverity {
@@ -501,6 +503,9 @@ export function buildPlan(
       sms: sms.map(maskPhone),
       subscribers: members ? 0 : email.length + sms.length,
       ...(members ? { rotation: members.map((m) => m.name) } : {}),
+      ...(level.chat.length || level.webhooks.length
+        ? { chat: [...level.chat.map((c) => c.kind), ...level.webhooks.map((w) => `webhook ${w.kind}`)] }
+        : {}),
     };
   });
   const severities: PlanSeverity[] = SEVERITIES.map((severity) => {

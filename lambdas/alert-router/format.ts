@@ -10,6 +10,7 @@
 import { formatDuration, type Severity } from '../../lib/config/primitives';
 import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
+import { chatbotNotification, chatEnvelope } from './chat';
 import type { ReminderRender } from './escalation-definition';
 import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
@@ -53,7 +54,7 @@ export interface AlarmFacts {
 export interface PlanStep {
   /** Level name from config. */
   readonly level: string;
-  /** "e-mail", "SMS" or "e-mail and SMS". */
+  /** "e-mail", "SMS", "e-mail and SMS", "e-mail, SMS and chat" … (channelsOf). */
   readonly channels: string;
   /** Delay after the alarm (or after the maintenance window ends) when this level is notified. */
   readonly afterMs: number;
@@ -112,6 +113,10 @@ export interface RenderedMessage {
   readonly json: Record<string, unknown>;
   /** Whether SMS subscribers receive it (SMS subscriptions filter on the nightshift.sms attribute). */
   readonly toSms: boolean;
+  /** The body's first paragraph (what is wrong, since when): chat messages quote it (chat.ts). */
+  readonly lead?: readonly string[] | undefined;
+  /** The one-tap acknowledge link of this message, when there is one (chat messages show it). */
+  readonly ackUrl?: string | undefined;
 }
 
 export const SUBJECT_MAX_CHARS = 99;
@@ -175,7 +180,7 @@ export function formatNumber(value: number): string {
   return String(Number(value.toFixed(abs >= 100 ? 1 : 3)));
 }
 
-const COMPARISON_WORDS: Record<string, string> = {
+export const COMPARISON_WORDS: Record<string, string> = {
   '>': 'above',
   '>=': 'at or above',
   '<': 'below',
@@ -274,11 +279,13 @@ function smsText(prefix: string, facts: AlarmFacts, tail: string, now?: Reminder
   return fitSms(text.replace(/\s+/g, ' ')).text;
 }
 
-export function channelsOf(level: { email: number; sms: number }): string {
-  if (level.email && level.sms) return 'e-mail and SMS';
-  if (level.sms) return 'SMS';
-  if (level.email) return 'e-mail';
-  return 'no contacts';
+/** "e-mail", "SMS", "e-mail and SMS", "e-mail, SMS and chat" … for a level's contact counts. */
+export function channelsOf(level: { email: number; sms: number; chat?: number | undefined }): string {
+  const parts = [level.email ? 'e-mail' : '', level.sms ? 'SMS' : '', level.chat ? 'chat' : ''].filter(
+    Boolean,
+  );
+  if (parts.length === 0) return 'no contacts';
+  return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /** The escalation plan with clock times: one line per level, then the repeat rule. */
@@ -367,7 +374,9 @@ function finish(
   toSms: boolean,
 ): RenderedMessage {
   const email = `${[title, '', ...body].join('\n')}\n\n— Nightshift\n`;
-  return { title, subject: asciiSubject(title), email, sms, json, toSms };
+  const end = body.indexOf('');
+  const lead = (end === -1 ? body : body.slice(0, end)).filter(Boolean);
+  return { title, subject: asciiSubject(title), email, sms, json, toSms, lead };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,14 +572,21 @@ export function renderTestPage(facts: TestPageFacts, options: RenderOptions): Re
   return finish(title, body, sms, json, true);
 }
 
-/** The SNS Message for MessageStructure=json. */
+/**
+ * The SNS Message for MessageStructure=json: the JSON document by default, text for e-mail and SMS,
+ * an AWS Chatbot custom notification for HTTPS (Chatbot's subscription) and the chat document for
+ * Lambda (the webhook delivery function), see chat.ts.
+ */
 export function snsMessage(message: RenderedMessage): string {
   // the last step before SNS: every body is redacted (the facts were already; this also masks any
   // secret value the process registered since)
+  const chat = redactDeep(chatEnvelope(message));
   return JSON.stringify({
     default: JSON.stringify(redactDeep(message.json)),
     email: redact(message.email),
     sms: redact(message.sms),
+    https: JSON.stringify(chatbotNotification(chat.chat)),
+    lambda: JSON.stringify(chat),
   });
 }
 

@@ -83,13 +83,17 @@ export function snsNotifier(sns: Pick<SNSClient, 'send'>, now: () => Date = () =
       if (member) {
         // Both channels are tried before failing: one broken channel must not silence the other.
         const failures: Error[] = [];
-        if (member.topicArn) {
-          await sns
-            .send(new PublishCommand(publishInput(member.topicArn, message)))
-            .catch((error: unknown) =>
-              failures.push(new MemberPageFailed(level.name, member, 'e-mail', error)),
-            );
-        }
+        // Every message of a level reaches one of its topics, as in the escalation: the member's
+        // own (e-mail), else the level topic — chat channels subscribe to both (docs/alerting.md).
+        await sns
+          .send(new PublishCommand(publishInput(member.topicArn ?? level.topicArn, message)))
+          .catch((error: unknown) =>
+            failures.push(
+              member.topicArn
+                ? new MemberPageFailed(level.name, member, 'e-mail', error)
+                : new PublishFailed(level.name, error),
+            ),
+          );
         if (member.phone && message.toSms) {
           await sns
             .send(new PublishCommand(smsInput(member.phone, message)))

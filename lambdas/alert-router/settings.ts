@@ -29,6 +29,8 @@ export interface LevelSettings {
   readonly topicArn: string;
   readonly email: number;
   readonly sms: number;
+  /** Chat channels and webhooks of the level (messages say "e-mail and chat"); absent: none. */
+  readonly chat?: number | undefined;
   /** Present when only the member on call is paged (the level topic then has no subscribers). */
   readonly rotation?: RotationSettings | undefined;
 }
@@ -132,6 +134,9 @@ export function routerSettings(
       topicArn: topicArns[i] ?? '',
       email: level.rotation ? level.rotation.members.filter((m) => m.email).length : level.email.length,
       sms: level.rotation ? level.rotation.members.filter((m) => m.sms).length : level.sms.length,
+      ...(level.chat.length + level.webhooks.length > 0
+        ? { chat: level.chat.length + level.webhooks.length }
+        : {}),
       ...(level.rotation
         ? {
             rotation: {

@@ -128,9 +128,16 @@ function unionRows(options: JsonSchema[], path: string, rows: ReferenceRow[]): v
 export function referenceRows(): ReferenceRow[] {
   const rows: ReferenceRow[] = [];
   walk(configJsonSchema() as JsonSchema, '', true, rows);
-  // anyOf objects repeat their parent row; keep the first of each path.
-  const seen = new Set<string>();
-  return rows.filter((row) => !seen.has(row.path) && seen.add(row.path));
+  // anyOf objects repeat their parent row; keep the first of each path. The options of a
+  // discriminated union share fields: one row each, with the types of every option.
+  const byPath = new Map<string, ReferenceRow>();
+  for (const row of rows) {
+    const first = byPath.get(row.path);
+    if (!first) byPath.set(row.path, row);
+    else if (first.type.startsWith('"') && row.type.startsWith('"') && !first.type.includes(row.type))
+      byPath.set(row.path, { ...first, type: `${first.type} \\| ${row.type}` });
+  }
+  return [...byPath.values()];
 }
 
 export function referenceMarkdown(): string {

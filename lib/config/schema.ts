@@ -155,11 +155,79 @@ export const rotationSchema = obj({
     .describe('the first member takes over at the first hand-off on or after this date (YYYY-MM-DD)'),
 }).describe('a rotation: only the member on call is paged, instead of fixed email/sms lists');
 
+export const CHAT_KINDS = ['slack', 'teams'] as const;
+export const WEBHOOK_KINDS = ['slack', 'googleChat', 'discord', 'mattermost', 'json'] as const;
+export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+
+const slackId = (what: string, example: string) =>
+  z
+    .string()
+    .regex(/^[A-Z0-9]{2,}$/, {
+      message: `not a Slack ${what} id — copy it from Slack (upper-case letters and digits, e.g. ${example})`,
+    })
+    .describe(`the Slack ${what} id, e.g. ${example}`);
+const uuid = (what: string) =>
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+      message: `not a Microsoft Teams ${what} id — copy the UUID from the channel link (groupId= / tenantId=)`,
+    })
+    .describe(`the Microsoft Teams ${what} id (a UUID, from the channel link)`);
+
+const chatChannel = z
+  .discriminatedUnion(
+    'kind',
+    [
+      obj({
+        kind: z
+          .literal('slack')
+          .describe('slack (with workspaceId, channelId) or teams (with teamId, tenantId, channelId)'),
+        workspaceId: slackId('workspace', 'T0123ABCD'),
+        channelId: slackId('channel', 'C0456EFGH'),
+      }),
+      obj({
+        kind: z
+          .literal('teams')
+          .describe('slack (with workspaceId, channelId) or teams (with teamId, tenantId, channelId)'),
+        teamId: uuid('team'),
+        tenantId: uuid('tenant'),
+        channelId: z
+          .string()
+          .min(1)
+          .max(256)
+          .describe('the Microsoft Teams channel id from the channel link, e.g. 19:abc…@thread.tacv2'),
+      }),
+    ],
+    { error: () => `write kind: ${CHAT_KINDS.join(' or ')}` },
+  )
+  .describe(
+    'a Slack channel or Microsoft Teams channel that receives every message of this level through AWS Chatbot (Amazon Q Developer in chat applications); authorize the workspace or team once in the Chatbot console first (docs/alerting.md)',
+  );
+
+const webhook = obj({
+  kind: z
+    .enum(WEBHOOK_KINDS, { message: `write kind: ${WEBHOOK_KINDS.join(', ')}` })
+    .describe(
+      'the message format: slack (incoming webhook), googleChat, discord, mattermost, or json (the message as a JSON document, for any endpoint)',
+    ),
+  secret: secretRef('the webhook URL (the whole secret string, or a JSON object with a "url" key)'),
+}).describe('an HTTPS webhook that receives every message of this level; its URL stays in the secret');
+
 export const levelSchema = obj({
   name: resourceName('level name'),
   email: z.array(email).default([]).describe('addresses e-mailed at this level'),
   sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
   rotation: rotationSchema.optional(),
+  chat: z
+    .array(chatChannel)
+    .default([])
+    .describe('Slack and Microsoft Teams channels of this level, through AWS Chatbot. @default none'),
+  webhooks: z
+    .array(webhook)
+    .default([])
+    .describe(
+      'HTTPS webhooks of this level (Slack incoming webhook, Google Chat, Discord, Mattermost, any JSON endpoint). @default none',
+    ),
 });
 
 export const SEVERITY_DEFAULTS: Record<
@@ -965,6 +1033,9 @@ export type NightshiftConfig = z.output<typeof configSchema>;
 export type NightshiftConfigInput = z.input<typeof configSchema>;
 export type AlertsConfig = NightshiftConfig['alerts'];
 export type RotationConfig = z.output<typeof rotationSchema>;
+export type LevelConfig = z.output<typeof levelSchema>;
+export type ChatChannelConfig = z.output<typeof chatChannel>;
+export type WebhookConfig = z.output<typeof webhook>;
 export type HealthChecksConfig = z.output<typeof healthChecksSchema>;
 export type HealthTarget = z.output<typeof healthTargetSchema>;
 export type HttpCheck = z.output<typeof httpCheckSchema>;

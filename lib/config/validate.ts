@@ -270,6 +270,8 @@ export function issuesFromZod(issue: z.core.$ZodIssue): ConfigIssue[] {
       if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
       return [{ path, message: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_union':
+      // a discriminated union (kind: slack | teams) that matched no kind: its own message names them
+      if (isOwnMessage(issue.message)) return [{ path, message: issue.message }];
       return [{ path, message: notValid(description()) }];
     case 'too_small':
     case 'too_big':
@@ -425,10 +427,15 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
       }
       return;
     }
-    if (level.email.length === 0 && level.sms.length === 0) {
+    if (
+      level.email.length === 0 &&
+      level.sms.length === 0 &&
+      level.chat.length === 0 &&
+      level.webhooks.length === 0
+    ) {
       add(
         ['alerts', 'levels', index],
-        `level "${level.name}" has nobody to notify — add an email or sms entry`,
+        `level "${level.name}" has nobody to notify — add an email, sms, chat or webhooks entry`,
       );
     }
   });

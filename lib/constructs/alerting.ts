@@ -35,6 +35,7 @@ import { logPatternAlarmName, memberTopicName, routerSettings } from '../../lamb
 import { type MetricRef, type ResolvedMetricAlarm, resolveMetricAlarm } from '../config/alarm-presets';
 import { durationMs, formatDuration } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
+import { ChatChannels } from './chat-channels';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import {
@@ -101,6 +102,8 @@ export class Alerting extends Construct {
   readonly logPatternAlarms: Record<string, Alarm> = {};
   /** E-mail topics of rotation members, by "<level>/<member>" (SMS goes straight to the number). */
   readonly memberTopics: Record<string, Topic> = {};
+  /** Slack/Teams channels (AWS Chatbot) and HTTPS webhooks of the levels. */
+  readonly chat: ChatChannels;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
@@ -373,6 +376,18 @@ export class Alerting extends Construct {
         secureTopic(topic, project);
       }
     }
+    // ---- chat channels: AWS Chatbot (Slack, Teams) and HTTPS webhooks, on each level's topics ----
+    this.chat = new ChatChannels(this, 'Chat', {
+      context,
+      levelTopics: config.alerts.levels.map((level, i) => [
+        topics[i]!,
+        ...(level.rotation?.members ?? [])
+          .map((m) => this.memberTopics[`${level.name}/${m.name}`])
+          .filter((t): t is Topic => t !== undefined),
+      ]),
+      deliveryDeadLetterQueue: deliveryDlq,
+    });
+
     const services = [
       new ServicePrincipal('cloudwatch.amazonaws.com'),
       new ServicePrincipal('events.amazonaws.com'),

@@ -354,6 +354,20 @@ export function usageFromTemplates(
           tracing,
         });
       }
+      // The webhook delivery runs per message on each topic it subscribes to: at most an ALARM and
+      // an OK message of every page per topic (an upper bound: later levels see only escalations).
+      if (name === 'webhook-delivery') {
+        const topics = ofType('AWS::SNS::Subscription').filter(
+          ([, s]) => s.Properties?.Protocol === 'lambda' && getAttTarget(s.Properties?.Endpoint) === id,
+        ).length;
+        functions.push({
+          name,
+          memoryMb,
+          invocationsPerMonth: pages * 2 * topics,
+          durationMs: 1_000,
+          tracing,
+        });
+      }
       continue;
     }
     const invocations = own.reduce((sum, s) => sum + s.runs, 0);

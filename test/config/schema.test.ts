@@ -111,7 +111,58 @@ describe('errors name the path and the fix', () => {
       { alerts: { levels: [{ name: 'team', sms: ['0151 123'] }] } },
       'alerts.levels.0.sms.0: not an E.164 phone number',
     ],
-    [{ alerts: { levels: [{ name: 'team' }] } }, 'alerts.levels.0: level "team" has nobody to notify'],
+    [
+      { alerts: { levels: [{ name: 'team' }] } },
+      'alerts.levels.0: level "team" has nobody to notify — add an email, sms, chat or webhooks entry',
+    ],
+    [
+      { alerts: { levels: [{ name: 'team', chat: [{ kind: 'signal', channelId: 'x' }] }] } },
+      'alerts.levels.0.chat.0.kind: write kind: slack or teams',
+    ],
+    [
+      {
+        alerts: {
+          levels: [
+            { name: 'team', chat: [{ kind: 'slack', workspaceId: 'my-team', channelId: 'C0456EFGH' }] },
+          ],
+        },
+      },
+      'alerts.levels.0.chat.0.workspaceId: not a Slack workspace id — copy it from Slack',
+    ],
+    [
+      {
+        alerts: {
+          levels: [
+            {
+              name: 'team',
+              chat: [
+                {
+                  kind: 'teams',
+                  teamId: 'abc',
+                  tenantId: '1d2c3b4a-2222-4b4b-8c8c-ba9876543210',
+                  channelId: '19:x',
+                },
+              ],
+            },
+          ],
+        },
+      },
+      'alerts.levels.0.chat.0.teamId: not a Microsoft Teams team id',
+    ],
+    [
+      { alerts: { levels: [{ name: 'team', webhooks: [{ kind: 'teams', secret: 'prod/x' }] }] } },
+      'alerts.levels.0.webhooks.0.kind: write kind: slack, googleChat, discord, mattermost, json',
+    ],
+    [
+      {
+        alerts: {
+          levels: [
+            { name: 'team', webhooks: [{ kind: 'slack', secret: 'https://hooks.slack.com/services/T/B/x' }] },
+          ],
+        },
+      },
+      'alerts.levels.0.webhooks.0.secret: not a secret reference',
+    ],
     [
       { alerts: { ...base.alerts, severities: { high: { notify: 'boss' } } } },
       'alerts.severities.high.notify: no level named "boss" — use one of team',

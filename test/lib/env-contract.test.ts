@@ -17,6 +17,7 @@ import { healthCheckEnv } from '../../lambdas/health-check/env';
 import { logArchiveEnv } from '../../lambdas/log-archive/env';
 import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../lambdas/shared/env';
 import { statusPageEnv } from '../../lambdas/status-page/env';
+import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
 import { parseConfigText } from '../../lib/config';
 import type { NightshiftConfig } from '../../lib/config/schema';
 import { REPO, testApp, testConfig } from '../support/cdk';
@@ -35,8 +36,33 @@ const NETWORK = {
   securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
 };
 
-/** What the examples lack: a Fargate backup task and a log group exported by export tasks. */
+/**
+ * What the examples lack: a Fargate backup task, a log group exported by export tasks and a webhook on
+ * a rotating level.
+ */
 const VARIANT = testConfig({
+  alerts: {
+    levels: [
+      {
+        name: 'team',
+        email: ['team@example.com'],
+        webhooks: [{ kind: 'slack', secret: 'prod/shop/slack-hook' }],
+      },
+      {
+        name: 'oncall',
+        rotation: {
+          members: [
+            { name: 'ana', email: 'ana@example.com' },
+            { name: 'ben', sms: '+4915112345678' },
+          ],
+          handoff: { time: '09:00' },
+          every: '1w',
+          start: '2026-01-05',
+        },
+        webhooks: [{ kind: 'json', secret: 'ssm:/prod/shop/json-hook' }],
+      },
+    ],
+  },
   network: NETWORK,
   healthChecks: { targets: [{ name: 'api', http: { url: 'https://shop.example.com/health' } }] },
   backups: {
@@ -143,6 +169,7 @@ describe('environment contract: coverage and the check itself', () => {
         backupTaskEnv,
         dbMaintenanceEnv,
         statusPageEnv,
+        webhookDeliveryEnv,
       ]),
     );
   });
@@ -248,6 +275,13 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/log-archive/handler');
         return () => handler({ action: 'check' }, context);
+      },
+    ],
+    [
+      webhookDeliveryEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/webhook-delivery/handler');
+        return () => handler({ Records: [] }, context);
       },
     ],
     [

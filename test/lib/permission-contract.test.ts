@@ -131,6 +131,10 @@ for (const example of [...examples, fargate]) {
         expect(paths).toMatch(/^status page distribution → invokes the function URL$/m);
         expect(paths).toMatch(/^status-page → incident table$/m);
       }
+      if (example.config().alerts.levels.some((level) => level.webhooks.length > 0)) {
+        expect(paths).toMatch(/^webhook-delivery → (its secret|parameter) /m);
+        expect(paths).toMatch(/^SNS .* → invokes webhook-delivery$/m);
+      }
       console.info(
         `${example.name}: ${checks.filter((c) => c.expect === 'allow').length} allow, ${checks.filter((c) => c.expect === 'deny').length} deny checks`,
       );

@@ -16,6 +16,7 @@ import {
   nodeOptions,
 } from '../../lambdas/shared/env';
 import { statusPageEnv } from '../../lambdas/status-page/env';
+import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties?: Json };
@@ -44,6 +45,7 @@ export function contractFor(project: string, name: string, kind: 'function' | 't
   if (name === `${project}-log-archive`) return logArchiveEnv;
   if (name === `${project}-db-maintenance`) return dbMaintenanceEnv;
   if (name === `${project}-status-page`) return statusPageEnv;
+  if (name === `${project}-webhook-delivery`) return webhookDeliveryEnv;
   if (name.startsWith(`${project}-backup-`)) return backupEnv;
   return undefined;
 }
@@ -122,6 +124,8 @@ export function resolveValue(
           return `arn:aws:states:${region}:${account}:stateMachine:${props.StateMachineName ? again(props.StateMachineName) : id}`;
         case 'AWS::KMS::Key':
           return KEY_ID;
+        case 'AWS::SQS::Queue':
+          return `https://sqs.${region}.amazonaws.com/${account}/${props.QueueName ? again(props.QueueName) : id}`;
         case undefined:
           throw new Error(`Ref to unknown resource ${id}`);
         default:

@@ -13,6 +13,7 @@
  * impossible (denied), derived from the config and the template's own wiring (schedules, rules,
  * subscriptions, functions, log groups); `evaluateChecks` runs them.
  */
+
 import { createHash } from 'node:crypto';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -21,6 +22,7 @@ import { memberTopicName } from '../../lambdas/alert-router/settings';
 import { scrapeTableName } from '../../lambdas/health-check/prometheus/state';
 import { statusTableName } from '../../lambdas/status-page/settings';
 import type { NightshiftApp } from '../../lib/app';
+import { ssmParameterName } from '../../lib/config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config/resolved';
 import type { NightshiftConfig } from '../../lib/config/schema';
 import { PUBLISHER_TAG } from '../../lib/constructs/alerting';
@@ -1348,6 +1350,87 @@ export function contractChecks(
     );
   }
 
+  // webhook delivery: invoked by its level topics only; reads its levels' webhook secrets, sends to
+  // its dead-letter queue; nothing else
+  const webhookRefs = [...new Set(config.alerts.levels.flatMap((l) => l.webhooks.map((w) => w.secret)))];
+  const webhookSecrets = webhookRefs.filter((ref) => ssmParameterName(ref) === undefined);
+  const webhookParameters = webhookRefs.flatMap((ref) => ssmParameterName(ref) ?? []);
+  const parameterArn = (name: string) => `arn:aws:ssm:${region}:${account}:parameter${name}`;
+  if (webhookRefs.length) {
+    const roleInfo = functionRole(`${project}-webhook-delivery`);
+    const principal: ContractPrincipal = { kind: 'role', role: roleInfo };
+    jobRoles.push({ label: 'webhook-delivery', role: roleInfo, secrets: webhookSecrets });
+    for (const secret of webhookSecrets) {
+      checks.push({
+        path: `webhook-delivery → its secret ${secret}`,
+        principal,
+        action: 'secretsmanager:GetSecretValue',
+        resource: secretArn(model.env, secret),
+        expect: 'allow',
+      });
+    }
+    for (const name of [...webhookParameters, '/nightshift-contract/unreferenced']) {
+      checks.push({
+        path: `webhook-delivery → parameter ${name}`,
+        principal,
+        action: 'ssm:GetParameter',
+        resource: parameterArn(name),
+        expect: webhookParameters.includes(name) ? 'allow' : 'deny',
+      });
+    }
+    checks.push(
+      ...queueSendChecks(
+        model,
+        'webhook-delivery',
+        principal,
+        `arn:aws:sqs:${region}:${account}:${project}-webhook-delivery-dlq`,
+      ),
+    );
+    checks.push({
+      path: 'webhook-delivery → publishes to a level topic',
+      principal,
+      action: 'sns:Publish',
+      resource: `arn:aws:sns:${region}:${account}:${levelTopicName(config, config.alerts.levels[0]!.name)}`,
+      expect: 'deny',
+    });
+    const sns: ContractPrincipal = { kind: 'service', service: 'sns.amazonaws.com' };
+    for (const { stack, resource } of model.all('AWS::SNS::Subscription')) {
+      const props = model.resolve(stack, resource.Properties) as Record<string, string>;
+      if (props.Protocol !== 'lambda') continue;
+      checks.push(
+        {
+          path: `SNS ${props.TopicArn?.split(':').pop()} → invokes webhook-delivery`,
+          principal: sns,
+          action: 'lambda:InvokeFunction',
+          resource: props.Endpoint as string,
+          context: { 'aws:SourceArn': props.TopicArn as string, ...sourceAccount },
+          expect: 'allow',
+        },
+        {
+          path: 'SNS topic of another workload → invokes webhook-delivery',
+          principal: sns,
+          action: 'lambda:InvokeFunction',
+          resource: props.Endpoint as string,
+          context: { 'aws:SourceArn': `arn:aws:sns:${region}:${account}:another-workload`, ...sourceAccount },
+          expect: 'deny',
+        },
+      );
+    }
+  }
+  // no other role reads the webhook parameters
+  for (const job of jobRoles) {
+    if (job.label === 'webhook-delivery') continue;
+    for (const name of webhookParameters) {
+      checks.push({
+        path: `${job.label} → webhook parameter ${name}`,
+        principal: { kind: 'role', role: job.role },
+        action: 'ssm:GetParameter',
+        resource: parameterArn(name),
+        expect: 'deny',
+      });
+    }
+  }
+
   // scheduler roles reference no secrets either
   for (const { stack, resource } of model.all('AWS::Scheduler::Schedule')) {
     const target = (model.resolve(stack, resource.Properties) as { Target: { RoleArn: string } }).Target;
@@ -1362,6 +1445,7 @@ export function contractChecks(
     ...referencedSecrets(healthTargets),
     ...backupTargets.flatMap(backupSecrets),
     ...maintenanceSecrets(maintenanceTasks),
+    ...webhookSecrets,
   ]);
   for (const job of jobRoles) {
     for (const secret of allSecrets) {

@@ -134,7 +134,7 @@ Exit codes: 0 sent, 1 the router could not send it, 2 usage error or no AWS cred
       print(
         `${color.green('✓')} test page sent to level ${result.level} through ${result.function}${result.router.why ? ` (${result.router.why})` : ''}.`,
         color.dim(
-          'Check the inboxes and phones of that level; e-mail subscribers must have confirmed their subscription ("nightshift doctor").',
+          'Check the inboxes, phones and chat channels of that level; e-mail subscribers must have confirmed their subscription ("nightshift doctor").',
         ),
       );
     });

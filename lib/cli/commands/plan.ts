@@ -108,6 +108,9 @@ export function formatPlan(plan: DeploymentPlan, options: FormatPlanOptions = {}
         { header: 'SUBSCRIBERS', value: 'subscribers', align: 'right' },
         { header: 'EMAIL', value: (l) => l.email.join(', ') || '-', shrink: true },
         { header: 'SMS', value: (l) => l.sms.join(', ') || '-' },
+        ...(plan.levels.some((l) => l.chat)
+          ? [{ header: 'CHAT', value: (l: (typeof plan.levels)[number]) => l.chat?.join(', ') || '-' }]
+          : []),
       ],
       { indent: '  ' },
     ),

@@ -79,7 +79,7 @@ describe('e-mail for an ALARM', () => {
 
   it('publishes one body per protocol with a JSON default', () => {
     const body = JSON.parse(snsMessage(message)) as Record<string, string>;
-    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'sms']);
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sms']);
     const json = JSON.parse(body.default ?? '{}') as Record<string, unknown>;
     expect(json).toMatchObject({
       type: 'alarm',

@@ -100,7 +100,12 @@ describe('rotating level, publish path', () => {
       level('team'),
       message,
     );
-    expect(published()).toEqual([expect.objectContaining({ PhoneNumber: '+447700900333' })]);
+    // an SMS-only member: the message still reaches the level topic (its chat channels), as the
+    // escalation's notice does
+    expect(published()).toEqual([
+      expect.objectContaining({ TopicArn: level('team').topicArn }),
+      expect.objectContaining({ PhoneNumber: '+447700900333' }),
+    ]);
   });
 
   it('sends no SMS for e-mail-only notices (no data)', async () => {

@@ -10,7 +10,7 @@
 import { formatDuration, type Severity } from '../../lib/config/primitives';
 import { type SeverityAliases, severityName } from '../../lib/config/severity-names';
 import { redact, redactDeep } from '../shared/redact';
-import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
+import { fitSms, fitSmsWithLink, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'math' | 'composite';
@@ -75,6 +75,11 @@ export interface RenderOptions {
   readonly promotedFrom?: { readonly severity: Severity; readonly afterMs: number } | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
+  /**
+   * One-tap acknowledge links of this page (ADR 005), one per channel so the ack names who it went to.
+   * `email` also goes to the JSON body and to `RenderedMessage.ackUrl` (chat deliveries read it).
+   */
+  readonly ackLink?: { readonly email?: string | undefined; readonly sms?: string | undefined } | undefined;
 }
 
 export interface RenderedMessage {
@@ -88,6 +93,11 @@ export interface RenderedMessage {
   readonly json: Record<string, unknown>;
   /** Whether SMS subscribers receive it (SMS subscriptions filter on the nightshift.sms attribute). */
   readonly toSms: boolean;
+  /**
+   * The one-tap acknowledge link of a page (alarm, escalation, reminder), when the router minted one:
+   * the e-mail's link, also in the JSON body. A chat delivery adds it to its message.
+   */
+  readonly ackUrl?: string | undefined;
 }
 
 export const SUBJECT_MAX_CHARS = 99;
@@ -207,11 +217,13 @@ function shortReason(facts: AlarmFacts): string {
   return facts.reason.split(/[.:(]/)[0]?.trim() ?? '';
 }
 
-function smsText(prefix: string, facts: AlarmFacts, tail: string): string {
+function smsText(prefix: string, facts: AlarmFacts, tail: string, link?: string): string {
   const head = `${prefix} ${facts.project}/${facts.target}`;
   const reason = shortReason(facts);
   const text = [head, tail, facts.summary, reason ? `(${reason})` : ''].filter(Boolean).join(' ');
-  return fitSms(text.replace(/\s+/g, ' ')).text;
+  const clean = text.replace(/\s+/g, ' ');
+  // With a link the page stays one GSM-7 segment: the text is cut to leave the link whole.
+  return link ? fitSmsWithLink(clean, link).text : fitSms(clean).text;
 }
 
 export function channelsOf(level: { email: number; sms: number }): string {
@@ -261,8 +273,9 @@ function linkLines(facts: AlarmFacts): string[] {
 }
 
 /** What every paging e-mail ends with: the details, the links, the escalation plan, how to acknowledge. */
-function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string): string[] {
+function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string, ackUrl?: string): string[] {
   return [
+    ...(ackUrl ? [`Acknowledge in one tap: ${ackUrl}`, ''] : []),
     ...detailLines(facts, timeZone),
     '',
     ...linkLines(facts),
@@ -270,7 +283,9 @@ function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string): st
     'Escalation:',
     ...planLines(plan, timeZone),
     '',
-    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+    ackUrl
+      ? `Or from a terminal: ${ackCommand(facts.alarmName)}`
+      : `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
   ];
 }
 
@@ -305,9 +320,18 @@ function finish(
   sms: string,
   json: Record<string, unknown>,
   toSms: boolean,
+  ackUrl?: string,
 ): RenderedMessage {
   const email = `${[title, '', ...body].join('\n')}\n\n— Nightshift\n`;
-  return { title, subject: asciiSubject(title), email, sms, json, toSms };
+  return {
+    title,
+    subject: asciiSubject(title),
+    email,
+    sms,
+    json: ackUrl ? { ...json, ackUrl } : json,
+    toSms,
+    ...(ackUrl ? { ackUrl } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,12 +361,13 @@ export function renderAlarm(
         ]
       : []),
     '',
-    ...bodyTail(facts, plan, options.timeZone),
+    ...bodyTail(facts, plan, options.timeZone, options.ackLink?.email),
   ];
   const sms = smsText(
     severityShort(facts.severity, options.aliases),
     facts,
     raised ? 'ALARM, raised:' : 'ALARM',
+    options.ackLink?.sms,
   );
   const json = {
     ...baseJson(facts, 'alarm'),
@@ -353,7 +378,7 @@ export function renderAlarm(
     })),
     repeatEveryMs: plan.repeatEveryMs,
   };
-  return finish(title, body, sms, json, true);
+  return finish(title, body, sms, json, true, options.ackLink?.email);
 }
 
 /** Sent by the escalation state machine when a level is reached (`step` ≥ 1) or at each reminder. */
@@ -382,19 +407,20 @@ export function renderEscalation(
         ? 'This is a repeated reminder.'
         : '',
     '',
-    ...bodyTail(facts, plan, options.timeZone),
+    ...bodyTail(facts, plan, options.timeZone, options.ackLink?.email),
   ];
   const sms = smsText(
     severityShort(facts.severity, options.aliases),
     facts,
     reminder ? 'STILL ALARM' : 'ALARM, escalated:',
+    options.ackLink?.sms,
   );
   const json = {
     ...baseJson(facts, reminder ? 'reminder' : 'escalation'),
     level: current?.level ?? null,
     escalatedAfterMs: reminder ? null : (current?.afterMs ?? null),
   };
-  return finish(title, body, sms, json, true);
+  return finish(title, body, sms, json, true, options.ackLink?.email);
 }
 
 /** OK after ALARM: how long it was down. */
@@ -512,4 +538,56 @@ export function renderForConsole(message: RenderedMessage, levelName: string): s
     `SMS (${smsSize(message.sms)}): ${message.sms}`,
     rule,
   ].join('\n');
+}
+
+/** An acknowledgement, told to the team (alert-router/team.ts). */
+export interface AckFacts {
+  readonly project: string;
+  readonly alarmName: string;
+  readonly region: string;
+  readonly severity: Severity;
+  readonly target: string;
+  readonly summary: string;
+  /** Who acknowledged: a masked contact for a link ("+1…23"), the login or --by for the CLI. */
+  readonly by: string;
+  readonly at: Date;
+  readonly episodeStart: Date;
+  readonly note?: string | undefined;
+}
+
+/** "acknowledged by +1…23 after 7 min" to every level the episode paged. */
+export function renderAcknowledged(facts: AckFacts, options: RenderOptions): RenderedMessage {
+  const after = formatDuration(Math.max(0, facts.at.getTime() - facts.episodeStart.getTime()));
+  const sev = severityLabel(facts.severity, options.aliases);
+  const said = `acknowledged by ${facts.by} after ${after}`;
+  const title = `[ACK] [${sev}] ${facts.project} · ${facts.summary} — ${said}`;
+  const body = [
+    `${facts.summary}: ${said}, at ${formatTime(facts.at, options.timeZone)}.`,
+    ...(facts.note ? [`Note: ${facts.note}`] : []),
+    'The escalation for this episode stops; the RESOLVED message still goes out when it is over.',
+    '',
+    `Alarm: ${facts.alarmName}`,
+    `In ALARM since: ${formatTime(facts.episodeStart, options.timeZone)}`,
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = fitSms(
+    `ACK ${facts.project}/${facts.target}: ${said}${facts.note ? `. ${facts.note}` : ''}`.replace(
+      /\s+/g,
+      ' ',
+    ),
+  ).text;
+  const json = {
+    version: 1,
+    type: 'acknowledged',
+    project: facts.project,
+    alarmName: facts.alarmName,
+    severity: facts.severity,
+    target: facts.target,
+    summary: facts.summary,
+    by: facts.by,
+    at: facts.at.toISOString(),
+    episodeStart: facts.episodeStart.toISOString(),
+    note: facts.note ?? null,
+  };
+  return finish(title, body, sms, json, true);
 }

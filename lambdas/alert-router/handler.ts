@@ -1,5 +1,6 @@
 /**
- * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core.
+ * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core; a batch of the acks
+ * table's stream → the team is told about each acknowledgement (team.ts).
  * It sends no metrics: what it did (notified, held, duplicate, …) is in its "routed" log line.
  * Environment: env.ts (RouterSettings JSON, the escalation state machine), read on every invocation.
  */
@@ -8,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
@@ -17,6 +19,7 @@ import { redactErrors } from '../shared/redact';
 import { type RouterResult, run, sfnEscalations } from './alert-router';
 import { alertRouterEnv } from './env';
 import { snsNotifier } from './notifier';
+import { isAckStreamEvent, tellTeamAboutAcks } from './team';
 
 const logger = new Logger({ serviceName: 'alert-router' });
 const log: Log = powertoolsLog(logger);
@@ -25,26 +28,32 @@ const sns = new SNSClient({});
 const cloudwatch = new CloudWatchClient({});
 const logs = new CloudWatchLogsClient({});
 const sfn = new SFNClient({});
+const dynamo = new DynamoDBClient({});
 
-async function route(event: unknown, context: Context): Promise<RouterResult> {
-  const { settings, stateMachineArn } = alertRouterEnv.read(process.env);
-  const result = await run(
-    {
-      settings,
-      notifier: snsNotifier(sns),
-      escalations: sfnEscalations(sfn, stateMachineArn, log),
-      cloudwatch,
-      logs,
-      log,
-    },
-    { event, deliveryId: context.awsRequestId },
-  );
+async function route(event: unknown, context: Context): Promise<RouterResult | RouterResult[]> {
+  const env = alertRouterEnv.read(process.env);
+  const deps = {
+    settings: env.settings,
+    notifier: snsNotifier(sns),
+    escalations: sfnEscalations(sfn, env.stateMachineArn, log),
+    cloudwatch,
+    logs,
+    log,
+    ackLinks: { baseUrl: env.ackLinkBase, table: env.ackLinkTable, dynamo },
+  };
+  if (isAckStreamEvent(event)) {
+    const results = await tellTeamAboutAcks(deps, event);
+    const summaries = results.map(({ messages: _messages, ...summary }) => summary);
+    log.info('acknowledgements', { results: summaries });
+    return summaries;
+  }
+  const result = await run(deps, { event, deliveryId: context.awsRequestId });
   const { messages: _messages, ...summary } = result;
   log.info('routed', { ...summary });
   return summary;
 }
 
-export const handler = middy<unknown, RouterResult, Error, Context>()
+export const handler = middy<unknown, RouterResult | RouterResult[], Error, Context>()
   .use(redactErrors())
   .use(injectLambdaContext(logger))
   .handler(route);

@@ -9,6 +9,7 @@ import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitiv
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 import type { SeverityAliases } from '../../lib/config/severity-names';
+import { maskEmail, maskPhone } from '../ack-link/links';
 import type { RotationSpec } from './rotation';
 
 export interface RotationMemberSettings {
@@ -31,6 +32,11 @@ export interface LevelSettings {
   readonly sms: number;
   /** Present when only the member on call is paged (the level topic then has no subscribers). */
   readonly rotation?: RotationSettings | undefined;
+  /**
+   * The topic's contacts, masked ("a…@example.com", "+1…23"): an ack link names who it was sent to
+   * (lambdas/ack-link/links.ts maskEmail/maskPhone). Absent for rotating levels.
+   */
+  readonly masked?: { readonly email: readonly string[]; readonly sms: readonly string[] } | undefined;
 }
 
 /** Topic name of a rotation member's e-mail topic (one per member and level). */
@@ -146,7 +152,9 @@ export function routerSettings(
               })),
             },
           }
-        : {}),
+        : {
+            masked: { email: level.email.map(maskEmail), sms: level.sms.map(maskPhone) },
+          }),
     })),
     severities,
     aliases: alerts.severities.aliases,

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ackLinkEnv } from '../../lambdas/ack-link/env';
 import { alertRouterEnv } from '../../lambdas/alert-router/env';
 import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
 import { healthCheckEnv } from '../../lambdas/health-check/env';
@@ -121,7 +122,9 @@ describe('environment contract: coverage and the check itself', () => {
     const seen = new Set<EnvContract<unknown>>();
     for (const [label, config] of CONFIGS)
       for (const e of synth(label, config).environments) if (e.contract) seen.add(e.contract);
-    expect(seen).toEqual(new Set([healthCheckEnv, alertRouterEnv, logArchiveEnv, backupEnv, backupTaskEnv]));
+    expect(seen).toEqual(
+      new Set([healthCheckEnv, alertRouterEnv, ackLinkEnv, logArchiveEnv, backupEnv, backupTaskEnv]),
+    );
   });
 
   it('catches an unread variable, a missing one, a declared one the reader ignores and wrong NODE_OPTIONS', () => {
@@ -218,6 +221,17 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/alert-router/handler');
         return () => handler({}, context);
+      },
+    ],
+    [
+      ackLinkEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/ack-link/handler');
+        const event = {
+          rawPath: '/AAAAAAAAAAAAAAAAAAAAAA',
+          requestContext: { http: { method: 'GET', path: '/AAAAAAAAAAAAAAAAAAAAAA' } },
+        };
+        return () => handler(event as never, context);
       },
     ],
     [

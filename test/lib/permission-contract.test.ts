@@ -118,6 +118,9 @@ for (const example of [...examples, fargate]) {
         /^SNS .* → .*-alert-delivery-dlq$/m,
         /^router → .*-alerts-/m,
         /^escalation → ack table$/m,
+        /^ack link → counts and uses its link$/m,
+        /^ack link → lists every link \(scan\)$/m,
+        /^router → mints ack links$/m,
         /^an untagged role in the account → /m,
         /→ secret it does not reference/m,
       ]) {

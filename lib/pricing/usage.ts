@@ -55,6 +55,8 @@ const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 const LOG_BYTES_PER_INVOCATION = 1_500;
 /** Interface endpoints a VPC job needs without NAT: CloudWatch (metrics via logs), Logs, Secrets Manager, KMS. */
 const INTERFACE_ENDPOINTS = 4;
+/** Requests on one page's ack link (ADR 005): a mail scanner's prefetch, the GET and the POST. */
+export const ACK_LINK_REQUESTS_PER_PAGE = 3;
 
 /**
  * Scheduled runs in an average month: the rate of the next 400 runs when they fall within a year,
@@ -300,6 +302,11 @@ export function usageFromTemplates(
   const functions: FunctionUsage[] = [];
   let vpc = false;
   let routerInvocations = 0;
+  let ackLinkRequests = 0;
+  const tables = ofType('AWS::DynamoDB::Table').map(([, r]) => r.Properties ?? {});
+  // The acks table's stream brings each acknowledgement to the router (one more invocation a page).
+  const ackStream = tables.some((t) => String(t.TableName ?? '').endsWith('-acks') && t.StreamSpecification);
+  const linkTable = tables.some((t) => String(t.TableName ?? '').endsWith('-ack-links'));
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const p = r.Properties ?? {};
     const own = schedules.filter((s) => s.functionId === id);
@@ -309,10 +316,15 @@ export function usageFromTemplates(
     const memoryMb = Number(p.MemorySize ?? 128);
     if (p.VpcConfig) vpc = true;
     if (own.length === 0) {
-      // Event-driven: the alert router runs once per alarm state change (ALARM and OK) of a page.
+      // Event-driven: the alert router runs once per alarm state change (ALARM and OK) of a page,
+      // and once for its acknowledgement.
       if (name.includes('router')) {
-        routerInvocations = pages * 2;
+        routerInvocations = pages * (ackStream ? 3 : 2);
         functions.push({ name, memoryMb, invocationsPerMonth: routerInvocations, durationMs: 300, tracing });
+      } else if (name === 'ack-link') {
+        // Its Function URL: a mail scanner's prefetch, the GET and the POST of each page's ack link.
+        ackLinkRequests = pages * ACK_LINK_REQUESTS_PER_PAGE;
+        functions.push({ name, memoryMb, invocationsPerMonth: ackLinkRequests, durationMs: 150, tracing });
       }
       continue;
     }
@@ -348,6 +360,9 @@ export function usageFromTemplates(
   const emailSubs = levelsSubscribed.filter((p) => p === 'email').length;
   const smsSubs = levelsSubscribed.filter((p) => p === 'sms').length;
   const topics = Math.max(1, ofType('AWS::SNS::Topic').length);
+  const levelTopics = ofType('AWS::SNS::Topic').filter(([, r]) =>
+    String(r.Properties?.TopicName ?? '').includes('-alerts-'),
+  ).length;
   const deliveriesPerPage = 1.25 * 2; // first level, one escalation in four; ALARM and OK messages
   const emails = (pages * deliveriesPerPage * emailSubs) / topics;
   const sms = Math.round((pages * deliveriesPerPage * smsSubs) / topics);
@@ -428,7 +443,13 @@ export function usageFromTemplates(
     functions,
     schedulerInvocations,
     stepFunctionsTransitions: hasStateMachine ? pages * 12 : 0,
-    dynamodb: { writes: pages * 4, reads: routerInvocations * 2, storageGb: 0.001 },
+    // Acks: a few writes a page. Ack links: the router mints one per page and channel (levels and the
+    // reminder, e-mail and SMS); each request on a link is one conditional UpdateItem, the POST two.
+    dynamodb: {
+      writes: pages * 4 + (linkTable ? pages * 2 * (levelTopics + 1) + ackLinkRequests + pages : 0),
+      reads: routerInvocations * 2,
+      storageGb: 0.001,
+    },
     // Each page's delivery goes through SNS; SQS sees only dead letters, so requests are few.
     sqsRequests: 0,
     sns: { publishes: pages * deliveriesPerPage, emails, sms },

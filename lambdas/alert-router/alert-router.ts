@@ -32,6 +32,7 @@ import {
   type EscalationPromotion,
   executionName,
   executionPrefix,
+  type TeamNotice,
 } from './escalation-definition';
 import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
 import {
@@ -42,8 +43,10 @@ import {
   type RenderOptions,
   renderAlarm,
   renderEscalation,
+  renderGone,
   renderNoData,
   renderRecovery,
+  renderTeamEscalated,
   renderTestPage,
 } from './format';
 import { type ActiveWindow, activeWindow } from './maintenance';
@@ -204,6 +207,13 @@ function notice(topicArn: string, level: string, message: RenderedMessage, phone
   };
 }
 
+/** A message as the escalation publishes it to each level paged so far (TeamNotice). */
+function teamNotice(message: RenderedMessage): TeamNotice {
+  // the topic is the step's; publishInput renders and redacts subject and body as for any page
+  const input = publishInput('', message);
+  return { subject: input.Subject, message: input.Message, sms: message.toSms ? 'yes' : 'no' };
+}
+
 /** Everything the execution of one episode needs, preformatted. */
 export function escalationInput(
   settings: RouterSettings,
@@ -222,6 +232,7 @@ export function escalationInput(
       name: facts.alarmName,
       type: facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm',
       episode: facts.changedAt.toISOString(),
+      gone: teamNotice(renderGone(facts, options)),
     },
     ...(held ? { holdUntil: held.end.toISOString() } : {}),
     escalateAfterSeconds: own.escalateAfterSeconds,
@@ -256,12 +267,21 @@ function escalationOf(
     const message = render(ackLink ? { ...options, ackLink } : options);
     return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
   };
+  // alerts.levels[].notifyTeam: the levels paged before it hear that it was reached
+  const withTeam = (step: EscalationNotice, level: LevelSettings, i: number): EscalationNotice =>
+    level.notifyTeam && i > 0
+      ? { ...step, team: teamNotice(renderTeamEscalated(facts, plan, options, i)) }
+      : step;
   return {
     escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     steps: levels.map((level, i) =>
-      noticeAt(level, i * policy.escalateAfterMs, (o) =>
-        i === 0 ? (first ?? renderAlarm(facts, plan, o)) : renderEscalation(facts, plan, o, i),
+      withTeam(
+        noticeAt(level, i * policy.escalateAfterMs, (o) =>
+          i === 0 ? (first ?? renderAlarm(facts, plan, o)) : renderEscalation(facts, plan, o, i),
+        ),
+        level,
+        i,
       ),
     ),
     reminder: noticeAt(top, (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs, (o) =>

@@ -591,3 +591,45 @@ export function renderAcknowledged(facts: AckFacts, options: RenderOptions): Ren
   };
   return finish(title, body, sms, json, true);
 }
+
+/** Told to the levels paged so far when the alarm is deleted mid-episode (the escalation then stops). */
+export function renderGone(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
+  const sev = severityLabel(facts.severity, options.aliases);
+  const title = `[${sev}] ${headline(facts)} — alarm deleted, escalation stopped`;
+  const body = [
+    `The alarm ${facts.alarmName} was deleted while it was in ALARM (since ${formatTime(facts.changedAt, options.timeZone)}).`,
+    'Nobody acknowledged it and it did not recover: the escalation stopped because there is nothing left to check.',
+    'If the deletion was not planned (a stack update that replaced the alarm, a manual clean-up), check that the problem is really over.',
+    '',
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    'ALARM DELETED, escalation stopped:',
+  );
+  return finish(title, body, sms, { ...baseJson(facts, 'alarm-deleted') }, true);
+}
+
+/** Told to the levels paged before `step` when it is reached (alerts.levels[].notifyTeam). */
+export function renderTeamEscalated(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  step: number,
+): RenderedMessage {
+  const sev = severityLabel(facts.severity, options.aliases);
+  const current = plan.steps[step];
+  const level = current?.level ?? 'the next level';
+  const after = formatDuration(current?.afterMs ?? 0);
+  const title = `[${sev}] ${headline(facts)} — escalated to ${level} after ${after}, still unacknowledged`;
+  const body = [
+    `Nobody acknowledged ${facts.summary} for ${after}: ${level} has been paged.`,
+    `In ALARM since ${formatTime(facts.changedAt, options.timeZone)}.`,
+    `Acknowledge to stop the escalation: ${ackCommand(facts.alarmName)}`,
+    '',
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = smsText(severityShort(facts.severity, options.aliases), facts, `ESCALATED to ${level}:`);
+  return finish(title, body, sms, { ...baseJson(facts, 'team-escalated'), level }, true);
+}

@@ -37,6 +37,8 @@ export interface LevelSettings {
    * (lambdas/ack-link/links.ts maskEmail/maskPhone). Absent for rotating levels.
    */
   readonly masked?: { readonly email: readonly string[]; readonly sms: readonly string[] } | undefined;
+  /** alerts.levels[].notifyTeam: reaching this level is told to the levels paged before it. */
+  readonly notifyTeam?: boolean | undefined;
 }
 
 /** Topic name of a rotation member's e-mail topic (one per member and level). */
@@ -136,6 +138,7 @@ export function routerSettings(
     levels: alerts.levels.map((level, i) => ({
       name: level.name,
       topicArn: topicArns[i] ?? '',
+      ...(level.notifyTeam ? { notifyTeam: true } : {}),
       email: level.rotation ? level.rotation.members.filter((m) => m.email).length : level.email.length,
       sms: level.rotation ? level.rotation.members.filter((m) => m.sms).length : level.sms.length,
       ...(level.rotation

@@ -158,6 +158,12 @@ export const levelSchema = obj({
   email: z.array(email).default([]).describe('addresses e-mailed at this level'),
   sms: z.array(phoneNumber).default([]).describe('numbers texted at this level (E.164)'),
   rotation: rotationSchema.optional(),
+  notifyTeam: z
+    .boolean()
+    .default(false)
+    .describe(
+      'when an escalation reaches this level, also tell the levels it paged before ("escalated to <level> after 30 min, still unacknowledged"); set it on the top level so the first responders know the boss was woken. @default false',
+    ),
 });
 
 export const SEVERITY_DEFAULTS: Record<

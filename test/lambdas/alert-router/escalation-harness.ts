@@ -98,6 +98,9 @@ export async function runEscalation(
         [STATE.publishReminder]: publish,
         [STATE.textStep]: publish,
         [STATE.textReminder]: publish,
+        // inside the "tell the team" Map states
+        [STATE.tellGone]: publish,
+        [STATE.tellReached]: publish,
       },
       waitTimeOverrides: {
         [STATE.hold]: 0,
@@ -110,6 +113,8 @@ export async function runEscalation(
         [STATE.readAck]: 0,
         [STATE.publishStep]: 0,
         [STATE.textStep]: 0,
+        [STATE.tellGone]: 0,
+        [STATE.tellReached]: 0,
       },
     },
   });

@@ -260,10 +260,16 @@ function escalationOf(
   const top = levels[levels.length - 1]!;
   // A rotating level's step goes to whoever is on call when the step is due: e-mail through their
   // topic, SMS to their number. Each page gets its own acknowledge links, minted for that recipient.
-  const noticeAt = (level: LevelSettings, afterMs: number, render: (o: RenderOptions) => RenderedMessage) => {
+  const noticeAt = (
+    level: LevelSettings,
+    afterMs: number,
+    render: (o: RenderOptions) => RenderedMessage,
+    rendered = false,
+  ) => {
     const dueAt = new Date(plan.startsAt.getTime() + afterMs);
     const member = onCallMember(level, dueAt);
-    const ackLink = minter?.linksFor(level, dueAt, member);
+    // `rendered`: the router's own first page, whose links it minted itself
+    const ackLink = rendered ? undefined : minter?.linksFor(level, dueAt, member);
     const message = render(ackLink ? { ...options, ackLink } : options);
     return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
   };
@@ -277,8 +283,11 @@ function escalationOf(
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     steps: levels.map((level, i) =>
       withTeam(
-        noticeAt(level, i * policy.escalateAfterMs, (o) =>
-          i === 0 ? (first ?? renderAlarm(facts, plan, o)) : renderEscalation(facts, plan, o, i),
+        noticeAt(
+          level,
+          i * policy.escalateAfterMs,
+          (o) => (i === 0 ? (first ?? renderAlarm(facts, plan, o)) : renderEscalation(facts, plan, o, i)),
+          i === 0 && first !== undefined,
         ),
         level,
         i,

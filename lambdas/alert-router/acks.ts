@@ -42,7 +42,8 @@ function toItem(ack: Acknowledgement): Item {
   };
 }
 
-function fromItem(item: Item | undefined): Acknowledgement | undefined {
+/** The acknowledgement an item (or a stream record's image) holds. */
+export function ackFromItem(item: Item | undefined): Acknowledgement | undefined {
   if (!item?.alarm?.S || !item.at?.S) return undefined;
   return {
     alarm: item.alarm.S,
@@ -69,7 +70,7 @@ export async function getAck(
   const out = await dynamo.send(
     new GetItemCommand({ TableName: table, Key: { alarm: { S: alarm } }, ConsistentRead: true }),
   );
-  return fromItem(out.Item);
+  return ackFromItem(out.Item);
 }
 
 /** Every acknowledgement (the table holds one small item per alarm). */
@@ -82,7 +83,7 @@ export async function listAcks(
   do {
     const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
     for (const item of page.Items ?? []) {
-      const ack = fromItem(item);
+      const ack = ackFromItem(item);
       if (ack) acks.set(ack.alarm, ack);
     }
     start = page.LastEvaluatedKey;

@@ -25,6 +25,7 @@ import type { Severity } from '../../lib/config/primitives';
 import { severityName } from '../../lib/config/severity-names';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
+import { type AckLinkStore, LinkMinter, type PageLinks, storeLinks } from './ack-links';
 import {
   type EscalationInput,
   type EscalationNotice,
@@ -32,6 +33,7 @@ import {
   executionName,
   executionPrefix,
   remindersPerExecution,
+  type TeamNotice,
 } from './escalation-definition';
 import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
 import {
@@ -43,8 +45,10 @@ import {
   type RenderOptions,
   renderAlarm,
   renderEscalation,
+  renderGone,
   renderNoData,
   renderRecovery,
+  renderTeamEscalated,
   renderTestPage,
   toReminderRender,
 } from './format';
@@ -70,6 +74,10 @@ export interface RouterDeps {
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
   readonly log: Log;
+  /** Absent: pages carry no one-tap acknowledge link (local runs). */
+  readonly ackLinks?: AckLinkStore | undefined;
+  /** The clock links are minted by (defaults to the real one). */
+  readonly now?: (() => Date) | undefined;
 }
 
 export interface RouterInput {
@@ -86,7 +94,8 @@ export type RouterAction =
   | 'no-data'
   | 'suppressed'
   | 'ignored'
-  | 'test-page';
+  | 'test-page'
+  | 'acknowledged';
 
 export interface RouterResult {
   readonly action: RouterAction;
@@ -206,6 +215,13 @@ export function notice(
   };
 }
 
+/** A message as the escalation publishes it to each level paged so far (TeamNotice). */
+function teamNotice(message: RenderedMessage): TeamNotice {
+  // the topic is the step's; publishInput renders and redacts subject and body as for any page
+  const input = publishInput('', message);
+  return { subject: input.Subject, message: input.Message, sms: message.toSms ? 'yes' : 'no' };
+}
+
 /**
  * Everything the execution of one episode needs, preformatted. `execution` names the episode's first
  * execution (continuations are named after it) and when its escalation starts (the alarm time, or the
@@ -224,14 +240,16 @@ export function escalationInput(
     name: executionName(facts.alarmName, facts.changedAt),
     startedAt: plan.startsAt,
   },
+  minter?: LinkMinter,
 ): EscalationInput {
-  const own = escalationOf(settings, facts, plan, options, first);
-  const promotion = promotionOf(settings, facts, plan.startsAt, options, 0);
+  const own = escalationOf(settings, facts, plan, options, minter, first);
+  const promotion = promotionOf(settings, facts, plan.startsAt, options, 0, minter);
   return {
     alarm: {
       name: facts.alarmName,
       type: facts.kind === 'composite' ? 'CompositeAlarm' : 'MetricAlarm',
       episode: facts.changedAt.toISOString(),
+      gone: teamNotice(renderGone(facts, options)),
     },
     ...(held ? { holdUntil: held.end.toISOString() } : {}),
     escalateAfterSeconds: own.escalateAfterSeconds,
@@ -264,36 +282,59 @@ function escalationOf(
   facts: AlarmFacts,
   plan: EscalationPlan,
   options: RenderOptions,
-  first: RenderedMessage,
+  minter: LinkMinter | undefined,
+  first?: RenderedMessage,
 ) {
   const policy = settings.severities[facts.severity];
   const levels = settings.levels.slice(policy.firstLevel);
   const top = levels[levels.length - 1]!;
   // A rotating level's step goes to whoever is on call when the step is due: e-mail through their
-  // topic, SMS to their number.
-  const noticeAt = (level: LevelSettings, afterMs: number, message: RenderedMessage) => {
-    const member = onCallMember(level, new Date(plan.startsAt.getTime() + afterMs));
+  // topic, SMS to their number. Each page gets its own acknowledge links, minted for that recipient.
+  const noticeAt = (
+    level: LevelSettings,
+    afterMs: number,
+    render: (o: RenderOptions) => RenderedMessage,
+    rendered = false,
+  ) => {
+    const dueAt = new Date(plan.startsAt.getTime() + afterMs);
+    const member = onCallMember(level, dueAt);
+    // `rendered`: the router's own first page, whose links it minted itself
+    const ackLink = rendered ? undefined : minter?.linksFor(level, dueAt, member);
+    const message = render(ackLink ? { ...options, ackLink } : options);
     return notice(member?.topicArn ?? level.topicArn, level.name, message, member?.phone);
   };
+  // The reminder also keeps what it was rendered from, its links included (options.ackLink).
+  const reminderOf = (level: LevelSettings, afterMs: number): EscalationNotice => {
+    let used = options;
+    const fallback = noticeAt(level, afterMs, (o) => {
+      used = o;
+      return renderEscalation(facts, plan, o, 'reminder', NOT_ASKED);
+    });
+    return { ...fallback, render: toReminderRender(facts, plan, used) };
+  };
+  // alerts.levels[].notifyTeam: the levels paged before it hear that it was reached
+  const withTeam = (step: EscalationNotice, level: LevelSettings, i: number): EscalationNotice =>
+    level.notifyTeam && i > 0
+      ? { ...step, team: teamNotice(renderTeamEscalated(facts, plan, options, i)) }
+      : step;
   return {
     escalateAfterSeconds: Math.round(policy.escalateAfterMs / 1000),
     repeatEverySeconds: Math.round(policy.repeatEveryMs / 1000),
     steps: levels.map((level, i) =>
-      noticeAt(
+      withTeam(
+        noticeAt(
+          level,
+          i * policy.escalateAfterMs,
+          (o) => (i === 0 ? (first ?? renderAlarm(facts, plan, o)) : renderEscalation(facts, plan, o, i)),
+          i === 0 && first !== undefined,
+        ),
         level,
-        i * policy.escalateAfterMs,
-        i === 0 ? first : renderEscalation(facts, plan, options, i),
+        i,
       ),
     ),
-    // Rendered again at each reminder with a fresh value (reminder.ts); this one is the fallback.
-    reminder: {
-      ...noticeAt(
-        top,
-        (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs,
-        renderEscalation(facts, plan, options, 'reminder', NOT_ASKED),
-      ),
-      render: toReminderRender(facts, plan, options),
-    },
+    // Rendered again at each reminder with a fresh value (reminder.ts); this one is the fallback. The
+    // render context keeps the options with this reminder's acknowledge links (ackLink).
+    reminder: reminderOf(top, (levels.length - 1) * policy.escalateAfterMs + policy.repeatEveryMs),
   };
 }
 
@@ -308,6 +349,7 @@ function promotionOf(
   startsAt: Date,
   options: RenderOptions,
   elapsedSeconds: number,
+  minter?: LinkMinter,
 ): EscalationPromotion | undefined {
   const policy = settings.severities[facts.severity];
   if (!policy.promoteAfterMs || !policy.promoteTo) return undefined;
@@ -324,14 +366,8 @@ function promotionOf(
     heldBy: undefined,
     promotedFrom: { severity: facts.severity, afterMs: afterSeconds * 1000 },
   };
-  const escalation = escalationOf(
-    settings,
-    raised,
-    plan,
-    raisedOptions,
-    renderAlarm(raised, plan, raisedOptions),
-  );
-  const next = promotionOf(settings, raised, startsAt, options, afterSeconds);
+  const escalation = escalationOf(settings, raised, plan, raisedOptions, minter);
+  const next = promotionOf(settings, raised, startsAt, options, afterSeconds, minter);
   return {
     severity: policy.promoteTo,
     afterSeconds,
@@ -413,7 +449,37 @@ export async function logSample(deps: RouterDeps, facts: EventFacts): Promise<st
   }
 }
 
-function windowNames(facts: EventFacts, route: Route, project: string): string[] {
+/**
+ * The levels an episode that began at `start` has paged by `at` ("the team" of ADR 006): the severity's
+ * first level, then one more every escalateAfter, counted from the end of a maintenance window that
+ * held the first page. Recovery and acknowledgement notices go to them.
+ */
+export function pagedLevels(
+  settings: RouterSettings,
+  severity: Severity,
+  start: Date,
+  at: Date,
+  names: readonly string[],
+): LevelSettings[] {
+  const policy = settings.severities[severity];
+  const held = activeWindow(settings.maintenance, start, settings.timeZone, names);
+  if (held && at < held.end) return [];
+  const elapsed = at.getTime() - (held?.end ?? start).getTime();
+  const reachable = settings.levels.slice(policy.firstLevel);
+  const reached = Math.min(
+    reachable.length,
+    1 + Math.max(0, Math.floor(elapsed / Math.max(1, policy.escalateAfterMs))),
+  );
+  return reachable.slice(0, reached);
+}
+
+/** The names a maintenance window may use for an alarm: its name, short name, target and its parts. */
+export function windowNames(
+  alarm: { alarmName: string },
+  route: Pick<Route, 'target'>,
+  project: string,
+): string[] {
+  const facts = alarm;
   const names = [facts.alarmName, route.target];
   if (facts.alarmName.startsWith(`${project}-`)) names.push(facts.alarmName.slice(project.length + 1));
   const slash = route.target.indexOf('/');
@@ -488,11 +554,48 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
     const facts = toFacts(settings, event, route, { logSample: await logSample(deps, event) });
     const plan = escalationPlan(settings, route.severity, held?.end ?? event.changedAt);
     const renderOptions = held ? { ...options, heldBy: { name: held.name, until: held.end } } : options;
-    const first = renderAlarm(facts, plan, renderOptions);
+    const firstLinks = (minter: LinkMinter | undefined): PageLinks | undefined =>
+      minter?.linksFor(firstLevel, plan.startsAt, onCallMember(firstLevel, plan.startsAt));
+    const renderFirst = (links: PageLinks | undefined) =>
+      renderAlarm(facts, plan, links ? { ...renderOptions, ackLink: links } : renderOptions);
+    let first = renderAlarm(facts, plan, renderOptions);
     let execution: string | undefined;
     if (deps.escalations) {
       execution = executionName(event.alarmName, event.changedAt);
-      const escalation = escalationInput(settings, facts, plan, renderOptions, first, input.deliveryId, held);
+      const build = (minter: LinkMinter | undefined) => {
+        first = renderFirst(firstLinks(minter));
+        return escalationInput(
+          settings,
+          facts,
+          plan,
+          renderOptions,
+          first,
+          input.deliveryId,
+          held,
+          undefined,
+          minter,
+        );
+      };
+      let escalation = build(undefined);
+      if (deps.ackLinks) {
+        const minter = new LinkMinter(
+          deps.ackLinks.baseUrl,
+          { alarm: event.alarmName, episode: event.changedAt, title: first.title },
+          (deps.now ?? (() => new Date()))(),
+        );
+        const withLinks = build(minter);
+        try {
+          await storeLinks(deps.ackLinks, minter);
+          escalation = withLinks;
+        } catch (error) {
+          // A page without a link is better than no page: it still names `nightshift ack`.
+          log.warn('could not store the acknowledge links; paging without them', {
+            ...base,
+            reason: reasonOf(error),
+          });
+          build(undefined);
+        }
+      }
       const started = await deps.escalations.start(execution, escalation);
       if (started === 'duplicate') {
         log.info('duplicate alarm event: this episode is already escalating, nobody paged again', {
@@ -567,14 +670,7 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       };
     }
     const message = renderRecovery(facts, options);
-    const pagedFrom = (heldAtStart?.end ?? start ?? event.changedAt).getTime();
-    const elapsed = event.changedAt.getTime() - pagedFrom;
-    const reachable = settings.levels.slice(policy.firstLevel);
-    const reached = Math.min(
-      reachable.length,
-      1 + Math.max(0, Math.floor(elapsed / Math.max(1, policy.escalateAfterMs))),
-    );
-    const levels = reachable.slice(0, reached);
+    const levels = pagedLevels(settings, route.severity, start ?? event.changedAt, event.changedAt, names);
     for (const level of levels) await deps.notifier.notify(level, message);
     log.info('recovery notified', { ...base, levels: levels.map((l) => l.name) });
     return {

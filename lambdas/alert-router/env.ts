@@ -4,8 +4,12 @@
  *
  *   NIGHTSHIFT_ALERTS              RouterSettings JSON (settings.ts): levels, severities, maintenance
  *   ESCALATION_STATE_MACHINE_ARN   the escalation state machine the router starts
+ *   NIGHTSHIFT_ACK_LINK_BASE       the ack-link Function URL: pages carry `<base><id>` (ADR 006)
+ *   NIGHTSHIFT_ACK_LINK_TABLE      the ack-link table the router writes minted links to
  *   NODE_OPTIONS                   read by Node.js
  */
+
+import { ACK_LINK_TABLE_VAR as ACK_LINK_TABLE } from '../ack-link/env';
 import {
   type EnvContract,
   envReader,
@@ -18,10 +22,13 @@ import type { RouterSettings } from './settings';
 
 export const ALERTS_VAR = 'NIGHTSHIFT_ALERTS';
 export const ESCALATION_VAR = 'ESCALATION_STATE_MACHINE_ARN';
+export const ACK_LINK_BASE_VAR = 'NIGHTSHIFT_ACK_LINK_BASE';
 
 export interface AlertRouterEnv {
   readonly settings: RouterSettings;
   readonly stateMachineArn: string;
+  readonly ackLinkBase: string;
+  readonly ackLinkTable: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -50,21 +57,43 @@ export function readRouterSettings(text: string | undefined): RouterSettings {
 
 export const alertRouterEnv: EnvContract<AlertRouterEnv> = {
   job: 'alert-router',
-  variables: [handlerVariable(ALERTS_VAR), handlerVariable(ESCALATION_VAR), NODE_OPTIONS],
+  variables: [
+    handlerVariable(ALERTS_VAR),
+    handlerVariable(ESCALATION_VAR),
+    handlerVariable(ACK_LINK_BASE_VAR),
+    handlerVariable(ACK_LINK_TABLE),
+    NODE_OPTIONS,
+  ],
   nodeFlags: [],
   read(env) {
     const r = envReader('alert-router', env);
     const settings = settingsOf(r);
     const stateMachineArn = r.required(ESCALATION_VAR);
     if (!stateMachineArn.startsWith('arn:')) throw r.fail(ESCALATION_VAR, 'is not an ARN');
-    return { settings, stateMachineArn };
+    const ackLinkBase = r.required(ACK_LINK_BASE_VAR);
+    if (!/^https:\/\/[^/\s]+\/$/.test(ackLinkBase)) {
+      throw r.fail(ACK_LINK_BASE_VAR, `is not an https:// base URL ending in "/" ("${ackLinkBase}")`);
+    }
+    return {
+      settings,
+      stateMachineArn,
+      ackLinkBase,
+      ackLinkTable: r.required(ACK_LINK_TABLE),
+    };
   },
 };
 
 /** `settings` is the JSON text (a token string at synth time: it holds the topic ARNs). */
-export function alertRouterEnvironment(options: { settings: string; stateMachineArn: string }): WrittenEnv {
+export function alertRouterEnvironment(options: {
+  settings: string;
+  stateMachineArn: string;
+  ackLinkBase: string;
+  ackLinkTable: string;
+}): WrittenEnv {
   return writeEnv(alertRouterEnv, {
     [ALERTS_VAR]: options.settings,
     [ESCALATION_VAR]: options.stateMachineArn,
+    [ACK_LINK_BASE_VAR]: options.ackLinkBase,
+    [ACK_LINK_TABLE]: options.ackLinkTable,
   });
 }

@@ -16,7 +16,8 @@
  * 25,000 events; see HISTORY_EVENTS_PER_REMINDER for the budget.
  *
  * Stops (Succeed) when the alarm is OK/INSUFFICIENT_DATA, deleted, or acknowledged after the episode
- * began. Failures to read the alarm or the acknowledgement page anyway (a missed page is worse than an
+ * began. Deleted: the levels paged so far are told (alarm.gone) before it stops. A level with
+ * notifyTeam carries a `team` notice: once it is paged, the levels paged before it are told too. Failures to read the alarm or the acknowledgement page anyway (a missed page is worse than an
  * extra one); a failed publish is retried, then the loop continues.
  *
  * The ack table name and the router function ARN are definition substitutions (`${AckTable}`,
@@ -70,6 +71,15 @@ export interface EscalationNotice {
    * (lambdas/alert-router/reminder.ts). The preformatted message above is the fallback.
    */
   readonly render?: ReminderRender | undefined;
+  /** alerts.levels[].notifyTeam: told to every level paged before this one, once this one is paged. */
+  readonly team?: TeamNotice | undefined;
+}
+
+/** A preformatted notice to the levels paged so far (published to each one's topic from `steps`). */
+export interface TeamNotice {
+  readonly subject: string;
+  readonly message: string;
+  readonly sms: 'yes' | 'no';
 }
 
 /** The facts, plan and options of a reminder, as JSON (dates as ISO strings). */
@@ -119,6 +129,8 @@ export interface EscalationInput {
     readonly type: 'MetricAlarm' | 'CompositeAlarm';
     /** ISO time the ALARM episode began; acknowledgements at or after it stop this execution. */
     readonly episode: string;
+    /** Told to the levels paged so far when the alarm is deleted mid-episode (kept through promotions). */
+    readonly gone?: TeamNotice | undefined;
   };
   /** ISO time to hold until before the first check (end of a maintenance window). */
   readonly holdUntil?: string;
@@ -221,6 +233,12 @@ export const STATE = {
   textStep: 'Text the next level member',
   textReminderChoice: 'Text the top level member?',
   textReminder: 'Text the top level member',
+  teamStepChoice: 'Tell the team about this level?',
+  teamStep: 'Tell the team about this level',
+  goneChoice: 'Tell the team the alarm is gone?',
+  goneTeam: 'Tell the team the alarm is gone',
+  tellGone: 'Tell a level paged so far: alarm gone',
+  tellReached: 'Tell a level paged before: level reached',
   resolved: 'Resolved',
   acknowledged: 'Acknowledged',
   gone: 'Alarm deleted',
@@ -345,6 +363,59 @@ function text(source: string, send: string, next: string): Record<string, Record
   };
 }
 
+/**
+ * Publishes `source` (a TeamNotice) to the topic of every step already paged (index < pos.next), one at
+ * a time. A failed publish is retried, then skipped: telling the team never blocks the escalation.
+ */
+function tellTeam(source: string, tell: string, next: string): Record<string, unknown> {
+  // state names are unique across the whole machine, Map iterators included
+  const check = `${tell}?`;
+  const skip = `${tell}: skip`;
+  return {
+    Type: 'Map',
+    ItemsPath: '$.steps',
+    ItemSelector: {
+      'topicArn.$': '$$.Map.Item.Value.topicArn',
+      'index.$': '$$.Map.Item.Index',
+      'paged.$': '$.pos.next',
+      'notice.$': source,
+    },
+    MaxConcurrency: 1,
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'INLINE' },
+      StartAt: check,
+      States: {
+        [check]: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.index', NumericLessThanPath: '$.paged', Next: tell }],
+          Default: skip,
+        },
+        [tell]: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish',
+          Parameters: {
+            'TopicArn.$': '$.topicArn',
+            'Subject.$': '$.notice.subject',
+            'Message.$': '$.notice.message',
+            MessageStructure: 'json',
+            MessageAttributes: {
+              'nightshift.sms': { DataType: 'String', 'StringValue.$': '$.notice.sms' },
+            },
+          },
+          ResultPath: null,
+          Retry: RETRY_AWS,
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: skip }],
+          End: true,
+        },
+        [skip]: { Type: 'Pass', End: true },
+      },
+    },
+    ResultPath: null,
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.teamError', Next: next }],
+    Next: next,
+  };
+}
+
 /** The error a startExecution task fails with when the name is taken (an earlier attempt started it). */
 const ALREADY_STARTED = [
   'StepFunctions.ExecutionAlreadyExistsException',
@@ -381,7 +452,7 @@ export function escalationDefinition(
   ackTable: string = ACK_TABLE_PLACEHOLDER,
   routerFunction: string = ROUTER_FUNCTION_PLACEHOLDER,
 ): Record<string, unknown> {
-  const textStep = text('$.current.notice', STATE.textStep, STATE.advance);
+  const textStep = text('$.current.notice', STATE.textStep, STATE.teamStepChoice);
   const textReminder = text('$.current.notice', STATE.textReminder, STATE.handOverDue);
   return {
     Comment:
@@ -450,8 +521,14 @@ export function escalationDefinition(
           { Variable: '$.check.MetricAlarms[0]', IsPresent: true, Next: STATE.metricState },
           { Variable: '$.check.CompositeAlarms[0]', IsPresent: true, Next: STATE.compositeState },
         ],
+        Default: STATE.goneChoice,
+      },
+      [STATE.goneChoice]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.alarm.gone', IsPresent: true, Next: STATE.goneTeam }],
         Default: STATE.gone,
       },
+      [STATE.goneTeam]: tellTeam('$.alarm.gone', STATE.tellGone, STATE.gone),
       [STATE.metricState]: {
         Type: 'Choice',
         Choices: [
@@ -519,6 +596,12 @@ export function escalationDefinition(
       [STATE.publishStep]: publish('$.current.notice', STATE.textStepChoice),
       [STATE.textStepChoice]: textStep.choice,
       [STATE.textStep]: textStep.send,
+      [STATE.teamStepChoice]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.current.notice.team', IsPresent: true, Next: STATE.teamStep }],
+        Default: STATE.advance,
+      },
+      [STATE.teamStep]: tellTeam('$.current.notice.team', STATE.tellReached, STATE.advance),
       [STATE.advance]: {
         Type: 'Pass',
         Parameters: { 'next.$': 'States.MathAdd($.pos.next, 1)', 'count.$': '$.pos.count' },
@@ -572,7 +655,7 @@ export function escalationDefinition(
         Type: 'Choice',
         Choices: [
           { Variable: '$.fresh.reply.state', IsPresent: false, Next: STATE.resolved },
-          { Variable: '$.fresh.reply.state', StringEquals: 'DELETED', Next: STATE.gone },
+          { Variable: '$.fresh.reply.state', StringEquals: 'DELETED', Next: STATE.goneChoice },
         ],
         Default: STATE.resolved,
       },

@@ -12,7 +12,7 @@ import { type SeverityAliases, severityName } from '../../lib/config/severity-na
 import { redact, redactDeep } from '../shared/redact';
 import { chatbotNotification, chatEnvelope } from './chat';
 import type { ReminderRender } from './escalation-definition';
-import { fitSms, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
+import { fitSms, fitSmsWithLink, SMS_LIMITS, smsEncodingOf, smsLength } from './sms';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'math' | 'composite';
@@ -77,6 +77,11 @@ export interface RenderOptions {
   readonly promotedFrom?: { readonly severity: Severity; readonly afterMs: number } | undefined;
   /** Shown as the maintenance window that holds the first notification. */
   readonly heldBy?: { readonly name: string; readonly until: Date } | undefined;
+  /**
+   * One-tap acknowledge links of this page (ADR 006), one per channel so the ack names who it went to.
+   * `email` also goes to the JSON body and to `RenderedMessage.ackUrl` (chat deliveries read it).
+   */
+  readonly ackLink?: { readonly email?: string | undefined; readonly sms?: string | undefined } | undefined;
 }
 
 /**
@@ -115,7 +120,10 @@ export interface RenderedMessage {
   readonly toSms: boolean;
   /** The body's first paragraph (what is wrong, since when): chat messages quote it (chat.ts). */
   readonly lead?: readonly string[] | undefined;
-  /** The one-tap acknowledge link of this message, when there is one (chat messages show it). */
+  /**
+   * The one-tap acknowledge link of a page (alarm, escalation, reminder), when the router minted one:
+   * the e-mail's link, also in the JSON body. A chat delivery adds it to its message.
+   */
   readonly ackUrl?: string | undefined;
 }
 
@@ -272,11 +280,13 @@ function shortReason(facts: AlarmFacts, now?: ReminderNow): string {
   return facts.reason.split(/[.:(]/)[0]?.trim() ?? '';
 }
 
-function smsText(prefix: string, facts: AlarmFacts, tail: string, now?: ReminderNow): string {
+function smsText(prefix: string, facts: AlarmFacts, tail: string, link?: string, now?: ReminderNow): string {
   const head = `${prefix} ${facts.project}/${facts.target}`;
   const reason = shortReason(facts, now);
   const text = [head, tail, facts.summary, reason ? `(${reason})` : ''].filter(Boolean).join(' ');
-  return fitSms(text.replace(/\s+/g, ' ')).text;
+  const clean = text.replace(/\s+/g, ' ');
+  // With a link the page stays one GSM-7 segment: the text is cut to leave the link whole.
+  return link ? fitSmsWithLink(clean, link).text : fitSms(clean).text;
 }
 
 /** "e-mail", "SMS", "e-mail and SMS", "e-mail, SMS and chat" … for a level's contact counts. */
@@ -328,8 +338,15 @@ function linkLines(facts: AlarmFacts): string[] {
 }
 
 /** What every paging e-mail ends with: the details, the links, the escalation plan, how to acknowledge. */
-function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string, now?: ReminderNow): string[] {
+function bodyTail(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  timeZone: string,
+  ackUrl?: string,
+  now?: ReminderNow,
+): string[] {
   return [
+    ...(ackUrl ? [`Acknowledge in one tap: ${ackUrl}`, ''] : []),
     ...detailLines(facts, timeZone, now),
     '',
     ...linkLines(facts),
@@ -337,7 +354,9 @@ function bodyTail(facts: AlarmFacts, plan: EscalationPlan, timeZone: string, now
     'Escalation:',
     ...planLines(plan, timeZone),
     '',
-    `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
+    ackUrl
+      ? `Or from a terminal: ${ackCommand(facts.alarmName)}`
+      : `Acknowledge (stops escalation for this episode): ${ackCommand(facts.alarmName)}`,
   ];
 }
 
@@ -372,11 +391,21 @@ function finish(
   sms: string,
   json: Record<string, unknown>,
   toSms: boolean,
+  ackUrl?: string,
 ): RenderedMessage {
   const email = `${[title, '', ...body].join('\n')}\n\n— Nightshift\n`;
   const end = body.indexOf('');
   const lead = (end === -1 ? body : body.slice(0, end)).filter(Boolean);
-  return { title, subject: asciiSubject(title), email, sms, json, toSms, lead };
+  return {
+    title,
+    subject: asciiSubject(title),
+    email,
+    sms,
+    json: ackUrl ? { ...json, ackUrl } : json,
+    toSms,
+    lead,
+    ...(ackUrl ? { ackUrl } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,12 +435,13 @@ export function renderAlarm(
         ]
       : []),
     '',
-    ...bodyTail(facts, plan, options.timeZone),
+    ...bodyTail(facts, plan, options.timeZone, options.ackLink?.email),
   ];
   const sms = smsText(
     severityShort(facts.severity, options.aliases),
     facts,
     raised ? 'ALARM, raised:' : 'ALARM',
+    options.ackLink?.sms,
   );
   const json = {
     ...baseJson(facts, 'alarm'),
@@ -422,7 +452,7 @@ export function renderAlarm(
     })),
     repeatEveryMs: plan.repeatEveryMs,
   };
-  return finish(title, body, sms, json, true);
+  return finish(title, body, sms, json, true, options.ackLink?.email);
 }
 
 /**
@@ -459,12 +489,13 @@ export function renderEscalation(
         ? 'This is a repeated reminder.'
         : '',
     '',
-    ...bodyTail(facts, plan, options.timeZone, now),
+    ...bodyTail(facts, plan, options.timeZone, options.ackLink?.email, now),
   ];
   const sms = smsText(
     severityShort(facts.severity, options.aliases),
     facts,
     reminder ? 'STILL ALARM' : 'ALARM, escalated:',
+    options.ackLink?.sms,
     now,
   );
   const json = {
@@ -484,7 +515,7 @@ export function renderEscalation(
         }
       : {}),
   };
-  return finish(title, body, sms, json, true);
+  return finish(title, body, sms, json, true, options.ackLink?.email);
 }
 
 /** OK after ALARM: how long it was down. */
@@ -660,4 +691,98 @@ export function fromReminderRender(render: ReminderRender): {
         : undefined,
     },
   };
+}
+
+/** An acknowledgement, told to the team (alert-router/team.ts). */
+export interface AckFacts {
+  readonly project: string;
+  readonly alarmName: string;
+  readonly region: string;
+  readonly severity: Severity;
+  readonly target: string;
+  readonly summary: string;
+  /** Who acknowledged: a masked contact for a link ("+1…23"), the login or --by for the CLI. */
+  readonly by: string;
+  readonly at: Date;
+  readonly episodeStart: Date;
+  readonly note?: string | undefined;
+}
+
+/** "acknowledged by +1…23 after 7 min" to every level the episode paged. */
+export function renderAcknowledged(facts: AckFacts, options: RenderOptions): RenderedMessage {
+  const after = formatDuration(Math.max(0, facts.at.getTime() - facts.episodeStart.getTime()));
+  const sev = severityLabel(facts.severity, options.aliases);
+  const said = `acknowledged by ${facts.by} after ${after}`;
+  const title = `[ACK] [${sev}] ${facts.project} · ${facts.summary} — ${said}`;
+  const body = [
+    `${facts.summary}: ${said}, at ${formatTime(facts.at, options.timeZone)}.`,
+    ...(facts.note ? [`Note: ${facts.note}`] : []),
+    'The escalation for this episode stops; the RESOLVED message still goes out when it is over.',
+    '',
+    `Alarm: ${facts.alarmName}`,
+    `In ALARM since: ${formatTime(facts.episodeStart, options.timeZone)}`,
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = fitSms(
+    `ACK ${facts.project}/${facts.target}: ${said}${facts.note ? `. ${facts.note}` : ''}`.replace(
+      /\s+/g,
+      ' ',
+    ),
+  ).text;
+  const json = {
+    version: 1,
+    type: 'acknowledged',
+    project: facts.project,
+    alarmName: facts.alarmName,
+    severity: facts.severity,
+    target: facts.target,
+    summary: facts.summary,
+    by: facts.by,
+    at: facts.at.toISOString(),
+    episodeStart: facts.episodeStart.toISOString(),
+    note: facts.note ?? null,
+  };
+  return finish(title, body, sms, json, true);
+}
+
+/** Told to the levels paged so far when the alarm is deleted mid-episode (the escalation then stops). */
+export function renderGone(facts: AlarmFacts, options: RenderOptions): RenderedMessage {
+  const sev = severityLabel(facts.severity, options.aliases);
+  const title = `[${sev}] ${headline(facts)} — alarm deleted, escalation stopped`;
+  const body = [
+    `The alarm ${facts.alarmName} was deleted while it was in ALARM (since ${formatTime(facts.changedAt, options.timeZone)}).`,
+    'Nobody acknowledged it and it did not recover: the escalation stopped because there is nothing left to check.',
+    'If the deletion was not planned (a stack update that replaced the alarm, a manual clean-up), check that the problem is really over.',
+    '',
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = smsText(
+    severityShort(facts.severity, options.aliases),
+    facts,
+    'ALARM DELETED, escalation stopped:',
+  );
+  return finish(title, body, sms, { ...baseJson(facts, 'alarm-deleted') }, true);
+}
+
+/** Told to the levels paged before `step` when it is reached (alerts.levels[].notifyTeam). */
+export function renderTeamEscalated(
+  facts: AlarmFacts,
+  plan: EscalationPlan,
+  options: RenderOptions,
+  step: number,
+): RenderedMessage {
+  const sev = severityLabel(facts.severity, options.aliases);
+  const current = plan.steps[step];
+  const level = current?.level ?? 'the next level';
+  const after = formatDuration(current?.afterMs ?? 0);
+  const title = `[${sev}] ${headline(facts)} — escalated to ${level} after ${after}, still unacknowledged`;
+  const body = [
+    `Nobody acknowledged ${facts.summary} for ${after}: ${level} has been paged.`,
+    `In ALARM since ${formatTime(facts.changedAt, options.timeZone)}.`,
+    `Acknowledge to stop the escalation: ${ackCommand(facts.alarmName)}`,
+    '',
+    `CloudWatch: ${consoleUrl(facts.region, facts.alarmName)}`,
+  ];
+  const sms = smsText(severityShort(facts.severity, options.aliases), facts, `ESCALATED to ${level}:`);
+  return finish(title, body, sms, { ...baseJson(facts, 'team-escalated'), level }, true);
 }

@@ -1,6 +1,7 @@
 /**
  * Lambda entry: EventBridge "CloudWatch Alarm State Change" → alert router core; the escalation state
- * machine's reminder requests → a reminder rendered with a fresh value (reminder.ts).
+ * machine's reminder requests → a reminder rendered with a fresh value (reminder.ts); a batch of the
+ * acks table's stream → the team is told about each acknowledgement (team.ts).
  * It sends no metrics: what it did (notified, held, duplicate, …) is in its "routed" log line.
  * Environment: env.ts (RouterSettings JSON, the escalation state machine), read on every invocation.
  */
@@ -9,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
@@ -20,6 +22,7 @@ import { alertRouterEnv } from './env';
 import type { ReminderReply } from './escalation-definition';
 import { snsNotifier } from './notifier';
 import { freshReminder, isReminderRequest } from './reminder';
+import { isAckStreamEvent, tellTeamAboutAcks } from './team';
 
 const logger = new Logger({ serviceName: 'alert-router' });
 const log: Log = powertoolsLog(logger);
@@ -28,11 +31,19 @@ const sns = new SNSClient({});
 const cloudwatch = new CloudWatchClient({});
 const logs = new CloudWatchLogsClient({});
 const sfn = new SFNClient({});
+const dynamo = new DynamoDBClient({});
 
-async function route(event: unknown, context: Context): Promise<RouterResult | ReminderReply> {
-  const { settings, stateMachineArn } = alertRouterEnv.read(process.env);
+async function route(
+  event: unknown,
+  context: Context,
+): Promise<RouterResult | RouterResult[] | ReminderReply> {
+  const env = alertRouterEnv.read(process.env);
+  const ackLinks = { baseUrl: env.ackLinkBase, table: env.ackLinkTable, dynamo };
   if (isReminderRequest(event)) {
-    const reply = await freshReminder({ settings, cloudwatch, log, now: () => new Date() }, event);
+    const reply = await freshReminder(
+      { settings: env.settings, cloudwatch, log, now: () => new Date(), ackLinks },
+      event,
+    );
     log.info('reminder', {
       alarmName: event.alarm.name,
       count: event.count,
@@ -41,23 +52,28 @@ async function route(event: unknown, context: Context): Promise<RouterResult | R
     });
     return reply;
   }
-  const result = await run(
-    {
-      settings,
-      notifier: snsNotifier(sns),
-      escalations: sfnEscalations(sfn, stateMachineArn, log),
-      cloudwatch,
-      logs,
-      log,
-    },
-    { event, deliveryId: context.awsRequestId },
-  );
+  const deps = {
+    settings: env.settings,
+    notifier: snsNotifier(sns),
+    escalations: sfnEscalations(sfn, env.stateMachineArn, log),
+    cloudwatch,
+    logs,
+    log,
+    ackLinks,
+  };
+  if (isAckStreamEvent(event)) {
+    const results = await tellTeamAboutAcks(deps, event);
+    const summaries = results.map(({ messages: _messages, ...summary }) => summary);
+    log.info('acknowledgements', { results: summaries });
+    return summaries;
+  }
+  const result = await run(deps, { event, deliveryId: context.awsRequestId });
   const { messages: _messages, ...summary } = result;
   log.info('routed', { ...summary });
   return summary;
 }
 
-export const handler = middy<unknown, RouterResult | ReminderReply, Error, Context>()
+export const handler = middy<unknown, RouterResult | RouterResult[] | ReminderReply, Error, Context>()
   .use(redactErrors())
   .use(injectLambdaContext(logger))
   .handler(route);

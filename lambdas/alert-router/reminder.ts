@@ -15,8 +15,10 @@ import {
   type MetricAlarm,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
+import { expiryFor } from '../ack-link/links';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
+import { type AckLinkStore, LinkMinter, storeLinks } from './ack-links';
 import { notice } from './alert-router';
 import {
   type EscalationNotice,
@@ -24,15 +26,24 @@ import {
   type ReminderReply,
   type ReminderRequest,
 } from './escalation-definition';
-import { type FreshReading, fromReminderRender, renderEscalation } from './format';
+import {
+  type AlarmFacts,
+  type EscalationPlan,
+  type FreshReading,
+  fromReminderRender,
+  type RenderOptions,
+  renderEscalation,
+} from './format';
 import { onCallMember } from './notifier';
-import type { RouterSettings } from './settings';
+import type { LevelSettings, RotationMemberSettings, RouterSettings } from './settings';
 
 export interface ReminderDeps {
   readonly settings: RouterSettings;
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
   readonly log: Log;
   readonly now: () => Date;
+  /** Absent: reminders keep the acknowledge links minted at alarm time (ADR 006). */
+  readonly ackLinks?: AckLinkStore | undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -169,6 +180,61 @@ export async function readAlarmNow(
   return { state: 'ALARM', reading: { at, reason, ...(await latestValue(deps, metric, at)) } };
 }
 
+/** Minimum time a reminder's acknowledge link stays usable after it is sent. */
+const LINK_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * When the links saved with the reminder stop working: the router minted them for the first reminder
+ * (alert-router.ts escalationOf), valid LINK_TTL_HOURS from when it was due.
+ */
+export function savedLinkExpiry(plan: EscalationPlan): Date {
+  const lastStep = plan.steps.at(-1)?.afterMs ?? 0;
+  const firstReminder = new Date(plan.startsAt.getTime() + lastStep + plan.repeatEveryMs);
+  return new Date(expiryFor(firstReminder) * 1000);
+}
+
+/**
+ * The options to render this reminder with: the saved links while they stay usable until the next
+ * reminder (at least LINK_MARGIN_MS), else fresh ones minted and stored now. Storing fails: the saved
+ * links are kept (the page still names `nightshift ack`).
+ */
+async function reminderLinks(
+  deps: ReminderDeps,
+  request: ReminderRequest,
+  render: { facts: AlarmFacts; plan: EscalationPlan; options: RenderOptions },
+  level: LevelSettings | undefined,
+  member: RotationMemberSettings | undefined,
+): Promise<RenderOptions> {
+  const { facts, plan, options } = render;
+  const now = deps.now();
+  const needUntil = now.getTime() + Math.max(plan.repeatEveryMs, LINK_MARGIN_MS);
+  const saved = options.ackLink && savedLinkExpiry(plan).getTime() >= needUntil;
+  if (saved || !deps.ackLinks || !level) return options;
+  const episode = new Date(request.alarm.episode);
+  const { ackLink: _old, ...plain } = options;
+  const title = renderEscalation(facts, plan, plain, 'reminder').title;
+  const minter = new LinkMinter(
+    deps.ackLinks.baseUrl,
+    {
+      alarm: request.alarm.name,
+      episode: Number.isNaN(episode.getTime()) ? facts.changedAt : episode,
+      title,
+    },
+    now,
+  );
+  const ackLink = minter.linksFor(level, now, member);
+  try {
+    await storeLinks(deps.ackLinks, minter);
+    return { ...options, ackLink };
+  } catch (error) {
+    deps.log.warn('could not store fresh acknowledge links; the reminder keeps the saved ones', {
+      alarmName: request.alarm.name,
+      reason: reasonOf(error),
+    });
+    return options;
+  }
+}
+
 /** The notice without the render context (the state machine publishes it as it is). */
 function plain(reminder: EscalationNotice): EscalationNotice {
   const { render: _render, ...rest } = reminder;
@@ -188,10 +254,12 @@ export async function freshReminder(deps: ReminderDeps, request: ReminderRequest
     deps.log.warn('reminder has no render context; sending the preformatted one', base);
     return { page: 'yes', state: now.state, notice: plain(reminder) };
   }
-  const { facts, plan, options } = fromReminderRender(reminder.render);
-  const message = renderEscalation(facts, plan, options, 'reminder', { count, reading: now.reading });
+  const render = fromReminderRender(reminder.render);
+  const { facts, plan } = render;
   const level = deps.settings.levels.find((l) => l.name === reminder.level);
   const member = level ? onCallMember(level, deps.now()) : undefined;
+  const options = await reminderLinks(deps, request, render, level, member);
+  const message = renderEscalation(facts, plan, options, 'reminder', { count, reading: now.reading });
   if (now.reading.error) deps.log.warn('reminder without a fresh value', { ...base, why: now.reading.error });
   // As escalationOf addresses it, but for the member on call now.
   const topicArn = member?.topicArn ?? level?.topicArn ?? reminder.topicArn;

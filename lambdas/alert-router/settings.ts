@@ -9,6 +9,7 @@ import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitiv
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 import type { SeverityAliases } from '../../lib/config/severity-names';
+import { maskEmail, maskPhone } from '../ack-link/links';
 import type { RotationSpec } from './rotation';
 
 export interface RotationMemberSettings {
@@ -33,6 +34,13 @@ export interface LevelSettings {
   readonly chat?: number | undefined;
   /** Present when only the member on call is paged (the level topic then has no subscribers). */
   readonly rotation?: RotationSettings | undefined;
+  /**
+   * The topic's contacts, masked ("a…@example.com", "+1…23"): an ack link names who it was sent to
+   * (lambdas/ack-link/links.ts maskEmail/maskPhone). Absent for rotating levels.
+   */
+  readonly masked?: { readonly email: readonly string[]; readonly sms: readonly string[] } | undefined;
+  /** alerts.levels[].notifyTeam: reaching this level is told to the levels paged before it. */
+  readonly notifyTeam?: boolean | undefined;
 }
 
 /** Topic name of a rotation member's e-mail topic (one per member and level). */
@@ -132,6 +140,7 @@ export function routerSettings(
     levels: alerts.levels.map((level, i) => ({
       name: level.name,
       topicArn: topicArns[i] ?? '',
+      ...(level.notifyTeam ? { notifyTeam: true } : {}),
       email: level.rotation ? level.rotation.members.filter((m) => m.email).length : level.email.length,
       sms: level.rotation ? level.rotation.members.filter((m) => m.sms).length : level.sms.length,
       ...(level.chat.length + level.webhooks.length > 0
@@ -151,7 +160,9 @@ export function routerSettings(
               })),
             },
           }
-        : {}),
+        : {
+            masked: { email: level.email.map(maskEmail), sms: level.sms.map(maskPhone) },
+          }),
     })),
     severities,
     aliases: alerts.severities.aliases,

@@ -140,3 +140,42 @@ export function fitSms(text: string): FittedSms {
   const cut = `${out.trimEnd()}${SMS_ELLIPSIS}`;
   return { text: cut, encoding, length: measure(cut), limit };
 }
+
+/** `text` in GSM-7 whatever it holds: a character with no GSM-7 spelling becomes "?". */
+export function toGsm7Lossy(text: string): string {
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    out += toGsm7(segment) ?? '?';
+  }
+  return out;
+}
+
+/** Cuts GSM-7 text to `room` septets with "..." on a character boundary. */
+function cutGsm7(text: string, room: number): string {
+  if ((gsm7Length(text) ?? 0) <= room) return text;
+  const budget = room - SMS_ELLIPSIS.length;
+  let out = '';
+  let used = 0;
+  for (const char of text) {
+    const size = septetsOf(char) ?? 1;
+    if (used + size > budget) break;
+    out += char;
+    used += size;
+  }
+  return `${out.trimEnd()}${SMS_ELLIPSIS}`;
+}
+
+/**
+ * A page with a link in ONE GSM-7 segment (160 septets): the link whole at the end, the text before it
+ * cut to what is left. The link decides the encoding: a UCS-2 segment (70) would leave no room, so
+ * characters of the text with no GSM-7 spelling become "?".
+ */
+export function fitSmsWithLink(text: string, link: string): FittedSms {
+  const linkLength = gsm7Length(link);
+  const limit = SMS_LIMITS['GSM-7'];
+  if (linkLength === undefined || linkLength > limit - 20) {
+    throw new Error(`the acknowledge link "${link}" is too long for one SMS with its text`);
+  }
+  const body = `${cutGsm7(toGsm7Lossy(text), limit - 1 - linkLength)} ${link}`;
+  return { text: body, encoding: 'GSM-7', length: gsm7Length(body) ?? limit, limit };
+}

@@ -228,6 +228,12 @@ export const levelSchema = obj({
     .describe(
       'HTTPS webhooks of this level (Slack incoming webhook, Google Chat, Discord, Mattermost, any JSON endpoint). @default none',
     ),
+  notifyTeam: z
+    .boolean()
+    .default(false)
+    .describe(
+      'when an escalation reaches this level, also tell the levels it paged before ("escalated to <level> after 30 min, still unacknowledged"); set it on the top level so the first responders know the boss was woken. @default false',
+    ),
 });
 
 export const SEVERITY_DEFAULTS: Record<

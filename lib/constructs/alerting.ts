@@ -6,7 +6,7 @@
  * that let only CloudWatch, EventBridge and Nightshift's own roles publish, and a dashboard section.
  */
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import {
   type Alarm,
   ComparisonOperator,
@@ -17,16 +17,27 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
+import {
+  FilterCriteria,
+  FilterRule,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  InvokeMode,
+  type Function as LambdaFn,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ackLinkEnvironment } from '../../lambdas/ack-link/env';
+import { ackLinkTableName } from '../../lambdas/ack-link/links';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { alertRouterEnvironment } from '../../lambdas/alert-router/env';
 import { escalationDefinition } from '../../lambdas/alert-router/escalation-definition';
@@ -48,6 +59,7 @@ import {
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
 export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
+export const ACK_LINK_ENTRY = join(import.meta.dirname, '../../lambdas/ack-link/handler.ts');
 /** CloudWatch accepts at most this many actions per alarm state. */
 const MAX_ALARM_ACTIONS = 5;
 
@@ -94,6 +106,12 @@ export class Alerting extends Construct {
   readonly stateMachine: StateMachine;
   readonly escalationRole: Role;
   readonly ackTable: Table;
+  /** One-tap acknowledge links (ADR 006): id → alarm, episode, level, recipient; TTL 24 h. */
+  readonly ackLinkTable: Table;
+  /** Serves the ack links behind a public Function URL (AuthType NONE: the link id is the credential). */
+  readonly ackLinkFunction: LambdaFn;
+  readonly ackLinkRole: Role;
+  readonly ackLinkUrl: FunctionUrl;
   readonly rule: Rule;
   readonly smsSpendAlarm: Alarm;
   /** alerts.alarms, by config name. */
@@ -127,6 +145,54 @@ export class Alerting extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.DESTROY,
+      // The router tells the team about every acknowledgement, however it was made (link or CLI).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    this.ackLinkTable = new Table(this, 'AckLinks', {
+      tableName: ackLinkTableName(project),
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ---- ack links: a public page that acknowledges with one tap -------------------------------
+    const ackLink = jobFunction(this, 'AckLink', {
+      context,
+      name: 'ack-link',
+      description: `Serves ${project}'s one-tap acknowledge links (GET shows, POST acknowledges)`,
+      entry: ACK_LINK_ENTRY,
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      environment: ackLinkEnvironment({
+        linkTable: this.ackLinkTable.tableName,
+        ackTable: this.ackTable.tableName,
+        timeZone: config.timezone,
+      }),
+    });
+    this.ackLinkFunction = ackLink.function;
+    this.ackLinkRole = ackLink.role;
+    // Count attempts, mark used, give back after a failed ack: UpdateItem only (no scan, no read of other ids).
+    this.ackLinkTable.grant(this.ackLinkRole, 'dynamodb:UpdateItem');
+    this.ackTable.grant(this.ackLinkRole, 'dynamodb:PutItem');
+    this.ackLinkRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
+    );
+    acknowledgeWildcard(
+      this.ackLinkRole,
+      '*',
+      'cloudwatch:DescribeAlarms must be scoped to * to return composite alarms (is the alarm still in the episode the link was sent for?).',
+    );
+    Validations.of(this.ackLinkFunction).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously by its Function URL: the person gets the error page and can press again; nothing is queued.',
+    });
+    this.ackLinkUrl = this.ackLinkFunction.addFunctionUrl({
+      authType: FunctionUrlAuthType.NONE,
+      invokeMode: InvokeMode.BUFFERED,
     });
 
     // ---- escalation state machine -------------------------------------------------------------
@@ -224,11 +290,28 @@ export class Alerting extends Construct {
       environment: alertRouterEnvironment({
         settings: stack.toJsonString(settings),
         stateMachineArn: this.stateMachine.stateMachineArn,
+        ackLinkBase: this.ackLinkUrl.url,
+        ackLinkTable: this.ackLinkTable.tableName,
       }),
     });
     this.router = fn.function;
     this.routerRole = fn.role;
-
+    // Links are minted in batches when an episode starts; the router never reads them back.
+    this.ackLinkTable.grant(this.routerRole, 'dynamodb:BatchWriteItem');
+    // Every acknowledgement (link or CLI) reaches the router through the acks table's stream, which
+    // tells the team; records it cannot handle go to its dead-letter queue (which pages).
+    this.router.addEventSource(
+      new DynamoEventSource(this.ackTable, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        retryAttempts: 3,
+        bisectBatchOnError: true,
+        maxRecordAge: Duration.hours(1),
+        // The router already sends to this queue (grantSendToQueue); SqsDlq would add kms:ReEncrypt*.
+        onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
+        filters: [FilterCriteria.filter({ eventName: FilterRule.or('INSERT', 'MODIFY') })],
+      }),
+    );
     Tags.of(this.routerRole).add(PUBLISHER_TAG, project);
     this.stateMachine.grantStartExecution(this.routerRole);
     this.routerRole.addToPrincipalPolicy(
@@ -258,7 +341,8 @@ export class Alerting extends Construct {
       alarms,
       'Reads tags (severity opt-in) and history (recovery duration) of any alarm that reaches the router; user alarms opt in by tag, so their names are not known at deploy time.',
     );
-    // Reminders quote the alarm's state and latest value at reminder time (reminder.ts).
+    // Reminders quote the alarm's state and latest value at reminder time (reminder.ts); an
+    // acknowledgement is told to the team with the alarm's severity and episode (team.ts).
     this.routerRole.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadAlarmsAtReminderTime',
@@ -269,7 +353,7 @@ export class Alerting extends Construct {
     acknowledgeWildcard(
       this.routerRole,
       '*',
-      'Reminders read the alarm now: cloudwatch:DescribeAlarms must be scoped to * to return composite alarms, and cloudwatch:GetMetricData supports no resource-level permissions.',
+      'Reminders read the alarm now and acknowledgements are told to the team with its severity and episode: cloudwatch:DescribeAlarms must be scoped to * to return composite alarms, and cloudwatch:GetMetricData supports no resource-level permissions.',
     );
     for (const pattern of config.alerts.logPatterns) {
       const groupArn = arnFor(this, 'logs', `log-group:${pattern.logGroup}:*`);

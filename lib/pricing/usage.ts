@@ -59,6 +59,8 @@ const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 const LOG_BYTES_PER_INVOCATION = 1_500;
 /** Interface endpoints a VPC job needs without NAT: CloudWatch (metrics via logs), Logs, Secrets Manager, KMS. */
 const INTERFACE_ENDPOINTS = 4;
+/** Requests on one page's ack link (ADR 006): a mail scanner's prefetch, the GET and the POST. */
+export const ACK_LINK_REQUESTS_PER_PAGE = 3;
 
 /**
  * Scheduled runs in an average month: the rate of the next 400 runs when they fall within a year,
@@ -322,6 +324,11 @@ export function usageFromTemplates(
   let vpc = false;
   let routerInvocations = 0;
   let statusPage: ReturnType<typeof statusPageUsage> | undefined;
+  let ackLinkRequests = 0;
+  const tables = ofType('AWS::DynamoDB::Table').map(([, r]) => r.Properties ?? {});
+  // The acks table's stream brings each acknowledgement to the router (one more invocation a page).
+  const ackStream = tables.some((t) => String(t.TableName ?? '').endsWith('-acks') && t.StreamSpecification);
+  const linkTable = tables.some((t) => String(t.TableName ?? '').endsWith('-ack-links'));
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     const p = r.Properties ?? {};
     const own = schedules.filter((s) => s.functionId === id);
@@ -331,10 +338,15 @@ export function usageFromTemplates(
     const memoryMb = Number(p.MemorySize ?? 128);
     if (p.VpcConfig) vpc = true;
     if (own.length === 0) {
-      // Event-driven: the alert router runs once per alarm state change (ALARM and OK) of a page.
+      // Event-driven: the alert router runs once per alarm state change (ALARM and OK) of a page,
+      // and once for its acknowledgement.
       if (name.includes('router')) {
-        routerInvocations = pages * 2;
+        routerInvocations = pages * (ackStream ? 3 : 2);
         functions.push({ name, memoryMb, invocationsPerMonth: routerInvocations, durationMs: 300, tracing });
+      } else if (name === 'ack-link') {
+        // Its Function URL: a mail scanner's prefetch, the GET and the POST of each page's ack link.
+        ackLinkRequests = pages * ACK_LINK_REQUESTS_PER_PAGE;
+        functions.push({ name, memoryMb, invocationsPerMonth: ackLinkRequests, durationMs: 150, tracing });
       }
       const pageSettings = ((p.Environment as Json | undefined)?.Variables as Json | undefined)?.[
         STATUS_PAGE_VAR
@@ -412,6 +424,9 @@ export function usageFromTemplates(
   const emailSubs = levelsSubscribed.filter((p) => p === 'email').length;
   const smsSubs = levelsSubscribed.filter((p) => p === 'sms').length;
   const topics = Math.max(1, ofType('AWS::SNS::Topic').length);
+  const levelTopics = ofType('AWS::SNS::Topic').filter(([, r]) =>
+    String(r.Properties?.TopicName ?? '').includes('-alerts-'),
+  ).length;
   const deliveriesPerPage = 1.25 * 2; // first level, one escalation in four; ALARM and OK messages
   const emails = (pages * deliveriesPerPage * emailSubs) / topics;
   const sms = Math.round((pages * deliveriesPerPage * smsSubs) / topics);
@@ -492,8 +507,14 @@ export function usageFromTemplates(
     functions,
     schedulerInvocations,
     stepFunctionsTransitions: hasStateMachine ? pages * 12 : 0,
+    // Acks: a few writes a page. Ack links: the router mints one per page and channel (levels and the
+    // reminder, e-mail and SMS); each request on a link is one conditional UpdateItem, the POST two.
     dynamodb: {
-      writes: pages * 4 + scrapes + (statusPage ? pages * 2 : 0),
+      writes:
+        pages * 4 +
+        scrapes +
+        (statusPage ? pages * 2 : 0) +
+        (linkTable ? pages * 2 * (levelTopics + 1) + ackLinkRequests + pages : 0),
       reads:
         routerInvocations * 2 +
         scrapes +

@@ -326,6 +326,66 @@ describe('escalation state machine', () => {
   });
 });
 
+describe('ack links (ADR 006)', () => {
+  const fnProps = (name: string) =>
+    Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: name } }))[0]
+      ?.Properties as Cfn;
+  const logicalId = (name: string) =>
+    Object.entries(
+      template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: name } }),
+    )[0]?.[0] as string;
+
+  it('the ack-link function has a public Function URL (the id is the credential), invokable only through it', () => {
+    const id = logicalId('shop-ack-link');
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      InvokeMode: 'BUFFERED',
+      TargetFunctionArn: { 'Fn::GetAtt': [id, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+      FunctionName: { 'Fn::GetAtt': [id, 'Arn'] },
+    });
+    const env = fnProps('shop-ack-link').Environment.Variables;
+    expect(env.NIGHTSHIFT_ACK_LINK_TABLE).toEqual({ Ref: expect.stringMatching(/AckLinks/) });
+    expect(env.NIGHTSHIFT_ACK_TABLE).toEqual({ Ref: expect.stringMatching(/Acks/) });
+    expect(env.NIGHTSHIFT_TIME_ZONE).toBe(config.timezone);
+  });
+
+  it('links live in their own table with a 24 h TTL attribute; the router gets the URL base and the table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'shop-nightshift-ack-links',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const env = fnProps('shop-alert-router').Environment.Variables;
+    const urls = Object.keys(template.findResources('AWS::Lambda::Url'));
+    expect(env.NIGHTSHIFT_ACK_LINK_BASE).toEqual({ 'Fn::GetAtt': [urls[0], 'FunctionUrl'] });
+    expect(env.NIGHTSHIFT_ACK_LINK_TABLE).toEqual({ Ref: expect.stringMatching(/AckLinks/) });
+  });
+
+  it("the acks table's stream feeds the router (new and changed acks only), failures to its DLQ", () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'shop-nightshift-acks',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId('shop-alert-router') },
+      StartingPosition: 'LATEST',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'] }) }] },
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlertingDeadLetterQueue'), 'Arn'] },
+        },
+      },
+    });
+  });
+});
+
 describe('topics, subscriptions and spend', () => {
   it('subscribes e-mail and SMS per level; SMS only receives messages flagged for SMS', () => {
     const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map(

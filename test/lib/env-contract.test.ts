@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ackLinkEnv } from '../../lambdas/ack-link/env';
 import { alertRouterEnv } from '../../lambdas/alert-router/env';
 import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
 import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
@@ -164,6 +165,7 @@ describe('environment contract: coverage and the check itself', () => {
       new Set([
         healthCheckEnv,
         alertRouterEnv,
+        ackLinkEnv,
         logArchiveEnv,
         backupEnv,
         backupTaskEnv,
@@ -268,6 +270,17 @@ describe('environment contract: the handlers read through their contracts', () =
       async () => {
         const { handler } = await import('../../lambdas/alert-router/handler');
         return () => handler({}, context);
+      },
+    ],
+    [
+      ackLinkEnv,
+      async () => {
+        const { handler } = await import('../../lambdas/ack-link/handler');
+        const event = {
+          rawPath: '/AAAAAAAAAAAAAAAAAAAAAA',
+          requestContext: { http: { method: 'GET', path: '/AAAAAAAAAAAAAAAAAAAAAA' } },
+        };
+        return () => handler(event as never, context);
       },
     ],
     [

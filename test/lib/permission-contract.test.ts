@@ -121,6 +121,9 @@ for (const example of [...examples, fargate]) {
         /^escalation → continues as a new execution of itself$/m,
         /^escalation → asks the router for a fresh reminder$/m,
         /^router → reads the latest value at reminder time$/m,
+        /^ack link → counts and uses its link$/m,
+        /^ack link → lists every link \(scan\)$/m,
+        /^router → mints ack links$/m,
         /^an untagged role in the account → /m,
         /→ secret it does not reference/m,
       ]) {

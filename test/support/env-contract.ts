@@ -3,6 +3,7 @@
  * function and Fargate task has, its variables as written in the synthesized template, plausible values
  * for the intrinsics among them, and the check of a written environment against its contract's reader.
  */
+import { ackLinkEnv } from '../../lambdas/ack-link/env';
 import { alertRouterEnv } from '../../lambdas/alert-router/env';
 import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
 import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
@@ -42,6 +43,7 @@ export function contractFor(project: string, name: string, kind: 'function' | 't
   if (kind === 'task') return name.startsWith(`${project}-backup-`) ? backupTaskEnv : undefined;
   if (name === `${project}-health-check`) return healthCheckEnv;
   if (name === `${project}-alert-router`) return alertRouterEnv;
+  if (name === `${project}-ack-link`) return ackLinkEnv;
   if (name === `${project}-log-archive`) return logArchiveEnv;
   if (name === `${project}-db-maintenance`) return dbMaintenanceEnv;
   if (name === `${project}-status-page`) return statusPageEnv;
@@ -136,6 +138,9 @@ export function resolveValue(
       const [id, attribute] = arg as [string, string];
       const type = template.Resources[id]?.Type;
       if (!type) throw new Error(`Fn::GetAtt of unknown resource ${id}`);
+      // a Function URL as Lambda writes it: 32 lower-case characters of url id, then the region
+      if (type === 'AWS::Lambda::Url' && attribute === 'FunctionUrl')
+        return `https://${id.toLowerCase().padEnd(32, '0').slice(0, 32)}.lambda-url.${region}.on.aws/`;
       if (attribute !== 'Arn') return `${id}-${attribute}`;
       if (type === 'AWS::KMS::Key') return `arn:aws:kms:${region}:${account}:key/${KEY_ID}`;
       if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${again({ Ref: id })}`;

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ackLinkTableName } from '../../lambdas/ack-link/links';
 import { ackTableName } from '../../lambdas/alert-router/acks';
 import { memberTopicName } from '../../lambdas/alert-router/settings';
 import { scrapeTableName } from '../../lambdas/health-check/prometheus/state';
@@ -63,6 +64,8 @@ export interface PolicyDocument {
 
 /** Account used when the config leaves the account to the deploy-time environment. */
 export const SYNTHETIC_ACCOUNT = '111122223333';
+/** The label DynamoDB gives a table's stream when it is enabled (a timestamp; any one will do). */
+export const STREAM_LABEL = '2026-01-01T00:00:00.000';
 
 /** The two stacks' templates of a built app, and the account/region to resolve them in. */
 export function appTemplates(
@@ -323,6 +326,10 @@ export class PermissionModel {
         return `arn:aws:logs:${region}:${account}:log-group:${ref()}:*`;
       case 'AWS::DynamoDB::Table.Arn':
         return `arn:aws:dynamodb:${region}:${account}:table/${ref()}`;
+      case 'AWS::Lambda::Url.FunctionUrl':
+        return `https://${id.toLowerCase().padEnd(32, '0').slice(0, 32)}.lambda-url.${region}.on.aws/`;
+      case 'AWS::DynamoDB::Table.StreamArn':
+        return `arn:aws:dynamodb:${region}:${account}:table/${ref()}/stream/${STREAM_LABEL}`;
       case 'AWS::StepFunctions::StateMachine.Arn':
         return ref();
       case 'AWS::StepFunctions::StateMachine.Name':
@@ -335,8 +342,6 @@ export class PermissionModel {
         return ref();
       case 'AWS::Lambda::Url.FunctionArn':
         return this.str(stack, this.resource(stack, id).Properties?.TargetFunctionArn);
-      case 'AWS::Lambda::Url.FunctionUrl':
-        return `https://${id.toLowerCase()}.lambda-url.${region}.on.aws/`;
       case 'AWS::KinesisFirehose::DeliveryStream.Arn':
         return `arn:aws:firehose:${region}:${account}:deliverystream/${ref()}`;
       default:
@@ -742,15 +747,23 @@ export function contractChecks(
   }
 
   // -- functions: failed async invocations to their DLQ, logs to their group -------------------
-  for (const { stack, resource } of model.all('AWS::Lambda::Function')) {
+  for (const { stack, logicalId, resource } of model.all('AWS::Lambda::Function')) {
     const props = model.resolve(stack, resource.Properties) as Record<string, unknown>;
     const name = props.FunctionName as string | undefined;
     // the AwsCustomResource provider (aws-cdk-lib) is deploy-time machinery, not a runtime path
     if (!name?.startsWith(`${project}-`)) continue;
     const fnRole = role(model, props.Role);
     const dlq = (props.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn;
-    if (!dlq) fail(`function ${name} has no dead-letter queue`);
-    checks.push(...queueSendChecks(model, `function ${name}`, fnRole, dlq));
+    // A function behind a Function URL only answers HTTP requests (synchronously): nothing to dead-letter.
+    const servesUrl = model
+      .all('AWS::Lambda::Url')
+      .some(
+        (url) =>
+          url.stack === stack &&
+          JSON.stringify(url.resource.Properties?.TargetFunctionArn).includes(`"${logicalId}"`),
+      );
+    if (!dlq && !servesUrl) fail(`function ${name} has no dead-letter queue`);
+    if (dlq) checks.push(...queueSendChecks(model, `function ${name}`, fnRole, dlq));
     const group = (props.LoggingConfig as { LogGroup?: string } | undefined)?.LogGroup;
     if (!group) fail(`function ${name} logs to no explicit log group`);
     for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
@@ -968,6 +981,7 @@ export function contractChecks(
       resource: `arn:aws:dynamodb:${region}:${account}:table/${ackTableName(project)}`,
       expect: 'allow',
     },
+    ...ackLinkChecks(model, project, routerRole, escalationRole),
     {
       path: 'router → starts escalations',
       principal: routerRole,
@@ -1460,4 +1474,72 @@ export function contractChecks(
     }
   }
   return checks;
+}
+
+/**
+ * The ack link (ADR 006): its public function may count, use and give back links (UpdateItem) and write
+ * acknowledgements (PutItem) — never read other links in bulk, delete them or page anyone; the router
+ * mints links (BatchWriteItem) and reads the acks stream; the escalation never touches links.
+ */
+function ackLinkChecks(
+  model: PermissionModel,
+  project: string,
+  routerRole: ContractPrincipal,
+  escalationRole: ContractPrincipal,
+): PermissionCheck[] {
+  const { account, region } = model.env;
+  const fn = model.findBy('AWS::Lambda::Function', 'FunctionName', `${project}-ack-link`).props;
+  const ackLink: ContractPrincipal = { kind: 'role', role: model.roleByArn(fn.Role as string) };
+  const table = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+  const links = table(ackLinkTableName(project));
+  const acks = table(ackTableName(project));
+  const check = (
+    path: string,
+    principal: ContractPrincipal,
+    action: string,
+    resource: string,
+    expect: 'allow' | 'deny',
+  ): PermissionCheck => ({ path, principal, action, resource, expect });
+  return [
+    check('ack link → counts and uses its link', ackLink, 'dynamodb:UpdateItem', links, 'allow'),
+    check('ack link → records the acknowledgement', ackLink, 'dynamodb:PutItem', acks, 'allow'),
+    check('ack link → reads the alarm state', ackLink, 'cloudwatch:DescribeAlarms', '*', 'allow'),
+    check('ack link → lists every link (scan)', ackLink, 'dynamodb:Scan', links, 'deny'),
+    check('ack link → reads a link it was not asked for', ackLink, 'dynamodb:GetItem', links, 'deny'),
+    check('ack link → deletes links', ackLink, 'dynamodb:DeleteItem', links, 'deny'),
+    check('ack link → deletes acknowledgements', ackLink, 'dynamodb:DeleteItem', acks, 'deny'),
+    check('ack link → reads the acknowledgements', ackLink, 'dynamodb:Scan', acks, 'deny'),
+    check(
+      'ack link → another table',
+      ackLink,
+      'dynamodb:PutItem',
+      table(`${project}-something-else`),
+      'deny',
+    ),
+    check(
+      'ack link → pages a level',
+      ackLink,
+      'sns:Publish',
+      `arn:aws:sns:${region}:${account}:${project}-alerts-x`,
+      'deny',
+    ),
+    check(
+      'ack link → starts an escalation',
+      ackLink,
+      'states:StartExecution',
+      `arn:aws:states:${region}:${account}:stateMachine:${project}-escalation`,
+      'deny',
+    ),
+    check('router → mints ack links', routerRole, 'dynamodb:BatchWriteItem', links, 'allow'),
+    check(
+      'router → reads the acks stream',
+      routerRole,
+      'dynamodb:GetRecords',
+      `${acks}/stream/${STREAM_LABEL}`,
+      'allow',
+    ),
+    check('router → rewrites an ack link (only mints)', routerRole, 'dynamodb:UpdateItem', links, 'deny'),
+    check('router → reads ack links', routerRole, 'dynamodb:GetItem', links, 'deny'),
+    check('escalation → ack links', escalationRole, 'dynamodb:GetItem', links, 'deny'),
+  ];
 }

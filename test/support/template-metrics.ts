@@ -63,8 +63,13 @@ export function resolveIntrinsics(value: Json, pseudo: Pseudo): Json {
     switch (key) {
       case 'Ref':
         return REF_IS_ARN.has(pseudo.types?.[String(arg)] ?? '') ? arn(String(arg)) : ref(String(arg));
-      case 'Fn::GetAtt':
-        return arn(String((arg as string[])[0]));
+      case 'Fn::GetAtt': {
+        const [id, attribute] = arg as string[];
+        // a Function URL is a URL, not an ARN (the router checks its ack-link base is https://…/)
+        if (attribute === 'FunctionUrl')
+          return `https://${ref(String(id)).slice(0, 32)}.lambda-url.${pseudo.region}.on.aws/`;
+        return arn(String(id));
+      }
       case 'Fn::ImportValue':
         return `arn:aws:local:${pseudo.region}:${pseudo.account}:${String(resolveIntrinsics(arg, pseudo))
           .replace(/^.*ExportsOutput(Ref|FnGetAtt)/, '')

@@ -1,6 +1,7 @@
 /**
  * `nightshift ack <alarm> [--note TEXT] [--by NAME]` — acknowledges the current ALARM episode of an alarm:
  * the escalation stops at its next check; recovery is still notified; a new episode escalates again.
+ * The same item the ack link writes (ADR 006): the acks table's stream makes the router tell the team.
  */
 import { userInfo } from 'node:os';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -72,8 +73,9 @@ Examples:
   $ nightshift ack shop-api-down --note "restarting the api, ETA 10 min"
   $ nightshift ack api-down --by alice
 
-The escalation stops at its next check. You still get the RESOLVED message; if the alarm goes OK and
-fires again, the new episode escalates again. Needs cloudwatch:DescribeAlarms and dynamodb:PutItem on
+The escalation stops at its next check and the levels paged so far are told who acknowledged. You
+still get the RESOLVED message; if the alarm goes OK and fires again, the new episode escalates again.
+Every page also carries a one-tap acknowledge link that does the same without credentials. Needs cloudwatch:DescribeAlarms and dynamodb:PutItem on
 <project>-nightshift-acks.`,
     )
     .action(async (alarm: string, flags: { note?: string; by?: string }, command: Command) => {
@@ -104,7 +106,9 @@ fires again, the new episode escalates again. Needs cloudwatch:DescribeAlarms an
       }
       print(
         `${color.green('✓')} ${result.alarm} acknowledged by ${result.by} (in ALARM for ${formatDuration(result.inAlarmMs)}).`,
-        color.dim('Escalation stops at its next check; the RESOLVED message still goes out.'),
+        color.dim(
+          'Escalation stops at its next check and the team is told; the RESOLVED message still goes out.',
+        ),
       );
     });
 }

@@ -264,6 +264,9 @@ export async function runEscalation(
           [STATE.publishReminder]: publish,
           [STATE.textStep]: publish,
           [STATE.textReminder]: publish,
+          // inside the "tell the team" Map states
+          [STATE.tellGone]: publish,
+          [STATE.tellReached]: publish,
         },
         waitTimeOverrides: {
           [STATE.hold]: 0,
@@ -280,6 +283,8 @@ export async function runEscalation(
           [STATE.publishReminder]: 0,
           [STATE.textReminder]: 0,
           [STATE.handOver]: 0,
+          [STATE.tellGone]: 0,
+          [STATE.tellReached]: 0,
         },
       },
     });

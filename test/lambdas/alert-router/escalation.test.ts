@@ -15,8 +15,25 @@ const definition = JSON.parse(
 ) as object;
 const EPISODE = new Date('2024-10-02T17:04:40.989Z');
 
-function input(over: { held?: boolean; severity?: 'critical' | 'low'; kind?: AlarmFacts['kind'] } = {}) {
-  const settings = testSettings();
+function input(
+  over: {
+    held?: boolean;
+    severity?: 'critical' | 'low';
+    kind?: AlarmFacts['kind'];
+    notifyTop?: boolean;
+  } = {},
+) {
+  const settings = testSettings(
+    over.notifyTop
+      ? {
+          levels: [
+            { name: 'team', email: ['dev@example.com', 'ops@example.com'] },
+            { name: 'oncall', sms: ['+447700900123'] },
+            { name: 'lead', email: ['lead@example.com'], sms: ['+447700900456'], notifyTeam: true },
+          ],
+        }
+      : {},
+  );
   const facts: AlarmFacts = {
     project: 'shop',
     alarmName: 'shop-api-down',
@@ -86,7 +103,14 @@ describe('escalation run (aws-local-stepfunctions)', () => {
       [TOPICS[1]!, TOPICS[2]!],
       STATE.resolved,
     ],
-    ['alarm deleted → stops', { states: ['DELETED'] }, [], STATE.gone],
+    // deleted: the levels paged so far (the first) are told, then it stops
+    ['alarm deleted → tells the first level, stops', { states: ['DELETED'] }, [TOPICS[0]!], STATE.gone],
+    [
+      'alarm deleted after level 2 → tells levels 1 and 2, stops',
+      { states: ['ALARM', 'DELETED'] },
+      [TOPICS[1]!, TOPICS[0]!, TOPICS[1]!],
+      STATE.gone,
+    ],
     [
       'CloudWatch unreadable → pages anyway',
       { states: ['ALARM'], describeFails: true, maxPublishes: 2 },
@@ -155,5 +179,45 @@ describe('escalation run (aws-local-stepfunctions)', () => {
     });
     expect(topics(run)).toEqual([TOPICS[2], TOPICS[2]]);
     expect(run.path.filter((s) => s === STATE.waitEscalate)).toEqual([]);
+  });
+});
+
+describe('telling the team from the escalation', () => {
+  it('the deletion notice says the escalation stopped, to each level paged so far', async () => {
+    const run = await runEscalation(definition, input(), { states: ['ALARM', 'DELETED'] });
+    const told = run.publishes.slice(1);
+    expect(told.map((p) => p.TopicArn)).toEqual([TOPICS[0], TOPICS[1]]);
+    for (const p of told) {
+      expect(p.Subject).toBe(
+        '[CRITICAL] shop - api health check failing - alarm deleted, escalation stopped',
+      );
+      const body = JSON.parse(p.Message) as { sms: string; email: string };
+      expect(body.sms).toMatch(/^CRIT shop\/api ALARM DELETED, escalation stopped:/);
+      expect(p.MessageAttributes['nightshift.sms']?.StringValue).toBe('yes');
+    }
+  });
+
+  it('held by maintenance and deleted before anyone was paged: nobody is told', async () => {
+    const run = await runEscalation(definition, input({ held: true }), { states: ['DELETED'] });
+    expect(run.publishes).toEqual([]);
+    expect(run.end).toBe(STATE.gone);
+  });
+
+  it('notifyTeam on the top level: reaching it is told to the levels paged before it, once', async () => {
+    const run = await runEscalation(definition, input({ notifyTop: true }), {
+      states: ['ALARM'],
+      maxPublishes: 6,
+    });
+    // level 2, level 3, then team (1) and oncall (2) hear "escalated to lead", then the reminder
+    expect(topics(run)).toEqual([TOPICS[1], TOPICS[2], TOPICS[0], TOPICS[1], TOPICS[2], TOPICS[2]]);
+    expect(run.publishes[2]?.Subject).toBe(
+      '[CRITICAL] shop - api health check failing - escalated to lead after 30 min, still unacknowledged',
+    );
+    expect(run.path.filter((s) => s === STATE.teamStep)).toHaveLength(1);
+  });
+
+  it('without notifyTeam nobody else is told when a level is reached', async () => {
+    const run = await runEscalation(definition, input(), { states: ['ALARM'], maxPublishes: 4 });
+    expect(topics(run)).toEqual([TOPICS[1], TOPICS[2], TOPICS[2], TOPICS[2]]);
   });
 });

@@ -3,6 +3,7 @@
  * test/lib/env-contract.test.ts checks the same contracts against the synthesized templates.
  */
 import { describe, expect, it } from 'vitest';
+import { ackLinkEnv, ackLinkEnvironment } from '../../../lambdas/ack-link/env';
 import { alertRouterEnv, alertRouterEnvironment } from '../../../lambdas/alert-router/env';
 import {
   backupEnv,
@@ -39,11 +40,22 @@ describe('environment contracts: writer → reader', () => {
   it('alert-router: the settings JSON and the state machine', () => {
     const settings = { project: 'shop', levels: [{ name: 'team' }], severities: {}, aliases: { P1: 'high' } };
     const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation';
+    const base = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/';
     const { variables } = alertRouterEnvironment({
       settings: JSON.stringify(settings),
       stateMachineArn: arn,
+      ackLinkBase: base,
+      ackLinkTable: 'shop-nightshift-ack-links',
     });
-    expect(alertRouterEnv.read(variables)).toEqual({ settings, stateMachineArn: arn });
+    expect(alertRouterEnv.read(variables)).toEqual({
+      settings,
+      stateMachineArn: arn,
+      ackLinkBase: base,
+      ackLinkTable: 'shop-nightshift-ack-links',
+    });
+    expect(() =>
+      alertRouterEnv.read({ ...variables, NIGHTSHIFT_ACK_LINK_BASE: 'http://example.com/ack' }),
+    ).toThrow(/NIGHTSHIFT_ACK_LINK_BASE is not an https:\/\/ base URL ending in "\/"/);
     expect(() => alertRouterEnv.read({ ...variables, NIGHTSHIFT_ALERTS: '{' })).toThrow(
       /NIGHTSHIFT_ALERTS is not valid JSON/,
     );
@@ -54,6 +66,22 @@ describe('environment contracts: writer → reader', () => {
     expect(() =>
       alertRouterEnv.read({ ...variables, NIGHTSHIFT_ALERTS: JSON.stringify(withoutAliases) }),
     ).toThrow(/NIGHTSHIFT_ALERTS has no project, levels, severities or aliases/);
+  });
+
+  it('ack-link: the two tables and the time zone', () => {
+    const { variables } = ackLinkEnvironment({
+      linkTable: 'shop-nightshift-ack-links',
+      ackTable: 'shop-nightshift-acks',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(ackLinkEnv.read(variables)).toEqual({
+      linkTable: 'shop-nightshift-ack-links',
+      ackTable: 'shop-nightshift-acks',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(() => ackLinkEnv.read({ ...variables, NIGHTSHIFT_TIME_ZONE: 'Mars/Olympus' })).toThrow(
+      /ack-link: environment variable NIGHTSHIFT_TIME_ZONE is not an IANA time zone/,
+    );
   });
 
   it('log-archive: the part size is read, and export-task groups need the state machine', () => {

@@ -4,7 +4,12 @@ import { buildApp } from '../../../lib/app';
 import { loadConfig } from '../../../lib/config/load';
 import { estimateMonthlyCost, type Usage } from '../../../lib/pricing/estimate';
 import { ALWAYS_FREE, PricingRegionUnknown, pricesFor } from '../../../lib/pricing/prices';
-import { type CfnTemplate, runsPerMonth, usageFromTemplates } from '../../../lib/pricing/usage';
+import {
+  ACK_LINK_REQUESTS_PER_PAGE,
+  type CfnTemplate,
+  runsPerMonth,
+  usageFromTemplates,
+} from '../../../lib/pricing/usage';
 import { REPO } from '../../support/cdk';
 
 const empty: Usage = {
@@ -143,6 +148,22 @@ describe('usageFromTemplates (inventory example)', () => {
         ?.Properties?.MemorySize,
     );
     expect(usage.schedulerInvocations).toBeGreaterThan(43_800);
+  });
+
+  it('counts the ack-link function (three requests a page) and the router run per acknowledgement', () => {
+    const ackLink = usage.functions.find((f) => f.name === 'ack-link');
+    expect(ackLink?.invocationsPerMonth).toBe(4 * ACK_LINK_REQUESTS_PER_PAGE);
+    expect(ackLink?.memoryMb).toBe(256);
+    expect(usage.functions.find((f) => f.name === 'alert-router')?.invocationsPerMonth).toBe(4 * 3);
+    // every function of the template is priced, the ack link's included
+    const names = resources
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => String(r.Properties?.FunctionName ?? ''))
+      .filter((n) => n.startsWith(`${config.project}-`));
+    expect(names).toContain(`${config.project}-ack-link`);
+    // links: 4 pages × 2 channels × (levels + reminder), plus the link requests, on top of the acks' 16
+    const levels = config.alerts.levels.length;
+    expect(usage.dynamodb.writes).toBe(16 + 4 * 2 * (levels + 1) + 12 + 4);
   });
 
   it('prices custom metrics by their sending job: health metrics every hour, backup metrics once a day', () => {

@@ -12,8 +12,11 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ACK_LINK_TABLE_VAR } from '../../../lambdas/ack-link/env';
+import { ackLinkTableName, fromItem, LINK_TTL_HOURS } from '../../../lambdas/ack-link/links';
+import { LinkMinter } from '../../../lambdas/alert-router/ack-links';
 import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
-import { ALERTS_VAR, ESCALATION_VAR } from '../../../lambdas/alert-router/env';
+import { ACK_LINK_BASE_VAR, ALERTS_VAR, ESCALATION_VAR } from '../../../lambdas/alert-router/env';
 import {
   type EscalationInput,
   REMINDER_REQUEST,
@@ -29,6 +32,7 @@ import {
 import type { RouterSettings } from '../../../lambdas/alert-router/settings';
 import { SMS_LIMITS, smsEncodingOf, smsLength } from '../../../lambdas/alert-router/sms';
 import { MemoryLog } from '../../../lambdas/shared/log';
+import { FakeDynamo } from '../../support/fake-dynamo';
 import { TOPICS, testSettings } from './support';
 
 const cloudwatch = mockClient(CloudWatchClient);
@@ -84,7 +88,11 @@ function deps(settings: RouterSettings = testSettings()): ReminderDeps & { log: 
   return { settings, cloudwatch: new CloudWatchClient({}), log: new MemoryLog(), now: () => NOW };
 }
 
-function escalation(kind: AlarmFacts['kind'] = 'metric', settings = testSettings()): EscalationInput {
+function escalation(
+  kind: AlarmFacts['kind'] = 'metric',
+  settings = testSettings(),
+  minter?: LinkMinter,
+): EscalationInput {
   const facts: AlarmFacts = {
     project: 'shop',
     alarmName: 'shop-api-latency',
@@ -111,6 +119,8 @@ function escalation(kind: AlarmFacts['kind'] = 'metric', settings = testSettings
     renderAlarm(facts, plan, options),
     'req-1',
     undefined,
+    undefined,
+    minter,
   );
 }
 
@@ -335,6 +345,8 @@ describe('handler', () => {
   it("answers the state machine's reminder request with the reply (lambda:invoke Payload)", async () => {
     vi.stubEnv(ALERTS_VAR, JSON.stringify(testSettings()));
     vi.stubEnv(ESCALATION_VAR, 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation');
+    vi.stubEnv(ACK_LINK_BASE_VAR, 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/');
+    vi.stubEnv(ACK_LINK_TABLE_VAR, ackLinkTableName('shop'));
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm] });
     cloudwatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [{ Id: 'value', Values: [97.2], Timestamps: [new Date()] }],
@@ -351,5 +363,82 @@ describe('handler', () => {
     expect(JSON.parse((reply as { notice: { message: string } }).notice.message).email).toContain(
       'Value now: 97.2 (was 99.5)',
     );
+  });
+});
+
+describe('ack links of reminders rendered at reminder time', () => {
+  const LINKS = ackLinkTableName('shop');
+  const BASE = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/';
+  const urls = (text: string) => text.match(/https:\/\/\S+on\.aws\/[A-Za-z0-9_-]{22}/g) ?? [];
+
+  /** The episode's escalation with links minted at alarm time, and the reminder's saved links. */
+  function linked() {
+    const minter = new LinkMinter(BASE, { alarm: 'shop-api-latency', episode: EPISODE, title: 't' }, EPISODE);
+    const input = escalation('metric', testSettings(), minter);
+    const saved = (input.reminder.render?.options as { ackLink?: { email?: string; sms?: string } }).ackLink;
+    return { input, saved, minted: minter.minted };
+  }
+
+  function withLinks(dynamo: FakeDynamo, now: Date): ReminderDeps & { log: MemoryLog } {
+    return { ...deps(), now: () => now, ackLinks: { baseUrl: BASE, table: LINKS, dynamo: dynamo as never } };
+  }
+
+  beforeEach(() => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm] });
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'value', Values: [97.2], Timestamps: [NOW] }],
+    });
+  });
+
+  it('a reminder while the saved links last: e-mail, SMS, JSON and chat carry the saved ones, nothing minted', async () => {
+    const { input, saved } = linked();
+    expect(saved?.email).toMatch(/^https:/);
+    expect(saved?.sms).toMatch(/^https:/);
+    const dynamo = new FakeDynamo({ [LINKS]: 'id' });
+    // NOW is 12.5 h into the episode: the saved links last 24 h after the first reminder
+    const reply = await freshReminder(withLinks(dynamo, NOW), request(input, 20));
+    const body = bodies(reply.notice.message) as ReturnType<typeof bodies> & { lambda: string };
+    expect(body.email).toContain(`Acknowledge in one tap: ${saved?.email}`);
+    expect(body.email).toContain('Value now: 97.2 (was 99.5)');
+    expect(urls(body.sms)).toEqual([saved?.sms]);
+    expect(JSON.parse(body.default).ackUrl).toBe(saved?.email);
+    expect(JSON.parse(body.lambda).chat.ackUrl).toBe(saved?.email);
+    expect(dynamo.calls).toEqual([]);
+  });
+
+  it('a reminder after the saved links would expire: fresh links, stored before the reply', async () => {
+    const { input, saved } = linked();
+    const dynamo = new FakeDynamo({ [LINKS]: 'id' });
+    const later = new Date(EPISODE.getTime() + 3 * 24 * 3600_000);
+    const reply = await freshReminder(withLinks(dynamo, later), request(input, 140));
+    const body = bodies(reply.notice.message);
+    const [email] = urls(body.email);
+    const [sms] = urls(body.sms);
+    expect(email).toBeDefined();
+    expect(sms).toBeDefined();
+    expect(email).not.toBe(saved?.email);
+    expect(sms).not.toBe(saved?.sms);
+    expect(JSON.parse(body.default).ackUrl).toBe(email);
+    const stored = [...dynamo.table(LINKS).values()].map((item) => fromItem(item)!);
+    expect(stored.map((l) => `${BASE}${l.id}`).sort()).toEqual([email, sms].sort());
+    for (const link of stored) {
+      expect(link).toMatchObject({
+        alarm: 'shop-api-latency',
+        episode: EPISODE.toISOString(),
+        level: 'lead',
+      });
+      expect(link.expiresAt).toBe(Math.floor(later.getTime() / 1000) + LINK_TTL_HOURS * 3600);
+    }
+  });
+
+  it('storing fresh links fails: the reminder still goes out, with the saved links', async () => {
+    const { input, saved } = linked();
+    const dynamo = new FakeDynamo({ [LINKS]: 'id' });
+    dynamo.failNext('BatchWriteItemCommand', new Error('ProvisionedThroughputExceededException'));
+    const d = withLinks(dynamo, new Date(EPISODE.getTime() + 3 * 24 * 3600_000));
+    const reply = await freshReminder(d, request(input, 140));
+    expect(reply.page).toBe('yes');
+    expect(urls(bodies(reply.notice.message).email)).toEqual([saved?.email]);
+    expect(JSON.stringify(d.log.records)).toContain('could not store fresh acknowledge links');
   });
 });

@@ -162,8 +162,10 @@ describe('usageFromTemplates (inventory example)', () => {
       .filter((n) => n.startsWith(`${config.project}-`));
     expect(names).toContain(`${config.project}-ack-link`);
     // links: 4 pages × 2 channels × (levels + reminder), plus the link requests, on top of the acks' 16
+    // and the status page's incidents (2 writes a page)
     const levels = config.alerts.levels.length;
-    expect(usage.dynamodb.writes).toBe(16 + 4 * 2 * (levels + 1) + 12 + 4);
+    expect(config.statusPage).toBeDefined();
+    expect(usage.dynamodb.writes).toBe(16 + 4 * 2 + 4 * 2 * (levels + 1) + 12 + 4);
   });
 
   it('prices custom metrics by their sending job: health metrics every hour, backup metrics once a day', () => {

@@ -16,9 +16,11 @@
  * 25,000 events; see HISTORY_EVENTS_PER_REMINDER for the budget.
  *
  * Stops (Succeed) when the alarm is OK/INSUFFICIENT_DATA, deleted, or acknowledged after the episode
- * began. Deleted: the levels paged so far are told (alarm.gone) before it stops. A level with
- * notifyTeam carries a `team` notice: once it is paged, the levels paged before it are told too. Failures to read the alarm or the acknowledgement page anyway (a missed page is worse than an
- * extra one); a failed publish is retried, then the loop continues.
+ * began. Deleted (seen by the execution's check or by the router at reminder time): the levels paged
+ * so far are told (alarm.gone) before it stops. A level with notifyTeam carries a `team` notice: once
+ * it is paged, the levels paged before it are told too. Failures to read the alarm or the
+ * acknowledgement page anyway (a missed page is worse than an extra one); a failed publish is retried,
+ * then the loop continues.
  *
  * The ack table name and the router function ARN are definition substitutions (`${AckTable}`,
  * `${AlertRouter}`) so the CDK construct can fill them in.

@@ -215,13 +215,17 @@ describe('long episodes end as short ones do', () => {
     expect(run.executions).toHaveLength(2);
   }, 300_000);
 
-  it('deleted by reminder time: nothing sent, ends as deleted', async () => {
-    const run = await runEscalation(definition, input(), {
+  it('deleted by reminder time: nothing sent, the team is told, ends as deleted', async () => {
+    const i = input();
+    const run = await runEscalation(definition, i, {
       states: ['ALARM'],
       fresh: (n) => (n === 3 ? { state: 'DELETED' } : {}),
     });
     expect(run.end).toBe(STATE.gone);
     expect(reminders(run)).toHaveLength(2);
+    // the levels paged so far (all three by the reminders) are told, as when the execution sees it
+    const told = run.publishes.filter((p) => /alarm deleted/.test(String(p.Subject ?? '')));
+    expect(told.map((p) => p.TopicArn)).toEqual(i.steps.map((s) => s.topicArn));
   });
 
   it('the router unreachable: the preformatted reminder goes out and says so; counting goes on', async () => {

@@ -375,7 +375,9 @@ describe('ack links of reminders rendered at reminder time', () => {
   function linked() {
     const minter = new LinkMinter(BASE, { alarm: 'shop-api-latency', episode: EPISODE, title: 't' }, EPISODE);
     const input = escalation('metric', testSettings(), minter);
-    const saved = (input.reminder.render?.options as { ackLink?: { email?: string; sms?: string } }).ackLink;
+    const saved = (
+      input.reminder.render?.options as { ackLink?: { email?: string; sms?: string } } | undefined
+    )?.ackLink;
     return { input, saved, minted: minter.minted };
   }
 

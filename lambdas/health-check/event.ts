@@ -5,6 +5,7 @@
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
+import type { MetricsSent } from './metrics';
 
 export interface HealthEvent {
   /** Name of the schedule that sent the event (informational). */
@@ -13,6 +14,8 @@ export interface HealthEvent {
   readonly targets: EffectiveHealthTarget[];
   /** The schedule's period in ms: when the daily metrics are sent (sendsDailyMetrics). */
   readonly periodMs?: number | undefined;
+  /** Which values the checks send (MetricsSent). @default 'all' */
+  readonly metricsSent?: MetricsSent | undefined;
   /** Check only these (manual invocations). */
   readonly onlyTargets?: string[] | undefined;
 }
@@ -32,7 +35,7 @@ const KINDS: readonly string[] = ['http', 'tcp', 'postgres', 'mongodb', 'redis']
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
-  const { schedule, periodMs, targets, onlyTargets } = event as Record<string, unknown>;
+  const { schedule, periodMs, metricsSent, targets, onlyTargets } = event as Record<string, unknown>;
   if (!Array.isArray(targets)) throw new InvalidHealthEvent('"targets" is not a list');
   targets.forEach((item, index) => {
     const t = item as Partial<EffectiveHealthTarget> | null;
@@ -58,9 +61,13 @@ export function parseHealthEvent(event: unknown): HealthEvent {
   if (periodMs !== undefined && (typeof periodMs !== 'number' || !(periodMs > 0))) {
     throw new InvalidHealthEvent('"periodMs" is not a positive number');
   }
+  if (metricsSent !== undefined && metricsSent !== 'all' && metricsSent !== 'breaches') {
+    throw new InvalidHealthEvent('"metricsSent" is neither "all" nor "breaches"');
+  }
   return {
     schedule: typeof schedule === 'string' ? schedule : undefined,
     periodMs,
+    metricsSent: metricsSent as MetricsSent | undefined,
     targets: targets as EffectiveHealthTarget[],
     onlyTargets: onlyTargets as string[] | undefined,
   };

@@ -38,7 +38,13 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
   const input = parseHealthEvent(event);
   const result = await run(
     { project, secrets, metrics: powertoolsSink(metrics), log, now: () => new Date() },
-    { targets: input.targets, onlyTargets: input.onlyTargets, concurrency, periodMs: input.periodMs },
+    {
+      targets: input.targets,
+      onlyTargets: input.onlyTargets,
+      concurrency,
+      periodMs: input.periodMs,
+      metricsSent: input.metricsSent,
+    },
   );
   return {
     schedule: input.schedule,

@@ -8,7 +8,7 @@ import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
 import type { SecretsReader } from '../shared/connections';
 import type { Log } from '../shared/log';
-import type { MetricsSink } from '../shared/metrics';
+import type { MetricsSink, MetricUnit } from '../shared/metrics';
 import { redact } from '../shared/redact';
 import { checkHttp } from './checks/http';
 import { checkMongo } from './checks/mongodb';
@@ -17,7 +17,15 @@ import { reasonFor } from './checks/reasons';
 import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
-import { DAILY_HEALTH_METRICS, HealthMetric, healthDimensions, sendsDailyMetrics } from './metrics';
+import {
+  breaches,
+  DAILY_HEALTH_METRICS,
+  HealthMetric,
+  healthAlarmCondition,
+  healthDimensions,
+  type MetricsSent,
+  sendsDailyMetrics,
+} from './metrics';
 
 /**
  * Targets checked at once when the input does not say (same as the schema's healthChecks.concurrency
@@ -55,6 +63,8 @@ export interface HealthCheckInput {
    * window of each UTC day (sendsDailyMetrics). @default unknown: every check sends them
    */
   readonly periodMs?: number | undefined;
+  /** `breaches`: send only values their alarm counts as breaching (see MetricsSent). @default 'all' */
+  readonly metricsSent?: MetricsSent | undefined;
 }
 
 export interface TargetResult {
@@ -124,7 +134,7 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
   const start = performance.now();
   const concurrency = Math.max(1, input.concurrency ?? DEFAULT_CONCURRENCY);
   const results = await mapLimit(targets, concurrency, (target) =>
-    checkOne(deps, target, sendsDailyMetrics(startedAt, input.periodMs)),
+    checkOne(deps, target, sendsDailyMetrics(startedAt, input.periodMs), input.metricsSent),
   );
   const durationMs = Math.round(performance.now() - start);
   const down = results.filter((r) => !r.up);
@@ -150,12 +160,14 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
 
 /**
  * Checks one target under its hard timeout; never throws. Without `sendDaily` the daily metrics stay
- * in the result (and the run's log line) but are not sent.
+ * in the result (and the run's log line) but are not sent; with `sent` = 'breaches' neither are values
+ * their alarm would not count as breaching.
  */
 export async function checkOne(
   deps: HealthCheckDeps,
   target: EffectiveHealthTarget,
   sendDaily = true,
+  sent: MetricsSent = 'all',
 ): Promise<TargetResult> {
   const name = target.target.name;
   const controller = new AbortController();
@@ -205,17 +217,22 @@ export async function checkOne(
   }
   const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
   const dimensions = healthDimensions(deps.project, name);
-  deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions);
+  const send = (metric: string, unit: MetricUnit, value: number) => {
+    if (sent === 'breaches') {
+      const condition = healthAlarmCondition(target, metric);
+      if (condition && !breaches(condition, value)) return;
+    }
+    deps.metrics.put(metric, unit, value, dimensions);
+  };
+  send(HealthMetric.Up, 'Count', outcome.up ? 1 : 0);
   if (outcome.latencyMs !== undefined) {
     metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
     // sent only where the latency alarm (and its graph) reads it: opt-in with maxLatency
-    if (target.maxLatencyMs !== undefined)
-      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions);
+    if (target.maxLatencyMs !== undefined) send(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs);
   }
   for (const metric of outcome.metrics) {
     metrics[metric.name] = metric.value;
-    if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
-      deps.metrics.put(metric.name, metric.unit, metric.value, dimensions);
+    if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name)) send(metric.name, metric.unit, metric.value);
   }
   return {
     target: name,

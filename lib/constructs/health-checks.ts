@@ -21,7 +21,9 @@ import {
   dailyWindowMs,
   HealthMetric,
   type HealthMetricName,
+  healthAlarmCondition,
   healthDimensions,
+  type MetricsSent,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
@@ -162,11 +164,15 @@ export class HealthChecks extends Construct {
     }
     const concurrency = section.concurrency;
     const groups = healthSchedules(section, targets);
+    // without the dashboard nothing graphs the values: send only breaching ones (a healthy target's
+    // metrics then cost nothing); the alarms treat missing data as not breaching either way
+    const metricsSent: MetricsSent = context.config.alerts.dashboard ? 'all' : 'breaches';
     const schedules: JobSchedule[] = groups.map((group) => ({
       name: group.name,
       expression: group.expression,
       input: {
         periodMs: alarmPeriodMs(group.expression, context.timeZone),
+        metricsSent,
         targets: group.targets.map(healthEventTarget),
       },
     }));
@@ -223,6 +229,19 @@ export class HealthChecks extends Construct {
     );
     const datapointsToAlarm = Math.min(t.down.datapoints, evaluationPeriods);
     const common = { severity: t.severity, target: name, runbook: t.runbook };
+    // the threshold and direction come from the metric contract, which the checks' breaches-only
+    // sending reads too: a value the alarm counts as breaching is always sent
+    const condition = (metricName: HealthMetricName) => {
+      const found = healthAlarmCondition(t, metricName);
+      if (!found) throw new Error(`${name}: no alarm condition for ${metricName}`);
+      return {
+        threshold: found.threshold,
+        comparisonOperator:
+          found.comparison === 'lt'
+            ? ComparisonOperator.LESS_THAN_THRESHOLD
+            : ComparisonOperator.GREATER_THAN_THRESHOLD,
+      };
+    };
     const mOfN = `${datapointsToAlarm} of ${evaluationPeriods} checks`;
     const alarms: Alarm[] = [
       this.job.addAlarm(`${name}-Down`, {
@@ -230,8 +249,7 @@ export class HealthChecks extends Construct {
         name: `health-${name}-down`,
         summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
         metric: metric(HealthMetric.Up, 'Minimum'),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        ...condition(HealthMetric.Up),
         evaluationPeriods,
         datapointsToAlarm,
       }),
@@ -245,8 +263,7 @@ export class HealthChecks extends Construct {
           name: `health-${name}-latency`,
           summary: `${name} (${t.kind}) is slow: latency above ${maxLatencyMs} ms in ${mOfN}`,
           metric: metric(HealthMetric.LatencyMs, 'Maximum'),
-          threshold: maxLatencyMs,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          ...condition(HealthMetric.LatencyMs),
           evaluationPeriods,
           datapointsToAlarm,
         }),
@@ -284,8 +301,7 @@ export class HealthChecks extends Construct {
         name: `health-${name}-${metricName.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
         summary: `${name} (${t.kind}): ${what} above ${threshold}${unit} in ${mOfN}`,
         metric: metric(metricName, 'Maximum'),
-        threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        ...condition(metricName),
         evaluationPeriods,
         datapointsToAlarm,
       });

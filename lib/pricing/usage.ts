@@ -6,7 +6,7 @@
  * estimate prices what `cdk deploy` creates.
  */
 import { BackupMetric } from '../../lambdas/backup/metrics';
-import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
+import { BREACH_ONLY_HEALTH_METRICS, DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
@@ -275,6 +275,7 @@ export function usageFromTemplates(
       ),
     ),
   );
+  const pages = assumptions.pagesPerMonth ?? 4;
   const customMetrics: CustomMetricUsage[] = [...watched.values()].map((metric) => {
     const id = metricId(metric);
     // Metric filters publish only when a log line matches (no default value is set).
@@ -288,12 +289,18 @@ export function usageFromTemplates(
         )
       : HOURS_PER_MONTH;
     // daily metrics are sent in one window (one hour for schedules of an hour or less) a day
-    const daily = DAILY_HEALTH_METRICS.has(metric.name) ? Math.min(hours, HOURS_PER_MONTH / 24) : hours;
-    return { id, hoursPerMonth: daily, watched: true };
+    if (DAILY_HEALTH_METRICS.has(metric.name))
+      return { id, hoursPerMonth: Math.min(hours, HOURS_PER_MONTH / 24), watched: true };
+    // breaches-only health metrics are sent only while failing: about an hour per assumed alarm episode
+    // (each episode counted against every such metric, which overstates)
+    const breachesOnly =
+      BREACH_ONLY_HEALTH_METRICS.has(metric.name) &&
+      senders.length > 0 &&
+      senders.every((s) => s.input.metricsSent === 'breaches');
+    return { id, hoursPerMonth: breachesOnly ? Math.min(hours, pages) : hours, watched: true };
   });
 
   // Functions: memory from the template, invocations from their schedules; the router runs per alarm change.
-  const pages = assumptions.pagesPerMonth ?? 4;
   const logGroupNames = new Map(
     ofType('AWS::Logs::LogGroup').map(([id, r]) => [id, String(r.Properties?.LogGroupName ?? id)]),
   );

@@ -29,6 +29,7 @@ import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
+import { filledWith } from './alarms';
 import type { NightshiftContext } from './context';
 import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
 
@@ -230,7 +231,9 @@ export class HealthChecks extends Construct {
     const datapointsToAlarm = Math.min(t.down.datapoints, evaluationPeriods);
     const common = { severity: t.severity, target: name, runbook: t.runbook };
     // the threshold and direction come from the metric contract, which the checks' breaches-only
-    // sending reads too: a value the alarm counts as breaching is always sent
+    // sending reads too: a value the alarm counts as breaching is always sent, and a period without one
+    // is filled with a healthy value (Up 1, 0 for the rest), so the alarms fire and clear as on the
+    // full series; no datapoint in the whole range (the checker stopped) stays not breaching, as before
     const condition = (metricName: HealthMetricName) => {
       const found = healthAlarmCondition(t, metricName);
       if (!found) throw new Error(`${name}: no alarm condition for ${metricName}`);
@@ -248,7 +251,7 @@ export class HealthChecks extends Construct {
         ...common,
         name: `health-${name}-down`,
         summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
-        metric: metric(HealthMetric.Up, 'Minimum'),
+        metric: filledWith(metric(HealthMetric.Up, 'Minimum'), 1),
         ...condition(HealthMetric.Up),
         evaluationPeriods,
         datapointsToAlarm,
@@ -262,7 +265,7 @@ export class HealthChecks extends Construct {
           ...common,
           name: `health-${name}-latency`,
           summary: `${name} (${t.kind}) is slow: latency above ${maxLatencyMs} ms in ${mOfN}`,
-          metric: metric(HealthMetric.LatencyMs, 'Maximum'),
+          metric: filledWith(metric(HealthMetric.LatencyMs, 'Maximum'), 0),
           ...condition(HealthMetric.LatencyMs),
           evaluationPeriods,
           datapointsToAlarm,
@@ -300,7 +303,7 @@ export class HealthChecks extends Construct {
         ...common,
         name: `health-${name}-${metricName.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
         summary: `${name} (${t.kind}): ${what} above ${threshold}${unit} in ${mOfN}`,
-        metric: metric(metricName, 'Maximum'),
+        metric: filledWith(metric(metricName, 'Maximum'), 0),
         ...condition(metricName),
         evaluationPeriods,
         datapointsToAlarm,

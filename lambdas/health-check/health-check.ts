@@ -170,40 +170,22 @@ export async function checkOne(
   sent: MetricsSent = 'all',
 ): Promise<TargetResult> {
   const name = target.target.name;
-  const controller = new AbortController();
   const known: string[] = [];
-  const ctx: CheckContext = {
-    secrets: deps.secrets,
-    signal: controller.signal,
-    timeoutMs: target.timeoutMs,
-    maxLatencyMs: target.maxLatencyMs,
-    now: deps.now,
-    known,
-    trustedCa: deps.trustedCa,
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const timedOut = new CheckTimedOut(target.timeoutMs);
-      controller.abort(timedOut);
-      reject(timedOut);
-    }, target.timeoutMs);
-  });
-  let outcome: CheckOutcome;
-  try {
-    outcome = await Promise.race([CHECKERS[target.kind](target, ctx), deadline]);
-  } catch (error) {
-    outcome = {
-      up: false,
-      reason: reasonFor(error, target.timeoutMs, known),
-      detail: '',
-      warnings: [],
-      metrics: [],
-    };
-  } finally {
-    clearTimeout(timer);
-    // whatever the check left open (a hung socket, a pool) is closed now
-    if (!controller.signal.aborted) controller.abort(new Error('check finished'));
+  const started = performance.now();
+  let outcome = await attempt(deps, target, known, target.timeoutMs);
+  // a refused login may be a rotated secret still cached in this container: read it again, once,
+  // within what is left of the target's timeout
+  const refs = secretRefs(target);
+  const left = target.timeoutMs - (performance.now() - started);
+  if (
+    !outcome.up &&
+    left > 0 &&
+    refs.length > 0 &&
+    deps.secrets.forget &&
+    AUTH_REFUSED.test(outcome.reason ?? '')
+  ) {
+    for (const ref of refs) deps.secrets.forget(ref);
+    outcome = await attempt(deps, target, known, left);
   }
 
   const warnings = [...outcome.warnings];
@@ -244,6 +226,64 @@ export async function checkOne(
     warnings: warnings.map((w) => redact(w, known)),
     metrics,
   };
+}
+
+/** A login the server refused (PostgreSQL, MongoDB, Redis) or an HTTP 401: the credentials are wrong. */
+const AUTH_REFUSED =
+  /password authentication failed|authentication failed|WRONGPASS|NOAUTH|invalid password|\b401\b/i;
+
+/** The secret references a target reads (its connection secret and secret header values). */
+function secretRefs(target: EffectiveHealthTarget): string[] {
+  const { postgres, mongodb, redis, http } = target.target;
+  const refs = [postgres?.secret, mongodb?.secret, redis?.secret];
+  for (const value of Object.values(http?.headers ?? {}))
+    if (typeof value !== 'string') refs.push(value.secret);
+  return refs.filter((ref): ref is string => typeof ref === 'string');
+}
+
+/** One check of the target under its hard timeout; never throws. */
+async function attempt(
+  deps: HealthCheckDeps,
+  target: EffectiveHealthTarget,
+  known: string[],
+  timeoutMs: number,
+): Promise<CheckOutcome> {
+  const controller = new AbortController();
+  const ctx: CheckContext = {
+    secrets: deps.secrets,
+    signal: controller.signal,
+    timeoutMs,
+    maxLatencyMs: target.maxLatencyMs,
+    now: deps.now,
+    known,
+    trustedCa: deps.trustedCa,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const timedOut = new CheckTimedOut(timeoutMs);
+      controller.abort(timedOut);
+      reject(timedOut);
+    }, timeoutMs);
+  });
+  let outcome: CheckOutcome;
+  try {
+    outcome = await Promise.race([CHECKERS[target.kind](target, ctx), deadline]);
+  } catch (error) {
+    outcome = {
+      up: false,
+      reason: reasonFor(error, timeoutMs, known),
+      detail: '',
+      warnings: [],
+      metrics: [],
+    };
+  } finally {
+    clearTimeout(timer);
+    // whatever the check left open (a hung socket, a pool) is closed now
+    if (!controller.signal.aborted) controller.abort(new Error('check finished'));
+  }
+
+  return outcome;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */

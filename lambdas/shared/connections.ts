@@ -7,6 +7,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret, registerUrlSecrets } from './redact';
+import { SECRET_CACHE_TTL_MS } from './secret-cache';
 
 export interface SecretsReader {
   /** The secret's string value; throws SecretUnavailable with a clear message. */
@@ -18,14 +19,7 @@ export interface SecretsReader {
   forget?(secretId: string): void;
 }
 
-/**
- * How long a Lambda container keeps a secret's value (SECRET_CACHE_TTL_MS). Every read of a Secrets
- * Manager secret costs $0.05 per 10,000: a health check every minute reading one secret per run made
- * 43,800 reads a month, a 15-minute cache about 2,900 (one per container per 15 minutes). A rotated
- * secret is picked up at the latest 15 minutes after rotation, and at once by a health check whose
- * login is refused (it forgets the value and checks again).
- */
-export const SECRET_CACHE_TTL_MS = 15 * 60_000;
+export { SECRET_CACHE_TTL_MS } from './secret-cache';
 
 export class SecretUnavailable extends Error {
   constructor(

@@ -7,6 +7,7 @@
  */
 import { BackupMetric } from '../../lambdas/backup/metrics';
 import { BREACH_ONLY_HEALTH_METRICS, DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
+import { SECRET_CACHE_TTL_MS } from '../../lambdas/shared/secret-cache';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
@@ -331,7 +332,10 @@ export function usageFromTemplates(
   const schedulerInvocations = schedules.reduce((sum, s) => sum + s.runs, 0);
   const invocations = functions.reduce((sum, f) => sum + f.invocationsPerMonth, 0);
 
-  // Secrets: distinct Secrets Manager ARNs that roles may read; each run of a reader reads it once.
+  // Secrets: distinct Secrets Manager ARNs that roles may read; a reader's container keeps a value for
+  // SECRET_CACHE_TTL_MS, so a reader reads each secret once per run, at most once per TTL (one warm
+  // container; cold starts in between add a few)
+  const readsCap = (HOURS_PER_MONTH * 3_600_000) / SECRET_CACHE_TTL_MS;
   const secretReads = new Map<string, number>();
   for (const [policyId, r] of ofType('AWS::IAM::Policy')) {
     const doc = r.Properties?.PolicyDocument as { Statement?: Json[] } | undefined;
@@ -343,7 +347,7 @@ export function usageFromTemplates(
       )?.invocationsPerMonth;
       for (const resource of list) {
         const key = JSON.stringify(resource);
-        secretReads.set(key, (secretReads.get(key) ?? 0) + (readerRuns ?? DAYS_PER_MONTH));
+        secretReads.set(key, (secretReads.get(key) ?? 0) + Math.min(readsCap, readerRuns ?? DAYS_PER_MONTH));
       }
     }
   }

@@ -42,7 +42,16 @@ describe('dashboard option', () => {
     const line = on.estimate.lines.find((l) => l.item === 'dashboards');
     expect(line?.listUsd).toBe(3);
     expect(line?.afterFreeTierUsd).toBe(0);
-    expect(on.estimate.totals.base.listUsd).toBeCloseTo(off.estimate.totals.base.listUsd + 3, 2);
+    // the dashboard graphs Up, so its checks send every value: Up is sent every hour again
+    const up = (usage: typeof on.usage) => usage.customMetrics.find((m) => m.id.startsWith('Nightshift/Up '));
+    expect(up(on.usage)?.hoursPerMonth).toBe(730);
+    expect(up(off.usage)?.hoursPerMonth).toBe(4);
+    const metrics = (e: typeof on.estimate) => e.lines.find((l) => l.item === 'custom metrics')?.listUsd ?? 0;
+    expect(on.estimate.totals.base.listUsd).toBeCloseTo(
+      off.estimate.totals.base.listUsd + 3 + metrics(on.estimate) - metrics(off.estimate),
+      2,
+    );
+    expect(metrics(on.estimate) - metrics(off.estimate)).toBeCloseTo(((730 - 4) / 730) * 0.3, 2);
   });
 });
 

@@ -122,7 +122,12 @@ describe('buildPlan', () => {
       target: 'db',
       levels: ['oncall'],
     });
-    expect(db?.metric).toMatchObject({ name: 'Up', dimensions: { Project: 'shop', Target: 'db' } });
+    // the down alarm reads Up through FILL(m, 1) (metric math): the plan shows plain metric alarms' metric
+    expect(db?.metric).toBeUndefined();
+    expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')?.metric).toMatchObject({
+      namespace: 'AWS/SNS',
+      name: 'SMSMonthToDateSpentUSD',
+    });
     expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')).toMatchObject({
       severity: 'high',
       levels: ['team', 'oncall'],

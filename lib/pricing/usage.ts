@@ -7,8 +7,8 @@
  */
 import { BackupMetric } from '../../lambdas/backup/metrics';
 import { BREACH_ONLY_HEALTH_METRICS, DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
-import { SECRET_CACHE_TTL_MS } from '../../lambdas/shared/secret-cache';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
+import { SECRET_CACHE_TTL_MS } from '../../lambdas/shared/secret-cache';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';

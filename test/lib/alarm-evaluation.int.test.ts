@@ -155,7 +155,8 @@ const healthInput = (() => {
     for (const resource of Object.values(group)) {
       if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
       const input = JSON.parse(String((resource.Properties.Target as { Input?: string }).Input ?? '{}'));
-      if (Array.isArray(input.targets)) return input as { metricsSent?: 'all' | 'breaches'; periodMs?: number };
+      if (Array.isArray(input.targets))
+        return input as { metricsSent?: 'all' | 'breaches'; periodMs?: number };
     }
   }
   throw new Error('no health-check schedule in the inventory template');
@@ -251,7 +252,13 @@ describe('health checks', () => {
       slow = minute >= 5 && minute < 8;
       const metrics = new MemoryMetrics();
       await runHealthCheck(
-        { project: PROJECT, secrets: fakeSecrets({}), metrics, log: new MemoryLog(), now: () => new Date(now) },
+        {
+          project: PROJECT,
+          secrets: fakeSecrets({}),
+          metrics,
+          log: new MemoryLog(),
+          now: () => new Date(now),
+        },
         { targets: [healthTarget('api', url)], metricsSent: healthInput.metricsSent },
       );
       sent += metrics.points.length;

@@ -291,9 +291,9 @@ describe('Backups (lambda)', () => {
     expect(decodeAlarmDescription(String(failed.AlarmDescription)).summary).toBe(
       "backup of main or its restore test failed (the backup-main job's log says which and why)",
     );
-    expect(decodeAlarmDescription(String(alarms.get('shop-backup-cache-failed')?.AlarmDescription)).summary).toBe(
-      "backup of cache failed (the backup-cache job's log says why)",
-    );
+    expect(
+      decodeAlarmDescription(String(alarms.get('shop-backup-cache-failed')?.AlarmDescription)).summary,
+    ).toBe("backup of cache failed (the backup-cache job's log says why)");
     const old = alarms.get('shop-backup-main-too-old')!;
     // hourly successes with 0 for every hour without one (FILL), so 26 empty hours alarm on time
     expect(old.Metrics).toEqual([

@@ -227,7 +227,9 @@ describe('HealthChecks', () => {
       AlarmName: 'shop-health-web-latency',
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(m, 0)' }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'LatencyMs' }) }) }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'LatencyMs' }) }),
+        }),
       ]),
       Threshold: 750,
       ComparisonOperator: 'GreaterThanThreshold',

@@ -615,7 +615,10 @@ export function secretArn(env: ContractEnv, nameOrArn: string): string {
 export function secretRead(env: ContractEnv, ref: string): { action: string; resource: string } {
   if (ref.startsWith('ssm:')) {
     const name = ref.slice('ssm:'.length).replace(/^\//, '');
-    return { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${env.region}:${env.account}:parameter/${name}` };
+    return {
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${env.region}:${env.account}:parameter/${name}`,
+    };
   }
   return { action: 'secretsmanager:GetSecretValue', resource: secretArn(env, ref) };
 }

@@ -111,7 +111,11 @@ describe('run', () => {
     });
 
     // (in the order the checks finish)
-    const sent = deps.metrics.points.map((p) => [p.name, p.dimensions.Target, p.name === 'Up' ? p.value : 'ms']);
+    const sent = deps.metrics.points.map((p) => [
+      p.name,
+      p.dimensions.Target,
+      p.name === 'Up' ? p.value : 'ms',
+    ]);
     expect(sent.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       ['LatencyMs', 'slow', 'ms'],
       ['Up', 'gone', 0],
@@ -164,12 +168,18 @@ describe('healthAlarmCondition and breaches (read by the alarms and by breaches-
     );
     if (!db || !cache || !web) throw new Error('targets');
     expect(healthAlarmCondition(db, HealthMetric.Up)).toEqual({ threshold: 1, comparison: 'lt' });
-    expect(healthAlarmCondition(db, HealthMetric.ConnectionsPercent)).toEqual({ threshold: 80, comparison: 'gt' });
+    expect(healthAlarmCondition(db, HealthMetric.ConnectionsPercent)).toEqual({
+      threshold: 80,
+      comparison: 'gt',
+    });
     expect(healthAlarmCondition(db, HealthMetric.ReplicationLagSeconds)).toEqual({
       threshold: 30,
       comparison: 'gt',
     });
-    expect(healthAlarmCondition(cache, HealthMetric.MemoryPercent)).toEqual({ threshold: 85, comparison: 'gt' });
+    expect(healthAlarmCondition(cache, HealthMetric.MemoryPercent)).toEqual({
+      threshold: 85,
+      comparison: 'gt',
+    });
     // no maxLatency: no latency alarm; TlsDaysLeft is daily, not breaches-only
     expect(healthAlarmCondition(web, HealthMetric.LatencyMs)).toBeUndefined();
     expect(healthAlarmCondition(web, HealthMetric.TlsDaysLeft)).toBeUndefined();

@@ -299,12 +299,16 @@ describe('nightshift doctor', () => {
   });
 
   it('finds a healthy target without Up data healthy: the checks send Up only for a failed check', async () => {
-    cloudwatch.on(ListMetricsCommand, { Namespace: 'Nightshift', MetricName: 'Up' }).resolves({ Metrics: [] });
+    cloudwatch
+      .on(ListMetricsCommand, { Namespace: 'Nightshift', MetricName: 'Up' })
+      .resolves({ Metrics: [] });
     const report = await doctor();
     expect(failing(report)).toEqual([]);
     expect(row(report, 'alarm', 'inventory-health-api-down')).toMatchObject({
       status: 'ok',
-      detail: expect.stringContaining('no failure in the last 2 weeks (the checks send it only when breaching)'),
+      detail: expect.stringContaining(
+        'no failure in the last 2 weeks (the checks send it only when breaching)',
+      ),
     });
   });
 

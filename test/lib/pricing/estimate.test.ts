@@ -144,7 +144,9 @@ describe('usageFromTemplates (inventory example)', () => {
     expect(health.map((m) => m.hoursPerMonth)).toEqual(Array(8).fill(4));
     expect(backup?.hoursPerMonth).toBeCloseTo(30.4, 0);
     // the log archive's deadline check sends ArchivedDay every 15 minutes: every hour
-    expect(usage.customMetrics.find((m) => m.id.startsWith('Nightshift/ArchivedDay'))?.hoursPerMonth).toBe(730);
+    expect(usage.customMetrics.find((m) => m.id.startsWith('Nightshift/ArchivedDay'))?.hoursPerMonth).toBe(
+      730,
+    );
   });
 
   it("keeps backups and log archives as the buckets' lifecycle rules say", () => {

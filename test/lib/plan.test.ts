@@ -122,11 +122,13 @@ describe('buildPlan', () => {
       target: 'db',
       levels: ['oncall'],
     });
-    // the down alarm reads Up through FILL(m, 1) (metric math): the plan shows plain metric alarms' metric
-    expect(db?.metric).toBeUndefined();
-    expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')?.metric).toMatchObject({
-      namespace: 'AWS/SNS',
-      name: 'SMSMonthToDateSpentUSD',
+    // the down alarm reads Up through FILL(m, 1): the plan shows the one metric under the fill
+    expect(db?.metric).toMatchObject({
+      name: 'Up',
+      dimensions: { Project: 'shop', Target: 'db' },
+      statistic: 'Minimum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
     });
     expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')).toMatchObject({
       severity: 'high',

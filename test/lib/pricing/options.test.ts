@@ -208,6 +208,11 @@ describe('SSM Parameter Store as a secret source', () => {
 
   it('counts only the Secrets Manager secret in the estimate', () => {
     expect(managed.usage.secrets.count).toBe(1);
+    // the health check runs every minute (43,800 runs) but its container keeps the value 15 minutes:
+    // 730 h × 4 = 2,920 reads a month, $0.0146 at $0.05 per 10,000
+    const runs = managed.usage.functions.find((f) => f.name.endsWith('health-check'))?.invocationsPerMonth;
+    expect(runs).toBe(43_800);
+    expect(managed.usage.secrets.calls).toBe(2_920);
     const line = managed.estimate.lines.find((l) => l.service === 'Secrets Manager');
     expect(line?.basis).toMatch(/^1 secrets, /);
   });

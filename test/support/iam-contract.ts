@@ -619,6 +619,21 @@ export function secretArn(env: ContractEnv, nameOrArn: string): string {
   return `arn:aws:secretsmanager:${env.region}:${env.account}:secret:${nameOrArn}-${FAKE_SECRET_SUFFIX}`;
 }
 
+/**
+ * How a job reads a secret reference: Secrets Manager GetSecretValue on the secret, or for `ssm:/name`
+ * (an SSM SecureString) ssm:GetParameter on the parameter.
+ */
+export function secretRead(env: ContractEnv, ref: string): { action: string; resource: string } {
+  if (ref.startsWith('ssm:')) {
+    const name = ref.slice('ssm:'.length).replace(/^\//, '');
+    return {
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${env.region}:${env.account}:parameter/${name}`,
+    };
+  }
+  return { action: 'secretsmanager:GetSecretValue', resource: secretArn(env, ref) };
+}
+
 /** A secret no config references. */
 const UNREFERENCED_SECRET = 'nightshift-contract/unreferenced';
 
@@ -1092,8 +1107,7 @@ export function contractChecks(
       checks.push({
         path: `backup ${name} → its secret ${secret}`,
         principal,
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'allow',
       });
     }
@@ -1131,8 +1145,7 @@ export function contractChecks(
       checks.push({
         path: `health-check → its secret ${secret}`,
         principal,
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'allow',
       });
     }
@@ -1453,8 +1466,7 @@ export function contractChecks(
       checks.push({
         path: `${job.label} → secret it does not reference (${secret})`,
         principal: { kind: 'role', role: job.role },
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'deny',
       });
     }

@@ -233,7 +233,7 @@ describe('the expected model comes from the synthesized app', () => {
       `inventory-nightshift-backups-${ACCOUNT}-${REGION}`,
       `inventory-nightshift-logs-${ACCOUNT}-${REGION}`,
     ]);
-    expect(expected.tables).toEqual(['inventory-nightshift-acks', 'inventory-nightshift-status']);
+    expect(expected.tables).toEqual(['inventory-nightshift-acks']);
     expect(expected.smsSpendThresholdUsd).toBe(20);
     // every alarm in the templates is checked, none invented
     expect(expected.alarms.map((a) => a.name).sort()).toEqual(
@@ -496,12 +496,12 @@ describe('nightshift doctor', () => {
     );
   });
 
-  it('fails a missing acknowledgement (and status-page incident) table', async () => {
+  it('fails a missing acknowledgement table', async () => {
     dynamo
       .on(DescribeTableCommand)
       .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     const report = await doctor();
-    expect(failing(report)).toEqual(['table inventory-nightshift-acks', 'table inventory-nightshift-status']);
+    expect(failing(report)).toEqual(['table inventory-nightshift-acks']);
   });
 
   it('stops with a clear error when the stacks are not deployed', async () => {
@@ -581,7 +581,7 @@ describe('the command', () => {
       });
       expect(await main(['node', 'nightshift', 'doctor', '--config', CONFIG_FILE])).toBe(1);
       expect(out.join('')).toMatch(
-        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 7 failing/,
+        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 6 failing/,
       );
     } finally {
       process.exitCode = undefined;

@@ -108,7 +108,7 @@ export class ChatChannels extends Construct {
                 configurationName: name,
                 teamId: channel.teamId,
                 teamsTenantId: channel.tenantId,
-                teamsChannelId: channel.channelId,
+                teamsChannelId: teamsChannelId(channel.channelId),
                 iamRoleArn: chatbotRole.roleArn,
                 guardrailPolicies: [guardrail.managedPolicyArn],
                 snsTopicArns: topics.map((t) => t.topicArn),
@@ -191,4 +191,18 @@ export class ChatChannels extends Construct {
         'a chat webhook did not accept an alert (see the webhook dead-letter queue for the reason and the message)',
     });
   }
+}
+
+/**
+ * Chatbot wants a Teams channel id URL-encoded (19%3a…%40thread.tacv2), as it appears in the channel's
+ * link; people also copy it decoded (19:…@thread.tacv2). Both give the encoded form.
+ */
+export function teamsChannelId(id: string): string {
+  let decoded = id;
+  try {
+    decoded = decodeURIComponent(id);
+  } catch {
+    // not valid percent-encoding: encode it as written
+  }
+  return encodeURIComponent(decoded);
 }

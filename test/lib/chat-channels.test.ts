@@ -91,7 +91,7 @@ describe('AWS Chatbot channels', () => {
       ConfigurationName: 'shop-oncall-teams-1',
       TeamId: TEAMS.teamId,
       TeamsTenantId: TEAMS.tenantId,
-      TeamsChannelId: TEAMS.channelId,
+      TeamsChannelId: '19%3Aa1b2c3d4e5f6%40thread.tacv2',
       SnsTopicArns: [topicImport('shop-alerts-oncall'), memberTopic()],
       GuardrailPolicies: [{ Ref: Match.stringLikeRegexp('ChatbotGuardrail') }],
     });
@@ -120,7 +120,7 @@ describe('AWS Chatbot channels', () => {
           {
             Effect: 'Allow',
             Action: 'cloudwatch:DescribeAlarms',
-            Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':alarm:shop-\\*$')])] },
+            Resource: Match.stringLikeRegexp('^arn:aws:cloudwatch:.*:alarm:shop-\\*$'),
           },
         ],
       },

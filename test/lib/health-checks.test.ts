@@ -440,10 +440,18 @@ describe('HealthChecks with sub-minute intervals', () => {
     // 15 s interval, down for 45 s (3 checks): ceil(30 / 10) + 1
     expect(down('odd')).toEqual({ ...common, m: 4, n: 4, missing: 'notBreaching' });
     // a target checked every minute keeps its one-minute M of N alarm
+    // (its Up read through FILL(m, 1): without a dashboard only failed checks are sent)
     expect(alarms.get('shop-health-web-down')).toMatchObject({
-      MetricName: 'Up',
-      Period: 60,
-      Statistic: 'Minimum',
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: expect.stringMatching(/^FILL\(\w+, 1\)$/) }),
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'Up' }),
+            Period: 60,
+            Stat: 'Minimum',
+          }),
+        }),
+      ]),
       DatapointsToAlarm: 2,
       EvaluationPeriods: 3,
     });

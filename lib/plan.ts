@@ -414,7 +414,29 @@ function tagsOf(properties: Record<string, unknown>): Record<string, string> {
   );
 }
 
+/**
+ * A metric alarm's metric, or the one metric under a `FILL(m, value)` alarm (a metric sent only when
+ * something is wrong, or a count that is absent when nothing happened: the datapoints it is sent with
+ * are compared with the threshold exactly as on a plain alarm).
+ */
 function metricOf(properties: Record<string, unknown>): PlanAlarmMetric | undefined {
+  const queries = Array.isArray(properties.Metrics) ? (properties.Metrics as Record<string, unknown>[]) : [];
+  if (queries.length === 2) {
+    const expression = queries.find((q) => typeof q.Expression === 'string');
+    const stat = queries.find((q) => q.MetricStat)?.MetricStat as Record<string, unknown> | undefined;
+    const metric = stat?.Metric as Record<string, unknown> | undefined;
+    if (expression && metric && /^FILL\(\w+, -?[\d.]+\)$/.test(String(expression.Expression))) {
+      return metricOf({
+        ...properties,
+        Metrics: undefined,
+        Namespace: metric.Namespace,
+        MetricName: metric.MetricName,
+        Dimensions: metric.Dimensions,
+        Statistic: stat?.Stat,
+        Period: stat?.Period,
+      });
+    }
+  }
   const { Namespace, MetricName, Statistic, ExtendedStatistic, Period, ComparisonOperator, Threshold } =
     properties;
   if (typeof Namespace !== 'string' || typeof MetricName !== 'string') return undefined;

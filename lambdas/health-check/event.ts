@@ -5,7 +5,7 @@
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
-import { SCHEDULED_TIME } from './metrics';
+import { type MetricsSent, SCHEDULED_TIME } from './metrics';
 
 export interface HealthEvent {
   /** Name of the schedule that sent the event (informational). */
@@ -14,6 +14,8 @@ export interface HealthEvent {
   readonly targets: EffectiveHealthTarget[];
   /** The schedule's period in ms: when the daily metrics are sent (sendsDailyMetrics). */
   readonly periodMs?: number | undefined;
+  /** Which values the checks send (MetricsSent). @default 'all' */
+  readonly metricsSent?: MetricsSent | undefined;
   /** Check only these (manual invocations). */
   readonly onlyTargets?: string[] | undefined;
   /**
@@ -50,7 +52,7 @@ const KINDS: readonly string[] = [
 
 export function parseHealthEvent(event: unknown): HealthEvent {
   if (event === null || typeof event !== 'object') throw new InvalidHealthEvent('not an object');
-  const { schedule, periodMs, targets, onlyTargets, repeat, scheduledTime } = event as Record<
+  const { schedule, periodMs, metricsSent, targets, onlyTargets, repeat, scheduledTime } = event as Record<
     string,
     unknown
   >;
@@ -91,11 +93,15 @@ export function parseHealthEvent(event: unknown): HealthEvent {
   if (known && (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime)))) {
     throw new InvalidHealthEvent('"scheduledTime" is not an ISO 8601 time');
   }
+  if (metricsSent !== undefined && metricsSent !== 'all' && metricsSent !== 'breaches') {
+    throw new InvalidHealthEvent('"metricsSent" is neither "all" nor "breaches"');
+  }
   return {
     ...(repeat !== undefined ? { repeat } : {}),
     ...(known ? { scheduledTime: scheduledTime as string } : {}),
     schedule: typeof schedule === 'string' ? schedule : undefined,
     periodMs,
+    metricsSent: metricsSent as MetricsSent | undefined,
     targets: targets as EffectiveHealthTarget[],
     onlyTargets: onlyTargets as string[] | undefined,
   };

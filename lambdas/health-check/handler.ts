@@ -55,6 +55,7 @@ async function check(event: unknown): Promise<HealthCheckResponse> {
       periodMs: input.periodMs,
       repeat: input.repeat,
       scheduledAt: input.scheduledTime === undefined ? undefined : Date.parse(input.scheduledTime),
+      metricsSent: input.metricsSent,
     },
   );
   return {

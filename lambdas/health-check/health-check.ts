@@ -10,7 +10,7 @@ import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 import type { HealthKind } from '../../lib/config/schema';
 import type { SecretsReader } from '../shared/connections';
 import type { Log } from '../shared/log';
-import type { MetricsSink } from '../shared/metrics';
+import type { MetricsSink, MetricUnit } from '../shared/metrics';
 import { redact } from '../shared/redact';
 import { checkHttp } from './checks/http';
 import { checkMongo } from './checks/mongodb';
@@ -21,10 +21,13 @@ import { checkRedis } from './checks/redis';
 import { checkTcp } from './checks/tcp';
 import { type CheckContext, type CheckOutcome, CheckTimedOut } from './checks/types';
 import {
+  breaches,
   DAILY_HEALTH_METRICS,
   HealthMetric,
+  healthAlarmCondition,
   healthDimensions,
   isSubMinute,
+  type MetricsSent,
   minuteSlots,
   ruleDimensions,
   sendsDailyMetrics,
@@ -79,6 +82,8 @@ export interface HealthCheckInput {
   readonly repeat?: boolean | undefined;
   /** When the schedule fired for (epoch ms): a repeating run's slots start there (minuteSlots). */
   readonly scheduledAt?: number | undefined;
+  /** `breaches`: send only values their alarm counts as breaching (see MetricsSent). @default 'all' */
+  readonly metricsSent?: MetricsSent | undefined;
 }
 
 export interface TargetResult {
@@ -160,7 +165,7 @@ export async function run(deps: HealthCheckDeps, input: HealthCheckInput): Promi
   // that never answers costs its own timeout per slot and never moves another target's offsets.
   const limit = semaphore(concurrency);
   const checkLimited = (target: EffectiveHealthTarget, slot?: number) =>
-    limit(() => checkOne(deps, target, daily, slot));
+    limit(() => checkOne(deps, target, daily, slot, input.metricsSent));
   const [onceResults, repeatedResults] = await Promise.all([
     mapLimit(once, concurrency, (target) => checkLimited(target)),
     Promise.all(repeating.map((target) => checkEverySlot(deps, target, input.scheduledAt, checkLimited))),
@@ -245,51 +250,35 @@ function semaphore(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
 
 /**
  * Checks one target under its hard timeout; never throws. Without `sendDaily` the daily metrics stay
- * in the result (and the run's log line) but are not sent. A sub-minute target's metrics are sent at
- * high resolution, stamped with `slot` when given (the time the check was due).
+ * in the result (and the run's log line) but are not sent; with `sent` = 'breaches' neither are values
+ * their alarm would not count as breaching — except for sub-minute targets, whose alarms repeat the
+ * last value into the periods between checks (FILL REPEAT) and so need every value. A sub-minute
+ * target's metrics are sent at high resolution, stamped with `slot` when given (the time it was due).
  */
 export async function checkOne(
   deps: HealthCheckDeps,
   target: EffectiveHealthTarget,
   sendDaily = true,
   slot?: number,
+  sentOption: MetricsSent = 'all',
 ): Promise<TargetResult> {
   const name = target.target.name;
-  const controller = new AbortController();
   const known: string[] = [];
-  const ctx: CheckContext = {
-    secrets: deps.secrets,
-    signal: controller.signal,
-    timeoutMs: target.timeoutMs,
-    maxLatencyMs: target.maxLatencyMs,
-    now: deps.now,
-    known,
-    trustedCa: deps.trustedCa,
-    scrapeState: deps.scrapeState,
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const timedOut = new CheckTimedOut(target.timeoutMs);
-      controller.abort(timedOut);
-      reject(timedOut);
-    }, target.timeoutMs);
-  });
-  let outcome: CheckOutcome;
-  try {
-    outcome = await Promise.race([CHECKERS[target.kind](target, ctx), deadline]);
-  } catch (error) {
-    outcome = {
-      up: false,
-      reason: reasonFor(error, target.timeoutMs, known),
-      detail: '',
-      warnings: [],
-      metrics: [],
-    };
-  } finally {
-    clearTimeout(timer);
-    // whatever the check left open (a hung socket, a pool) is closed now
-    if (!controller.signal.aborted) controller.abort(new Error('check finished'));
+  const started = performance.now();
+  let outcome = await attempt(deps, target, known, target.timeoutMs);
+  // a refused login may be a rotated secret still cached in this container: read it again, once,
+  // within what is left of the target's timeout
+  const refs = secretRefs(target);
+  const left = target.timeoutMs - (performance.now() - started);
+  if (
+    !outcome.up &&
+    left > 0 &&
+    refs.length > 0 &&
+    deps.secrets.forget &&
+    AUTH_REFUSED.test(outcome.reason ?? '')
+  ) {
+    for (const ref of refs) deps.secrets.forget(ref);
+    outcome = await attempt(deps, target, known, left);
   }
 
   const warnings = [...outcome.warnings];
@@ -304,15 +293,23 @@ export async function checkOne(
   const metrics: Record<string, number> = { [HealthMetric.Up]: outcome.up ? 1 : 0 };
   const dimensions = healthDimensions(deps.project, name);
   // targets checked every minute or less often send exactly what they always did (no options)
-  const options = isSubMinute(target.intervalMs)
+  const subMinute = isSubMinute(target.intervalMs);
+  const options = subMinute
     ? { resolution: storageResolution(target.intervalMs), timestamp: slot ?? deps.now().getTime() }
     : undefined;
-  deps.metrics.put(HealthMetric.Up, 'Count', outcome.up ? 1 : 0, dimensions, options);
+  const sent: MetricsSent = subMinute ? 'all' : sentOption;
+  const send = (metric: string, unit: MetricUnit, value: number) => {
+    if (sent === 'breaches') {
+      const condition = healthAlarmCondition(target, metric);
+      if (condition && !breaches(condition, value)) return;
+    }
+    deps.metrics.put(metric, unit, value, dimensions, options);
+  };
+  send(HealthMetric.Up, 'Count', outcome.up ? 1 : 0);
   if (outcome.latencyMs !== undefined) {
     metrics[HealthMetric.LatencyMs] = outcome.latencyMs;
     // sent only where the latency alarm (and its graph) reads it: opt-in with maxLatency
-    if (target.maxLatencyMs !== undefined)
-      deps.metrics.put(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs, dimensions, options);
+    if (target.maxLatencyMs !== undefined) send(HealthMetric.LatencyMs, 'Milliseconds', outcome.latencyMs);
   }
   for (const metric of outcome.metrics) {
     if (metric.rule !== undefined) {
@@ -326,8 +323,7 @@ export async function checkOne(
       continue;
     }
     metrics[metric.name] = metric.value;
-    if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name))
-      deps.metrics.put(metric.name, metric.unit, metric.value, dimensions, options);
+    if (sendDaily || !DAILY_HEALTH_METRICS.has(metric.name)) send(metric.name, metric.unit, metric.value);
   }
   return {
     target: name,
@@ -339,6 +335,65 @@ export async function checkOne(
     warnings: warnings.map((w) => redact(w, known)),
     metrics,
   };
+}
+
+/** A login the server refused (PostgreSQL, MongoDB, Redis) or an HTTP 401: the credentials are wrong. */
+const AUTH_REFUSED =
+  /password authentication failed|authentication failed|WRONGPASS|NOAUTH|invalid password|\b401\b/i;
+
+/** The secret references a target reads (its connection secret and secret header values). */
+function secretRefs(target: EffectiveHealthTarget): string[] {
+  const { postgres, mongodb, redis, http } = target.target;
+  const refs = [postgres?.secret, mongodb?.secret, redis?.secret];
+  for (const value of Object.values(http?.headers ?? {}))
+    if (typeof value !== 'string') refs.push(value.secret);
+  return refs.filter((ref): ref is string => typeof ref === 'string');
+}
+
+/** One check of the target under its hard timeout; never throws. */
+async function attempt(
+  deps: HealthCheckDeps,
+  target: EffectiveHealthTarget,
+  known: string[],
+  timeoutMs: number,
+): Promise<CheckOutcome> {
+  const controller = new AbortController();
+  const ctx: CheckContext = {
+    secrets: deps.secrets,
+    signal: controller.signal,
+    timeoutMs,
+    maxLatencyMs: target.maxLatencyMs,
+    now: deps.now,
+    known,
+    trustedCa: deps.trustedCa,
+    scrapeState: deps.scrapeState,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const timedOut = new CheckTimedOut(timeoutMs);
+      controller.abort(timedOut);
+      reject(timedOut);
+    }, timeoutMs);
+  });
+  let outcome: CheckOutcome;
+  try {
+    outcome = await Promise.race([CHECKERS[target.kind](target, ctx), deadline]);
+  } catch (error) {
+    outcome = {
+      up: false,
+      reason: reasonFor(error, timeoutMs, known),
+      detail: '',
+      warnings: [],
+      metrics: [],
+    };
+  } finally {
+    clearTimeout(timer);
+    // whatever the check left open (a hung socket, a pool) is closed now
+    if (!controller.signal.aborted) controller.abort(new Error('check finished'));
+  }
+
+  return outcome;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */

@@ -3,6 +3,7 @@
  * set. The core and the checks write them; the HealthChecks construct's alarms and dashboard read them.
  * test/lib/metric-contract.int.test.ts runs both sides.
  */
+import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 export const HealthMetric = {
   Up: 'Up',
   LatencyMs: 'LatencyMs',
@@ -15,6 +16,64 @@ export const HealthMetric = {
 } as const;
 
 export type HealthMetricName = (typeof HealthMetric)[keyof typeof HealthMetric];
+
+/**
+ * Which values a check sends (the schedule input's `metricsSent`, written by the HealthChecks construct):
+ * - `breaches`: only a value its alarm would count as breaching: Up 0, LatencyMs above maxLatency, a
+ *   percentage above its limit. A passing check sends nothing, and CloudWatch bills a custom metric only
+ *   for the hours it is sent in, so a healthy target costs nothing. The alarms treat missing data as
+ *   not breaching, so they fire and clear exactly as on the full series; a checker that stops running
+ *   is the job's `-did-not-run` page, as before. The default without a dashboard.
+ * - `all`: every value, every check (the dashboard graphs them). Also what a run without the field does.
+ */
+export type MetricsSent = 'all' | 'breaches';
+
+/** The alarm condition of a health metric, for a target: the construct's alarms and the core both read it. */
+export interface HealthAlarmCondition {
+  readonly threshold: number;
+  /** `lt`: breaching below the threshold (Up); `gt`: above it. */
+  readonly comparison: 'lt' | 'gt';
+}
+
+/** The condition of the alarm on `metric` for this target, or undefined if no alarm reads it. */
+export function healthAlarmCondition(
+  t: EffectiveHealthTarget,
+  metric: string,
+): HealthAlarmCondition | undefined {
+  const above = (threshold: number | undefined): HealthAlarmCondition | undefined =>
+    threshold === undefined ? undefined : { threshold, comparison: 'gt' };
+  switch (metric) {
+    case HealthMetric.Up:
+      return { threshold: 1, comparison: 'lt' };
+    case HealthMetric.LatencyMs:
+      return above(t.maxLatencyMs);
+    case HealthMetric.ConnectionsPercent:
+      return above(t.target.postgres?.maxConnectionsPercent ?? t.target.mongodb?.maxConnectionsPercent);
+    case HealthMetric.ReplicationLagSeconds:
+      return above(t.target.postgres?.replicationLagSeconds);
+    case HealthMetric.MemoryPercent:
+      return above(t.target.redis?.maxMemoryPercent);
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a value breaches its alarm's condition (what `breaches` mode sends). */
+export function breaches(condition: HealthAlarmCondition, value: number): boolean {
+  return condition.comparison === 'lt' ? value < condition.threshold : value > condition.threshold;
+}
+
+/**
+ * Metrics sent only when breaching in `breaches` mode: the pricing counts them at the hours of the
+ * assumed alarm episodes, not every hour.
+ */
+export const BREACH_ONLY_HEALTH_METRICS: ReadonlySet<string> = new Set([
+  HealthMetric.Up,
+  HealthMetric.LatencyMs,
+  HealthMetric.ConnectionsPercent,
+  HealthMetric.ReplicationLagSeconds,
+  HealthMetric.MemoryPercent,
+]);
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -7,11 +7,19 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret, registerUrlSecrets } from './redact';
+import { SECRET_CACHE_TTL_MS } from './secret-cache';
 
 export interface SecretsReader {
   /** The secret's string value; throws SecretUnavailable with a clear message. */
   getSecretString(secretId: string): Promise<string>;
+  /**
+   * Drops a cached value, so the next read fetches it again: called when the value was refused
+   * (an authentication failure), which is how a rotated secret is picked up before its TTL ends.
+   */
+  forget?(secretId: string): void;
 }
+
+export { SECRET_CACHE_TTL_MS } from './secret-cache';
 
 export class SecretUnavailable extends Error {
   constructor(
@@ -24,9 +32,13 @@ export class SecretUnavailable extends Error {
 }
 
 /** Reads secrets through Secrets Manager, caching each value for `ttlMs` (per Lambda container). */
-export function secretsManagerReader(client: SecretsManagerClient, ttlMs = 5 * 60_000): SecretsReader {
+export function secretsManagerReader(
+  client: SecretsManagerClient,
+  ttlMs = SECRET_CACHE_TTL_MS,
+): SecretsReader {
   const cache = new Map<string, { value: string; until: number }>();
   return {
+    forget: (secretId) => cache.delete(secretId),
     async getSecretString(secretId) {
       const hit = cache.get(secretId);
       if (hit && hit.until > Date.now()) return hit.value;
@@ -65,9 +77,13 @@ const SSM_PREFIX = 'ssm:';
  * Reads `ssm:/name` references from SSM Parameter Store (SecureString, decrypted), caching each value for
  * `ttlMs`. The value is registered with the redactor exactly like a Secrets Manager value.
  */
-export function parameterStoreReader(getParameter: GetDecryptedParameter, ttlMs = 5 * 60_000): SecretsReader {
+export function parameterStoreReader(
+  getParameter: GetDecryptedParameter,
+  ttlMs = SECRET_CACHE_TTL_MS,
+): SecretsReader {
   const cache = new Map<string, { value: string; until: number }>();
   return {
+    forget: (ref) => cache.delete(ref),
     async getSecretString(ref) {
       const hit = cache.get(ref);
       if (hit && hit.until > Date.now()) return hit.value;
@@ -97,9 +113,10 @@ export function secretsReaderFor(
   secretsManager: SecretsReader,
   parameterStore: SecretsReader,
 ): SecretsReader {
+  const of = (ref: string) => (ref.startsWith(SSM_PREFIX) ? parameterStore : secretsManager);
   return {
-    getSecretString: (ref) =>
-      ref.startsWith(SSM_PREFIX) ? parameterStore.getSecretString(ref) : secretsManager.getSecretString(ref),
+    getSecretString: (ref) => of(ref).getSecretString(ref),
+    forget: (ref) => of(ref).forget?.(ref),
   };
 }
 

@@ -75,10 +75,21 @@ export function nightshiftAlarm(scope: Construct, id: string, props: NightshiftA
  * range" (a fresh deploy, or a long silence), which the alarm's treatMissingData decides.
  */
 export function zeroFilled(metric: Metric): MathExpression {
+  return filledWith(metric, 0);
+}
+
+/**
+ * A metric sent only when something is wrong (a failed check's Up 0, a latency above its limit), with
+ * `value` (a healthy one) for every period of the evaluation range without a datapoint. Plain missing
+ * data would not do: CloudWatch then evaluates the last real datapoints still in its (longer than N)
+ * evaluation range, so a recovered target would stay in ALARM a few periods longer than on the full
+ * series. Billed as one alarm metric, like the metric alone.
+ */
+export function filledWith(metric: Metric, value: number): MathExpression {
   return new MathExpression({
-    expression: 'FILL(m, 0)',
+    expression: `FILL(m, ${value})`,
     usingMetrics: { m: metric },
     period: metric.period,
-    label: `${metric.metricName} (0 when absent)`,
+    label: `${metric.metricName} (${value} when absent)`,
   });
 }

@@ -143,6 +143,11 @@ export class Backups extends Construct {
       // a night that never runs pages through -too-old (no success within maxAge, ≤ 7 days): a
       // -did-not-run alarm would page for the same night about an hour earlier, for another $0.10
       didNotRunAlarm: false,
+      // the core throws after sending BackupFailed 1, so Lambda's Errors counts every failed backup
+      // (and also a timeout or an out-of-memory kill the core cannot report): -failed is the page
+      failedSummary: target.verify
+        ? `backup of ${name} or its restore test failed (the backup-${name} job's log says which and why)`
+        : `backup of ${name} failed (the backup-${name} job's log says why)`,
     });
     job.bindBucket(this.context.backupBucket, {
       variables: BACKUP_BUCKET_VARS,
@@ -151,7 +156,7 @@ export class Backups extends Construct {
       objectLock: this.section.objectLock !== 'off',
     });
     for (const secret of this.secretsOf(effective)) job.bindSecret(secret);
-    this.metricAlarms(effective, (id, props) => job.addAlarm(id, props));
+    this.metricAlarms(effective, (id, props) => job.addAlarm(id, props), { failure: false });
     return { target: name, runtime: 'lambda', job };
   }
 
@@ -357,23 +362,28 @@ export class Backups extends Construct {
     });
   }
 
-  /** Alarms on the job's own metrics: the same for Lambda and Fargate. */
+  /**
+   * Alarms on the job's own metrics. `failure: false` leaves out -backup-failed where the job's
+   * -failed alarm (Lambda Errors) already pages for the same runs: $0.10 a target.
+   */
   private metricAlarms(
     effective: EffectiveBackupTarget,
     addAlarm: (id: string, props: AlarmSpec) => unknown,
+    { failure = true }: { failure?: boolean } = {},
   ): void {
     const name = effective.target.name;
     const jobName = `backup-${name}`;
-    addAlarm('BackupFailed', {
-      name: `${jobName}-backup-failed`,
-      metric: this.metric(BackupMetric.BackupFailed, name, 'Sum', Duration.minutes(5)),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // a failed night stays in ALARM until the next run reports BackupFailed 0
-      treatMissingData: TreatMissingData.IGNORE,
-      target: jobName,
-      summary: `backup of ${name} failed`,
-    });
+    if (failure)
+      addAlarm('BackupFailed', {
+        name: `${jobName}-backup-failed`,
+        metric: this.metric(BackupMetric.BackupFailed, name, 'Sum', Duration.minutes(5)),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // a failed night stays in ALARM until the next run reports BackupFailed 0
+        treatMissingData: TreatMissingData.IGNORE,
+        target: jobName,
+        summary: `backup of ${name} failed`,
+      });
     const maxAgeMs = durationMs(this.section.maxAge);
     // the schema keeps maxAge within the 7 days (168 hourly periods) an alarm may look back
     const periods = Math.ceil(maxAgeMs / HOUR);

@@ -25,14 +25,17 @@ import {
   HealthMetric,
   type HealthMetricName,
   HIGH_RESOLUTION_PERIOD_S,
+  healthAlarmCondition,
   healthDimensions,
   isSubMinute,
+  type MetricsSent,
   SCHEDULED_TIME,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
+import { filledWith } from './alarms';
 import type { NightshiftContext } from './context';
 import { grantScrapeState, prometheusRuleAlarms, scrapeStateTable } from './prometheus-rules';
 import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
@@ -179,11 +182,28 @@ export class HealthChecks extends Construct {
     }
     const concurrency = section.concurrency;
     const groups = healthSchedules(section, targets);
+    // without the dashboard nothing graphs the values: send only breaching ones (a healthy target's
+    // metrics then cost nothing); the alarms treat missing data as not breaching either way. The status
+    // page computes uptime from every Up value, so a schedule with a target on it sends them all.
+    const onStatusPage = new Set(
+      (context.config.statusPage?.targets ?? []).map((entry) =>
+        typeof entry === 'string' ? entry : entry.target,
+      ),
+    );
+    // Sub-minute schedules (repeat) send every value too: their alarms repeat the last value into the
+    // periods between checks (FILL REPEAT), so a recovery must be sent (the core does so either way).
+    const metricsSentBy = (group: (typeof groups)[number]): MetricsSent =>
+      context.config.alerts.dashboard ||
+      group.repeat ||
+      group.targets.some((t) => onStatusPage.has(t.target.name))
+        ? 'all'
+        : 'breaches';
     const schedules: JobSchedule[] = groups.map((group) => ({
       name: group.name,
       expression: group.expression,
       input: {
         periodMs: alarmPeriodMs(group.expression, context.timeZone),
+        metricsSent: metricsSentBy(group),
         targets: group.targets.map(healthEventTarget),
         // the run's slots start at the time the schedule fired for, whenever the run starts
         ...(group.repeat ? { repeat: true, scheduledTime: SCHEDULED_TIME } : {}),
@@ -251,6 +271,21 @@ export class HealthChecks extends Construct {
     );
     const datapointsToAlarm = Math.min(t.down.datapoints, evaluationPeriods);
     const common = { severity: t.severity, target: name, runbook: t.runbook };
+    // the threshold and direction come from the metric contract, which the checks' breaches-only
+    // sending reads too: a value the alarm counts as breaching is always sent, and a period without one
+    // is filled with a healthy value (Up 1, 0 for the rest), so the alarms fire and clear as on the
+    // full series; no datapoint in the whole range (the checker stopped) stays not breaching, as before
+    const condition = (metricName: HealthMetricName) => {
+      const found = healthAlarmCondition(t, metricName);
+      if (!found) throw new Error(`${name}: no alarm condition for ${metricName}`);
+      return {
+        threshold: found.threshold,
+        comparisonOperator:
+          found.comparison === 'lt'
+            ? ComparisonOperator.LESS_THAN_THRESHOLD
+            : ComparisonOperator.GREATER_THAN_THRESHOLD,
+      };
+    };
     const mOfN = `${datapointsToAlarm} of ${evaluationPeriods} checks`;
     const alarms: Alarm[] = [
       isSubMinute(t.intervalMs) && t.downForMs !== undefined
@@ -259,9 +294,8 @@ export class HealthChecks extends Construct {
             ...common,
             name: `health-${name}-down`,
             summary: `${name} (${t.kind}) is down: failed ${mOfN}`,
-            metric: metric(HealthMetric.Up, 'Minimum'),
-            threshold: 1,
-            comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+            metric: filledWith(metric(HealthMetric.Up, 'Minimum'), 1),
+            ...condition(HealthMetric.Up),
             evaluationPeriods,
             datapointsToAlarm,
           }),
@@ -274,9 +308,8 @@ export class HealthChecks extends Construct {
           ...common,
           name: `health-${name}-latency`,
           summary: `${name} (${t.kind}) is slow: latency above ${maxLatencyMs} ms in ${mOfN}`,
-          metric: metric(HealthMetric.LatencyMs, 'Maximum'),
-          threshold: maxLatencyMs,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          metric: filledWith(metric(HealthMetric.LatencyMs, 'Maximum'), 0),
+          ...condition(HealthMetric.LatencyMs),
           evaluationPeriods,
           datapointsToAlarm,
         }),
@@ -313,9 +346,8 @@ export class HealthChecks extends Construct {
         ...common,
         name: `health-${name}-${metricName.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
         summary: `${name} (${t.kind}): ${what} above ${threshold}${unit} in ${mOfN}`,
-        metric: metric(metricName, 'Maximum'),
-        threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        metric: filledWith(metric(metricName, 'Maximum'), 0),
+        ...condition(metricName),
         evaluationPeriods,
         datapointsToAlarm,
       });

@@ -92,6 +92,11 @@ export interface ScheduledJobProps {
    * never happens (a backup's `-too-old`): the same condition would cost a second alarm. @default true
    */
   readonly didNotRunAlarm?: boolean;
+  /**
+   * What the `-failed` alarm says (Lambda Errors), when it also stands for a failure the job reports
+   * itself (a backup's). @default "<job> job failed"
+   */
+  readonly failedSummary?: string;
 }
 
 export interface BucketBinding {
@@ -212,10 +217,10 @@ export class ScheduledJob extends Construct {
       );
     }
     grantSendToQueue(schedulerRole, this.deadLetterQueue);
-    this.createJobAlarms(props.schedules, props.didNotRunAlarm ?? true);
+    this.createJobAlarms(props.schedules, props.didNotRunAlarm ?? true, props.failedSummary);
   }
 
-  private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean): void {
+  private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean, failedSummary?: string): void {
     const target = this.jobName;
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
@@ -226,7 +231,7 @@ export class ScheduledJob extends Construct {
       // failure must stay in ALARM until its next run succeeds, not resolve itself 5 minutes later
       treatMissingData: TreatMissingData.IGNORE,
       target,
-      summary: `${this.jobName} job failed`,
+      summary: failedSummary ?? `${this.jobName} job failed`,
     });
     // The most frequent schedule decides how soon a missing run is noticed.
     const windows = schedules

@@ -235,6 +235,9 @@ function missingMetric(
   row: (status: CheckStatus, detail: string) => CheckRow,
 ): CheckRow {
   const what = describeMetric(metric);
+  if (metric.onlyWhenBreaching) {
+    return row('ok', `${what}: no failure in the last 2 weeks (the checks send it only when breaching)`);
+  }
   if (emitter && emitter.schedules.length > 0) {
     const since = windowStart(now, LIST_METRICS_WINDOW_MS, emitter.state?.deployedAt);
     const activity = scheduleActivity(emitter.schedules, since, now);

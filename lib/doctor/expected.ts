@@ -5,6 +5,7 @@
  * their subscriptions, the named buckets with their lifecycle rules, the tables, and the function the
  * alarm rule feeds (the alert router). Pure: templates and the account's identity in, a model out.
  */
+import { BREACH_ONLY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 
 export interface CfnResource {
@@ -59,6 +60,11 @@ export interface ExpectedMetric {
   /** The full dimension set; CloudWatch matches it exactly. */
   readonly dimensions: readonly ExpectedDimension[];
   readonly source: MetricSource;
+  /**
+   * Sent only while its alarm's condition holds (health checks with `metricsSent: breaches`): no data
+   * for two weeks means no failure, not a broken publisher.
+   */
+  readonly onlyWhenBreaching?: boolean;
 }
 
 export interface ExpectedAlarm {
@@ -334,6 +340,11 @@ function alarmsOf(resolver: TemplateResolver): ExpectedAlarm[] {
   const functions = resolver
     .all('AWS::Lambda::Function')
     .filter((fn) => fn.resource.Properties?.FunctionName);
+  // health checks told to send only breaching values (no dashboard): see MetricsSent
+  const breachesOnly = resolver.all('AWS::Scheduler::Schedule').some((schedule) => {
+    const input = (schedule.resource.Properties?.Target as { Input?: unknown } | undefined)?.Input;
+    return typeof input === 'string' && input.includes('"metricsSent":"breaches"');
+  });
   const alarms: ExpectedAlarm[] = [];
   for (const alarm of resolver.all('AWS::CloudWatch::Alarm')) {
     const props = alarm.resource.Properties ?? {};
@@ -348,7 +359,13 @@ function alarmsOf(resolver: TemplateResolver): ExpectedAlarm[] {
               isRecord(m.MetricStat) && isRecord(m.MetricStat.Metric) ? m.MetricStat.Metric : undefined,
             )
             .filter((m): m is Record<string, unknown> => m !== undefined);
-    const metrics = raw.map((m) => metricOf(resolver, alarm.stack, m));
+    const metrics = raw
+      .map((m) => metricOf(resolver, alarm.stack, m))
+      .map((m) =>
+        breachesOnly && m.namespace === METRICS_NAMESPACE && BREACH_ONLY_HEALTH_METRICS.has(m.metricName)
+          ? { ...m, onlyWhenBreaching: true }
+          : m,
+      );
     const emitter = emitterOf(resolver, alarm, metrics, functions);
     alarms.push({
       name,

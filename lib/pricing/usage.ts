@@ -7,8 +7,9 @@
  */
 import { BackupMetric } from '../../lambdas/backup/metrics';
 import { MaintenanceMetric } from '../../lambdas/db-maintenance/metrics';
-import { DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
+import { BREACH_ONLY_HEALTH_METRICS, DAILY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
+import { SECRET_CACHE_TTL_MS } from '../../lambdas/shared/secret-cache';
 import { STATUS_PAGE_VAR } from '../../lambdas/status-page/env';
 import { nextRuns, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
@@ -294,6 +295,7 @@ export function usageFromTemplates(
       ),
     ),
   );
+  const pages = assumptions.pagesPerMonth ?? 4;
   const customMetrics: CustomMetricUsage[] = [...watched.values()].map((metric) => {
     const id = metricId(metric);
     // Metric filters publish only when a log line matches (no default value is set).
@@ -311,12 +313,18 @@ export function usageFromTemplates(
         )
       : HOURS_PER_MONTH;
     // daily metrics are sent in one window (one hour for schedules of an hour or less) a day
-    const daily = DAILY_HEALTH_METRICS.has(metric.name) ? Math.min(hours, HOURS_PER_MONTH / 24) : hours;
-    return { id, hoursPerMonth: daily, watched: true };
+    if (DAILY_HEALTH_METRICS.has(metric.name))
+      return { id, hoursPerMonth: Math.min(hours, HOURS_PER_MONTH / 24), watched: true };
+    // breaches-only health metrics are sent only while failing: about an hour per assumed alarm episode
+    // (each episode counted against every such metric, which overstates)
+    const breachesOnly =
+      BREACH_ONLY_HEALTH_METRICS.has(metric.name) &&
+      senders.length > 0 &&
+      senders.every((s) => s.input.metricsSent === 'breaches');
+    return { id, hoursPerMonth: breachesOnly ? Math.min(hours, pages) : hours, watched: true };
   });
 
   // Functions: memory from the template, invocations from their schedules; the router runs per alarm change.
-  const pages = assumptions.pagesPerMonth ?? 4;
   const logGroupNames = new Map(
     ofType('AWS::Logs::LogGroup').map(([id, r]) => [id, String(r.Properties?.LogGroupName ?? id)]),
   );
@@ -400,7 +408,10 @@ export function usageFromTemplates(
     );
   const invocations = functions.reduce((sum, f) => sum + f.invocationsPerMonth, 0);
 
-  // Secrets: distinct Secrets Manager ARNs that roles may read; each run of a reader reads it once.
+  // Secrets: distinct Secrets Manager ARNs that roles may read; a reader's container keeps a value for
+  // SECRET_CACHE_TTL_MS, so a reader reads each secret once per run, at most once per TTL (one warm
+  // container; cold starts in between add a few)
+  const readsCap = (HOURS_PER_MONTH * 3_600_000) / SECRET_CACHE_TTL_MS;
   const secretReads = new Map<string, number>();
   for (const [policyId, r] of ofType('AWS::IAM::Policy')) {
     const doc = r.Properties?.PolicyDocument as { Statement?: Json[] } | undefined;
@@ -412,7 +423,7 @@ export function usageFromTemplates(
       )?.invocationsPerMonth;
       for (const resource of list) {
         const key = JSON.stringify(resource);
-        secretReads.set(key, (secretReads.get(key) ?? 0) + (readerRuns ?? DAYS_PER_MONTH));
+        secretReads.set(key, (secretReads.get(key) ?? 0) + Math.min(readsCap, readerRuns ?? DAYS_PER_MONTH));
       }
     }
   }

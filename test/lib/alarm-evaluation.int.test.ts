@@ -149,6 +149,18 @@ afterAll(async () => {
 });
 
 const healthTargets = effectiveHealthTargets(config);
+/** What the synthesized health-check schedule tells the checks to send (breaches only, no dashboard). */
+const healthInput = (() => {
+  for (const group of resources) {
+    for (const resource of Object.values(group)) {
+      if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+      const input = JSON.parse(String((resource.Properties.Target as { Input?: string }).Input ?? '{}'));
+      if (Array.isArray(input.targets))
+        return input as { metricsSent?: 'all' | 'breaches'; periodMs?: number };
+    }
+  }
+  throw new Error('no health-check schedule in the inventory template');
+})();
 function healthTarget(name: string, url: string) {
   const target = healthTargets.find((t) => t.target.name === name);
   if (!target?.target.http) throw new Error(`inventory.yaml has no http target ${name}`);
@@ -161,6 +173,7 @@ describe('health checks', () => {
 
   it('a target down for 3 minutes goes to ALARM at the minute 2 of 3 implies, and back to OK', async () => {
     let down = false;
+    let sent = 0;
     const server = createHttpServer((_req, res) => {
       res.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');
@@ -180,8 +193,9 @@ describe('health checks', () => {
           log: new MemoryLog(),
           now: () => new Date(now),
         },
-        { targets: [healthTarget('api', url)] },
+        { targets: [healthTarget('api', url)], metricsSent: healthInput.metricsSent },
       );
+      sent += metrics.points.length;
       world.emitted(metrics, now);
       world.invoked('health-check', now, false);
     }
@@ -193,6 +207,11 @@ describe('health checks', () => {
     };
     report('down from minute 10 to 13 (checks every minute)', rows, ' min');
 
+    // the template's checks send only breaching values: the three failed checks' Up 0, nothing else
+    // (a healthy target's metrics cost nothing); the alarms read the absent minutes as not breaching
+    expect(healthInput.metricsSent).toBe('breaches');
+    expect(sent).toBe(3);
+
     // 2 of 3 one-minute periods: the second failed minute [11, 12) completes at minute 12
     expect(rows['health-api-down']).toEqual([
       [0, 'OK'],
@@ -202,6 +221,63 @@ describe('health checks', () => {
     expect(rows['health-api-latency']).toEqual([[0, 'OK']]);
     // Errors is published only for periods with invocations: OK once the first 5-minute period ends
     expect(rows['health-check-failed']).toEqual([[5, 'OK']]);
+
+    // regression: the Up 0s alone, without FILL(m, 1), keep the alarm in ALARM two minutes longer
+    // (CloudWatch evaluates the last real datapoints of its longer range when fewer than N are real)
+    const unfilled = withoutMath(alarm('health-api-down'));
+    const late = timeline(simulate(unfilled, world.store, start, end), start, MINUTE);
+    report('  without FILL', { 'health-api-down': late }, ' min');
+    expect(late.at(-1)).toEqual([17, 'OK']);
+  });
+
+  it('a target slower than its 2 s maxLatency for 3 minutes pages latency (only the slow checks send it)', {
+    timeout: 60_000,
+  }, async () => {
+    let slow = false;
+    let sent = 0;
+    const server = createHttpServer((_req, res) => {
+      setTimeout(
+        () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"status":"ok"}');
+        },
+        slow ? 2_150 : 0,
+      );
+    });
+    servers.push(server);
+    const url = `http://127.0.0.1:${await listen(server)}/health`;
+    const world = new World();
+    for (let minute = 0; minute < 20; minute++) {
+      const now = start + minute * MINUTE + 2_000;
+      slow = minute >= 5 && minute < 8;
+      const metrics = new MemoryMetrics();
+      await runHealthCheck(
+        {
+          project: PROJECT,
+          secrets: fakeSecrets({}),
+          metrics,
+          log: new MemoryLog(),
+          now: () => new Date(now),
+        },
+        { targets: [healthTarget('api', url)], metricsSent: healthInput.metricsSent },
+      );
+      sent += metrics.points.length;
+      world.emitted(metrics, now);
+      world.invoked('health-check', now, false);
+    }
+    const end = start + 20 * MINUTE;
+    const rows = {
+      'health-api-latency': timeline(world.transitions('health-api-latency', start, end), start, MINUTE),
+      'health-api-down': timeline(world.transitions('health-api-down', start, end), start, MINUTE),
+    };
+    report('slow (2.15 s) from minute 5 to 8 (checks every minute)', rows, ' min');
+    expect(sent).toBe(3);
+    expect(rows['health-api-latency']).toEqual([
+      [0, 'OK'],
+      [7, 'ALARM'],
+      [10, 'OK'],
+    ]);
+    expect(rows['health-api-down']).toEqual([[0, 'OK']]);
   });
 
   it('a certificate with 5 days left pages tls-critical (and tls-warn), not down', async () => {
@@ -230,7 +306,7 @@ describe('health checks', () => {
           now: () => new Date(now),
           trustedCa: [certificate.cert],
         },
-        { targets: [healthTarget('api', url)], periodMs: MINUTE },
+        { targets: [healthTarget('api', url)], periodMs: MINUTE, metricsSent: healthInput.metricsSent },
       );
       if (metrics.values('TlsDaysLeft', { Project: PROJECT, Target: 'api' }).length) sent++;
       world.emitted(metrics, now);
@@ -504,7 +580,7 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
     const from = night(31) + 12 * HOUR;
     const until = night(34);
     const rows = Object.fromEntries(
-      ['backup-postgres-failed', 'backup-postgres-backup-failed'].map((name) => [
+      ['backup-postgres-failed'].map((name) => [
         name,
         timeline(world.transitions(name, from, until), night(32), MINUTE),
       ]),
@@ -519,11 +595,20 @@ describe('backups (real pg_dump into s3rver, nightly at 02:00 America/New_York)'
     // the period holding the next night's good run completes
     const alarmAt = round(5 - 5 / 60);
     const okAt = round((night(33) - night(32)) / MINUTE + 5 - 5 / 60);
-    for (const name of ['backup-postgres-failed', 'backup-postgres-backup-failed']) {
-      expect(rows[name]?.slice(-2)).toEqual([
-        [alarmAt, 'ALARM'],
-        [okAt, 'OK'],
-      ]);
+    expect(rows['backup-postgres-failed']?.slice(-2)).toEqual([
+      [alarmAt, 'ALARM'],
+      [okAt, 'OK'],
+    ]);
+    // the backup's own BackupFailed 1 goes with the throw that Lambda counts as an error: the same
+    // night, the same 5-minute period, so -failed is the page and there is no -backup-failed alarm
+    // (a Fargate target, without Lambda Errors, keeps it)
+    expect(alarms.has(`${PROJECT}-backup-postgres-backup-failed`)).toBe(false);
+    const failedKey = metricKey('Nightshift', 'BackupFailed', { Project: PROJECT, Target: 'postgres' });
+    for (const n of [32, 33]) {
+      // (the store keeps a standard-resolution value at the start of its minute)
+      const sent = world.store.valuesIn(failedKey, night(n) - MINUTE, night(n) + MINUTE);
+      // night 32 sent BackupFailed 1 and threw (the error Lambda counts); night 33 sent 0 and did not
+      expect([n, sent]).toEqual([n, [n === 32 ? 1 : 0]]);
     }
 
     // regression: treating missing data as not breaching resolves the page 5 minutes later

@@ -272,24 +272,28 @@ describe('Backups (lambda)', () => {
     expect(actions.filter((a) => a.includes('Delete'))).toEqual([]);
   });
 
-  it('has the four alarms: failed, too old (zero-filled, missing data breaching), verify failed, DLQ not empty', () => {
+  it('has the four alarms: failed (Lambda Errors, no -backup-failed), too old (zero-filled, missing data breaching), verify failed, DLQ not empty', () => {
     const alarms = byName(built.jobs, 'AWS::CloudWatch::Alarm', 'AlarmName');
-    const failed = alarms.get('shop-backup-main-backup-failed')!;
+    // the core throws after BackupFailed 1, so Lambda Errors pages for every failed backup (and for a
+    // timeout the core cannot report): a -backup-failed alarm would page for the same runs
+    expect(alarms.has('shop-backup-main-backup-failed')).toBe(false);
+    const failed = alarms.get('shop-backup-main-failed')!;
     expect(failed).toMatchObject({
-      MetricName: 'BackupFailed',
-      Namespace: 'Nightshift',
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
       Statistic: 'Sum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
-      // a failed night stays in ALARM until the next run reports 0
+      // a failed night stays in ALARM until the next run's period reports 0 errors
       TreatMissingData: 'ignore',
     });
-    expect(failed.Dimensions).toEqual(
-      expect.arrayContaining([
-        { Name: 'Project', Value: 'shop' },
-        { Name: 'Target', Value: 'main' },
-      ]),
+    // the page names what failed: the backup (and, with verify, its restore test)
+    expect(decodeAlarmDescription(String(failed.AlarmDescription)).summary).toBe(
+      "backup of main or its restore test failed (the backup-main job's log says which and why)",
     );
+    expect(
+      decodeAlarmDescription(String(alarms.get('shop-backup-cache-failed')?.AlarmDescription)).summary,
+    ).toBe("backup of cache failed (the backup-cache job's log says why)");
     const old = alarms.get('shop-backup-main-too-old')!;
     // hourly successes with 0 for every hour without one (FILL), so 26 empty hours alarm on time
     expect(old.Metrics).toEqual([

@@ -167,22 +167,46 @@ describe('HealthChecks', () => {
     expect(meta?.severity).toBe('critical');
   });
 
-  it('alarms when down for 2 of 3 checks by default, on the Up metric of the target', () => {
+  it('alarms when down for 2 of 3 checks by default, on the Up metric of the target (1 when absent)', () => {
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'shop-health-db-down',
-      Namespace: 'Nightshift',
-      MetricName: 'Up',
-      Dimensions: Match.arrayWith([
-        { Name: 'Project', Value: 'shop' },
-        { Name: 'Target', Value: 'db' },
-      ]),
-      Statistic: 'Minimum',
-      Period: 300,
+      // the checks send Up only as 0 (breaches only): a period without a datapoint is a passing one
+      Metrics: [
+        Match.objectLike({ Expression: 'FILL(m, 1)', ReturnData: true }),
+        Match.objectLike({
+          Id: 'm',
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'Nightshift',
+              MetricName: 'Up',
+              Dimensions: Match.arrayWith([
+                { Name: 'Project', Value: 'shop' },
+                { Name: 'Target', Value: 'db' },
+              ]),
+            },
+            Stat: 'Minimum',
+            Period: 300,
+          },
+        }),
+      ],
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
     });
+  });
+
+  it('tells the checks to send only breaching values, or every value when the dashboard graphs them', () => {
+    const inputOf = (template: Template) =>
+      Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+        (r) => JSON.parse(r.Properties.Target.Input as string).metricsSent,
+      );
+    expect(inputOf(built.template)).toEqual(expect.arrayContaining(['breaches']));
+    expect(new Set(inputOf(built.template))).toEqual(new Set(['breaches']));
+    const withDashboard = build({ alerts: { ...testConfig().alerts, dashboard: true } });
+    expect(new Set(inputOf(withDashboard.template))).toEqual(new Set(['all']));
   });
 
   it('uses the configured down M of N, maxLatency and TLS days', () => {
@@ -201,7 +225,12 @@ describe('HealthChecks', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'shop-health-web-latency',
-      MetricName: 'LatencyMs',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(m, 0)' }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'LatencyMs' }) }),
+        }),
+      ]),
       Threshold: 750,
       ComparisonOperator: 'GreaterThanThreshold',
     });
@@ -411,10 +440,18 @@ describe('HealthChecks with sub-minute intervals', () => {
     // 15 s interval, down for 45 s (3 checks): ceil(30 / 10) + 1
     expect(down('odd')).toEqual({ ...common, m: 4, n: 4, missing: 'notBreaching' });
     // a target checked every minute keeps its one-minute M of N alarm
+    // (its Up read through FILL(m, 1): without a dashboard only failed checks are sent)
     expect(alarms.get('shop-health-web-down')).toMatchObject({
-      MetricName: 'Up',
-      Period: 60,
-      Statistic: 'Minimum',
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: expect.stringMatching(/^FILL\(\w+, 1\)$/) }),
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'Up' }),
+            Period: 60,
+            Stat: 'Minimum',
+          }),
+        }),
+      ]),
       DatapointsToAlarm: 2,
       EvaluationPeriods: 3,
     });

@@ -316,6 +316,7 @@ function metricsPage(rules: PrometheusRule[]): () => string {
 type HealthEvent = {
   periodMs?: number;
   scheduledTime?: string;
+  metricsSent?: 'all' | 'breaches';
   targets: {
     target: {
       name: string;
@@ -327,11 +328,14 @@ type HealthEvent = {
 };
 
 /** The schedule's event with HTTP targets pointed at a local server (or a closed port when down). */
-function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls'): unknown {
+function healthEvent(example: string, input: unknown, mode: 'up' | 'down' | 'tls' | 'all'): unknown {
   const event = JSON.parse(localize(JSON.stringify(input), mode === 'down')) as HealthEvent;
   // what EventBridge Scheduler does to a context attribute in the input: the time it fired for
   if (event.scheduledTime === '<aws.scheduler.scheduled-time>')
     event.scheduledTime = new Date().toISOString();
+  // 'all': healthy targets, every value sent (what the dashboard's schedules ask for), so every watched
+  // metric shows its dimensions even where the template's checks send only breaching values
+  if (mode === 'all') event.metricsSent = 'all';
   // TlsDaysLeft is sent only in the first hour (or period) of the UTC day; a day-long period makes any
   // time of the test run that window (test/lambdas/health-check/http.test.ts covers the window itself)
   expect(typeof event.periodMs).toBe('number');
@@ -425,7 +429,7 @@ async function runExample(example: string): Promise<ExampleRun> {
     if (!job) continue;
     if (job === 'health-check') {
       for (const input of fn.scheduleInputs) {
-        const modes = ['up', 'down', 'tls'] as const;
+        const modes = ['up', 'down', 'tls', 'all'] as const;
         const run = (mode: (typeof modes)[number]) =>
           invoke(fn, job, `health ${mode}`, healthEvent(example, input, mode), {
             caller: mode === 'down' ? 'dead' : 'live',
@@ -522,6 +526,10 @@ beforeAll(async () => {
     'secretsmanager.GetSecretValue': (input, caller) => ({
       Name: input.SecretId,
       SecretString: secretValue(String(input.SecretId), caller),
+    }),
+    // secret: ssm:/… references (examples/inventory.yaml) are SecureString parameters
+    'AmazonSSM.GetParameter': (input, caller) => ({
+      Parameter: { Name: input.Name, Type: 'SecureString', Value: secretValue(String(input.Name), caller) },
     }),
     'Logs_20140328.DescribeLogGroups': (input) => {
       const name = String(input.logGroupNamePrefix);
@@ -623,6 +631,20 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     for (const down of runsOf(example, 'health down')) {
       const result = down.result as { targets: number; down: number };
       expect(result.down).toBe(result.targets);
+      // a down target sends Up 0 whatever the schedule's metricsSent
+      expect(down.metrics.filter((m) => m.name === 'Up').length).toBe(result.targets);
+    }
+    for (const all of runsOf(example, 'health all')) {
+      const result = all.result as { targets: number; up: number };
+      expect(result.up).toBe(result.targets);
+    }
+    // healthy targets on a breaches-only schedule (no dashboard) send nothing but the daily TlsDaysLeft
+    const dashboard = run?.templates.some((t) =>
+      Object.values(t.Resources ?? {}).some((r) => r.Type === 'AWS::CloudWatch::Dashboard'),
+    );
+    if (!dashboard) {
+      for (const up of runsOf(example, 'health up'))
+        expect(up.metrics.filter((m) => m.name !== 'TlsDaysLeft')).toEqual([]);
     }
     // Prometheus targets: the handler kept each scrape in the table its environment names (the
     // previous one is what gives the rate rules their values, checked below with the alarms)

@@ -129,7 +129,7 @@ for (const example of [...examples, fargate]) {
       ]) {
         expect(paths).toMatch(family);
       }
-      if (example.name.endsWith('inventory.yaml')) {
+      if (example.name.endsWith('planner.yaml')) {
         // the example with the public status page
         expect(paths).toMatch(/^status page distribution → invokes the function URL$/m);
         expect(paths).toMatch(/^status-page → incident table$/m);

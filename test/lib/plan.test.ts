@@ -122,7 +122,14 @@ describe('buildPlan', () => {
       target: 'db',
       levels: ['oncall'],
     });
-    expect(db?.metric).toMatchObject({ name: 'Up', dimensions: { Project: 'shop', Target: 'db' } });
+    // the down alarm reads Up through FILL(m, 1): the plan shows the one metric under the fill
+    expect(db?.metric).toMatchObject({
+      name: 'Up',
+      dimensions: { Project: 'shop', Target: 'db' },
+      statistic: 'Minimum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+    });
     expect(plan.alarms.find((a) => a.name === 'shop-sms-spend')).toMatchObject({
       severity: 'high',
       levels: ['team', 'oncall'],

@@ -41,7 +41,16 @@ export interface FakeAws {
 }
 
 /** Service ids of AWS_ENDPOINT_URL_<ID>: https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html */
-const SERVICE_IDS = ['SECRETS_MANAGER', 'CLOUDWATCH_LOGS', 'CLOUDWATCH', 'SFN', 'SNS', 'LAMBDA', 'DYNAMODB'];
+const SERVICE_IDS = [
+  'SECRETS_MANAGER',
+  'SSM',
+  'CLOUDWATCH_LOGS',
+  'CLOUDWATCH',
+  'SFN',
+  'SNS',
+  'LAMBDA',
+  'DYNAMODB',
+];
 
 async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

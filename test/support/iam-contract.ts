@@ -624,6 +624,21 @@ export function secretArn(env: ContractEnv, nameOrArn: string): string {
   return `arn:aws:secretsmanager:${env.region}:${env.account}:secret:${nameOrArn}-${FAKE_SECRET_SUFFIX}`;
 }
 
+/**
+ * How a job reads a secret reference: Secrets Manager GetSecretValue on the secret, or for `ssm:/name`
+ * (an SSM SecureString) ssm:GetParameter on the parameter.
+ */
+export function secretRead(env: ContractEnv, ref: string): { action: string; resource: string } {
+  if (ref.startsWith('ssm:')) {
+    const name = ref.slice('ssm:'.length).replace(/^\//, '');
+    return {
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${env.region}:${env.account}:parameter/${name}`,
+    };
+  }
+  return { action: 'secretsmanager:GetSecretValue', resource: secretArn(env, ref) };
+}
+
 /** A secret no config references. */
 const UNREFERENCED_SECRET = 'nightshift-contract/unreferenced';
 
@@ -1106,8 +1121,7 @@ export function contractChecks(
       checks.push({
         path: `backup ${name} → its secret ${secret}`,
         principal,
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'allow',
       });
     }
@@ -1145,8 +1159,7 @@ export function contractChecks(
       checks.push({
         path: `health-check → its secret ${secret}`,
         principal,
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'allow',
       });
     }
@@ -1467,8 +1480,7 @@ export function contractChecks(
       checks.push({
         path: `${job.label} → secret it does not reference (${secret})`,
         principal: { kind: 'role', role: job.role },
-        action: 'secretsmanager:GetSecretValue',
-        resource: secretArn(model.env, secret),
+        ...secretRead(model.env, secret),
         expect: 'deny',
       });
     }

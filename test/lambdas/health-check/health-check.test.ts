@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateCondition, parsePath } from '../../../lambdas/health-check/checks/json-conditions';
 import { reasonFor } from '../../../lambdas/health-check/checks/reasons';
 import { mapLimit, run, selectTargets, UnknownTarget } from '../../../lambdas/health-check/health-check';
+import { breaches, HealthMetric, healthAlarmCondition } from '../../../lambdas/health-check/metrics';
 import { freePort } from '../../../lib/local/ports';
 import { targets, testDeps } from './support';
 
@@ -91,6 +92,54 @@ describe('run', () => {
     expect(deps.metrics.points.map((p) => p.name)).toEqual(['Up']);
     expect(result.results[0]?.metrics.LatencyMs).toBeGreaterThanOrEqual(0);
     expect(result.results[0]?.warnings).toEqual([]);
+  });
+
+  it('with metricsSent breaches, sends only what its alarm counts as breaching; the result keeps every value', async () => {
+    const closed = await freePort();
+    const deps = testDeps({ project: 'billing' });
+
+    const result = await run(deps, {
+      metricsSent: 'breaches',
+      targets: targets(
+        // healthy and fast (the server answers in about 20 ms): nothing is sent
+        { name: 'fast', maxLatency: '10s', http: { url: `${base}/` } },
+        // healthy but slower than its 1 ms limit: LatencyMs only
+        { name: 'slow', maxLatency: '1ms', http: { url: `${base}/` } },
+        // down: Up 0
+        { name: 'gone', tcp: { host: '127.0.0.1', port: closed } },
+      ),
+    });
+
+    // (in the order the checks finish)
+    const sent = deps.metrics.points.map((p) => [
+      p.name,
+      p.dimensions.Target,
+      p.name === 'Up' ? p.value : 'ms',
+    ]);
+    expect(sent.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      ['LatencyMs', 'slow', 'ms'],
+      ['Up', 'gone', 0],
+    ]);
+    expect(result.results.map((r) => [r.target, r.metrics.Up])).toEqual([
+      ['fast', 1],
+      ['slow', 1],
+      ['gone', 0],
+    ]);
+    expect(result.results[0]?.metrics.LatencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sends every value without metricsSent (a hand or local run) and with all (the dashboard graphs them)', async () => {
+    for (const metricsSent of [undefined, 'all'] as const) {
+      const deps = testDeps();
+      await run(deps, {
+        metricsSent,
+        targets: targets({ name: 'fast', maxLatency: '10s', http: { url: `${base}/` } }),
+      });
+      expect(deps.metrics.points.map((p) => [p.name, p.value === 1 || p.name === 'LatencyMs'])).toEqual([
+        ['Up', true],
+        ['LatencyMs', true],
+      ]);
+    }
   });
 
   it('keeps going when a check throws something unexpected', async () => {
@@ -216,6 +265,40 @@ describe('sub-minute targets', () => {
 
     expect(result.results.map((r) => [r.up, r.checks])).toEqual([[true, undefined]]);
     expect(deps.metrics.points.map((p) => [p.name, p.resolution, p.timestamp])).toEqual([['Up', 1, base]]);
+  });
+});
+
+describe('healthAlarmCondition and breaches (read by the alarms and by breaches-only sending)', () => {
+  it('gives each alarmed metric its threshold and direction from the target, and none for the rest', () => {
+    const [db, cache, web] = targets(
+      { name: 'db', postgres: { secret: 'db', maxConnectionsPercent: 80, replicationLagSeconds: 30 } },
+      { name: 'cache', redis: { secret: 'cache', maxMemoryPercent: 85 } },
+      { name: 'web', http: { url: 'https://example.com/' } },
+    );
+    if (!db || !cache || !web) throw new Error('targets');
+    expect(healthAlarmCondition(db, HealthMetric.Up)).toEqual({ threshold: 1, comparison: 'lt' });
+    expect(healthAlarmCondition(db, HealthMetric.ConnectionsPercent)).toEqual({
+      threshold: 80,
+      comparison: 'gt',
+    });
+    expect(healthAlarmCondition(db, HealthMetric.ReplicationLagSeconds)).toEqual({
+      threshold: 30,
+      comparison: 'gt',
+    });
+    expect(healthAlarmCondition(cache, HealthMetric.MemoryPercent)).toEqual({
+      threshold: 85,
+      comparison: 'gt',
+    });
+    // no maxLatency: no latency alarm; TlsDaysLeft is daily, not breaches-only
+    expect(healthAlarmCondition(web, HealthMetric.LatencyMs)).toBeUndefined();
+    expect(healthAlarmCondition(web, HealthMetric.TlsDaysLeft)).toBeUndefined();
+  });
+
+  it('breaches strictly beyond the threshold, like the alarms (LessThan 1, GreaterThan limit)', () => {
+    expect(breaches({ threshold: 1, comparison: 'lt' }, 0)).toBe(true);
+    expect(breaches({ threshold: 1, comparison: 'lt' }, 1)).toBe(false);
+    expect(breaches({ threshold: 80, comparison: 'gt' }, 80)).toBe(false);
+    expect(breaches({ threshold: 80, comparison: 'gt' }, 80.5)).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOne, run } from '../../../lambdas/health-check/health-check';
+import { parameterStoreReader } from '../../../lambdas/shared/connections';
 import { withRedis } from '../../support/services';
 import { fakeSecrets, target, targets, testDeps } from './support';
 
@@ -68,6 +69,40 @@ describe('redis check', () => {
     expect(result.results[1]?.reason).toMatch(/^WRONGPASS/);
     const everything = JSON.stringify(result) + deps.log.text() + JSON.stringify(deps.metrics.points);
     expect(everything).not.toContain(PASSWORD);
+  });
+
+  it('picks up a rotated password at once: a refused login forgets the cached value and checks again', async () => {
+    // the real caching reader (15-minute TTL) over a store the test rotates
+    const store: Record<string, string> = {};
+    const reads: string[] = [];
+    const secrets = parameterStoreReader(async (name) => {
+      reads.push(name);
+      return store[name];
+    });
+    const value = (password: string) =>
+      JSON.stringify({ host: '127.0.0.1', port: server().port, username: 'rotating', password });
+    await admin.call('ACL', 'SETUSER', 'rotating', 'on', 'resetpass', `>${PASSWORD}-1`, '~*', '+@all');
+    store['/prod/rotating'] = value(`${PASSWORD}-1`);
+    const check = () =>
+      checkOne(testDeps({ secrets }), target({ name: 'cache', redis: { secret: 'ssm:/prod/rotating' } }));
+
+    expect((await check()).up).toBe(true);
+    expect((await check()).up).toBe(true);
+    expect(reads).toHaveLength(1); // cached
+
+    // rotation: the server takes only the new password, and the store holds it
+    await admin.call('ACL', 'SETUSER', 'rotating', 'resetpass', `>${PASSWORD}-2`);
+    store['/prod/rotating'] = value(`${PASSWORD}-2`);
+    const result = await check();
+
+    expect(result.up).toBe(true);
+    expect(reads).toHaveLength(2); // the refused cached value was read again, once
+    // a password that is really wrong is still down (one re-read, no loop)
+    await admin.call('ACL', 'SETUSER', 'rotating', 'resetpass', `>${PASSWORD}-3`);
+    const wrong = await check();
+    expect(wrong.up).toBe(false);
+    expect(wrong.reason).toMatch(/^WRONGPASS/);
+    expect(reads).toHaveLength(3);
   });
 
   it('reports MemoryPercent high, with a warning, when maxmemory is nearly reached', async () => {

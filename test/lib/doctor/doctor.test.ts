@@ -202,6 +202,8 @@ describe('the expected model comes from the synthesized app', () => {
           { name: 'Target', value: 'api' },
         ],
         source: 'job',
+        // the inventory checks send Up only for a failed check (no dashboard: metricsSent breaches)
+        onlyWhenBreaching: true,
       },
     ]);
     expect(down?.emitter).toBe('inventory-health-check');
@@ -231,7 +233,7 @@ describe('the expected model comes from the synthesized app', () => {
       `inventory-nightshift-backups-${ACCOUNT}-${REGION}`,
       `inventory-nightshift-logs-${ACCOUNT}-${REGION}`,
     ]);
-    expect(expected.tables).toEqual(['inventory-nightshift-acks', 'inventory-nightshift-status']);
+    expect(expected.tables).toEqual(['inventory-nightshift-acks']);
     expect(expected.smsSpendThresholdUsd).toBe(20);
     // every alarm in the templates is checked, none invented
     expect(expected.alarms.map((a) => a.name).sort()).toEqual(
@@ -296,6 +298,20 @@ describe('nightshift doctor', () => {
     });
   });
 
+  it('finds a healthy target without Up data healthy: the checks send Up only for a failed check', async () => {
+    cloudwatch
+      .on(ListMetricsCommand, { Namespace: 'Nightshift', MetricName: 'Up' })
+      .resolves({ Metrics: [] });
+    const report = await doctor();
+    expect(failing(report)).toEqual([]);
+    expect(row(report, 'alarm', 'inventory-health-api-down')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(
+        'no failure in the last 2 weeks (the checks send it only when breaching)',
+      ),
+    });
+  });
+
   it('fails an alarm whose metric does not exist although its job ran', async () => {
     cloudwatch
       .on(ListMetricsCommand, { Namespace: 'Nightshift', MetricName: 'BackupSucceeded' })
@@ -330,9 +346,10 @@ describe('nightshift doctor', () => {
       status: 'pending',
       detail: 'no runs yet — first run at Thu 2026-06-11 02:00 EDT',
     });
-    // the every-minute health check should have run in those 10 minutes: that one fails
+    // the every-minute health check should have run in those 10 minutes: its job row fails (its alarm
+    // metric is sent only for a failed check, so missing Up data is no finding of its own)
     expect(row(report, 'job', 'inventory-health-check')?.status).toBe('fail');
-    expect(row(report, 'alarm', 'inventory-health-api-down')?.status).toBe('fail');
+    expect(row(report, 'alarm', 'inventory-health-api-down')?.status).toBe('ok');
   });
 
   it('warns, without failing, about an alarm on a resource outside the app that has no data', async () => {
@@ -479,12 +496,12 @@ describe('nightshift doctor', () => {
     );
   });
 
-  it('fails a missing acknowledgement (and status-page incident) table', async () => {
+  it('fails a missing acknowledgement table', async () => {
     dynamo
       .on(DescribeTableCommand)
       .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     const report = await doctor();
-    expect(failing(report)).toEqual(['table inventory-nightshift-acks', 'table inventory-nightshift-status']);
+    expect(failing(report)).toEqual(['table inventory-nightshift-acks']);
   });
 
   it('stops with a clear error when the stacks are not deployed', async () => {
@@ -564,7 +581,7 @@ describe('the command', () => {
       });
       expect(await main(['node', 'nightshift', 'doctor', '--config', CONFIG_FILE])).toBe(1);
       expect(out.join('')).toMatch(
-        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 7 failing/,
+        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 6 failing/,
       );
     } finally {
       process.exitCode = undefined;

@@ -162,19 +162,23 @@ describe('usageFromTemplates (inventory example)', () => {
       .filter((n) => n.startsWith(`${config.project}-`));
     expect(names).toContain(`${config.project}-ack-link`);
     // links: 4 pages × 2 channels × (levels + reminder), plus the link requests, on top of the acks' 16
-    // and the status page's incidents (2 writes a page)
     const levels = config.alerts.levels.length;
-    expect(config.statusPage).toBeDefined();
-    expect(usage.dynamodb.writes).toBe(16 + 4 * 2 + 4 * 2 * (levels + 1) + 12 + 4);
+    expect(config.statusPage).toBeUndefined();
+    expect(usage.dynamodb.writes).toBe(16 + 4 * 2 * (levels + 1) + 12 + 4);
   });
 
-  it('prices custom metrics by their sending job: health metrics every hour, backup metrics once a day', () => {
-    const up = usage.customMetrics.find(
-      (m) => m.id.startsWith('Nightshift/Up {') && m.id.includes('Target=api}'),
+  it('prices custom metrics by their sending job: health breaches per alarm episode, backups once a day', () => {
+    const health = usage.customMetrics.filter((m) =>
+      /^Nightshift\/(Up|LatencyMs|ConnectionsPercent|MemoryPercent) \{/.test(m.id),
     );
     const backup = usage.customMetrics.find((m) => m.id.startsWith('Nightshift/BackupSucceeded'));
-    expect(up?.hoursPerMonth).toBe(730);
+    // without the dashboard the checks send only breaching values: an hour per assumed page (4)
+    expect(health.map((m) => m.hoursPerMonth)).toEqual(Array(8).fill(4));
     expect(backup?.hoursPerMonth).toBeCloseTo(30.4, 0);
+    // the log archive's deadline check sends ArchivedDay every 15 minutes: every hour
+    expect(usage.customMetrics.find((m) => m.id.startsWith('Nightshift/ArchivedDay'))?.hoursPerMonth).toBe(
+      730,
+    );
   });
 
   it("keeps backups and log archives as the buckets' lifecycle rules say", () => {
@@ -192,7 +196,8 @@ describe('usageFromTemplates (inventory example)', () => {
   });
 
   it('counts the secrets the roles may read, and the VPC network the jobs need', () => {
-    expect(usage.secrets.count).toBe(3);
+    // the inventory example's credentials are SSM SecureStrings (free): no Secrets Manager secret
+    expect(usage.secrets.count).toBe(0);
     expect(usage.network?.mode).toBe('nat');
     const estimate = estimateMonthlyCost(usage, pricesFor(config.region));
     expect(estimate.lines.find((l) => l.item === 'NAT gateway')?.group).toBe('network');

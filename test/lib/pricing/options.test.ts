@@ -42,7 +42,16 @@ describe('dashboard option', () => {
     const line = on.estimate.lines.find((l) => l.item === 'dashboards');
     expect(line?.listUsd).toBe(3);
     expect(line?.afterFreeTierUsd).toBe(0);
-    expect(on.estimate.totals.base.listUsd).toBeCloseTo(off.estimate.totals.base.listUsd + 3, 2);
+    // the dashboard graphs Up, so its checks send every value: Up is sent every hour again
+    const up = (usage: typeof on.usage) => usage.customMetrics.find((m) => m.id.startsWith('Nightshift/Up '));
+    expect(up(on.usage)?.hoursPerMonth).toBe(730);
+    expect(up(off.usage)?.hoursPerMonth).toBe(4);
+    const metrics = (e: typeof on.estimate) => e.lines.find((l) => l.item === 'custom metrics')?.listUsd ?? 0;
+    expect(on.estimate.totals.base.listUsd).toBeCloseTo(
+      off.estimate.totals.base.listUsd + 3 + metrics(on.estimate) - metrics(off.estimate),
+      2,
+    );
+    expect(metrics(on.estimate) - metrics(off.estimate)).toBeCloseTo(((730 - 4) / 730) * 0.3, 2);
   });
 });
 
@@ -195,6 +204,11 @@ describe('SSM Parameter Store as a secret source', () => {
 
   it('counts only the Secrets Manager secret in the estimate', () => {
     expect(managed.usage.secrets.count).toBe(1);
+    // the health check runs every minute (43,800 runs) but its container keeps the value 15 minutes:
+    // 730 h × 4 = 2,920 reads a month, $0.0146 at $0.05 per 10,000
+    const runs = managed.usage.functions.find((f) => f.name.endsWith('health-check'))?.invocationsPerMonth;
+    expect(runs).toBe(43_800);
+    expect(managed.usage.secrets.calls).toBe(2_920);
     const line = managed.estimate.lines.find((l) => l.service === 'Secrets Manager');
     expect(line?.basis).toMatch(/^1 secrets, /);
   });

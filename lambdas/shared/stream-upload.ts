@@ -1,7 +1,7 @@
 /**
- * The one streaming mechanism every dump goes through:
+ * The one streaming mechanism every dump and every log archive part goes through:
  *
- *   source (tool stdout / generator) → header check → zstd, independent 4 MiB frames compressed in
+ *   source (tool stdout / generator / StreamWriter) → header check → zstd, independent 4 MiB frames compressed in
  *   parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
  *   SSE-KMS, conditional, tagged)
  *
@@ -50,6 +50,8 @@ export const HEADERS = {
   /** mongodump archive magic number 0x8199e26d, little-endian. */
   mongoArchive: startsWith('mongodump archive (0x8199e26d)', Buffer.from([0x6d, 0xe2, 0x99, 0x81])),
   rdb: startsWith('Redis RDB (REDIS)', Buffer.from('REDIS', 'latin1')),
+  /** Log archive parts: one JSON object per line. */
+  ndjson: startsWith('NDJSON (a JSON object per line)', Buffer.from('{', 'latin1')),
 } as const satisfies Record<string, StreamHeader>;
 
 /** The dump does not start with the expected magic number. */
@@ -121,6 +123,17 @@ export interface StreamUploadOptions {
   readonly compressionLevel: number;
   /** zstd frames compressed at once. @default defaultZstdConcurrency() (the cores, 2–4) */
   readonly compressionThreads?: number;
+  /**
+   * Uncompressed bytes per zstd frame. Smaller frames make the compressed count follow the input
+   * more closely (the log archive rolls parts on it). @default ZSTD_FRAME_BYTES (4 MiB)
+   */
+  readonly frameBytes?: number;
+  /**
+   * Replace an existing object instead of failing with ObjectExists (no HeadObject, no If-None-Match).
+   * For writers whose keys are unique per run and whose own checkpoint decides what is complete.
+   * @default false
+   */
+  readonly overwrite?: boolean;
   /** Upper bound of the compressed size, to choose the part size (< 10,000 parts). */
   readonly expectedBytes?: number;
   /** Parts uploaded at once. @default 2 */
@@ -142,6 +155,8 @@ export interface StreamUploadOptions {
   readonly now?: () => number;
   /** Called as bytes flow (at most every 64 KiB of input). */
   readonly onProgress?: (progress: { bytesIn: number; bytesOut: number }) => void;
+  /** Receives the compressor, for producers that follow its progress (StreamWriter). */
+  readonly onCompressor?: (zstd: ParallelZstdCompress) => void;
 }
 
 export interface StreamUploadResult {
@@ -172,8 +187,16 @@ export function choosePartSize(expectedBytes: number | undefined): number {
  * zstd stream for `zstd -d` and zlib.createZstdDecompress. See ./zstd-parallel for why not
  * ZSTD_c_nbWorkers.
  */
-export function zstdCompressor(level: number, concurrency?: number): ParallelZstdCompress {
-  return new ParallelZstdCompress({ level, ...(concurrency === undefined ? {} : { concurrency }) });
+export function zstdCompressor(
+  level: number,
+  concurrency?: number,
+  frameBytes?: number,
+): ParallelZstdCompress {
+  return new ParallelZstdCompress({
+    level,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(frameBytes === undefined ? {} : { frameBytes }),
+  });
 }
 
 /**
@@ -248,7 +271,7 @@ export async function streamUpload(
   const partSize = choosePartSize(options.expectedBytes);
 
   // Stores that ignore If-None-Match on writes (s3rver) still must not be overwritten by a second run.
-  if (await objectExists(s3, bucket, key)) {
+  if (!options.overwrite && (await objectExists(s3, bucket, key))) {
     source.stop();
     throw new ObjectExists(key);
   }
@@ -261,7 +284,8 @@ export async function streamUpload(
       options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
     }
   });
-  const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads);
+  const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads, options.frameBytes);
+  options.onCompressor?.(zstd);
   const tap = new HashGate(source.done);
   const tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const upload = new Upload({
@@ -275,7 +299,7 @@ export async function streamUpload(
       Key: key,
       Body: tap,
       ContentType: options.contentType ?? 'application/zstd',
-      IfNoneMatch: '*',
+      ...(options.overwrite ? {} : { IfNoneMatch: '*' }),
       ...(tags.length ? { Tagging: new URLSearchParams(options.tags).toString() } : {}),
       ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: options.kmsKeyId } : {}),
       ...(options.objectLock

@@ -14,7 +14,7 @@ const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Import specifiers of a TypeScript source. */
-export function specifiers(source: string): string[] {
+function specifiers(source: string): string[] {
   return [...source.matchAll(SPECIFIER)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
 }
 
@@ -33,7 +33,7 @@ function target(file: string, specifier: string): string | undefined {
 }
 
 /** What `file` may not import: a reason, or undefined when allowed. */
-export function violation(file: string, specifier: string): string | undefined {
+function violation(file: string, specifier: string): string | undefined {
   const to = target(file, specifier);
   if (file.startsWith('lambdas/')) {
     if (to === undefined) return /^(aws-cdk-lib|constructs)(\/|$)/.test(specifier) ? 'the CDK' : undefined;

@@ -406,6 +406,8 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
           // not list is written again from the same checkpoint
           overwrite: true,
           contentType: 'application/zstd',
+          // an abort near the deadline must leave time to save the checkpoint (safety margin ≥ 60 s)
+          abortRetryMs: 10_000,
           log: deps.log,
         });
         // small chunks (≤ ~64 KiB) keep every string in V8's young generation: no large-object churn

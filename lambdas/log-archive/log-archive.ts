@@ -21,7 +21,6 @@ import type { MetricsSink } from '../shared/metrics';
 import { reasonOf } from '../shared/redact';
 import { HEADERS } from '../shared/stream-upload';
 import { StreamWriter } from '../shared/stream-writer';
-import { ZSTD_FRAME_BYTES } from '../shared/zstd-parallel';
 import { withBackoff } from './backoff';
 import { addDays, type DayWindow, dayWindow, dayZone, dueDay, previousDay } from './day';
 import type { ExportStarter } from './export-task';
@@ -121,6 +120,7 @@ interface Resolved {
 
 const DEFAULT_PART_TARGET = 8 * 1024 * 1024;
 const WRITE_CHUNK = 64 * 1024;
+const PART_FRAME_BYTES = 1024 * 1024;
 
 class DeadlineReached extends Error {}
 
@@ -399,9 +399,11 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
           key: partKey(prefix, group, window.date, record.run, record.parts.length + 1),
           header: HEADERS.ndjson,
           compressionLevel: deps.compressionLevel ?? 3,
-          // frames no larger than a part, so the compressed count that rolls parts follows the input
-          frameBytes: Math.min(ZSTD_FRAME_BYTES, job.partTarget),
-          expectedBytes: job.partTarget * 2,
+          // 1 MiB frames (no larger than a part): the compressed count that rolls parts follows the
+          // input closely, and the frames in flight stay small; same ratio as 4 MiB on log lines
+          frameBytes: Math.min(PART_FRAME_BYTES, job.partTarget),
+          // S3's minimum part size: parts of ~8 MiB need no more, and memory stays flat (bench)
+          partSize: 5 * 1024 * 1024,
           // keys are unique per run and part; a part written before a crash that the manifest does
           // not list is written again from the same checkpoint
           overwrite: true,

@@ -136,6 +136,16 @@ export interface StreamUploadOptions {
   readonly overwrite?: boolean;
   /** Upper bound of the compressed size, to choose the part size (< 10,000 parts). */
   readonly expectedBytes?: number;
+  /**
+   * Multipart part size in bytes (S3: ≥ 5 MiB), for writers whose objects are bounded and small
+   * (the log archive's parts). @default choosePartSize(expectedBytes)
+   */
+  readonly partSize?: number;
+  /**
+   * Input buffered ahead of the compressor. A tool's stdout needs room to drain while frames compress;
+   * a producer in the process (StreamWriter) waits on backpressure instead. @default 4 MiB
+   */
+  readonly inputBufferBytes?: number;
   /** Parts uploaded at once. @default 2 */
   readonly queueSize?: number;
   /** KMS key id/ARN: SSE-KMS when set. */
@@ -211,8 +221,9 @@ class HeaderCheck extends Transform {
   constructor(
     private readonly header: StreamHeader,
     private readonly onBytes: (bytes: number) => void,
+    inputBufferBytes: number,
   ) {
-    super({ writableHighWaterMark: 4 * 1024 * 1024 });
+    super({ writableHighWaterMark: inputBufferBytes });
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
@@ -268,7 +279,7 @@ export async function streamUpload(
   const now = options.now ?? Date.now;
   const started = now();
   const { s3, bucket, key, log } = options;
-  const partSize = choosePartSize(options.expectedBytes);
+  const partSize = options.partSize ?? choosePartSize(options.expectedBytes);
 
   // Stores that ignore If-None-Match on writes (s3rver) still must not be overwritten by a second run.
   if (!options.overwrite && (await objectExists(s3, bucket, key))) {
@@ -278,12 +289,16 @@ export async function streamUpload(
 
   let failure: unknown;
   let lastProgress = 0;
-  const check = new HeaderCheck(options.header, (bytes) => {
-    if (options.onProgress && bytes - lastProgress >= 64 * 1024) {
-      lastProgress = bytes;
-      options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
-    }
-  });
+  const check = new HeaderCheck(
+    options.header,
+    (bytes) => {
+      if (options.onProgress && bytes - lastProgress >= 64 * 1024) {
+        lastProgress = bytes;
+        options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
+      }
+    },
+    options.inputBufferBytes ?? 4 * MiB,
+  );
   const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads, options.frameBytes);
   options.onCompressor?.(zstd);
   const tap = new HashGate(source.done);

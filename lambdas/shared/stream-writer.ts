@@ -23,8 +23,11 @@ export class WriterAborted extends Error {
   }
 }
 
+/** Input buffered between write() and the compressor (the producer waits beyond it). */
+const BUFFER_BYTES = 64 * 1024;
+
 export class StreamWriter {
-  private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly body = new PassThrough({ highWaterMark: BUFFER_BYTES });
   private readonly result: Promise<StreamUploadResult>;
   /** Settles with the result, never rejects: for waiting on it beside 'drain'. */
   private readonly settled: Promise<unknown>;
@@ -54,6 +57,7 @@ export class StreamWriter {
         },
       },
       {
+        inputBufferBytes: BUFFER_BYTES,
         ...options,
         onCompressor: (zstd) => {
           this.zstd = zstd;

@@ -1,8 +1,8 @@
 /**
  * The one streaming mechanism every dump and every log archive part goes through:
  *
- *   source (tool stdout / generator / StreamWriter) → header check → zstd, independent 4 MiB frames compressed in
- *   parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
+ *   source (tool stdout / generator / ./stream-writer) → header check → zstd, independent frames
+ *   (4 MiB by default) compressed in parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
  *   SSE-KMS, conditional, tagged)
  *
  * Memory is bounded by (queueSize + 1) × partSize plus (concurrency + 1) frames and their zstd

@@ -2,8 +2,8 @@
  * The one streaming mechanism every dump and every log archive part goes through:
  *
  *   source (tool stdout / generator / ./stream-writer) → header check → zstd, independent frames
- *   (4 MiB by default) compressed in parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
- *   SSE-KMS, conditional, tagged)
+ *   (4 MiB by default) compressed in parallel (./zstd-parallel) → SHA-256 + byte count → S3
+ *   multipart upload (@aws-sdk/lib-storage, SSE-KMS, conditional unless `overwrite`, tagged)
  *
  * Memory is bounded by (queueSize + 1) × partSize plus (concurrency + 1) frames and their zstd
  * contexts; nothing touches the disk. The

@@ -85,7 +85,8 @@ describe('StreamWriter through stream-upload', () => {
     for (let i = 0; i < 12; i++) await w.write(randomBytes(1024 * 1024));
     await w.settle();
     const started = Date.now();
-    while (proxy.openUploads(BUCKET).length === 0 && Date.now() - started < 20_000) {
+    // s3rver writes an upload's directory before its metadata: wait for the key, not the directory
+    while (!proxy.openUploads(BUCKET).some((u) => u.key === key) && Date.now() - started < 20_000) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(proxy.openUploads(BUCKET).map((u) => u.key)).toEqual([key]);

@@ -8,6 +8,8 @@
  *
  * The child runs with the function's V8 flags (LOG_ARCHIVE_NODE_FLAGS, set as NODE_OPTIONS in AWS).
  * Goals: peak RSS ≤ 200 MB at 2 M events, and flat: RSS(2 M) / RSS(0.2 M) ≤ 1.25.
+ * CPU time (process.cpuUsage, every thread: the zstd frames compress on libuv's pool) is reported
+ * beside wall time, which a loaded machine distorts.
  * Run alone: npx tsx bench/log-archive.ts
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +25,10 @@ import { MemoryMetrics } from '../lambdas/shared/metrics';
 import { logArchiveSchema } from '../lib/config/schema';
 import { type BenchResult, printResult, writeResult } from './report';
 
-const SIZES = [200_000, 2_000_000];
+/** BENCH_LOG_EVENTS=2000000 (comma-separated) runs other sizes, e.g. one for a before/after. */
+const SIZES = process.env.BENCH_LOG_EVENTS
+  ? process.env.BENCH_LOG_EVENTS.split(',').map(Number)
+  : [200_000, 2_000_000];
 const PAGE = 5_000; // FilterLogEvents returns at most 1 MB / 10,000 events per page
 const RSS_GOAL_MB = 200;
 const FLAT_GOAL = 1.25;
@@ -35,6 +40,7 @@ interface ChildResult {
   readonly bytes: number;
   readonly uncompressedBytes: number;
   readonly wallMs: number;
+  readonly cpuMs: number;
   readonly maxRssKb: number;
 }
 
@@ -81,6 +87,7 @@ async function child(total: number, endpoint: string, bucket: string): Promise<v
   });
   const window = dayWindow(DATE, 'UTC');
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const report = await archive(
     {
       source: paginatingSource('/bench/api', total, window.startMs, window.endMs),
@@ -96,6 +103,7 @@ async function child(total: number, endpoint: string, bucket: string): Promise<v
     { date: DATE },
   );
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   const group = report.groups[0];
   if (report.status !== 'archived' || group?.events !== total) {
     throw new Error(`bench run did not archive ${total} events: ${JSON.stringify(report)}`);
@@ -106,6 +114,7 @@ async function child(total: number, endpoint: string, bucket: string): Promise<v
     bytes: group.bytes,
     uncompressedBytes: 0,
     wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssKb: process.resourceUsage().maxRSS,
   };
   const { readManifest, manifestKey } = await import('../lambdas/log-archive/manifest');
@@ -182,6 +191,7 @@ export async function run(): Promise<BenchResult> {
         'zstd MB': (r.bytes / 1e6).toFixed(1),
         ratio: `${(r.uncompressedBytes / Math.max(1, r.bytes)).toFixed(1)}×`,
         'wall s': seconds.toFixed(1),
+        'CPU s': (r.cpuMs / 1000).toFixed(1),
         'events/s': Math.round(total / seconds).toLocaleString('en-US'),
         'raw MB/s': (r.uncompressedBytes / 1e6 / seconds).toFixed(1),
         'zstd MB/s': (r.bytes / 1e6 / seconds).toFixed(1),

@@ -32,6 +32,7 @@ import {
   redisClient,
   restoreRdb,
   restoreRecords,
+  type StartScratchRedis,
 } from './engines/redis';
 import type { ToolPaths } from './engines/types';
 import {
@@ -50,6 +51,8 @@ export interface RestoreDeps {
   readonly secrets: SecretsReader;
   readonly log: Log;
   readonly tools?: ToolPaths;
+  /** Starts the scratch redis-server an RDB restore loads the dump into (the CLI: lib/local startRedis). */
+  readonly startScratchRedis?: StartScratchRedis;
   readonly now?: () => Date;
 }
 
@@ -263,6 +266,7 @@ export async function restore(deps: RestoreDeps, input: RestoreInput): Promise<R
               replace: force,
               log: deps.log,
               redisServer: deps.tools?.redisServer,
+              startScratch: deps.startScratchRedis,
             });
           } else {
             const now = deps.now;

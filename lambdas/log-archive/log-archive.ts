@@ -4,7 +4,8 @@
  * ({"timestamp": ISO, "stream", "message"}), and records the day in a manifest.
  *
  * - Events are read page by page (FilterLogEvents, interleaved across streams) and streamed through
- *   zstd into multipart uploads: memory stays flat whatever the volume.
+ *   the shared upload pipeline (../shared/stream-writer → stream-upload: parallel zstd frames, SHA-256,
+ *   multipart upload aborted and checked on failure): memory stays flat whatever the volume.
  * - Parts are rolled at page boundaries once `partTargetBytes` (≥ 128 KiB) of compressed output is
  *   written, so every object but a group's last one for the day is large enough for lifecycle
  *   transitions. After each completed part the manifest records it together with the token that
@@ -18,6 +19,8 @@ import type { LogArchiveConfig } from '../../lib/config/schema';
 import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf } from '../shared/redact';
+import { HEADERS } from '../shared/stream-upload';
+import { StreamWriter } from '../shared/stream-writer';
 import { withBackoff } from './backoff';
 import { addDays, type DayWindow, dayWindow, dayZone, dueDay, previousDay } from './day';
 import type { ExportStarter } from './export-task';
@@ -32,7 +35,6 @@ import {
   writeManifest,
 } from './manifest';
 import { LogArchiveMetric, logArchiveDimensions } from './metrics';
-import { PartWriter } from './part-writer';
 import { LogGroupNotFoundError, type LogsSource, type SourceGroup } from './source';
 
 /**
@@ -118,6 +120,7 @@ interface Resolved {
 
 const DEFAULT_PART_TARGET = 8 * 1024 * 1024;
 const WRITE_CHUNK = 64 * 1024;
+const PART_FRAME_BYTES = 1024 * 1024;
 
 class DeadlineReached extends Error {}
 
@@ -330,7 +333,7 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
   let resumedToken = token;
   if (resumedToken) job.progress(`${group}: resuming after part ${record.parts.length}`);
 
-  let writer: PartWriter | undefined;
+  let writer: StreamWriter | undefined;
   let part = emptyPartStats();
   const closePart = async (nextToken: string | undefined) => {
     if (!writer) return;
@@ -339,15 +342,15 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
     record.parts.push({
       key: written.key,
       events: part.events,
-      bytes: written.bytes,
-      uncompressedBytes: written.uncompressedBytes,
+      bytes: written.bytesOut,
+      uncompressedBytes: written.bytesIn,
       sha256: written.sha256,
       firstTimestamp: new Date(part.first).toISOString(),
       lastTimestamp: new Date(part.last).toISOString(),
     });
     record.events += part.events;
-    record.bytes += written.bytes;
-    record.uncompressedBytes += written.uncompressedBytes;
+    record.bytes += written.bytesOut;
+    record.uncompressedBytes += written.bytesIn;
     const first = new Date(part.first).toISOString();
     const last = new Date(part.last).toISOString();
     if (!record.firstTimestamp || first < record.firstTimestamp) record.firstTimestamp = first;
@@ -390,11 +393,24 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
       if (page.events.length > 0) {
         // a new run for a fresh or restarted day; a resumed one keeps writing under its run
         record.run ??= newRunId(deps.now());
-        writer ??= new PartWriter({
+        writer ??= new StreamWriter({
           s3: deps.s3,
           bucket: deps.bucket,
           key: partKey(prefix, group, window.date, record.run, record.parts.length + 1),
-          level: deps.compressionLevel ?? 3,
+          header: HEADERS.ndjson,
+          compressionLevel: deps.compressionLevel ?? 3,
+          // 1 MiB frames (no larger than a part): the compressed count that rolls parts follows the
+          // input closely, and the frames in flight stay small; same ratio as 4 MiB on log lines
+          frameBytes: Math.min(PART_FRAME_BYTES, job.partTarget),
+          // S3's minimum part size: parts of ~8 MiB need no more, and memory stays flat (bench)
+          partSize: 5 * 1024 * 1024,
+          // keys are unique per run and part; a part written before a crash that the manifest does
+          // not list is written again from the same checkpoint
+          overwrite: true,
+          contentType: 'application/zstd',
+          // an abort near the deadline must leave time to save the checkpoint (safety margin ≥ 60 s)
+          abortRetryMs: 10_000,
+          log: deps.log,
         });
         // small chunks (≤ ~64 KiB) keep every string in V8's young generation: no large-object churn
         let lines = '';
@@ -416,7 +432,11 @@ async function archiveGroup(deps: LogArchiveDeps, job: GroupJob): Promise<void> 
       }
       token = page.nextToken;
       if (!token) break;
-      if (writer && writer.compressedBytes >= job.partTarget) await closePart(token);
+      if (writer && writer.estimatedBytes >= job.partTarget) {
+        // near the target: count what is still compressing before deciding (frames are ≤ partTarget)
+        await writer.settle();
+        if (writer.compressedBytes >= job.partTarget) await closePart(token);
+      }
     }
     await closePart(undefined);
   } catch (error) {

@@ -1,9 +1,9 @@
 /**
- * The one streaming mechanism every dump goes through:
+ * The one streaming mechanism every dump and every log archive part goes through:
  *
- *   source (tool stdout / generator) → header check → zstd, independent 4 MiB frames compressed in
- *   parallel (./zstd-parallel) → SHA-256 + byte count → S3 multipart upload (@aws-sdk/lib-storage,
- *   SSE-KMS, conditional, tagged)
+ *   source (tool stdout / generator / ./stream-writer) → header check → zstd, independent frames
+ *   (4 MiB by default) compressed in parallel (./zstd-parallel) → SHA-256 + byte count → S3
+ *   multipart upload (@aws-sdk/lib-storage, SSE-KMS, conditional unless `overwrite`, tagged)
  *
  * Memory is bounded by (queueSize + 1) × partSize plus (concurrency + 1) frames and their zstd
  * contexts; nothing touches the disk. The
@@ -50,6 +50,8 @@ export const HEADERS = {
   /** mongodump archive magic number 0x8199e26d, little-endian. */
   mongoArchive: startsWith('mongodump archive (0x8199e26d)', Buffer.from([0x6d, 0xe2, 0x99, 0x81])),
   rdb: startsWith('Redis RDB (REDIS)', Buffer.from('REDIS', 'latin1')),
+  /** Log archive parts: one JSON object per line. */
+  ndjson: startsWith('NDJSON (a JSON object per line)', Buffer.from('{', 'latin1')),
 } as const satisfies Record<string, StreamHeader>;
 
 /** The dump does not start with the expected magic number. */
@@ -121,8 +123,29 @@ export interface StreamUploadOptions {
   readonly compressionLevel: number;
   /** zstd frames compressed at once. @default defaultZstdConcurrency() (the cores, 2–4) */
   readonly compressionThreads?: number;
+  /**
+   * Uncompressed bytes per zstd frame. Smaller frames make the compressed count follow the input
+   * more closely (the log archive rolls parts on it). @default ZSTD_FRAME_BYTES (4 MiB)
+   */
+  readonly frameBytes?: number;
+  /**
+   * Replace an existing object instead of failing with ObjectExists (no HeadObject, no If-None-Match).
+   * For writers whose keys are unique per run and whose own checkpoint decides what is complete.
+   * @default false
+   */
+  readonly overwrite?: boolean;
   /** Upper bound of the compressed size, to choose the part size (< 10,000 parts). */
   readonly expectedBytes?: number;
+  /**
+   * Multipart part size in bytes (S3: ≥ 5 MiB), for writers whose objects are bounded and small
+   * (the log archive's parts). @default choosePartSize(expectedBytes)
+   */
+  readonly partSize?: number;
+  /**
+   * Input buffered ahead of the compressor. A tool's stdout needs room to drain while frames compress;
+   * a producer in the process (StreamWriter) waits on backpressure instead. @default 4 MiB
+   */
+  readonly inputBufferBytes?: number;
   /** Parts uploaded at once. @default 2 */
   readonly queueSize?: number;
   /** KMS key id/ARN: SSE-KMS when set. */
@@ -142,6 +165,8 @@ export interface StreamUploadOptions {
   readonly now?: () => number;
   /** Called as bytes flow (at most every 64 KiB of input). */
   readonly onProgress?: (progress: { bytesIn: number; bytesOut: number }) => void;
+  /** Receives the compressor, for producers that follow its progress (StreamWriter). */
+  readonly onCompressor?: (zstd: ParallelZstdCompress) => void;
 }
 
 export interface StreamUploadResult {
@@ -172,8 +197,16 @@ export function choosePartSize(expectedBytes: number | undefined): number {
  * zstd stream for `zstd -d` and zlib.createZstdDecompress. See ./zstd-parallel for why not
  * ZSTD_c_nbWorkers.
  */
-export function zstdCompressor(level: number, concurrency?: number): ParallelZstdCompress {
-  return new ParallelZstdCompress({ level, ...(concurrency === undefined ? {} : { concurrency }) });
+export function zstdCompressor(
+  level: number,
+  concurrency?: number,
+  frameBytes?: number,
+): ParallelZstdCompress {
+  return new ParallelZstdCompress({
+    level,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(frameBytes === undefined ? {} : { frameBytes }),
+  });
 }
 
 /**
@@ -188,8 +221,9 @@ class HeaderCheck extends Transform {
   constructor(
     private readonly header: StreamHeader,
     private readonly onBytes: (bytes: number) => void,
+    inputBufferBytes: number,
   ) {
-    super({ writableHighWaterMark: 4 * 1024 * 1024 });
+    super({ writableHighWaterMark: inputBufferBytes });
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
@@ -245,23 +279,28 @@ export async function streamUpload(
   const now = options.now ?? Date.now;
   const started = now();
   const { s3, bucket, key, log } = options;
-  const partSize = choosePartSize(options.expectedBytes);
+  const partSize = options.partSize ?? choosePartSize(options.expectedBytes);
 
   // Stores that ignore If-None-Match on writes (s3rver) still must not be overwritten by a second run.
-  if (await objectExists(s3, bucket, key)) {
+  if (!options.overwrite && (await objectExists(s3, bucket, key))) {
     source.stop();
     throw new ObjectExists(key);
   }
 
   let failure: unknown;
   let lastProgress = 0;
-  const check = new HeaderCheck(options.header, (bytes) => {
-    if (options.onProgress && bytes - lastProgress >= 64 * 1024) {
-      lastProgress = bytes;
-      options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
-    }
-  });
-  const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads);
+  const check = new HeaderCheck(
+    options.header,
+    (bytes) => {
+      if (options.onProgress && bytes - lastProgress >= 64 * 1024) {
+        lastProgress = bytes;
+        options.onProgress({ bytesIn: bytes, bytesOut: tap.bytes });
+      }
+    },
+    options.inputBufferBytes ?? 4 * MiB,
+  );
+  const zstd = zstdCompressor(options.compressionLevel, options.compressionThreads, options.frameBytes);
+  options.onCompressor?.(zstd);
   const tap = new HashGate(source.done);
   const tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const upload = new Upload({
@@ -275,7 +314,7 @@ export async function streamUpload(
       Key: key,
       Body: tap,
       ContentType: options.contentType ?? 'application/zstd',
-      IfNoneMatch: '*',
+      ...(options.overwrite ? {} : { IfNoneMatch: '*' }),
       ...(tags.length ? { Tagging: new URLSearchParams(options.tags).toString() } : {}),
       ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: options.kmsKeyId } : {}),
       ...(options.objectLock

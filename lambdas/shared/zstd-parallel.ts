@@ -5,6 +5,9 @@
  * uploading. Frames are emitted strictly in input order; concatenated frames are a valid zstd stream
  * (RFC 8878 §3.1), read back by `zlib.createZstdDecompress` and `zstd -d` like a single frame.
  *
+ * After each emitted frame the stream emits 'frame' (`inputEmitted`/`outputEmitted` are then
+ * up to date): a producer that must know the compressed size of what it wrote waits on it.
+ *
  * Memory is bounded: at most `concurrency` chunks are being compressed, at most one partial chunk is
  * being filled, and the write callback is held until every full chunk has started — a slow consumer
  * therefore stops the producer instead of growing a buffer.
@@ -37,6 +40,7 @@ export interface ParallelZstdOptions {
 }
 
 interface Job {
+  readonly inputLength: number;
   output?: Buffer;
   /** The pooled buffer holding the frame's input, returned to the pool when the frame is done. */
   input?: Buffer;
@@ -56,6 +60,10 @@ export class ParallelZstdCompress extends Transform {
   frames = 0;
   /** The most frames that were in flight (compressing or compressed but not yet emitted) at once. */
   peakInFlight = 0;
+  /** Input bytes of the frames emitted so far. */
+  inputEmitted = 0;
+  /** Compressed bytes emitted so far. */
+  outputEmitted = 0;
 
   private readonly zlibOptions: zlib.ZstdOptions;
   private readonly queue: Job[] = [];
@@ -130,7 +138,10 @@ export class ParallelZstdCompress extends Transform {
     for (let head = this.queue[0]; head?.output; head = this.queue[0]) {
       this.queue.shift();
       if (head.input) this.pool.push(head.input);
+      this.inputEmitted += head.inputLength;
+      this.outputEmitted += head.output.length;
       this.push(head.output);
+      this.emit('frame');
     }
     while (this.queue.length < this.concurrency) {
       if (this.pendingBytes >= this.frameBytes) this.start(this.takePending(this.frameBytes));
@@ -183,7 +194,7 @@ export class ParallelZstdCompress extends Transform {
   }
 
   private start({ input, pooled }: { input: Buffer; pooled?: Buffer }): void {
-    const job: Job = pooled ? { input: pooled } : {};
+    const job: Job = pooled ? { inputLength: input.length, input: pooled } : { inputLength: input.length };
     this.queue.push(job);
     this.frames++;
     this.peakInFlight = Math.max(this.peakInFlight, this.queue.length);

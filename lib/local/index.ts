@@ -1,4 +1,4 @@
-export { findBinary, MissingBinaryError, postgresBinDirs } from './binaries';
+export { findBinary, MissingBinaryError, postgresBinDirs } from '../../lambdas/shared/binaries';
 export { freePort } from './ports';
 export { type LocalPostgres, type StartPostgresOptions, startPostgres } from './postgres';
 export { ServiceStartError } from './process';

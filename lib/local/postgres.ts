@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { findBinary, MissingBinaryError } from './binaries';
+import { findBinary, MissingBinaryError } from '../../lambdas/shared/binaries';
 import { freePort } from './ports';
 import {
   childPids,

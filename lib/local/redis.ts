@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary } from './binaries';
+import { findBinary } from '../../lambdas/shared/binaries';
 import { freePort } from './ports';
 import {
   onProcessExit,
@@ -26,6 +26,8 @@ export interface StartRedisOptions {
   readonly logger?: (line: string) => void;
   /** How long to wait for PING to answer. @default 15_000 */
   readonly startTimeoutMs?: number;
+  /** The redis-server executable. @default looked up on PATH (findBinary) */
+  readonly redisServer?: string | undefined;
 }
 
 /** A disposable redis-server bound to 127.0.0.1. */
@@ -48,7 +50,7 @@ export interface LocalRedis {
  * @throws ServiceStartError when it does not answer PING in time.
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<LocalRedis> {
-  const redisServer = findBinary('redis-server', 'redis-server');
+  const redisServer = options.redisServer ?? findBinary('redis-server', 'redis-server');
   const directory = mkdtempSync(join(tmpdir(), 'nightshift-redis-'));
   const unregisterDir = onProcessExit(() => removeDirSync(directory));
   try {

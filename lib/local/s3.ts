@@ -10,13 +10,14 @@
  *   `x-amz-tagging` header on PutObject/CreateMultipartUpload is silently IGNORED (no tags stored).
  * - `If-None-Match: *` on PUT is silently IGNORED (the object is overwritten, 200) — conditional
  *   writes cannot be tested against s3rver. If-None-Match is honoured on GET/HEAD only (304).
+ * - PutObject answers before the file is written; startS3 waits for it (untilWritten).
  * - No versioning, lifecycle, object lock, bucket policy, SSE/KMS (headers are accepted and ignored).
  * - Newer AWS SDKs send CRC32 checksums with `aws-chunked` trailers by default; s3rver does not
  *   decode that framing, so `client()` sets `requestChecksumCalculation: 'WHEN_REQUIRED'`. Any other
  *   S3Client pointed at s3rver needs the same setting.
  */
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,13 @@ interface S3rverInstance {
   /** Koa: the request listener s3rver.listen() installs; it returns the request's handling promise. */
   callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   httpServer?: Server;
+  store: S3rverStore;
+}
+
+/** The part of s3rver's filesystem store that `untilWritten` wraps. */
+interface S3rverStore {
+  putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
 }
 type S3rverConstructor = new (options: {
   address: string;
@@ -65,6 +73,24 @@ export interface LocalS3 {
   kill(): Promise<void>;
 }
 
+/**
+ * s3rver 3.7.1 answers PutObject once the body was handed to the file's write stream, not once it is
+ * written (filesystem.js putObject: `writeStream.end(buffer)` without waiting), so a GET right after
+ * the PUT can read an empty object. The wrapped putObject returns when the file has its full size.
+ */
+function untilWritten(store: S3rverStore): void {
+  const put = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const result = await put(object);
+    const file = store.getResourcePath(object.bucket, object.key, 'object');
+    for (let waited = 0; waited < 5_000; waited += 5) {
+      if ((await stat(file).catch(() => undefined))?.size === result.size) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return result;
+  };
+}
+
 export async function startS3(options: StartS3Options = {}): Promise<LocalS3> {
   const ownsDirectory = options.directory === undefined;
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'nightshift-s3-'));
@@ -78,6 +104,7 @@ export async function startS3(options: StartS3Options = {}): Promise<LocalS3> {
     silent: true,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  untilWritten(server.store);
   // Track request handlers: after kill(), s3rver keeps working on cut requests (mkdir, open) for a
   // moment, and removing the directory under it would crash the process with an unhandled ENOENT.
   const inFlight = new Set<Promise<void>>();

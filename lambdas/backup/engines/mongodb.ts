@@ -10,7 +10,7 @@
  */
 import type { Writable } from 'node:stream';
 import { MongoClient } from 'mongodb';
-import { findBinary } from '../../../lib/local/binaries';
+import { findBinary } from '../../shared/binaries';
 import type { MongoParams } from '../../shared/connections';
 import type { Log } from '../../shared/log';
 import { HEADERS } from '../../shared/stream-upload';

@@ -6,7 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import pg from 'pg';
-import { findBinary, postgresBinDirs } from '../../../lib/local/binaries';
+import { findBinary, postgresBinDirs } from '../../shared/binaries';
 import { describePostgres, type PostgresParams } from '../../shared/connections';
 import type { Log } from '../../shared/log';
 import { HEADERS } from '../../shared/stream-upload';

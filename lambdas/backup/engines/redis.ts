@@ -21,8 +21,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Redis } from 'ioredis';
-import { findBinary } from '../../../lib/local/binaries';
-import { startRedis } from '../../../lib/local/redis';
+import { findBinary } from '../../shared/binaries';
 import { describeRedis, type RedisParams } from '../../shared/connections';
 import type { Log } from '../../shared/log';
 import { HEADERS, type StreamHeader } from '../../shared/stream-upload';
@@ -431,6 +430,32 @@ export async function restoreRecords(
   return { records: next.value.records, restored, expired, duplicates };
 }
 
+/** A disposable redis-server on this machine, loading `dump.rdb` from `dir`. */
+export interface ScratchRedis {
+  readonly host: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a scratch redis-server. Injected by the caller (the CLI passes lib/local's startRedis): the
+ * Lambda code does not manage local services.
+ */
+export type StartScratchRedis = (options: {
+  readonly args: readonly string[];
+  readonly redisServer?: string | undefined;
+}) => Promise<ScratchRedis>;
+
+/** Restoring an RDB needs a scratch redis-server, and the caller gave no way to start one. */
+export class ScratchRedisUnavailable extends Error {
+  override readonly name = 'ScratchRedisUnavailable';
+  constructor() {
+    super(
+      'restoring an RDB backup loads it into a local redis-server first; run the restore with the nightshift CLI on a machine with redis-server installed',
+    );
+  }
+}
+
 /**
  * Restores an RDB file by loading it into a disposable local redis-server (which must be at least the
  * dumping server's version), then copying every key with the logical path (DUMP → RESTORE). The RDB
@@ -439,12 +464,22 @@ export async function restoreRecords(
 export async function restoreRdb(
   rdb: AsyncIterable<Buffer>,
   target: RedisParams,
-  options: { replace: boolean; log: Log; redisServer?: string },
+  options: {
+    replace: boolean;
+    log: Log;
+    redisServer?: string | undefined;
+    startScratch?: StartScratchRedis | undefined;
+  },
 ): Promise<RedisRestoreStats> {
+  const startScratch = options.startScratch;
+  if (!startScratch) throw new ScratchRedisUnavailable();
   const dir = await mkdtemp(join(tmpdir(), 'nightshift-rdb-'));
   try {
     await pipeline(Readable.from(rdb), createWriteStream(join(dir, 'dump.rdb')));
-    const scratch = await startRedis({ args: ['--dir', dir, '--dbfilename', 'dump.rdb'] });
+    const scratch = await startScratch({
+      args: ['--dir', dir, '--dbfilename', 'dump.rdb'],
+      redisServer: options.redisServer,
+    });
     try {
       const probe = new Redis({ host: scratch.host, port: scratch.port, lazyConnect: true });
       await probe.connect();

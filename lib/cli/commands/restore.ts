@@ -69,6 +69,8 @@ Examples:
             root: store.root,
             secrets: cliSecrets(config),
             log: cliLogFor(options.verbose),
+            // loaded only for an RDB restore: the local harness stays out of the CLI's start-up
+            startScratchRedis: async (scratch) => (await import('../../local/redis')).startRedis(scratch),
           },
           {
             target,

@@ -3,9 +3,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../lambdas/backup/backup';
+import { ScratchRedisUnavailable } from '../../../lambdas/backup/engines/redis';
 import { readManifest } from '../../../lambdas/backup/layout';
 import { restore, TargetNotEmpty } from '../../../lambdas/backup/restore';
 import { verify } from '../../../lambdas/backup/verify';
+import { startRedis } from '../../../lib/local/redis';
 import { withRedis, withS3 } from '../../support/services';
 import { BUCKET, makeDeps, target } from './helpers';
 import { type S3Proxy, startS3Proxy } from './s3-proxy';
@@ -139,12 +141,25 @@ describe('redis rdb backup (redis-cli --rdb -)', () => {
     const c = connect(scratch().url);
     await c.flushall();
     c.disconnect();
-    const restored = await restore(makeDeps(s3), { target: t, backup: 'latest', to: { url: scratch().url } });
+    // the scratch redis-server is started by the caller (the CLI passes lib/local's startRedis)
+    const restored = await restore(
+      { ...makeDeps(s3), startScratchRedis: startRedis },
+      { target: t, backup: 'latest', to: { url: scratch().url } },
+    );
     expect(restored.redis?.restored).toBe(3008);
     expect(restored.redis?.expired).toBe(0);
     expect(await snapshot(scratch().url)).toEqual(await snapshot(source().url));
     const d = connect(scratch().url);
     expect(await d.pttl('session:long')).toBeGreaterThan(3_000_000);
+    await d.flushall();
     d.disconnect();
+
+    // without a way to start one, the RDB restore says what it needs and writes nothing
+    await expect(
+      restore(makeDeps(s3), { target: t, backup: 'latest', to: { url: scratch().url } }),
+    ).rejects.toThrow(ScratchRedisUnavailable);
+    const e = connect(scratch().url);
+    expect(await e.dbsize()).toBe(0);
+    e.disconnect();
   });
 });

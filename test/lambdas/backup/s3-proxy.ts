@@ -70,10 +70,25 @@ export async function startS3Proxy(backend: LocalS3): Promise<S3Proxy> {
         res.end(xml('<Error><Code>NoSuchUpload</Code><Message>no such upload</Message></Error>'));
         return;
       }
-      void rm(join(uploadsDir(bucket), uploadId), { recursive: true, force: true }).then(() => {
-        res.writeHead(204);
-        res.end();
-      });
+      // a part still being written can make the directory non-empty again mid-removal (ENOTEMPTY):
+      // retry, and answer 500 (the client retries the abort) instead of leaving the request hanging
+      void rm(join(uploadsDir(bucket), uploadId), {
+        recursive: true,
+        force: true,
+        maxRetries: 5,
+        retryDelay: 50,
+      }).then(
+        () => {
+          res.writeHead(204);
+          res.end();
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'application/xml' });
+          res.end(
+            xml(`<Error><Code>InternalError</Code><Message>${escapeXml(String(error))}</Message></Error>`),
+          );
+        },
+      );
       return;
     }
     const upstream = request(

@@ -1,3 +1,8 @@
+/**
+ * Finding the external tools (pg_dump, redis-cli, mongodump, redis-server…) on PATH or in Debian's
+ * PostgreSQL directories, with the Debian package to install when one is missing. Shared by the backup
+ * engines and the local harness (lib/local re-exports it).
+ */
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 

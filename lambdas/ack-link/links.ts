@@ -14,13 +14,14 @@
  * DynamoDB deletes expired items only eventually (typically within days), so every reader compares
  * `expiresAt` with its own clock too.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
@@ -39,6 +40,52 @@ export function ackLinkTableName(project: string): string {
 /** A fresh link id: 128 bits from the operating system's CSPRNG, base64url. */
 export function newLinkId(): string {
   return randomBytes(LINK_ID_BYTES).toString('base64url');
+}
+
+/**
+ * The n-th link id of a delivery: HMAC-SHA256 of `n` under the delivery's random 128-bit seed, cut to
+ * 128 bits. A retried delivery (Lambda retries an alarm event with the same request id) reads the same
+ * seed back (deliverySeed) and so mints the same ids: its escalation input is identical, which Step
+ * Functions takes as the same execution instead of a duplicate that pages nobody.
+ */
+export function seededLinkId(seed: string, n: number): string {
+  return createHmac('sha256', Buffer.from(seed, 'base64url'))
+    .update(String(n))
+    .digest()
+    .subarray(0, LINK_ID_BYTES)
+    .toString('base64url');
+}
+
+/**
+ * The random seed of one alarm-event delivery, stored once (conditional put) under `delivery#<id>` —
+ * never a valid link id — and read back by a retry of the same delivery. Expires with the links.
+ */
+export async function deliverySeed(
+  dynamo: Pick<DynamoDBClient, 'send'>,
+  table: string,
+  deliveryId: string,
+  now: Date,
+): Promise<string> {
+  const id = `delivery#${deliveryId}`;
+  const seed = newLinkId();
+  try {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { id: { S: id }, seed: { S: seed }, expiresAt: { N: String(expiryFor(now)) } },
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+    return seed;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    const out = await dynamo.send(
+      new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }),
+    );
+    const stored = out.Item?.seed?.S;
+    if (!stored) throw new Error(`the seed of delivery ${deliveryId} is missing`);
+    return stored;
+  }
 }
 
 /** Whether `id` has the shape of a link id (checked before any DynamoDB call). */

@@ -5,7 +5,15 @@
  * exist yet.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type AckLink, expiryFor, linkUrl, maskPhone, newLinkId, putLinks } from '../ack-link/links';
+import {
+  type AckLink,
+  expiryFor,
+  linkUrl,
+  maskPhone,
+  newLinkId,
+  putLinks,
+  seededLinkId,
+} from '../ack-link/links';
 import type { LevelSettings, RotationMemberSettings } from './settings';
 
 /** Where links go: the Function URL base and the table (from the router's environment). */
@@ -34,11 +42,13 @@ export class LinkMinter {
     private readonly baseUrl: string,
     private readonly episode: { readonly alarm: string; readonly episode: Date; readonly title: string },
     private readonly now: Date,
+    /** The delivery's seed (deliverySeed): ids then repeat when the same delivery is retried. */
+    private readonly seed?: string,
   ) {}
 
   private mint(level: string, recipient: string, dueAt: Date): string {
     const link: AckLink = {
-      id: newLinkId(),
+      id: this.seed === undefined ? newLinkId() : seededLinkId(this.seed, this.minted.length),
       alarm: this.episode.alarm,
       episode: this.episode.episode.toISOString(),
       level,

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { Severity } from '../../lib/config/primitives';
 import { severityName } from '../../lib/config/severity-names';
+import { deliverySeed } from '../ack-link/links';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
 import { type AckLinkStore, LinkMinter, type PageLinks, storeLinks } from './ack-links';
@@ -578,13 +579,17 @@ export async function run(deps: RouterDeps, input: RouterInput): Promise<RouterR
       };
       let escalation = build(undefined);
       if (deps.ackLinks) {
-        const minter = new LinkMinter(
-          deps.ackLinks.baseUrl,
-          { alarm: event.alarmName, episode: event.changedAt, title: first.title },
-          (deps.now ?? (() => new Date()))(),
-        );
-        const withLinks = build(minter);
+        const now = (deps.now ?? (() => new Date()))();
         try {
+          // a retry of this delivery mints the same link ids, so its escalation input is the same
+          const seed = await deliverySeed(deps.ackLinks.dynamo, deps.ackLinks.table, input.deliveryId, now);
+          const minter = new LinkMinter(
+            deps.ackLinks.baseUrl,
+            { alarm: event.alarmName, episode: event.changedAt, title: first.title },
+            now,
+            seed,
+          );
+          const withLinks = build(minter);
           await storeLinks(deps.ackLinks, minter);
           escalation = withLinks;
         } catch (error) {

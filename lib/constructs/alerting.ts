@@ -297,7 +297,13 @@ export class Alerting extends Construct {
     this.router = fn.function;
     this.routerRole = fn.role;
     // Links are minted in batches when an episode starts; the router never reads them back.
-    this.ackLinkTable.grant(this.routerRole, 'dynamodb:BatchWriteItem');
+    // links in batches; one seed item per alarm-event delivery (written once, read back on a retry)
+    this.ackLinkTable.grant(
+      this.routerRole,
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+    );
     // Every acknowledgement (link or CLI) reaches the router through the acks table's stream, which
     // tells the team; records it cannot handle go to its dead-letter queue (which pages).
     this.router.addEventSource(

@@ -16,7 +16,7 @@ import { acknowledgeWildcard } from './nag';
 export interface PrefixAccess {
   /** Key prefix, e.g. "backups/postgres/". */
   readonly prefix: string;
-  /** write: put, tag, abort and list parts of its own uploads. read: get objects and their tags. */
+  /** write: put, tag, abort, list parts of its own uploads and list open uploads. read: get objects and their tags. */
   readonly access: 'read' | 'write' | 'readwrite';
   /** Also allow setting Object Lock retention on written objects. @default false */
   readonly objectLock?: boolean;
@@ -41,6 +41,12 @@ export function grantPrefix(
         ],
         resources: [objects],
       }),
+    );
+    // a failed upload is aborted and then listed (ListMultipartUploads) until none remains for its key;
+    // the list action has no object-level resource and takes no prefix condition: it names keys and
+    // upload ids only, never contents
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:ListBucketMultipartUploads'], resources: [bucket.bucketArn] }),
     );
     bucket.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
   }

@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { findBinary } from '../../lambdas/shared/binaries';
 import { isTimeZone } from '../config/primitives';
 import type { NightshiftConfig, NightshiftConfigInput } from '../config/schema';
 import { ConfigError, validateConfig } from '../config/validate';
-import { findBinary } from './binaries';
 import { type LocalPostgres, startPostgres } from './postgres';
 import { type LocalRedis, startRedis } from './redis';
 

@@ -154,7 +154,8 @@ describe('permission contract self-test', () => {
   beforeAll(() => {
     const inventory = examples.find((e) => e.name.endsWith('inventory.yaml'));
     if (!inventory) throw new Error('examples/inventory.yaml is missing');
-    config = inventory.config();
+    // with a public status page (the planner example's), so its URL permissions are in the templates
+    config = { ...inventory.config(), statusPage: { title: 'Status', public: true, targets: ['api'] } };
     built = testApp(config);
     ({ stacks, env } = appTemplates(built, config));
   });

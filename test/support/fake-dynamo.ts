@@ -66,8 +66,17 @@ export class FakeDynamo {
       return { Item: item ? structuredClone(item) : undefined };
     }
     if (command instanceof PutItemCommand) {
-      const { TableName, Item: item } = command.input;
-      this.table(TableName!).set(this.keyOf(TableName!, item as Item), structuredClone(item as Item));
+      const { TableName, Item: item, ConditionExpression } = command.input;
+      const key = this.keyOf(TableName!, item as Item);
+      const old = this.table(TableName!).get(key);
+      const values = (command.input.ExpressionAttributeValues ?? {}) as Item;
+      const names = command.input.ExpressionAttributeNames ?? {};
+      if (ConditionExpression && !evaluate(ConditionExpression, old ?? {}, values, names))
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      this.table(TableName!).set(key, structuredClone(item as Item));
       return {};
     }
     if (command instanceof BatchWriteItemCommand) {

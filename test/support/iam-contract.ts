@@ -1104,6 +1104,17 @@ export function contractChecks(
       },
       expect: 'allow',
     });
+    // a failed dump's upload is aborted, then listed until none remains (stream-upload)
+    for (const action of ['s3:AbortMultipartUpload', 's3:ListBucketMultipartUploads'] as const) {
+      checks.push({
+        path: `backup ${name} → ${action} (abort and confirm a failed upload)`,
+        principal,
+        action,
+        resource:
+          action === 's3:AbortMultipartUpload' ? backupKey(name) : `arn:aws:s3:::${resolvedBuckets.backups}`,
+        expect: 'allow',
+      });
+    }
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
       checks.push({
         path: `backup ${name} → the bucket key`,
@@ -1249,6 +1260,13 @@ export function contractChecks(
         's3:x-amz-server-side-encryption': 'aws:kms',
         's3:x-amz-server-side-encryption-aws-kms-key-id': key,
       },
+      expect: 'allow',
+    });
+    checks.push({
+      path: 'log-archive → ListBucketMultipartUploads (abort and confirm a failed part)',
+      principal,
+      action: 's3:ListBucketMultipartUploads',
+      resource: `arn:aws:s3:::${resolvedBuckets.logs}`,
       expect: 'allow',
     });
     checks.push({
@@ -1551,7 +1569,10 @@ function ackLinkChecks(
       'allow',
     ),
     check('router → rewrites an ack link (only mints)', routerRole, 'dynamodb:UpdateItem', links, 'deny'),
-    check('router → reads ack links', routerRole, 'dynamodb:GetItem', links, 'deny'),
+    // GetItem/PutItem: the seed item of a delivery, written once and read back by a retry (links.ts)
+    check('router → the seed of a retried delivery', routerRole, 'dynamodb:GetItem', links, 'allow'),
+    check('router → scans the ack links', routerRole, 'dynamodb:Scan', links, 'deny'),
+    check('router → deletes an ack link', routerRole, 'dynamodb:DeleteItem', links, 'deny'),
     check('escalation → ack links', escalationRole, 'dynamodb:GetItem', links, 'deny'),
   ];
 }

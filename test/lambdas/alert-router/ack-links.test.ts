@@ -69,6 +69,12 @@ function started(): EscalationInput {
   return JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
 }
 
+/** The stored links (not the deliveries' seed items). */
+const linksIn = (dynamo: FakeDynamo) =>
+  [...dynamo.table(LINKS).entries()]
+    .filter(([id]) => !String(id).startsWith('delivery#'))
+    .map(([, item]) => fromItem(item)!);
+
 const urls = (text: string) => text.match(/https:\/\/\S+on\.aws\/[A-Za-z0-9_-]{22}/g) ?? [];
 
 beforeEach(() => {
@@ -91,8 +97,8 @@ describe('ack links minted by the router', () => {
   it('one link per page and channel, stored before the escalation starts and anyone is paged', async () => {
     const dynamo = new FakeDynamo({ [LINKS]: 'id' });
     await run(deps(dynamo), { event: event(), deliveryId: 'req-1' });
-    expect(order).toEqual(['BatchWriteItemCommand', 'StartExecution', 'Publish']);
-    const stored = [...dynamo.table(LINKS).values()].map((item) => fromItem(item)!);
+    expect(order).toEqual(['PutItemCommand', 'BatchWriteItemCommand', 'StartExecution', 'Publish']);
+    const stored = linksIn(dynamo);
     // team (e-mail), oncall (SMS), lead (e-mail + SMS), reminder to lead (e-mail + SMS)
     expect(stored.map((l) => `${l.level}: ${l.recipient}`).sort()).toEqual([
       'lead: +4…56',
@@ -112,6 +118,22 @@ describe('ack links minted by the router', () => {
     expect(inPages).toHaveLength(6);
     const sent = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}');
     expect(JSON.parse(sent.default).ackUrl).toBe(urls(sent.email)[0]);
+  });
+
+  it('a retried delivery (same request id) mints the same links: the same escalation input, not a duplicate', async () => {
+    const dynamo = new FakeDynamo({ [LINKS]: 'id' });
+    await run(deps(dynamo), { event: event(), deliveryId: 'req-retried' });
+    const first = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    await run(deps(dynamo), { event: event(), deliveryId: 'req-retried' });
+    const second = sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input;
+    expect(second?.name).toBe(first?.name);
+    expect(JSON.parse(second?.input ?? '{}')).toEqual(JSON.parse(first?.input ?? '{}'));
+    // another delivery of the alarm gets other links
+    await run(deps(dynamo), { event: event(), deliveryId: 'req-other' });
+    const other = sfn.commandCalls(StartExecutionCommand)[2]?.args[0].input;
+    const ids = (input?: string) => new Set(urls(input ?? ''));
+    expect([...ids(other?.input)].some((u) => ids(first?.input).has(u))).toBe(false);
+    expect(ids(first?.input).size).toBeGreaterThan(0);
   });
 
   it('a rotating level: the link names the member on call when the step is due', async () => {
@@ -135,8 +157,7 @@ describe('ack links minted by the router', () => {
       ],
     });
     await run(deps(dynamo, settings), { event: event(), deliveryId: 'req-1' });
-    const oncall = [...dynamo.table(LINKS).values()]
-      .map((item) => fromItem(item)!)
+    const oncall = linksIn(dynamo)
       .filter((l) => l.level === 'oncall')
       .map((l) => l.recipient);
     // the step is due 15 min after 17:04:40Z (18:19 London), after the 18:10 hand-off: ben's turn

@@ -631,21 +631,32 @@ describe.each(EXAMPLES)('metric contract: examples/%s.yaml', (example) => {
     for (const down of runsOf(example, 'health down')) {
       const result = down.result as { targets: number; down: number };
       expect(result.down).toBe(result.targets);
-      // a down target sends Up 0 whatever the schedule's metricsSent
-      expect(down.metrics.filter((m) => m.name === 'Up').length).toBe(result.targets);
+      // a down target sends Up 0 whatever the schedule's metricsSent (a sub-minute one at every slot)
+      const ups = down.metrics.filter((m) => m.name === 'Up');
+      expect(new Set(ups.map((m) => m.dimensions.Target)).size).toBe(result.targets);
+      expect(ups.every((m) => m.value === 0)).toBe(true);
     }
     for (const all of runsOf(example, 'health all')) {
       const result = all.result as { targets: number; up: number };
       expect(result.up).toBe(result.targets);
     }
-    // healthy targets on a breaches-only schedule (no dashboard) send nothing but the daily TlsDaysLeft
-    const dashboard = run?.templates.some((t) =>
-      Object.values(t.Resources ?? {}).some((r) => r.Type === 'AWS::CloudWatch::Dashboard'),
+    // healthy targets on a breaches-only schedule send nothing but the daily TlsDaysLeft (and rule
+    // values, which are not breach-only); schedules that send every value (dashboard, sub-minute
+    // targets, status-page targets) are the exception
+    const everyValue = new Set(
+      (run?.functions ?? [])
+        .filter((fn) => fn.functionName.endsWith('-health-check'))
+        .flatMap((fn) => fn.scheduleInputs as (HealthEvent & { metricsSent?: string })[])
+        .filter((input) => input.metricsSent !== 'breaches')
+        .flatMap((input) => input.targets.map((t) => t.target.name)),
     );
-    if (!dashboard) {
-      for (const up of runsOf(example, 'health up'))
-        expect(up.metrics.filter((m) => m.name !== 'TlsDaysLeft')).toEqual([]);
-    }
+    for (const up of runsOf(example, 'health up'))
+      expect(
+        up.metrics.filter(
+          (m) =>
+            !['TlsDaysLeft', 'RuleValue'].includes(m.name) && !everyValue.has(String(m.dimensions.Target)),
+        ),
+      ).toEqual([]);
     // Prometheus targets: the handler kept each scrape in the table its environment names (the
     // previous one is what gives the rate rules their values, checked below with the alarms)
     const healthFunctions = (run?.functions ?? []).filter((fn) => fn.functionName.endsWith('-health-check'));

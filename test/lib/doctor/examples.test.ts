@@ -58,6 +58,7 @@ describe.each(EXAMPLES)('doctor on examples/%s', (file) => {
     // the acknowledgements, the prometheus targets' previous scrapes and the status page's incidents
     const prometheus = config.healthChecks?.targets.some((t) => t.prometheus) ?? false;
     expect(expected.tables).toEqual([
+      `${config.project}-nightshift-ack-links`,
       `${config.project}-nightshift-acks`,
       ...(prometheus ? [`${config.project}-nightshift-scrapes`] : []),
       ...(config.statusPage ? [`${config.project}-nightshift-status`] : []),

@@ -570,10 +570,21 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
   config.logArchive?.groups.forEach((group, index) => {
     const given = [group.name, group.prefix, group.tag].filter((v) => v !== undefined).length;
     if (given !== 1) add(['logArchive', 'groups', index], 'give exactly one of name, prefix or tag');
+    else if (group.mode === 'firehose' && group.name === undefined)
+      add(
+        ['logArchive', 'groups', index, 'mode'],
+        'firehose attaches a subscription filter to one log group — give its name (not a prefix or tag), or use mode: api',
+      );
   });
   if (config.logArchive) {
     const cold = config.logArchive.cold;
     cold.transitions.forEach((transition, index) => {
+      if (transition.storageClass === 'STANDARD_IA' && transition.afterDays < STANDARD_IA_MIN_DAYS) {
+        add(
+          ['logArchive', 'cold', 'transitions', index, 'afterDays'],
+          `S3 moves objects to STANDARD_IA after ${STANDARD_IA_MIN_DAYS} days at the earliest — use afterDays: ${STANDARD_IA_MIN_DAYS} or more`,
+        );
+      }
       if (transition.afterDays >= cold.expireAfterDays) {
         add(
           ['logArchive', 'cold', 'transitions', index, 'afterDays'],
@@ -686,6 +697,9 @@ export function parseConfig(raw: unknown, file?: string): NightshiftConfig {
 export { z };
 
 const DAY_MS = 86_400_000;
+
+/** S3 lifecycle rule: a transition to STANDARD_IA comes 30 days after creation or later. */
+const STANDARD_IA_MIN_DAYS = 30;
 
 /** Rules of one level's rotation that the schema cannot express. */
 function rotationIssues(

@@ -32,6 +32,7 @@ import {
   SCHEDULED_TIME,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { healthTargetInputChars, MAX_SCHEDULE_INPUT, SCHEDULE_INPUT_OVERHEAD } from '../config/limits';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
@@ -42,11 +43,7 @@ import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
 
 export const HEALTH_CHECK_ENTRY = join(import.meta.dirname, '../../lambdas/health-check/handler.ts');
 
-/**
- * Largest schedule input (JSON characters) one schedule carries; more targets on the same interval are
- * split over several schedules that fire together, each invocation checking its share.
- */
-export const MAX_SCHEDULE_INPUT = 8_000;
+export { MAX_SCHEDULE_INPUT };
 
 /** Lines per dashboard graph. */
 const TARGETS_PER_GRAPH = 8;
@@ -118,13 +115,9 @@ export function healthSchedules(
     let current: EffectiveHealthTarget[] = [];
     let size = 0;
     for (const target of members) {
-      const length = JSON.stringify(healthEventTarget(target)).length + 1;
-      if (length + 64 > MAX_SCHEDULE_INPUT) {
-        throw new Error(
-          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body, conditions or rules`,
-        );
-      }
-      if (current.length > 0 && size + length + 64 > MAX_SCHEDULE_INPUT) {
+      // validateConfig keeps each target within one schedule input (lib/config/limits.ts)
+      const length = healthTargetInputChars(target);
+      if (current.length > 0 && size + length + SCHEDULE_INPUT_OVERHEAD > MAX_SCHEDULE_INPUT) {
         chunks.push(current);
         current = [];
         size = 0;
@@ -175,10 +168,10 @@ export class HealthChecks extends Construct {
     super(scope, id);
     const { context } = props;
     const section = context.config.healthChecks;
-    if (!section) throw new Error('HealthChecks needs a healthChecks section in the config');
+    if (!section) throw new Error('internal: HealthChecks built without config.healthChecks');
     const targets = effectiveHealthTargets(context.config);
     if (targets.length === 0) {
-      throw new Error('healthChecks has no targets — add at least one under healthChecks.targets');
+      throw new Error('internal: HealthChecks built without healthChecks.targets');
     }
     const concurrency = section.concurrency;
     const groups = healthSchedules(section, targets);

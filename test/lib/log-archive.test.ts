@@ -179,7 +179,7 @@ describe('LogArchive', () => {
       },
     });
     const [rule] = logArchiveLifecycleRules(config);
-    expect(rule?.transitions?.map((t) => t.transitionAfter.toDays())).toEqual([30, 180]);
+    expect(rule?.transitions?.map((t) => t.transitionAfter?.toDays())).toEqual([30, 180]);
   });
 
   it('alarms when the day is not archived by the deadline (missing data keeps the state) and on sustained throttling', () => {

@@ -128,7 +128,7 @@ export class Alerting extends Construct {
     const topics = context.levelTopics;
     if (topics.length !== config.alerts.levels.length) {
       throw new Error(
-        `Alerting: ${topics.length} level topics for ${config.alerts.levels.length} alerts.levels — the DataStack creates one per level`,
+        `internal: Alerting got ${topics.length} level topics for ${config.alerts.levels.length} alerts.levels — the DataStack creates one per level`,
       );
     }
     const stack = Stack.of(this);

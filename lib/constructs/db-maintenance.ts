@@ -75,7 +75,8 @@ export class DbMaintenance extends Construct {
     const { context } = props;
     const section = context.config.maintenance;
     if (!section || section.tasks.length === 0)
-      throw new Error('DbMaintenance needs maintenance.tasks in the config — add at least one task');
+      // the stack builds DbMaintenance only with tasks (validateConfig: at least one, unique names)
+      throw new Error('internal: DbMaintenance built without maintenance.tasks');
     const tasks = section.tasks;
     const schedules: JobSchedule[] = tasks.map((task) => ({
       name: task.name,

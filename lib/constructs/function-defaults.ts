@@ -61,8 +61,9 @@ export function retentionDays(days: LogRetentionDays): RetentionDays {
 export function jobFunction(scope: Construct, id: string, props: JobFunctionProps): JobFunction {
   const { context } = props;
   if (Boolean(props.entry) === Boolean(props.image))
-    throw new Error(`${id}: give exactly one of entry or image`);
-  if (props.vpc && !context.network) throw new Error(`${id}: vpc requested but config.network is not set`);
+    throw new Error(`internal: ${id} needs exactly one of entry or image`);
+  if (props.vpc && !context.network)
+    throw new Error(`internal: ${id} asks for the VPC but config.network is not set`);
   const functionName = `${context.project}-${props.name}`;
 
   const logGroup = new LogGroup(scope, `${id}Logs`, {

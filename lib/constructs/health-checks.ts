@@ -270,7 +270,8 @@ export class HealthChecks extends Construct {
     // full series; no datapoint in the whole range (the checker stopped) stays not breaching, as before
     const condition = (metricName: HealthMetricName) => {
       const found = healthAlarmCondition(t, metricName);
-      if (!found) throw new Error(`${name}: no alarm condition for ${metricName}`);
+      if (!found)
+        throw new Error(`internal: the metric contract has no alarm condition for ${metricName} (${name})`);
       return {
         threshold: found.threshold,
         comparisonOperator:

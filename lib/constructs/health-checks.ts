@@ -33,7 +33,7 @@ import {
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { healthTargetInputChars, MAX_SCHEDULE_INPUT, SCHEDULE_INPUT_OVERHEAD } from '../config/limits';
-import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
+import { parseSchedule, SEVERITIES, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
 import { filledWith } from './alarms';
@@ -52,15 +52,13 @@ const HOUR = 3_600_000;
 /** CloudWatch evaluates at most 7 days of datapoints. */
 const MAX_EVALUATION_MS = 7 * 24 * HOUR;
 
-const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
-
 /** The severity one step below (the TLS "warn" alarm): critical → high → medium → low → low. */
 export function lowerSeverity(severity: Severity): Severity {
-  return SEVERITY_ORDER[Math.min(SEVERITY_ORDER.indexOf(severity) + 1, SEVERITY_ORDER.length - 1)] ?? 'low';
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)] ?? 'low';
 }
 
 function mostSevere(severities: Severity[]): Severity {
-  return SEVERITY_ORDER.find((s) => severities.includes(s)) ?? 'high';
+  return SEVERITIES.find((s) => severities.includes(s)) ?? 'high';
 }
 
 /** rate() expression for an interval, rounded to whole minutes (the Scheduler's resolution). */

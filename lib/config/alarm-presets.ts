@@ -195,8 +195,15 @@ export const PRESETS: Readonly<Record<Preset, PresetDefinition>> = {
 };
 
 export class InvalidAlarmConfig extends Error {
-  constructor(index: number, name: string, message: string) {
-    super(`alerts.alarms[${index}] (${name}): ${message}`);
+  constructor(
+    index: number,
+    name: string,
+    /** What is wrong and what to do, without the path. */
+    readonly reason: string,
+    /** The field of the alarm entry to change. */
+    readonly field: string,
+  ) {
+    super(`alerts.alarms[${index}] (${name}): ${reason}`);
     this.name = 'InvalidAlarmConfig';
   }
 }
@@ -204,13 +211,14 @@ export class InvalidAlarmConfig extends Error {
 /** Merges an alerts.alarms entry with its preset; throws InvalidAlarmConfig naming what is missing. */
 export function resolveMetricAlarm(alarm: MetricAlarmConfig, index = 0): ResolvedMetricAlarm {
   const preset = alarm.preset ? PRESETS[alarm.preset] : undefined;
-  const fail = (message: string) => new InvalidAlarmConfig(index, alarm.name, message);
+  const fail = (message: string, field: string) => new InvalidAlarmConfig(index, alarm.name, message, field);
   const dimensions = alarm.dimensions ?? {};
   if (preset) {
     const missing = preset.requiredDimensions.filter((d) => !dimensions[d]);
     if (missing.length) {
       throw fail(
         `preset ${alarm.preset} needs dimensions ${missing.map((d) => `${d}`).join(', ')} — e.g. dimensions: { ${missing.map((d) => `${d}: ...`).join(', ')} }`,
+        'dimensions',
       );
     }
   }
@@ -222,7 +230,7 @@ export function resolveMetricAlarm(alarm: MetricAlarmConfig, index = 0): Resolve
     expression = alarm.expression ?? preset?.expression;
     const source = alarm.metrics ?? preset?.metrics;
     if (!source || Object.keys(source).length === 0) {
-      throw fail('metric math needs `metrics`, e.g. metrics: { errors: {...}, requests: {...} }');
+      throw fail('metric math needs `metrics`, e.g. metrics: { errors: {...}, requests: {...} }', 'metrics');
     }
     metrics = Object.fromEntries(
       Object.entries(source).map(([id, m]) => [
@@ -241,14 +249,17 @@ export function resolveMetricAlarm(alarm: MetricAlarmConfig, index = 0): Resolve
     );
     for (const id of Object.keys(metrics)) {
       if (!new RegExp(`\\b${id}\\b`).test(expression ?? '')) {
-        throw fail(`metrics.${id} is not used in expression "${expression}"`);
+        throw fail(
+          `metrics.${id} is not used in expression "${expression}" — use it there or remove it`,
+          'expression',
+        );
       }
     }
   } else {
     const namespace = alarm.namespace ?? preset?.metric?.namespace;
     const name = alarm.metric ?? preset?.metric?.metric;
     if (!namespace || !name) {
-      throw fail('give a preset, or namespace and metric, or expression and metrics');
+      throw fail('give a preset, or namespace and metric, or expression and metrics', 'metric');
     }
     metric = {
       namespace,
@@ -259,17 +270,20 @@ export function resolveMetricAlarm(alarm: MetricAlarmConfig, index = 0): Resolve
   }
 
   const threshold = alarm.threshold ?? preset?.threshold;
-  if (threshold === undefined) throw fail('threshold is required without a preset');
+  if (threshold === undefined) throw fail('threshold is required without a preset', 'threshold');
   const comparison = alarm.comparison ?? preset?.comparison ?? '>';
   const evaluationPeriods = alarm.evaluationPeriods ?? preset?.evaluationPeriods ?? alarm.datapoints ?? 1;
   const datapoints = alarm.datapoints ?? Math.min(preset?.datapoints ?? evaluationPeriods, evaluationPeriods);
   if (datapoints > evaluationPeriods) {
-    throw fail(`datapoints (${datapoints}) cannot exceed evaluationPeriods (${evaluationPeriods})`);
+    throw fail(
+      `datapoints (${datapoints}) cannot exceed evaluationPeriods (${evaluationPeriods}) — lower datapoints or raise evaluationPeriods`,
+      'datapoints',
+    );
   }
   const periodMs = durationMs(alarm.period ?? preset?.period ?? '5m');
   const periodSeconds = Math.round(periodMs / 1000);
   if (periodSeconds >= 60 ? periodSeconds % 60 !== 0 : ![10, 20, 30].includes(periodSeconds)) {
-    throw fail('period must be 10s, 20s, 30s or a whole number of minutes');
+    throw fail('period must be 10s, 20s, 30s or a whole number of minutes — use one of those', 'period');
   }
   return {
     name: alarm.name,

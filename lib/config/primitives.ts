@@ -457,3 +457,23 @@ export const WEEKDAYS = [
   'saturday',
   'sunday',
 ] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Log retention
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Retention values CloudWatch Logs accepts (PutRetentionPolicy), in days: the one list, used by
+ * logRetentionDays, logArchive.hotRetentionDays and the constructs' log groups.
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
+
+/** A CloudWatch Logs retention in days (one of LOG_RETENTION_DAYS), with a message that lists them. */
+export const logRetentionDays = z.literal(LOG_RETENTION_DAYS, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a retention CloudWatch Logs accepts — use one of ${LOG_RETENTION_DAYS.join(', ')} (days)`,
+});

@@ -10,6 +10,7 @@ import {
   email,
   headerValue,
   httpUrl,
+  logRetentionDays,
   phoneNumber,
   resourceName,
   type SEVERITIES,
@@ -714,7 +715,11 @@ export const logArchiveSchema = obj({
     .default('local')
     .describe('"the previous day" in the configured time zone (local) or in UTC. @default local'),
   groups: z.array(logGroupSelector).min(1).describe('log groups to archive'),
-  hotRetentionDays: int(1, 3653).default(30).describe('CloudWatch Logs retention. @default 30'),
+  hotRetentionDays: logRetentionDays
+    .default(30)
+    .describe(
+      'CloudWatch Logs retention of the archived groups, in days CloudWatch Logs accepts. @default 30',
+    ),
   manageRetention: z
     .boolean()
     .default(true)
@@ -994,23 +999,9 @@ export const configSchema = obj({
     .optional()
     .describe('AWS account id. @default the account of your credentials at deploy time'),
   timezone: timeZone.default('UTC'),
-  logRetentionDays: z
-    .union([
-      z.literal(1),
-      z.literal(3),
-      z.literal(5),
-      z.literal(7),
-      z.literal(14),
-      z.literal(30),
-      z.literal(60),
-      z.literal(90),
-      z.literal(180),
-      z.literal(365),
-    ])
+  logRetentionDays: logRetentionDays
     .default(30)
-    .describe(
-      "retention of Nightshift's own job logs (1, 3, 5, 7, 14, 30, 60, 90, 180 or 365 days). @default 30",
-    ),
+    .describe("retention of Nightshift's own job logs, in days CloudWatch Logs accepts. @default 30"),
   ssmParameterKey: z
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {

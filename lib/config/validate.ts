@@ -7,7 +7,9 @@ import { type ZodType, z } from 'zod';
 type ZodDef = Record<string, unknown>;
 const defOf = (schema: ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
 
+import { InvalidAlarmConfig, resolveMetricAlarm } from './alarm-presets';
 import { findCredentials } from './credentials';
+import { limitIssues } from './limits';
 import { formatPath, type PathSegment } from './path';
 import { durationMs, SEVERITIES, type Severity, urlProblem } from './primitives';
 import {
@@ -491,6 +493,20 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
       add([...path, 'datapoints'], 'must not exceed evaluationPeriods (M of N)');
     }
   });
+  // what the Alerting construct builds from each entry (merged with its preset) must resolve too;
+  // entries with a problem found above are left at that one message
+  alerts.alarms.forEach((alarm, index) => {
+    const reported = issues.some(
+      (i) => i.path[0] === 'alerts' && i.path[1] === 'alarms' && i.path[2] === index,
+    );
+    if (reported) return;
+    try {
+      resolveMetricAlarm(alarm, index);
+    } catch (error) {
+      if (!(error instanceof InvalidAlarmConfig)) throw error;
+      add(['alerts', 'alarms', index, error.field], error.reason);
+    }
+  });
 
   // Health checks
   const healthNames = new Set<string>();
@@ -570,10 +586,21 @@ function crossFieldIssues(config: NightshiftConfig): ConfigIssue[] {
   config.logArchive?.groups.forEach((group, index) => {
     const given = [group.name, group.prefix, group.tag].filter((v) => v !== undefined).length;
     if (given !== 1) add(['logArchive', 'groups', index], 'give exactly one of name, prefix or tag');
+    else if (group.mode === 'firehose' && group.name === undefined)
+      add(
+        ['logArchive', 'groups', index, 'mode'],
+        'firehose attaches a subscription filter to one log group — give its name (not a prefix or tag), or use mode: api',
+      );
   });
   if (config.logArchive) {
     const cold = config.logArchive.cold;
     cold.transitions.forEach((transition, index) => {
+      if (transition.storageClass === 'STANDARD_IA' && transition.afterDays < STANDARD_IA_MIN_DAYS) {
+        add(
+          ['logArchive', 'cold', 'transitions', index, 'afterDays'],
+          `S3 moves objects to STANDARD_IA after ${STANDARD_IA_MIN_DAYS} days at the earliest — use afterDays: ${STANDARD_IA_MIN_DAYS} or more`,
+        );
+      }
       if (transition.afterDays >= cold.expireAfterDays) {
         add(
           ['logArchive', 'cold', 'transitions', index, 'afterDays'],
@@ -673,6 +700,9 @@ export function validateConfig(
     return { ok: false, issues: result.error.issues.flatMap(issuesFromZod).map(asWritten) };
   const cross = crossFieldIssues(result.data);
   if (cross.length) return { ok: false, issues: cross.map(asWritten) };
+  // sizes are measured on a config that is otherwise valid (durations parse, targets resolve)
+  const tooLarge = limitIssues(result.data);
+  if (tooLarge.length) return { ok: false, issues: tooLarge };
   return { ok: true, config: result.data };
 }
 
@@ -686,6 +716,9 @@ export function parseConfig(raw: unknown, file?: string): NightshiftConfig {
 export { z };
 
 const DAY_MS = 86_400_000;
+
+/** S3 lifecycle rule: a transition to STANDARD_IA comes 30 days after creation or later. */
+const STANDARD_IA_MIN_DAYS = 30;
 
 /** Rules of one level's rotation that the schema cannot express. */
 function rotationIssues(

@@ -66,8 +66,6 @@ const MAX_ALARM_ACTIONS = 5;
 /** Role tag the level topics' policies require of IAM publishers. */
 export const PUBLISHER_TAG = 'nightshift:publisher';
 export const LOG_PATTERN_NAMESPACE = 'Nightshift/LogPatterns';
-/** Lambda limits all environment variables together to 4 KB. */
-const MAX_SETTINGS_CHARS = 3_500;
 
 export interface AlertingProps {
   readonly context: NightshiftContext;
@@ -130,7 +128,7 @@ export class Alerting extends Construct {
     const topics = context.levelTopics;
     if (topics.length !== config.alerts.levels.length) {
       throw new Error(
-        `Alerting: ${topics.length} level topics for ${config.alerts.levels.length} alerts.levels — the DataStack creates one per level`,
+        `internal: Alerting got ${topics.length} level topics for ${config.alerts.levels.length} alerts.levels — the DataStack creates one per level`,
       );
     }
     const stack = Stack.of(this);
@@ -270,15 +268,7 @@ export class Alerting extends Construct {
       topics.map((t) => t.topicArn),
       (level, member) => this.memberTopics[`${level}/${member}`]?.topicArn ?? '',
     );
-    const sizeProbe = routerSettings(
-      config,
-      config.alerts.levels.map((l) => `arn:aws:sns:xx-xxxxxxxxx-1:123456789012:${project}-alerts-${l.name}`),
-    );
-    if (JSON.stringify(sizeProbe).length > MAX_SETTINGS_CHARS) {
-      throw new Error(
-        `alerts: the router settings are ${JSON.stringify(sizeProbe).length} characters, over the ${MAX_SETTINGS_CHARS} that fit a Lambda environment — shorten maintenance windows/logPatterns or split them`,
-      );
-    }
+    // validateConfig keeps the settings within a Lambda environment (lib/config/limits.ts)
     const fn = jobFunction(this, 'Router', {
       context,
       name: 'alert-router',

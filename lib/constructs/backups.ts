@@ -87,15 +87,12 @@ export class Backups extends Construct {
     super(scope, id);
     const { context } = props;
     const section = context.config.backups;
-    if (!section) throw new Error('Backups: config.backups is not set');
+    // the stack builds Backups only with backups.targets; validateConfig keeps their names unique
+    if (!section) throw new Error('internal: Backups built without config.backups');
     this.context = context;
     this.section = section;
     const targets = effectiveBackupTargets(context.config);
-    const names = new Set<string>();
     for (const effective of targets) {
-      const name = effective.target.name;
-      if (names.has(name)) throw new Error(`backups: target name "${name}" is used twice`);
-      names.add(name);
       this.jobs.push(
         effective.target.runtime === 'fargate' ? this.fargateTarget(effective) : this.lambdaTarget(effective),
       );
@@ -171,11 +168,8 @@ export class Backups extends Construct {
     const jobName = `backup-${name}`;
     const scope = new Construct(this, `Target-${name}`);
     const network = context.network;
-    if (!network) {
-      throw new Error(
-        `backups target ${name}: runtime fargate needs config.network (subnets and security groups for the task)`,
-      );
-    }
+    // validateConfig rejects runtime: fargate without network (backups.targets[i].runtime)
+    if (!network) throw new Error(`internal: backups target ${name} runs on Fargate without config.network`);
     const cluster = this.sharedCluster(network.vpc);
 
     const logGroup = new LogGroup(scope, 'Logs', {

@@ -63,7 +63,7 @@ export class ChatChannels extends Construct {
     const levels = config.alerts.levels;
     if (props.levelTopics.length !== levels.length) {
       throw new Error(
-        `ChatChannels: ${props.levelTopics.length} topic lists for ${levels.length} alerts.levels — one per level`,
+        `internal: ChatChannels got ${props.levelTopics.length} topic lists for ${levels.length} alerts.levels — one per level`,
       );
     }
 

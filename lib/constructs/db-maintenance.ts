@@ -19,7 +19,7 @@ import {
 } from '../../lambdas/db-maintenance/metrics';
 import { taskSpec } from '../../lambdas/db-maintenance/spec';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
-import { durationMs, type Severity } from '../config/primitives';
+import { durationMs, SEVERITIES } from '../config/primitives';
 import { usesVpc } from '../config/resolved';
 import type { MaintenanceTask } from '../config/schema';
 import type { NightshiftContext } from './context';
@@ -28,7 +28,6 @@ import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
 export const DB_MAINTENANCE_ENTRY = join(import.meta.dirname, '../../lambdas/db-maintenance/handler.ts');
 export const DB_MAINTENANCE_JOB = 'db-maintenance';
 
-const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
 const KIND_WORDS: Record<MaintenanceTask['kind'], string> = {
   vacuum: 'VACUUM',
   bloat: 'bloat report',
@@ -75,7 +74,8 @@ export class DbMaintenance extends Construct {
     const { context } = props;
     const section = context.config.maintenance;
     if (!section || section.tasks.length === 0)
-      throw new Error('DbMaintenance needs maintenance.tasks in the config — add at least one task');
+      // the stack builds DbMaintenance only with tasks (validateConfig: at least one, unique names)
+      throw new Error('internal: DbMaintenance built without maintenance.tasks');
     const tasks = section.tasks;
     const schedules: JobSchedule[] = tasks.map((task) => ({
       name: task.name,
@@ -90,7 +90,7 @@ export class DbMaintenance extends Construct {
       code: JobCode.nodejs(DB_MAINTENANCE_ENTRY),
       schedules,
       // the job's own alarms (crashed, did not run) page like its most important task
-      severity: SEVERITY_ORDER.find((s) => tasks.some((t) => t.severity === s)) ?? 'medium',
+      severity: SEVERITIES.find((s) => tasks.some((t) => t.severity === s)) ?? 'medium',
       // the task's own timeout stops it first and reports it; the function lives 30 s longer
       timeout: Duration.seconds(Math.min(900, Math.ceil(longestMs / 1000) + 30)),
       memorySize: 512,

@@ -16,10 +16,11 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import type { WrittenEnv } from '../../lambdas/shared/env';
+import type { LogRetentionDays } from '../config/primitives';
 import { BUNDLED_HANDLER, handlerCode } from './bundle';
 import type { NightshiftContext } from './context';
 import { grantSendToQueue } from './grants';
@@ -51,19 +52,18 @@ export interface JobFunction {
   readonly role: Role;
 }
 
-export function retentionDays(days: number): RetentionDays {
-  const match = Object.values(RetentionDays).find((value) => value === days);
-  if (match === undefined)
-    throw new Error(`log retention of ${days} days is not one CloudWatch Logs supports`);
-  return match as RetentionDays;
+/** The CDK value of a retention the config allows (LOG_RETENTION_DAYS, checked by validateConfig). */
+export function retentionDays(days: LogRetentionDays): RetentionDays {
+  return days as number as RetentionDays;
 }
 
 /** Creates a Lambda function with the project's defaults. */
 export function jobFunction(scope: Construct, id: string, props: JobFunctionProps): JobFunction {
   const { context } = props;
   if (Boolean(props.entry) === Boolean(props.image))
-    throw new Error(`${id}: give exactly one of entry or image`);
-  if (props.vpc && !context.network) throw new Error(`${id}: vpc requested but config.network is not set`);
+    throw new Error(`internal: ${id} needs exactly one of entry or image`);
+  if (props.vpc && !context.network)
+    throw new Error(`internal: ${id} asks for the VPC but config.network is not set`);
   const functionName = `${context.project}-${props.name}`;
 
   const logGroup = new LogGroup(scope, `${id}Logs`, {

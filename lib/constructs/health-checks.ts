@@ -32,7 +32,8 @@ import {
   SCHEDULED_TIME,
 } from '../../lambdas/health-check/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
-import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
+import { healthTargetInputChars, MAX_SCHEDULE_INPUT, SCHEDULE_INPUT_OVERHEAD } from '../config/limits';
+import { parseSchedule, SEVERITIES, type Severity, schedulePeriodMs } from '../config/primitives';
 import { type EffectiveHealthTarget, effectiveHealthTargets, usesVpc } from '../config/resolved';
 import type { HealthChecksConfig } from '../config/schema';
 import { filledWith } from './alarms';
@@ -42,11 +43,7 @@ import { JobCode, type JobSchedule, ScheduledJob } from './scheduled-job';
 
 export const HEALTH_CHECK_ENTRY = join(import.meta.dirname, '../../lambdas/health-check/handler.ts');
 
-/**
- * Largest schedule input (JSON characters) one schedule carries; more targets on the same interval are
- * split over several schedules that fire together, each invocation checking its share.
- */
-export const MAX_SCHEDULE_INPUT = 8_000;
+export { MAX_SCHEDULE_INPUT };
 
 /** Lines per dashboard graph. */
 const TARGETS_PER_GRAPH = 8;
@@ -55,15 +52,13 @@ const HOUR = 3_600_000;
 /** CloudWatch evaluates at most 7 days of datapoints. */
 const MAX_EVALUATION_MS = 7 * 24 * HOUR;
 
-const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
-
 /** The severity one step below (the TLS "warn" alarm): critical → high → medium → low → low. */
 export function lowerSeverity(severity: Severity): Severity {
-  return SEVERITY_ORDER[Math.min(SEVERITY_ORDER.indexOf(severity) + 1, SEVERITY_ORDER.length - 1)] ?? 'low';
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)] ?? 'low';
 }
 
 function mostSevere(severities: Severity[]): Severity {
-  return SEVERITY_ORDER.find((s) => severities.includes(s)) ?? 'high';
+  return SEVERITIES.find((s) => severities.includes(s)) ?? 'high';
 }
 
 /** rate() expression for an interval, rounded to whole minutes (the Scheduler's resolution). */
@@ -118,13 +113,9 @@ export function healthSchedules(
     let current: EffectiveHealthTarget[] = [];
     let size = 0;
     for (const target of members) {
-      const length = JSON.stringify(healthEventTarget(target)).length + 1;
-      if (length + 64 > MAX_SCHEDULE_INPUT) {
-        throw new Error(
-          `health check target ${target.target.name} is too large for a schedule input (${length} characters) — shorten its headers, body, conditions or rules`,
-        );
-      }
-      if (current.length > 0 && size + length + 64 > MAX_SCHEDULE_INPUT) {
+      // validateConfig keeps each target within one schedule input (lib/config/limits.ts)
+      const length = healthTargetInputChars(target);
+      if (current.length > 0 && size + length + SCHEDULE_INPUT_OVERHEAD > MAX_SCHEDULE_INPUT) {
         chunks.push(current);
         current = [];
         size = 0;
@@ -175,10 +166,10 @@ export class HealthChecks extends Construct {
     super(scope, id);
     const { context } = props;
     const section = context.config.healthChecks;
-    if (!section) throw new Error('HealthChecks needs a healthChecks section in the config');
+    if (!section) throw new Error('internal: HealthChecks built without config.healthChecks');
     const targets = effectiveHealthTargets(context.config);
     if (targets.length === 0) {
-      throw new Error('healthChecks has no targets — add at least one under healthChecks.targets');
+      throw new Error('internal: HealthChecks built without healthChecks.targets');
     }
     const concurrency = section.concurrency;
     const groups = healthSchedules(section, targets);
@@ -277,7 +268,8 @@ export class HealthChecks extends Construct {
     // full series; no datapoint in the whole range (the checker stopped) stays not breaching, as before
     const condition = (metricName: HealthMetricName) => {
       const found = healthAlarmCondition(t, metricName);
-      if (!found) throw new Error(`${name}: no alarm condition for ${metricName}`);
+      if (!found)
+        throw new Error(`internal: the metric contract has no alarm condition for ${metricName} (${name})`);
       return {
         threshold: found.threshold,
         comparisonOperator:

@@ -49,11 +49,6 @@ import { acknowledgeTracingOff, retentionDays, tracingEnabled } from './function
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
-/** Retention values CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
 const STORAGE_CLASS: Record<LogArchiveConfig['cold']['transitions'][number]['storageClass'], StorageClass> = {
   STANDARD_IA: StorageClass.INFREQUENT_ACCESS,
   INTELLIGENT_TIERING: StorageClass.INTELLIGENT_TIERING,
@@ -68,23 +63,10 @@ export const LOG_ARCHIVE_PREFIX = ARCHIVE_PREFIX;
 /**
  * The log bucket's lifecycle for archives: the cold transitions and the expiry, for everything under
  * logs/. S3 does not transition objects smaller than 128 KiB (the job rolls parts at ≥ 128 KiB).
- * Throws when the transitions cannot work (out of order, expiry before the last transition).
+ * The config is valid (validateConfig): STANDARD_IA after ≥ 30 days, the expiry after every transition.
  */
 export function logArchiveLifecycleRules(config: LogArchiveConfig): LifecycleRule[] {
   const transitions = [...config.cold.transitions].sort((a, b) => a.afterDays - b.afterDays);
-  for (const t of transitions) {
-    if (t.storageClass === 'STANDARD_IA' && t.afterDays < 30) {
-      throw new Error(
-        `logArchive.cold.transitions: STANDARD_IA needs afterDays >= 30 (S3 rule), got ${t.afterDays}`,
-      );
-    }
-  }
-  const last = transitions.at(-1);
-  if (last && config.cold.expireAfterDays <= last.afterDays) {
-    throw new Error(
-      `logArchive.cold.expireAfterDays (${config.cold.expireAfterDays}) must be later than the last transition (${last.storageClass} after ${last.afterDays} days)`,
-    );
-  }
   return [
     {
       id: 'log-archive-cold-storage',
@@ -162,8 +144,8 @@ export class LogArchive extends Construct {
     super(scope, id);
     const { context } = props;
     const config = context.config.logArchive;
-    if (!config) throw new Error('LogArchive: the config has no logArchive section');
-    validate(config);
+    // the stack creates the archive only with a logArchive section, which validateConfig has checked
+    if (!config) throw new Error('internal: LogArchive built without config.logArchive');
     const stack = Stack.of(this);
     const groupArn = (pattern: string) =>
       `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${pattern}`;
@@ -556,22 +538,4 @@ function namePatterns(selector: Selector): string[] {
   if (selector.name) return [selector.name];
   if (selector.prefix) return [`${selector.prefix}*`];
   return [];
-}
-
-function validate(config: LogArchiveConfig): void {
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(config.hotRetentionDays)) {
-    throw new Error(
-      `logArchive.hotRetentionDays: CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')} days, not ${config.hotRetentionDays}`,
-    );
-  }
-  for (const [i, g] of config.groups.entries()) {
-    const kinds = [g.name, g.prefix, g.tag].filter((v) => v !== undefined).length;
-    if (kinds !== 1) throw new Error(`logArchive.groups[${i}]: give exactly one of name, prefix or tag`);
-    if (g.mode === 'firehose' && !g.name) {
-      throw new Error(
-        `logArchive.groups[${i}]: mode firehose attaches a subscription filter to one log group — give its name (not a prefix or tag)`,
-      );
-    }
-  }
-  logArchiveLifecycleRules(config);
 }

@@ -152,13 +152,12 @@ export class ScheduledJob extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
     const { context } = props;
-    if (props.schedules.length === 0)
-      throw new Error(`${props.jobName}: a scheduled job needs at least one schedule`);
+    if (props.schedules.length === 0) throw new Error(`internal: ${props.jobName} was given no schedule`);
     const names = new Set<string>();
     for (const schedule of props.schedules) {
       parseSchedule(schedule.expression);
       if (names.has(schedule.name))
-        throw new Error(`${props.jobName}: schedule name "${schedule.name}" is used twice`);
+        throw new Error(`internal: ${props.jobName} was given schedule name "${schedule.name}" twice`);
       names.add(schedule.name);
     }
     this.context = context;

@@ -41,9 +41,6 @@ import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
 import { acknowledgeWildcard } from './nag';
 
-/** Lambda limits all environment variables together to 4 KB. */
-const MAX_SETTINGS_CHARS = 3_800;
-
 export const STATUS_PAGE_ENTRY = join(import.meta.dirname, '../../lambdas/status-page/handler.ts');
 
 /** Which health alarm, by the metric it watches (lambdas/health-check/metrics.ts), opens which incident. */
@@ -91,9 +88,8 @@ export function statusPageSettings(
       if (kind === 'down' && typeof watched.period === 'number') periodMs = watched.period * 1000;
     }
     if (!Object.values(alarms).includes('down')) {
-      throw new Error(
-        `statusPage.targets: ${target} has no down alarm — it must be one of healthChecks.targets`,
-      );
+      // validateConfig lets the page list health-check targets only, and each has a down alarm
+      throw new Error(`internal: statusPage target ${target} has no down alarm among its alarms`);
     }
     return { target, display, periodMs, alarms };
   });
@@ -120,14 +116,9 @@ export class StatusPage extends Construct {
     const { context } = props;
     const { project, config } = context;
     const section = config.statusPage;
-    if (!section) throw new Error('StatusPage needs a statusPage section in the config');
+    if (!section) throw new Error('internal: StatusPage built without config.statusPage');
     this.settings = statusPageSettings(project, section, props.targetAlarms);
-    const size = JSON.stringify(this.settings).length;
-    if (size > MAX_SETTINGS_CHARS) {
-      throw new Error(
-        `statusPage: the page's settings are ${size} characters, over the ${MAX_SETTINGS_CHARS} that fit a Lambda environment — list fewer targets or shorter display names`,
-      );
-    }
+    // validateConfig keeps the settings within a Lambda environment (lib/config/limits.ts)
 
     this.table = new Table(this, 'Incidents', {
       tableName: statusTableName(project),

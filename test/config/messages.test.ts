@@ -42,7 +42,7 @@ const CASES: Record<Code, Case[]> = {
   ],
   not_multiple_of: [{ input: 7, schema: z.number().multipleOf(5) }],
   unrecognized_keys: [{ input: { ...BASE, healthcheks: {} } }],
-  invalid_union: [{ input: { ...BASE, logRetentionDays: 4 } }],
+  invalid_union: [{ input: { ...BASE, statusPage: { title: 'Shop', targets: [5] } } }],
   invalid_key: [
     {
       input: {

@@ -539,11 +539,10 @@ describe('config alarms, presets and log patterns', () => {
     expect(alarmProps('shop-log-auth-001').AlarmDescription).toContain('"severity":"medium"');
   });
 
-  it('a preset without its dimensions fails with the field to add', () => {
-    const bad = testConfig({ alerts: { ...ALERTS, alarms: [{ name: 'db-cpu', preset: 'rds-cpu' }] } });
-    expect(() => build(bad)).toThrow(
-      /alerts\.alarms\[0\] \(db-cpu\): preset rds-cpu needs dimensions DBInstanceIdentifier/,
-    );
+  it('a preset without its dimensions fails at config validation with the field to add', () => {
+    expect(() =>
+      testConfig({ alerts: { ...ALERTS, alarms: [{ name: 'db-cpu', preset: 'rds-cpu' }] } }),
+    ).toThrow(/alerts\.alarms\[0\]\.dimensions: preset rds-cpu needs dimensions DBInstanceIdentifier/);
   });
 });
 

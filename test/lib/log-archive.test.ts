@@ -146,18 +146,40 @@ describe('LogArchive', () => {
     });
   });
 
-  it('rejects lifecycle settings S3 cannot apply, with the field named', () => {
-    const config = logArchiveSchema.parse({
-      groups: [{ name: 'x' }],
-      cold: { transitions: [{ storageClass: 'DEEP_ARCHIVE', afterDays: 400 }], expireAfterDays: 365 },
-    });
-    expect(() => logArchiveLifecycleRules(config)).toThrow(/expireAfterDays \(365\) must be later/);
+  it('refuses lifecycle settings S3 cannot apply at config validation, before any construct', () => {
+    expect(() =>
+      build({
+        groups: [{ name: 'x' }],
+        cold: { transitions: [{ storageClass: 'DEEP_ARCHIVE', afterDays: 400 }], expireAfterDays: 365 },
+      }),
+    ).toThrow(/logArchive\.cold\.transitions\[0\]\.afterDays: must be before expireAfterDays \(365\)/);
+    expect(() =>
+      build({
+        groups: [{ name: 'x' }],
+        cold: { transitions: [{ storageClass: 'STANDARD_IA', afterDays: 7 }] },
+      }),
+    ).toThrow(/transitions\[0\]\.afterDays: S3 moves objects to STANDARD_IA after 30 days/);
     expect(() => build({ groups: [{ name: 'x' }], hotRetentionDays: 45 })).toThrow(
-      /hotRetentionDays.*not 45/,
+      /logArchive\.hotRetentionDays: 45 is not a retention CloudWatch Logs accepts/,
     );
     expect(() => build({ groups: [{ prefix: '/x/', mode: 'firehose' }] })).toThrow(
-      /mode firehose.*give its name/,
+      /logArchive\.groups\[0\]\.mode: firehose .* give its name/,
     );
+  });
+
+  it('writes the transitions in order of their days, whatever order the config lists them in', () => {
+    const config = logArchiveSchema.parse({
+      groups: [{ name: 'x' }],
+      cold: {
+        transitions: [
+          { storageClass: 'DEEP_ARCHIVE', afterDays: 180 },
+          { storageClass: 'STANDARD_IA', afterDays: 30 },
+        ],
+        expireAfterDays: 365,
+      },
+    });
+    const [rule] = logArchiveLifecycleRules(config);
+    expect(rule?.transitions?.map((t) => t.transitionAfter?.toDays())).toEqual([30, 180]);
   });
 
   it('alarms when the day is not archived by the deadline (missing data keeps the state) and on sustained throttling', () => {

@@ -256,7 +256,9 @@ describe('ScheduledJob', () => {
       severity: 'high' as const,
       environment: writeEnv(heartbeatEnv, {}),
     };
-    expect(() => new ScheduledJob(jobs, 'A', { ...props, schedules: [] })).toThrow(/at least one schedule/);
+    expect(() => new ScheduledJob(jobs, 'A', { ...props, schedules: [] })).toThrow(
+      /internal: x was given no schedule/,
+    );
     expect(
       () =>
         new ScheduledJob(jobs, 'B', {
@@ -266,7 +268,7 @@ describe('ScheduledJob', () => {
             { name: 'a', expression: 'rate(5 minutes)' },
           ],
         }),
-    ).toThrow(/used twice/);
+    ).toThrow(/internal: x was given schedule name "a" twice/);
   });
 
   it('is cdk-nag clean (AwsSolutions, Serverless), in and out of a VPC', () => {

@@ -58,6 +58,23 @@ export function retentionDays(days: number): RetentionDays {
   return match as RetentionDays;
 }
 
+/**
+ * The one log group recipe of a job, Lambda function or Fargate task: `/nightshift/<project>/<name>`,
+ * the configured retention, encrypted with the project key.
+ */
+export function jobLogGroup(
+  scope: Construct,
+  id: string,
+  context: NightshiftContext,
+  name: string,
+): LogGroup {
+  return new LogGroup(scope, id, {
+    logGroupName: `/nightshift/${context.project}/${name}`,
+    retention: retentionDays(context.config.logRetentionDays),
+    encryptionKey: context.key,
+  });
+}
+
 /** Creates a Lambda function with the project's defaults. */
 export function jobFunction(scope: Construct, id: string, props: JobFunctionProps): JobFunction {
   const { context } = props;
@@ -66,11 +83,7 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
   if (props.vpc && !context.network) throw new Error(`${id}: vpc requested but config.network is not set`);
   const functionName = `${context.project}-${props.name}`;
 
-  const logGroup = new LogGroup(scope, `${id}Logs`, {
-    logGroupName: `/nightshift/${context.project}/${props.name}`,
-    retention: retentionDays(context.config.logRetentionDays),
-    encryptionKey: context.key,
-  });
+  const logGroup = jobLogGroup(scope, `${id}Logs`, context, props.name);
   const role = new Role(scope, `${id}Role`, {
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `Runs ${functionName}`,

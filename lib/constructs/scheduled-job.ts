@@ -269,6 +269,12 @@ export class ScheduledJob extends Construct {
         );
       }
       const cluster = props.fargate.cluster(network.vpc);
+      const stack = Stack.of(this);
+      acknowledgeWildcard(
+        schedulerRole,
+        `arn:${stack.partition}:ecs:${cluster.env.region}:${stack.account}:task/${cluster.clusterName}/*`,
+        'ecs:TagResource on the tasks this job starts in its cluster (propagated tags); a task id exists only once the task runs.',
+      );
       // construct ids kept from the hand-built Fargate backup job, so deployed stacks keep their resources
       this.logGroup = jobLogGroup(this, 'Logs', context, props.jobName);
       this.role = new Role(this, 'TaskRole', {

@@ -4,7 +4,7 @@
  * contract, lambdas/shared/env.ts), everything (including @aws-sdk/*) bundled, and an own role with no
  * managed policies.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
@@ -59,19 +59,21 @@ export function retentionDays(days: number): RetentionDays {
 }
 
 /**
- * The one log group recipe of a job, Lambda function or Fargate task: `/nightshift/<project>/<name>`,
- * the configured retention, encrypted with the project key.
+ * The one log group recipe (jobs, Lambda or Fargate, and state machines): `/nightshift/<project>/<name>`,
+ * the configured retention unless told otherwise, encrypted with the project key.
  */
 export function jobLogGroup(
   scope: Construct,
   id: string,
   context: NightshiftContext,
   name: string,
+  options: { retention?: RetentionDays; removalPolicy?: RemovalPolicy } = {},
 ): LogGroup {
   return new LogGroup(scope, id, {
     logGroupName: `/nightshift/${context.project}/${name}`,
-    retention: retentionDays(context.config.logRetentionDays),
+    retention: options.retention ?? retentionDays(context.config.logRetentionDays),
     encryptionKey: context.key,
+    ...(options.removalPolicy ? { removalPolicy: options.removalPolicy } : {}),
   });
 }
 

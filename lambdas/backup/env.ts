@@ -5,8 +5,8 @@
  *
  *   NIGHTSHIFT_PROJECT        project name (metric dimension)
  *   NIGHTSHIFT_TIME_ZONE      IANA zone for the tier decision
- *   BACKUP_BUCKET             bucket name                         } set by job.bindBucket (Lambda)
- *   BACKUP_BUCKET_PREFIX      the target's prefix "<root>/<target>/" } or the task definition
+ *   BACKUP_BUCKET             bucket name                         } set by job.bindBucket
+ *   BACKUP_BUCKET_PREFIX      the target's prefix "<root>/<target>/" } (Lambda and Fargate)
  *   BACKUP_KMS_KEY_ID         SSE-KMS key id/ARN (optional)
  *   BACKUP_OBJECT_LOCK        GOVERNANCE | COMPLIANCE (optional)
  *   BACKUP_RETENTION          {"daily":7,"weekly":4,"monthly":3}
@@ -154,14 +154,7 @@ export function backupEnvironment(options: BackupEnvOptions): WrittenEnv {
   return writeEnv(backupEnv, backupValues(options));
 }
 
-/** The Fargate task's variables: no bucket binding there, so bucket and prefix come in here. */
-export function backupTaskEnvironment(
-  options: BackupEnvOptions & { bucket: string; prefix: string; deadlineMs: number },
-): WrittenEnv {
-  return writeEnv(backupTaskEnv, {
-    ...backupValues(options),
-    [BACKUP_BUCKET_VARS.bucket]: options.bucket,
-    [BACKUP_BUCKET_VARS.prefix]: options.prefix,
-    [DEADLINE_VAR]: String(options.deadlineMs),
-  });
+/** The Fargate task's variables: the Lambda's plus its time budget; bucket and prefix again by job.bindBucket. */
+export function backupTaskEnvironment(options: BackupEnvOptions & { deadlineMs: number }): WrittenEnv {
+  return writeEnv(backupTaskEnv, { ...backupValues(options), [DEADLINE_VAR]: String(options.deadlineMs) });
 }

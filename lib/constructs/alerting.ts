@@ -49,13 +49,7 @@ import { nightshiftAlarm } from './alarms';
 import { ChatChannels } from './chat-channels';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
-import {
-  acknowledgeTracingOff,
-  arnFor,
-  jobFunction,
-  retentionDays,
-  tracingEnabled,
-} from './function-defaults';
+import { acknowledgeTracingOff, arnFor, jobFunction, jobLogGroup, tracingEnabled } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 
 export const ALERT_ROUTER_ENTRY = join(import.meta.dirname, '../../lambdas/alert-router/handler.ts');
@@ -223,10 +217,7 @@ export class Alerting extends Construct {
         resources: [escalationArn],
       }),
     );
-    const logGroup = new LogGroup(this, 'EscalationLogs', {
-      logGroupName: `/nightshift/${project}/escalation`,
-      retention: retentionDays(config.logRetentionDays),
-      encryptionKey: context.key,
+    const logGroup = jobLogGroup(this, 'EscalationLogs', context, 'escalation', {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, 'Escalation', {

@@ -1,7 +1,7 @@
 /**
  * Database backups (issue 5, docs/retention.md): per target, the container-image job on its own
- * schedule — a Lambda function (ScheduledJob) or, with `runtime: fargate`, an ECS Fargate task started
- * by EventBridge Scheduler — plus the monthly restore test when `verify` is configured, write-only
+ * schedule — one ScheduledJob, whose runtime is a Lambda function or, with `runtime: fargate`, an ECS
+ * Fargate task — plus the monthly restore test when `verify` is configured, write-only
  * access to `backups/<target>/` (no delete: S3 lifecycle and Object Lock decide what goes), the
  * target's secret by name, and the alarms: backup failed, newest backup too old, verification failed,
  * dead-letter queue not empty.
@@ -10,7 +10,7 @@
  */
 
 import { resolve } from 'node:path';
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   ComparisonOperator,
   GraphWidget,
@@ -18,20 +18,9 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import {
-  Cluster,
-  ContainerImage,
-  ContainerInsights,
-  CpuArchitecture,
-  FargateTaskDefinition,
-  LogDrivers,
-  OperatingSystemFamily,
-} from 'aws-cdk-lib/aws-ecs';
-import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { EcsRunFargateTask } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Cluster, ContainerImage, ContainerInsights, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import {
   BACKUP_BUCKET_VARS,
@@ -45,12 +34,9 @@ import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { durationMs, type Severity } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
 import type { BackupsConfig } from '../config/schema';
-import { nightshiftAlarm, zeroFilled } from './alarms';
+import { zeroFilled } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
-import { deadLetterQueue } from './dead-letter-queue';
-import { retentionDays } from './function-defaults';
-import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
@@ -71,9 +57,9 @@ export interface BackupsProps {
 export interface BackupTargetJob {
   readonly target: string;
   readonly runtime: 'lambda' | 'fargate';
-  /** The Lambda job (runtime lambda). */
-  readonly job?: ScheduledJob;
-  /** The task definitions by action (runtime fargate). */
+  /** The target's job, either runtime. */
+  readonly job: ScheduledJob;
+  /** The task definitions by action (runtime fargate): job.tasks. */
   readonly tasks?: Record<string, FargateTaskDefinition>;
 }
 
@@ -93,9 +79,7 @@ export class Backups extends Construct {
     this.section = section;
     const targets = effectiveBackupTargets(context.config);
     for (const effective of targets) {
-      this.jobs.push(
-        effective.target.runtime === 'fargate' ? this.fargateTarget(effective) : this.lambdaTarget(effective),
-      );
+      this.jobs.push(this.targetJob(effective));
     }
     if (context.dashboard && targets.length > 0) {
       const metric = (name: BackupMetricName, target: string, statistic: string) =>
@@ -115,185 +99,87 @@ export class Backups extends Construct {
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Lambda
-  // -------------------------------------------------------------------------------------------
-
-  private lambdaTarget(effective: EffectiveBackupTarget): BackupTargetJob {
+  /**
+   * One target's job: the same ScheduledJob for both runtimes (schedules, scheduler role, DLQ and its
+   * alarm, log group, environment, bucket and secret bindings); only the runtime differs.
+   */
+  private targetJob(effective: EffectiveBackupTarget): BackupTargetJob {
+    const { context } = this;
     const { target } = effective;
     const name = target.name;
-    const job = new ScheduledJob(this, `Target-${name}`, {
-      context: this.context,
-      jobName: `backup-${name}`,
+    const jobName = `backup-${name}`;
+    const fargate = target.runtime === 'fargate';
+    const common = {
+      context,
+      jobName,
       description: `Backs up ${effective.engine} target ${name} to S3`,
-      code: JobCode.image(BACKUP_IMAGE_CONTEXT, { file: BACKUP_DOCKERFILE, cmd: BACKUP_LAMBDA_CMD }),
-      schedules: this.schedulesOf(effective),
+      schedules: this.schedulesOf(effective).map((schedule) =>
+        fargate ? { ...schedule, description: `${schedule.name} ${name} on Fargate` } : schedule,
+      ),
       severity: effective.severity,
       runbook: effective.runbook,
-      timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
-      memorySize: target.memoryMb ?? 1024,
-      environment: backupEnvironment(this.envOptionsOf(effective)),
-      vpc: usesVpc(this.context.config, 'backups'),
       // A retry is a new backup under a new key (conditional writes): safe, but one is enough.
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
       // a night that never runs pages through -too-old (no success within maxAge, ≤ 7 days): a
       // -did-not-run alarm would page for the same night about an hour earlier, for another $0.10
       didNotRunAlarm: false,
-      // the core throws after sending BackupFailed 1, so Lambda's Errors counts every failed backup
-      // (and also a timeout or an out-of-memory kill the core cannot report): -failed is the page
-      failedSummary: target.verify
-        ? `backup of ${name} or its restore test failed (the backup-${name} job's log says which and why)`
-        : `backup of ${name} failed (the backup-${name} job's log says why)`,
-    });
-    job.bindBucket(this.context.backupBucket, {
+    };
+    const job = fargate
+      ? new ScheduledJob(this, `Target-${name}`, {
+          ...common,
+          runtime: 'fargate',
+          fargate: {
+            cluster: (vpc) => this.sharedCluster(vpc),
+            image: ContainerImage.fromAsset(BACKUP_IMAGE_CONTEXT, {
+              file: BACKUP_DOCKERFILE,
+              platform: Platform.LINUX_ARM64,
+            }),
+            containerName: 'backup',
+            entryPoint: BACKUP_TASK_ENTRYPOINT,
+            command: (schedule) => [schedule.name],
+            ...fargateSize(target.memoryMb ?? 2048),
+          },
+          environment: backupTaskEnvironment({
+            ...this.envOptionsOf(effective),
+            deadlineMs: effective.timeoutMs,
+          }),
+        })
+      : new ScheduledJob(this, `Target-${name}`, {
+          ...common,
+          code: JobCode.image(BACKUP_IMAGE_CONTEXT, { file: BACKUP_DOCKERFILE, cmd: BACKUP_LAMBDA_CMD }),
+          timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
+          memorySize: target.memoryMb ?? 1024,
+          environment: backupEnvironment(this.envOptionsOf(effective)),
+          vpc: usesVpc(context.config, 'backups'),
+          // the core throws after sending BackupFailed 1, so Lambda's Errors counts every failed backup
+          // (and also a timeout or an out-of-memory kill the core cannot report): -failed is the page
+          failedSummary: target.verify
+            ? `backup of ${name} or its restore test failed (the ${jobName} job's log says which and why)`
+            : `backup of ${name} failed (the ${jobName} job's log says why)`,
+        });
+    job.bindBucket(context.backupBucket, {
       variables: BACKUP_BUCKET_VARS,
       prefix: this.prefixOf(name),
       access: target.verify ? 'readwrite' : 'write',
       objectLock: this.section.objectLock !== 'off',
     });
     for (const secret of this.secretsOf(effective)) job.bindSecret(secret);
-    this.metricAlarms(effective, (id, props) => job.addAlarm(id, props), { failure: false });
-    return { target: name, runtime: 'lambda', job };
+    // Fargate has no Lambda Errors (-failed): -backup-failed, from the job's own metric, pages there
+    this.metricAlarms(effective, (id, props) => job.addAlarm(id, props), { failure: fargate });
+    return fargate
+      ? { target: name, runtime: 'fargate', job, tasks: job.tasks }
+      : { target: name, runtime: 'lambda', job };
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Fargate
-  // -------------------------------------------------------------------------------------------
-
-  private fargateTarget(effective: EffectiveBackupTarget): BackupTargetJob {
-    const { context } = this;
-    const { target } = effective;
-    const name = target.name;
-    const jobName = `backup-${name}`;
-    const scope = new Construct(this, `Target-${name}`);
-    const network = context.network;
-    // validateConfig rejects runtime: fargate without network (backups.targets[i].runtime)
-    if (!network) throw new Error(`internal: backups target ${name} runs on Fargate without config.network`);
-    const cluster = this.sharedCluster(network.vpc);
-
-    const logGroup = new LogGroup(scope, 'Logs', {
-      logGroupName: `/nightshift/${context.project}/${jobName}`,
-      retention: retentionDays(context.config.logRetentionDays),
-      encryptionKey: context.key,
+  /** One cluster for every Fargate target. */
+  private sharedCluster(vpc: IVpc): Cluster {
+    this.cluster ??= new Cluster(this, 'Cluster', {
+      clusterName: `${this.context.project}-nightshift-backups`,
+      vpc,
+      containerInsightsV2: ContainerInsights.ENABLED,
     });
-    const taskRole = new Role(scope, 'TaskRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Runs ${context.project}-${jobName} (Fargate)`,
-    });
-    const environment = backupTaskEnvironment({
-      ...this.envOptionsOf(effective),
-      bucket: context.backupBucket.bucketName,
-      prefix: this.prefixOf(name),
-      deadlineMs: effective.timeoutMs,
-    }).variables;
-    for (const secret of this.secretsOf(effective)) this.grantSecret(scope, taskRole, secret);
-    grantPrefix(taskRole, context.backupBucket, {
-      prefix: this.prefixOf(name),
-      access: target.verify ? 'readwrite' : 'write',
-      objectLock: this.section.objectLock !== 'off',
-    });
-
-    const { cpu, memoryLimitMiB } = fargateSize(target.memoryMb ?? 2048);
-    const image = ContainerImage.fromAsset(BACKUP_IMAGE_CONTEXT, {
-      file: BACKUP_DOCKERFILE,
-      platform: Platform.LINUX_ARM64,
-    });
-    const dlq = deadLetterQueue(scope, 'DeadLetterQueue', {
-      context,
-      queueName: `${context.project}-${jobName}-dlq`,
-      holds: 'the schedules',
-    });
-    const schedulerRole = new Role(scope, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `EventBridge Scheduler starting ${context.project}-${jobName} tasks`,
-    });
-
-    const tasks: Record<string, FargateTaskDefinition> = {};
-    for (const schedule of this.schedulesOf(effective)) {
-      const action = String(schedule.input?.action ?? 'backup');
-      const task = new FargateTaskDefinition(scope, `Task-${action}`, {
-        family: `${context.project}-${jobName}-${action}`,
-        cpu,
-        memoryLimitMiB,
-        taskRole,
-        runtimePlatform: {
-          cpuArchitecture: CpuArchitecture.ARM64,
-          operatingSystemFamily: OperatingSystemFamily.LINUX,
-        },
-      });
-      task.addContainer('backup', {
-        image,
-        entryPoint: BACKUP_TASK_ENTRYPOINT,
-        command: [action],
-        environment,
-        logging: LogDrivers.awsLogs({ logGroup, streamPrefix: action }),
-        readonlyRootFilesystem: true,
-        stopTimeout: Duration.seconds(30),
-      });
-      Validations.of(task).acknowledge({
-        id: 'AwsSolutions-ECS2',
-        reason: 'Only names are passed in environment variables (bucket, prefix, secret NAME); no values.',
-      });
-      tasks[action] = task;
-      new Schedule(scope, `Schedule-${schedule.name}`, {
-        scheduleName: `${context.project}-${jobName}-${schedule.name}`.slice(0, 64),
-        description: `${action} ${name} on Fargate (${schedule.expression}, ${context.timeZone})`,
-        schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(context.timeZone)),
-        target: new EcsRunFargateTask(cluster, {
-          taskDefinition: task,
-          role: schedulerRole,
-          vpcSubnets: { subnets: network.subnets },
-          securityGroups: network.securityGroups,
-          assignPublicIp: false,
-          propagateTags: true,
-          deadLetterQueue: dlq,
-          retryAttempts: 1,
-          maxEventAge: Duration.hours(2),
-        }),
-      });
-    }
-
-    grantSendToQueue(schedulerRole, dlq);
-
-    const addAlarm = (id: string, props: AlarmSpec) =>
-      nightshiftAlarm(scope, id, {
-        context,
-        severity: effective.severity,
-        runbook: effective.runbook,
-        ...props,
-      });
-    addAlarm('DeadLetters', {
-      name: `${jobName}-dlq`,
-      metric: dlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      target: jobName,
-      summary: `${jobName} has schedule events that could not start a task in its dead-letter queue`,
-    });
-    this.metricAlarms(effective, addAlarm);
-    return { target: name, runtime: 'fargate', tasks };
-  }
-
-  private sharedCluster(vpc: NonNullable<NightshiftContext['network']>['vpc']): Cluster {
-    if (!this.cluster) {
-      this.cluster = new Cluster(this, 'Cluster', {
-        clusterName: `${this.context.project}-nightshift-backups`,
-        vpc,
-        containerInsightsV2: ContainerInsights.ENABLED,
-      });
-    }
     return this.cluster;
-  }
-
-  private grantSecret(scope: Construct, role: IRole, ref: string): void {
-    const id = `Secret-${ref.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 60);
-    grantSecretRead(scope, id, role, ref, this.context.config.ssmParameterKey);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -304,6 +190,7 @@ export class Backups extends Construct {
     return targetPrefix(BACKUP_ROOT, target);
   }
 
+  /** One schedule per action; its name is the action (the Lambda event's, the Fargate task's command). */
   private schedulesOf(effective: EffectiveBackupTarget) {
     const name = effective.target.name;
     const schedules: { name: string; expression: string; input: Record<string, unknown> }[] = [

@@ -4,7 +4,7 @@
  * contract, lambdas/shared/env.ts), everything (including @aws-sdk/*) bundled, and an own role with no
  * managed policies.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
@@ -57,6 +57,25 @@ export function retentionDays(days: LogRetentionDays): RetentionDays {
   return days as number as RetentionDays;
 }
 
+/**
+ * The one log group recipe (jobs, Lambda or Fargate, and state machines): `/nightshift/<project>/<name>`,
+ * the configured retention unless told otherwise, encrypted with the project key.
+ */
+export function jobLogGroup(
+  scope: Construct,
+  id: string,
+  context: NightshiftContext,
+  name: string,
+  options: { retention?: RetentionDays; removalPolicy?: RemovalPolicy } = {},
+): LogGroup {
+  return new LogGroup(scope, id, {
+    logGroupName: `/nightshift/${context.project}/${name}`,
+    retention: options.retention ?? retentionDays(context.config.logRetentionDays),
+    encryptionKey: context.key,
+    ...(options.removalPolicy ? { removalPolicy: options.removalPolicy } : {}),
+  });
+}
+
 /** Creates a Lambda function with the project's defaults. */
 export function jobFunction(scope: Construct, id: string, props: JobFunctionProps): JobFunction {
   const { context } = props;
@@ -66,11 +85,7 @@ export function jobFunction(scope: Construct, id: string, props: JobFunctionProp
     throw new Error(`internal: ${id} asks for the VPC but config.network is not set`);
   const functionName = `${context.project}-${props.name}`;
 
-  const logGroup = new LogGroup(scope, `${id}Logs`, {
-    logGroupName: `/nightshift/${context.project}/${props.name}`,
-    retention: retentionDays(context.config.logRetentionDays),
-    encryptionKey: context.key,
-  });
+  const logGroup = jobLogGroup(scope, `${id}Logs`, context, props.name);
   const role = new Role(scope, `${id}Role`, {
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `Runs ${functionName}`,

@@ -1,6 +1,6 @@
 /**
  * Grants shared by every construct. Least-privilege S3 access to one key prefix, for every role that
- * touches a bucket (Lambda jobs through ScheduledJob.bindBucket, Fargate tasks directly; never delete),
+ * touches a bucket (every job, Lambda or Fargate, through ScheduledJob.bindBucket; never delete),
  * and sending to a queue, for every role that delivers dead letters (schedules, functions).
  */
 import { Stack } from 'aws-cdk-lib';

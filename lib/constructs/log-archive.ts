@@ -45,7 +45,7 @@ import {
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import type { LogArchiveConfig } from '../config/schema';
 import type { NightshiftContext } from './context';
-import { acknowledgeTracingOff, retentionDays, tracingEnabled } from './function-defaults';
+import { acknowledgeTracingOff, jobLogGroup, tracingEnabled } from './function-defaults';
 import { acknowledgeWildcard, acknowledgeWildcardAction } from './nag';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
@@ -358,10 +358,8 @@ export class LogArchive extends Construct {
         )
         .otherwise(new Succeed(this, 'Exported')),
     );
-    const logGroup = new LogGroup(this, 'ExportLogs', {
-      logGroupName: `/nightshift/${context.project}/log-export`,
+    const logGroup = jobLogGroup(this, 'ExportLogs', context, 'log-export', {
       retention: RetentionDays.ONE_MONTH,
-      encryptionKey: context.key,
     });
     const machine = new StateMachine(this, 'ExportStateMachine', {
       stateMachineName: `${context.project}-log-export`,
@@ -453,11 +451,7 @@ export class LogArchive extends Construct {
     // the provider function's own logs: otherwise Lambda creates /aws/lambda/<provider> with no
     // retention and no encryption. Every AwsCustomResource here passes the same group, since the
     // provider is one function per stack.
-    const providerLogs = new LogGroup(this, 'RetentionProviderLogs', {
-      logGroupName: `/nightshift/${context.project}/log-retention-provider`,
-      retention: retentionDays(context.config.logRetentionDays),
-      encryptionKey: context.key,
-    });
+    const providerLogs = jobLogGroup(this, 'RetentionProviderLogs', context, 'log-retention-provider');
     for (const [i, name] of named.entries()) {
       const call = {
         service: 'CloudWatchLogs',

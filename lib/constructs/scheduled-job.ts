@@ -1,17 +1,36 @@
 /**
- * One job = one construct (DESIGN "Shape"): the function with the project defaults, its log group,
- * EventBridge Scheduler schedules in the project's time zone (retry policy, maximum event age, encrypted
- * DLQ), least-privilege bindings, and the alarms every job has — "failed", "did not run", "DLQ not empty".
+ * One job = one construct (DESIGN "Shape"), for both runtimes: a Lambda function with the project
+ * defaults, or an ECS Fargate task (one task definition per schedule) started by the scheduler. Written
+ * once for both: its log group, EventBridge Scheduler schedules in the project's time zone (one scheduler
+ * role, retry policy, maximum event age, encrypted DLQ), the environment contract, least-privilege
+ * bindings (bucket prefix, secrets), and the alarms every job has — "failed" and "did not run" (from
+ * Lambda's metrics, so Lambda only: a Fargate job reports its failures in its own metrics), "DLQ not
+ * empty". The runtime is the only difference.
  */
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  type ContainerDefinition,
+  type ContainerImage,
+  CpuArchitecture,
+  FargateTaskDefinition,
+  type ICluster,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DockerImageCode, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import {
+  type IScheduleTarget,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { EcsRunFargateTask, LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -24,7 +43,7 @@ import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primit
 import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
-import { jobFunction } from './function-defaults';
+import { jobFunction, jobLogGroup } from './function-defaults';
 import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
 import { acknowledgeWildcard } from './nag';
 
@@ -57,38 +76,70 @@ export interface JobSchedule {
   readonly name: string;
   /** EventBridge Scheduler expression, evaluated in the project's time zone. */
   readonly expression: string;
-  /** Event passed to the function. No secrets: names and ARNs only. */
+  /** Event passed to the function (Lambda). No secrets: names and ARNs only. */
   readonly input?: Record<string, unknown>;
+  /** What this schedule starts, for its description. @default the job's description */
+  readonly description?: string;
 }
 
-export interface ScheduledJobProps {
+/**
+ * The Fargate runtime: one task definition per schedule (`<project>-<job>-<schedule>`), ARM64, read-only
+ * root file system, in config.network's subnets and security groups, logging to the job's log group.
+ */
+export interface FargateRuntime {
+  /** The cluster the tasks run in, in config.network's VPC (the caller may share one between jobs). */
+  readonly cluster: (vpc: IVpc) => ICluster;
+  readonly image: ContainerImage;
+  readonly containerName: string;
+  readonly entryPoint: string[];
+  /** The container's command for one schedule, e.g. the action it runs. */
+  readonly command: (schedule: JobSchedule) => string[];
+  /** A valid Fargate combination (backups.ts fargateSize). */
+  readonly cpu: number;
+  readonly memoryLimitMiB: number;
+}
+
+/** A Lambda job: the function's code and settings. */
+export interface LambdaJobProps {
+  readonly runtime?: 'lambda';
+  readonly code: JobCode;
+  /** @default 1 minute */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Run inside config.network. @default false */
+  readonly vpc?: boolean;
+}
+
+/** A Fargate job: always inside config.network. */
+export interface FargateJobProps {
+  readonly runtime: 'fargate';
+  readonly fargate: FargateRuntime;
+}
+
+export type ScheduledJobProps = JobCommonProps & (LambdaJobProps | FargateJobProps);
+
+export interface JobCommonProps {
   readonly context: NightshiftContext;
   /** Kebab-case job name, e.g. "health-check" or "backup-postgres"; prefixes resource names. */
   readonly jobName: string;
   readonly description: string;
-  readonly code: JobCode;
   /** At least one schedule. */
   readonly schedules: JobSchedule[];
   /** Severity of the job's own alarms (failed, did not run, DLQ). */
   readonly severity: Severity;
   readonly runbook?: string | undefined;
-  /** @default 1 minute */
-  readonly timeout?: Duration;
-  /** @default 512 */
-  readonly memorySize?: number;
   /**
    * The job's environment, written by its contract (lambdas/<job>/env.ts); later additions
    * (addEnvironment, bindBucket, bindSecret) must be variables of the same contract.
    */
   readonly environment: WrittenEnv;
-  /** Run inside config.network. @default false */
-  readonly vpc?: boolean;
   /** Scheduler retries of a failed invocation. @default 2 */
   readonly retryAttempts?: number;
   /** How long Scheduler keeps retrying an event. @default 1 hour */
   readonly maxEventAge?: Duration;
   /**
-   * Create the `-did-not-run` alarm. Off when another alarm of the job already pages for a run that
+   * Create the `-did-not-run` alarm (Lambda: from its Invocations). Off when another alarm of the job already pages for a run that
    * never happens (a backup's `-too-old`): the same condition would cost a second alarm. @default true
    */
   readonly didNotRunAlarm?: boolean;
@@ -135,14 +186,33 @@ export function didNotRunWindow(
   return { periodMs: HOUR, periods: Math.min(MAX_HOURLY_PERIODS, Math.ceil(scheduleMs / HOUR) + 1) };
 }
 
+/** What differs between the runtimes: the wording of the scheduler's descriptions and DLQ alarm. */
+const RUNTIME_WORDS = {
+  lambda: {
+    dlqHolds: 'the schedules and of the function',
+    scheduler: (job: string) => `EventBridge Scheduler invoking ${job}`,
+    dlqSummary: 'has undelivered schedule events in its dead-letter queue',
+  },
+  fargate: {
+    dlqHolds: 'the schedules',
+    scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks`,
+    dlqSummary: 'has schedule events that could not start a task in its dead-letter queue',
+  },
+} as const;
+
 export class ScheduledJob extends Construct {
-  readonly function: LambdaFunction;
+  readonly runtime: 'lambda' | 'fargate';
   readonly logGroup: LogGroup;
+  /** The role the job's code runs as (Lambda execution role or Fargate task role). */
   readonly role: Role;
   readonly deadLetterQueue: Queue;
   readonly schedules: Schedule[] = [];
   readonly alarms: ReturnType<typeof nightshiftAlarm>[] = [];
+  /** Fargate: the task definition of each schedule, by schedule name. */
+  readonly tasks: Record<string, FargateTaskDefinition> = {};
   readonly jobName: string;
+  private readonly lambda?: LambdaFunction;
+  private readonly containers: ContainerDefinition[] = [];
   private readonly context: NightshiftContext;
   private readonly severity: Severity;
   private readonly runbook?: string | undefined;
@@ -165,53 +235,94 @@ export class ScheduledJob extends Construct {
     this.severity = props.severity;
     this.runbook = props.runbook;
     this.envContract = props.environment.contract;
+    this.runtime = props.runtime ?? 'lambda';
+    const words = RUNTIME_WORDS[this.runtime];
+    const fullName = `${context.project}-${props.jobName}`;
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
       context,
-      queueName: `${context.project}-${props.jobName}-dlq`,
-      holds: 'the schedules and of the function',
+      queueName: `${fullName}-dlq`,
+      holds: words.dlqHolds,
     });
-
-    const fn = jobFunction(this, 'Function', {
-      context,
-      name: props.jobName,
-      description: props.description,
-      ...(props.code.kind === 'nodejs' ? { entry: props.code.entry } : { image: props.code.code }),
-      timeout: props.timeout,
-      memorySize: props.memorySize,
-      environment: props.environment,
-      vpc: props.vpc,
-      deadLetterQueue: this.deadLetterQueue,
-    });
-    this.function = fn.function;
-    this.logGroup = fn.logGroup;
-    this.role = fn.role;
 
     // One role for this job's schedules, so its findings are acknowledged here and nowhere broader.
     const schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
-      description: `EventBridge Scheduler invoking ${context.project}-${props.jobName}`,
+      description: words.scheduler(fullName),
     });
-    acknowledgeWildcard(
-      schedulerRole,
-      `${this.function.functionArn}:*`,
-      'lambda:InvokeFunction on the job function and its versions; the scheduler invokes nothing else.',
-    );
+    const retry = {
+      role: schedulerRole,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+    };
+
+    let target: (schedule: JobSchedule) => IScheduleTarget;
+    if (props.runtime === 'fargate') {
+      const network = context.network;
+      if (!network) {
+        throw new Error(
+          `${props.jobName}: runtime fargate needs config.network (subnets and security groups for the task)`,
+        );
+      }
+      const cluster = props.fargate.cluster(network.vpc);
+      const stack = Stack.of(this);
+      acknowledgeWildcard(
+        schedulerRole,
+        `arn:${stack.partition}:ecs:${cluster.env.region}:${stack.account}:task/${cluster.clusterName}/*`,
+        'ecs:TagResource on the tasks this job starts in its cluster (propagated tags); a task id exists only once the task runs.',
+      );
+      // construct ids kept from the hand-built Fargate backup job, so deployed stacks keep their resources
+      this.logGroup = jobLogGroup(this, 'Logs', context, props.jobName);
+      this.role = new Role(this, 'TaskRole', {
+        assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `Runs ${fullName} (Fargate)`,
+      });
+      target = (schedule) =>
+        new EcsRunFargateTask(cluster, {
+          ...retry,
+          taskDefinition: this.fargateTask(props.fargate, schedule, props.environment),
+          vpcSubnets: { subnets: network.subnets },
+          securityGroups: network.securityGroups,
+          assignPublicIp: false,
+          propagateTags: true,
+        });
+    } else {
+      const fn = jobFunction(this, 'Function', {
+        context,
+        name: props.jobName,
+        description: props.description,
+        ...(props.code.kind === 'nodejs' ? { entry: props.code.entry } : { image: props.code.code }),
+        timeout: props.timeout,
+        memorySize: props.memorySize,
+        environment: props.environment,
+        vpc: props.vpc,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+      this.lambda = fn.function;
+      this.logGroup = fn.logGroup;
+      this.role = fn.role;
+      acknowledgeWildcard(
+        schedulerRole,
+        `${fn.function.functionArn}:*`,
+        'lambda:InvokeFunction on the job function and its versions; the scheduler invokes nothing else.',
+      );
+      target = (schedule) =>
+        new LambdaInvoke(fn.function, {
+          ...retry,
+          input: ScheduleTargetInput.fromObject({ schedule: schedule.name, ...schedule.input }),
+        });
+    }
+
     for (const schedule of props.schedules) {
       this.schedules.push(
         new Schedule(this, `Schedule-${schedule.name}`, {
-          scheduleName: `${context.project}-${props.jobName}-${schedule.name}`.slice(0, 64),
-          description: `${props.description} (${schedule.expression}, ${context.timeZone})`,
+          scheduleName: `${fullName}-${schedule.name}`.slice(0, 64),
+          description: `${schedule.description ?? props.description} (${schedule.expression}, ${context.timeZone})`,
           schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(context.timeZone)),
-          target: new LambdaInvoke(this.function, {
-            role: schedulerRole,
-            input: ScheduleTargetInput.fromObject({ schedule: schedule.name, ...schedule.input }),
-            deadLetterQueue: this.deadLetterQueue,
-            retryAttempts: props.retryAttempts ?? 2,
-            maxEventAge: props.maxEventAge ?? Duration.hours(1),
-          }),
+          target: target(schedule),
         }),
       );
     }
@@ -219,11 +330,69 @@ export class ScheduledJob extends Construct {
     this.createJobAlarms(props.schedules, props.didNotRunAlarm ?? true, props.failedSummary);
   }
 
+  /** The Lambda function (runtime lambda); a Fargate job has none. */
+  get function(): LambdaFunction {
+    if (!this.lambda) throw new Error(`${this.jobName}: a Fargate job has no Lambda function`);
+    return this.lambda;
+  }
+
+  private fargateTask(runtime: FargateRuntime, schedule: JobSchedule, environment: WrittenEnv) {
+    const task = new FargateTaskDefinition(this, `Task-${schedule.name}`, {
+      family: `${this.context.project}-${this.jobName}-${schedule.name}`,
+      cpu: runtime.cpu,
+      memoryLimitMiB: runtime.memoryLimitMiB,
+      taskRole: this.role,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.ARM64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    this.containers.push(
+      task.addContainer(runtime.containerName, {
+        image: runtime.image,
+        entryPoint: runtime.entryPoint,
+        command: runtime.command(schedule),
+        environment: { ...environment.variables },
+        logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: schedule.name }),
+        readonlyRootFilesystem: true,
+        stopTimeout: Duration.seconds(30),
+      }),
+    );
+    Validations.of(task).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'Only names are passed in environment variables (bucket, prefix, secret NAME); no values.',
+    });
+    this.tasks[schedule.name] = task;
+    return task;
+  }
+
   private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean, failedSummary?: string): void {
+    const target = this.jobName;
+    if (this.lambda) this.lambdaAlarms(this.lambda, schedules, didNotRun, failedSummary);
+    this.addAlarm('DeadLetters', {
+      name: `${this.jobName}-dlq`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      target,
+      summary: `${this.jobName} ${RUNTIME_WORDS[this.runtime].dlqSummary}`,
+    });
+  }
+
+  /** -failed (Errors) and -did-not-run (Invocations): Lambda publishes both; ECS has no such metrics. */
+  private lambdaAlarms(
+    fn: LambdaFunction,
+    schedules: JobSchedule[],
+    didNotRun: boolean,
+    failedSummary?: string,
+  ): void {
     const target = this.jobName;
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       // Lambda publishes Errors (0 without errors) only for periods with invocations: a daily job's
@@ -244,7 +413,7 @@ export class ScheduledJob extends Construct {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,
         metric: zeroFilled(
-          this.function.metricInvocations({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
+          fn.metricInvocations({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
         ),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -255,17 +424,6 @@ export class ScheduledJob extends Construct {
         summary: `${this.jobName} job did not run`,
       });
     }
-    this.addAlarm('DeadLetters', {
-      name: `${this.jobName}-dlq`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      target,
-      summary: `${this.jobName} has undelivered schedule events in its dead-letter queue`,
-    });
   }
 
   /** Adds an alarm with this job's defaults (severity, runbook), routed like every Nightshift alarm. */
@@ -289,7 +447,8 @@ export class ScheduledJob extends Construct {
   /** Sets one variable of the job's contract; any other name throws (it would never be read). */
   addEnvironment(key: string, value: string): void {
     assertDeclared(this.envContract, key);
-    this.function.addEnvironment(key, value);
+    this.lambda?.addEnvironment(key, value);
+    for (const container of this.containers) container.addEnvironment(key, value);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import {
@@ -282,5 +283,148 @@ describe('ScheduledJob', () => {
       job.bindSecret('prod/shop/db');
       expect(nagFindings(app)).toEqual([]);
     }
+  });
+});
+
+/** The same job on the Fargate runtime: one task definition per schedule, in config.network. */
+function buildFargate() {
+  const nightshift = testApp(testConfig({ network: NETWORK }));
+  const { jobs } = nightshift;
+  let clusters = 0;
+  const job = new ScheduledJob(jobs, 'Heartbeat', {
+    context: jobs.context,
+    jobName: 'heartbeat',
+    description: 'Heartbeat',
+    runtime: 'fargate',
+    fargate: {
+      cluster: (vpc) => {
+        clusters += 1;
+        return new Cluster(jobs, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+      },
+      image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+      containerName: 'heartbeat',
+      entryPoint: ['node', 'task.mjs'],
+      command: (schedule) => [schedule.name],
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+    },
+    schedules: [
+      { name: 'beat', expression: 'rate(1 hour)', description: 'beat on Fargate' },
+      { name: 'check', expression: 'cron(0 3 1 * ? *)' },
+    ],
+    severity: 'critical',
+    environment: writeEnv(heartbeatEnv, {}),
+  });
+  return { ...nightshift, job, clusters: () => clusters, template: () => Template.fromStack(jobs) };
+}
+
+describe('ScheduledJob on Fargate', () => {
+  it('starts one ARM64 task definition per schedule through the same scheduler role, retries and DLQ', () => {
+    const { job, template, clusters } = buildFargate();
+    const t = template();
+    expect(clusters()).toBe(1);
+    expect(Object.keys(job.tasks).sort()).toEqual(['beat', 'check']);
+    expect(() => job.function).toThrow(/heartbeat: a Fargate job has no Lambda function/);
+    expect(
+      Object.keys(t.findResources('AWS::Lambda::Function')).filter((id) => id.includes('Heartbeat')),
+    ).toEqual([]);
+    t.resourceCountIs('AWS::ECS::TaskDefinition', 2);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'shop-heartbeat-check',
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({ Name: 'heartbeat', Command: ['check'], ReadonlyRootFilesystem: true }),
+      ],
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/nightshift/shop/heartbeat' });
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule') as Resources);
+    expect(schedules).toHaveLength(2);
+    const roles = new Set(
+      schedules.map((s) => JSON.stringify((s.Properties.Target as { RoleArn: unknown }).RoleArn)),
+    );
+    expect(roles.size).toBe(1);
+    const beat = schedules.find((s) => s.Properties.Name === 'shop-heartbeat-beat');
+    expect(beat?.Properties.Description).toBe('beat on Fargate (rate(1 hour), Europe/Berlin)');
+    expect(beat?.Properties.Target).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      EcsParameters: {
+        LaunchType: 'FARGATE',
+        NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+      },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-heartbeat-dlq' });
+  });
+
+  it('has the DLQ alarm but no Lambda -failed / -did-not-run alarms (ECS publishes no Errors or Invocations)', () => {
+    const names = Object.values(
+      buildFargate().template().findResources('AWS::CloudWatch::Alarm') as Resources,
+    ).map((a) => a.Properties.AlarmName);
+    expect(names.filter((n) => String(n).startsWith('shop-heartbeat'))).toEqual(['shop-heartbeat-dlq']);
+  });
+
+  it('binds bucket and secret like a Lambda job: every container gets the names, the task role the grants', () => {
+    const { job, jobs, template } = buildFargate();
+    job.bindBucket(jobs.context.backupBucket, {
+      variables: BUCKET_VARS,
+      prefix: 'backups/db/',
+      access: 'write',
+    });
+    job.bindSecret('prod/shop/db', 'DB_SECRET');
+    job.bindSecret('prod/shop/db');
+    const t = template();
+    for (const task of Object.values(t.findResources('AWS::ECS::TaskDefinition') as Resources)) {
+      const [container] = task.Properties.ContainerDefinitions as {
+        Environment: { Name: string; Value: unknown }[];
+      }[];
+      expect(Object.fromEntries(container!.Environment.map((e) => [e.Name, e.Value]))).toMatchObject({
+        BACKUP_BUCKET: 'shop-nightshift-backups-123456789012-eu-west-1',
+        BACKUP_BUCKET_PREFIX: 'backups/db/',
+        DB_SECRET: 'prod/shop/db',
+      });
+    }
+    const taskPolicy = Object.entries(t.findResources('AWS::IAM::Policy') as Resources).find(([id]) =>
+      id.includes('TaskRole'),
+    );
+    const policy = JSON.stringify(taskPolicy?.[1]);
+    expect(policy).toContain('shop-nightshift-backups-123456789012-eu-west-1/backups/db/*');
+    expect(policy.match(/:secret:prod\/shop\/db-\?\?\?\?\?\?/g)).toHaveLength(1);
+    expect(policy).not.toMatch(/s3:Delete/);
+    expect(() => job.addEnvironment('UNREAD', 'x')).toThrow(/UNREAD is not in the job's contract/);
+  });
+
+  it('is cdk-nag clean (AwsSolutions, Serverless) with a bucket and a secret bound', () => {
+    const { app, job, jobs } = buildFargate();
+    job.bindBucket(jobs.context.backupBucket, {
+      variables: BUCKET_VARS,
+      prefix: 'backups/db/',
+      access: 'readwrite',
+    });
+    job.bindSecret('prod/shop/db');
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('needs config.network', () => {
+    const { jobs } = testApp();
+    expect(
+      () =>
+        new ScheduledJob(jobs, 'X', {
+          context: jobs.context,
+          jobName: 'x',
+          description: 'x',
+          runtime: 'fargate',
+          fargate: {
+            cluster: (vpc) => new Cluster(jobs, 'Cluster', { vpc }),
+            image: ContainerImage.fromRegistry('busybox'),
+            containerName: 'x',
+            entryPoint: ['x'],
+            command: () => [],
+            cpu: 1024,
+            memoryLimitMiB: 2048,
+          },
+          schedules: [{ name: 'a', expression: 'rate(1 hour)' }],
+          severity: 'high',
+          environment: writeEnv(heartbeatEnv, {}),
+        }),
+    ).toThrow(/x: runtime fargate needs config.network/);
   });
 });

@@ -134,12 +134,12 @@ describe('environment contracts: writer → reader', () => {
   });
 
   it('backup task: the Lambda variables plus the time budget', () => {
-    const written = backupTaskEnvironment({
-      ...backupOptions,
-      bucket: 'b',
-      prefix: 'backups/app/',
-      deadlineMs: 3 * 3_600_000,
-    }).variables;
+    // bucket and prefix come from job.bindBucket, as for the Lambda function
+    const written: Record<string, string> = {
+      ...backupTaskEnvironment({ ...backupOptions, deadlineMs: 3 * 3_600_000 }).variables,
+      BACKUP_BUCKET: 'b',
+      BACKUP_BUCKET_PREFIX: 'backups/app/',
+    };
     expect(backupTaskEnv.read(written)).toMatchObject({
       bucket: 'b',
       root: 'backups',

@@ -233,7 +233,7 @@ describe('the expected model comes from the synthesized app', () => {
       `inventory-nightshift-backups-${ACCOUNT}-${REGION}`,
       `inventory-nightshift-logs-${ACCOUNT}-${REGION}`,
     ]);
-    expect(expected.tables).toEqual(['inventory-nightshift-acks']);
+    expect(expected.tables).toEqual(['inventory-nightshift-ack-links', 'inventory-nightshift-acks']);
     expect(expected.smsSpendThresholdUsd).toBe(20);
     // every alarm in the templates is checked, none invented
     expect(expected.alarms.map((a) => a.name).sort()).toEqual(
@@ -496,12 +496,15 @@ describe('nightshift doctor', () => {
     );
   });
 
-  it('fails a missing acknowledgement table', async () => {
+  it('fails missing acknowledgement and ack link tables', async () => {
     dynamo
       .on(DescribeTableCommand)
       .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     const report = await doctor();
-    expect(failing(report)).toEqual(['table inventory-nightshift-acks']);
+    expect(failing(report)).toEqual([
+      'table inventory-nightshift-ack-links',
+      'table inventory-nightshift-acks',
+    ]);
   });
 
   it('stops with a clear error when the stacks are not deployed', async () => {

@@ -13,7 +13,7 @@ export const PROJECT_TAG = 'nightshift:project';
 export const RUNBOOK_TAG = 'nightshift:runbook';
 /**
  * Auto Scaling target-tracking alarms flap by design: the EventBridge rule never sends them to the router
- * (lib/constructs/alerting.ts), and listings treat them as unrouted.
+ * (lib/constructs/alerting/router.ts), and listings treat them as unrouted.
  */
 export const NEVER_ROUTED_PREFIX = 'TargetTracking-';
 

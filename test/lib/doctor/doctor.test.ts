@@ -496,7 +496,7 @@ describe('nightshift doctor', () => {
     );
   });
 
-  it('fails a missing acknowledgement table', async () => {
+  it('fails missing acknowledgement and ack link tables', async () => {
     dynamo
       .on(DescribeTableCommand)
       .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));

@@ -55,7 +55,8 @@ describe.each(EXAMPLES)('doctor on examples/%s', (file) => {
         (b) => b.name.includes(config.account ?? '111122223333') && b.lifecycleRules.length > 0,
       ),
     ).toBe(true);
-    // the acknowledgements, the prometheus targets' previous scrapes and the status page's incidents
+    // the ack links, the acknowledgements, the prometheus targets' previous scrapes and the status
+    // page's incidents
     const prometheus = config.healthChecks?.targets.some((t) => t.prometheus) ?? false;
     expect(expected.tables).toEqual([
       `${config.project}-nightshift-ack-links`,

@@ -214,14 +214,17 @@ export const planAction = async (raw: { now?: string; runs: string } & CostFlags
   else print(...formatPlan(plan));
 };
 
-/** The synthesized plan; a config the app cannot be built from is a usage error (exit 2). */
+/**
+ * The synthesized plan; a config the app cannot be built from is a usage error (exit 2). The templates
+ * are cached while config and code are unchanged (lib/plan-cache.ts), unless NIGHTSHIFT_PLAN_CACHE=0.
+ */
 export async function planOrExit(
   config: NightshiftConfig,
   options: PlanOptions = {},
 ): Promise<DeploymentPlan> {
   const { synthesizePlan, SynthesisFailed } = await import('../../plan');
   try {
-    return await synthesizePlan(config, options);
+    return await synthesizePlan(config, options, { cache: process.env.NIGHTSHIFT_PLAN_CACHE !== '0' });
   } catch (error) {
     if (error instanceof SynthesisFailed) throw new CliError(error.message, EXIT.USAGE);
     throw error;

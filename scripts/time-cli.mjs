@@ -26,7 +26,7 @@ const CASES = [
 const argv = process.argv.slice(2);
 const runsAt = argv.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 5;
-const filter = argv.filter((arg, i) => !arg.startsWith('--') && i !== runsAt + 1)[0];
+const filter = argv.filter((arg, i) => !arg.startsWith('--') && !(runsAt >= 0 && i === runsAt + 1))[0];
 
 /** CPU seconds of the reaped children of this process (Linux /proc; undefined elsewhere). */
 function childCpuSeconds() {

@@ -14,7 +14,7 @@ import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } fr
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
 import { severityWithName } from './config/severity-names';
-import { levelTopicName } from './constructs/names';
+import { levelTopicName } from './constructs/plain-names';
 import { type Estimate, estimateMonthlyCost } from './pricing/estimate';
 import { PricingRegionUnknown, pricesFor, type RegionPrices } from './pricing/prices';
 import { type CfnTemplate, type UsageAssumptions, usageFromTemplates } from './pricing/usage';
@@ -626,10 +626,19 @@ export async function synthesizeTemplates(
   }
 }
 
-/** The plan with the alarms, routing and resources of the synthesized app. */
+/**
+ * The plan with the alarms, routing and resources of the synthesized app. With `cache`, the templates
+ * come from lib/plan-cache.ts while the config and the code are unchanged (the CLI's default).
+ */
 export async function synthesizePlan(
   config: NightshiftConfig,
   options: PlanOptions = {},
+  synthesis: { readonly cache?: boolean } = {},
 ): Promise<DeploymentPlan> {
-  return buildPlan(config, await synthesizeTemplates(config), options);
+  const templates = synthesis.cache
+    ? await (await import('./plan-cache')).cachedTemplates(config, { kind: 'plan' }, () =>
+        synthesizeTemplates(config),
+      )
+    : await synthesizeTemplates(config);
+  return buildPlan(config, templates, options);
 }

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { reasonOf, redact } from '../../lambdas/shared/redact';
+import { ConfigError } from '../config/error';
 import { formatPath } from '../config/path';
-import { ConfigError } from '../config/validate';
 import { COMMANDS } from './commands/index';
 import {
   CliError,
@@ -19,7 +19,7 @@ import {
   printError,
   printJson,
   setColor,
-} from './output';
+} from './terminal';
 
 const PROGRAM_EXAMPLES = `
 Examples:

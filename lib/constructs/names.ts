@@ -16,12 +16,4 @@ export function bucketNames(scope: IConstruct, config: NightshiftConfig): { back
   };
 }
 
-/** Local (s3rver) bucket names used by `nightshift run`. */
-export function localBucketNames(config: NightshiftConfig): { backups: string; logs: string } {
-  return { backups: `${config.project}-backups`, logs: `${config.project}-logs` };
-}
-
-/** SNS topic name of an escalation level. */
-export function levelTopicName(config: NightshiftConfig, level: string): string {
-  return `${config.project}-alerts-${level}`;
-}
+export { levelTopicName, localBucketNames } from './plain-names';

@@ -68,16 +68,30 @@ export const ACK_LINK_REQUESTS_PER_PAGE = 3;
  * otherwise the runs of a whole year divided by 12 (so monthly and weekly schedules count exactly).
  */
 export function runsPerMonth(expression: string, timeZone = 'UTC'): number {
+  const key = `${expression}\0${timeZone}`;
+  let runs = runsPerMonthCache.get(key);
+  if (runs === undefined) {
+    runs = computeRunsPerMonth(expression, timeZone);
+    runsPerMonthCache.set(key, runs);
+  }
+  return runs;
+}
+
+/** Computed once per schedule and zone: a plan prices several schedules with the same expression. */
+const runsPerMonthCache = new Map<string, number>();
+
+function computeRunsPerMonth(expression: string, timeZone: string): number {
   const parsed = parseSchedule(expression);
   if (parsed.kind === 'rate') return (HOURS_PER_MONTH * 3_600_000) / parsed.everyMs;
   const from = new Date(Date.UTC(2025, 0, 1));
   const year = 365 * 86_400_000;
-  const runs = nextRuns(expression, timeZone, from, 400);
+  // runs after the first year are never counted: not computing them spares a weekly schedule 7 years
+  const runs = nextRuns(expression, timeZone, from, 400, new Date(from.getTime() + year));
   const last = runs.at(-1);
-  if (runs.length === 400 && last && last.getTime() - from.getTime() < year) {
+  if (runs.length === 400 && last) {
     return (runs.length * HOURS_PER_MONTH * 3_600_000) / (last.getTime() - from.getTime());
   }
-  return runs.filter((d) => d.getTime() - from.getTime() < year).length / 12;
+  return runs.length / 12;
 }
 
 interface Schedule {

@@ -60,55 +60,37 @@ export async function acknowledge(
   );
 }
 
-export function registerAck(program: Command): void {
-  program
-    .command('ack <alarm>')
-    .description('acknowledge an alarm in ALARM: stops its escalation for this episode')
-    .option('--note <text>', 'what you are doing about it (shown in "nightshift alarms")')
-    .option('--by <name>', 'who acknowledges (default: your login name)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift ack shop-api-down --note "restarting the api, ETA 10 min"
-  $ nightshift ack api-down --by alice
-
-The escalation stops at its next check and the levels paged so far are told who acknowledged. You
-still get the RESOLVED message; if the alarm goes OK and fires again, the new episode escalates again.
-Every page also carries a one-tap acknowledge link that does the same without credentials. Needs cloudwatch:DescribeAlarms and dynamodb:PutItem on
-<project>-nightshift-acks.`,
-    )
-    .action(async (alarm: string, flags: { note?: string; by?: string }, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      const by = flags.by ?? process.env.NIGHTSHIFT_USER ?? userInfo().username;
-      let result: AckResult;
-      try {
-        result = await acknowledge(clientsFor(config.region), config, {
-          alarm,
-          by,
-          note: flags.note,
-          now: new Date(),
-        });
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw new CliError(
-          `could not acknowledge ${alarm}: ${reasonOf(error)} — check your AWS credentials`,
-          EXIT.FAILED,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (options.json) {
-        printJson(result);
-        return;
-      }
-      print(
-        `${color.green('✓')} ${result.alarm} acknowledged by ${result.by} (in ALARM for ${formatDuration(result.inAlarmMs)}).`,
-        color.dim(
-          'Escalation stops at its next check and the team is told; the RESOLVED message still goes out.',
-        ),
-      );
+/** The `ack` command's action (its definition: lib/cli/definitions/ack.ts). */
+export const ackAction = async (alarm: string, flags: { note?: string; by?: string }, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  const by = flags.by ?? process.env.NIGHTSHIFT_USER ?? userInfo().username;
+  let result: AckResult;
+  try {
+    result = await acknowledge(clientsFor(config.region), config, {
+      alarm,
+      by,
+      note: flags.note,
+      now: new Date(),
     });
-}
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      `could not acknowledge ${alarm}: ${reasonOf(error)} — check your AWS credentials`,
+      EXIT.FAILED,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (options.json) {
+    printJson(result);
+    return;
+  }
+  print(
+    `${color.green('✓')} ${result.alarm} acknowledged by ${result.by} (in ALARM for ${formatDuration(result.inAlarmMs)}).`,
+    color.dim(
+      'Escalation stops at its next check and the team is told; the RESOLVED message still goes out.',
+    ),
+  );
+};

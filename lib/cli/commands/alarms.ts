@@ -189,61 +189,41 @@ export function clientsFor(region: string): AlarmsDeps {
   return { cloudwatch: new CloudWatchClient({ region }), dynamo: new DynamoDBClient({ region }) };
 }
 
-export function registerAlarms(program: Command): void {
-  program
-    .command('alarms')
-    .description("list the project's alarms: state, severity, since when, who acknowledged")
-    .option('--all', 'every alarm in the account and region, not only the ones Nightshift pages for')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift alarms
-  $ nightshift alarms --json | jq '.[] | select(.state == "ALARM")'
-
-Uses your AWS credentials (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource and dynamodb:Scan
-on <project>-nightshift-acks). Alarms in ALARM come first, most severe first. Listed are the alarms the
-alert router pages for: <project>-* alarms, alarms named with alerts.routeAlarms.namePrefix and alarms
-tagged with alerts.routeAlarms.tagKey (default nightshift:severity); --all adds the others as "unrouted".
-Severities show your runbook's names when alerts.severities.aliases maps them, e.g. "P1 (high)".`,
-    )
-    .action(async (flags: { all?: boolean }, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      const deps = clientsFor(config.region);
-      let rows: AlarmRow[];
-      try {
-        rows = await listAlarms(deps, config, flags);
-      } catch (error) {
-        throw new CliError(
-          `could not list alarms in ${config.region}: ${reasonOf(error)} — check your AWS credentials and region`,
-          EXIT.FAILED,
-          { cause: error },
-        );
-      }
-      if (options.json) {
-        printJson(rows);
-        return;
-      }
-      if (rows.length === 0) {
-        printError(`no alarms Nightshift pages for in ${config.region} — is the stack deployed?`);
-        return;
-      }
-      const now = new Date();
-      const stateText = (state: string) =>
-        state === 'ALARM' ? color.red(state) : state === 'OK' ? color.green(state) : color.yellow(state);
-      printTable(rows, [
-        { header: 'ALARM', value: 'name' },
-        { header: 'STATE', value: (r) => stateText(r.state) },
-        { header: 'SEVERITY', value: 'severityName' },
-        { header: 'SINCE', value: (r) => sinceText(r.since, now, config.timezone) },
-        {
-          header: 'ACKNOWLEDGED BY',
-          value: (r) =>
-            r.acknowledged
-              ? `${r.acknowledged.by}${r.acknowledged.note ? `: ${r.acknowledged.note}` : ''}`
-              : '',
-        },
-      ]);
-    });
-}
+/** The `alarms` command's action (its definition: lib/cli/definitions/alarms.ts). */
+export const alarmsAction = async (flags: { all?: boolean }, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  const deps = clientsFor(config.region);
+  let rows: AlarmRow[];
+  try {
+    rows = await listAlarms(deps, config, flags);
+  } catch (error) {
+    throw new CliError(
+      `could not list alarms in ${config.region}: ${reasonOf(error)} — check your AWS credentials and region`,
+      EXIT.FAILED,
+      { cause: error },
+    );
+  }
+  if (options.json) {
+    printJson(rows);
+    return;
+  }
+  if (rows.length === 0) {
+    printError(`no alarms Nightshift pages for in ${config.region} — is the stack deployed?`);
+    return;
+  }
+  const now = new Date();
+  const stateText = (state: string) =>
+    state === 'ALARM' ? color.red(state) : state === 'OK' ? color.green(state) : color.yellow(state);
+  printTable(rows, [
+    { header: 'ALARM', value: 'name' },
+    { header: 'STATE', value: (r) => stateText(r.state) },
+    { header: 'SEVERITY', value: 'severityName' },
+    { header: 'SINCE', value: (r) => sinceText(r.since, now, config.timezone) },
+    {
+      header: 'ACKNOWLEDGED BY',
+      value: (r) =>
+        r.acknowledged ? `${r.acknowledged.by}${r.acknowledged.note ? `: ${r.acknowledged.note}` : ''}` : '',
+    },
+  ]);
+};

@@ -90,101 +90,72 @@ export function cliLog(verbose: boolean): Log {
   };
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-export function registerArchiveLogs(program: Command): void {
-  program
-    .command('archive-logs')
-    .description(
-      'archive a day of CloudWatch Logs to the log bucket (compressed NDJSON + manifest), as the daily job does',
-    )
-    .option('--date <YYYY-MM-DD>', 'the day to archive (default: yesterday, per logArchive.day)')
-    .option(
-      '--group <name>',
-      'only this log group (repeatable; a name outside the config works too)',
-      collect,
-    )
-    .option('--force', 'archive again even if the day is already archived (its objects are replaced)')
-    .option('--bucket <name>', 'log bucket (default: <project>-nightshift-logs-<account>-<region>)')
-    .option('--endpoint <url>', 'S3-compatible endpoint instead of AWS S3, e.g. http://127.0.0.1:9000')
-    .option('--logs-endpoint <url>', 'CloudWatch Logs endpoint (e.g. LocalStack)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift archive-logs                              yesterday, every configured group
-  $ nightshift archive-logs --date 2025-03-14 --group /ecs/api --force
-  $ nightshift archive-logs --json | jq '.groups[] | select(.outcome == "failed")'
-
-Uses your AWS credentials (AWS_PROFILE, environment, SSO). Exit codes: 0 archived or already
-archived, 1 a group failed (the others are archived), 2 bad usage or config.`,
-    )
-    .action(async (flags: ArchiveFlags, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      if (!config.logArchive) {
-        throw new CliError(
-          'the config has no logArchive section — add one (see docs/log-archive.md)',
-          EXIT.USAGE,
-        );
-      }
-      if (flags.date) {
-        try {
-          parseDate(flags.date);
-        } catch (error) {
-          throw new CliError((error as Error).message, EXIT.USAGE);
-        }
-      }
-      const bucket = logBucketName(config, flags.bucket);
-      const metrics = new MemoryMetrics();
-      const logs = new CloudWatchLogsClient({
-        region: config.region,
-        maxAttempts: 1,
-        ...(flags.logsEndpoint
-          ? { endpoint: checkUrlFlag('--logs-endpoint', flags.logsEndpoint, ['http']) }
-          : {}),
-      });
-      const s3 = s3ClientFor(config.region, flags.endpoint);
-      let report: LogArchiveReport;
-      try {
-        report = await run(
-          {
-            source: cloudWatchLogsSource(logs),
-            s3,
-            bucket,
-            config: config.logArchive,
-            timeZone: config.timezone,
-            project: config.project,
-            log: cliLog(options.verbose),
-            metrics,
-            now: () => new Date(),
-            progress,
-          },
-          { date: flags.date, groups: flag(flags.group), force: flags.force },
-        );
-      } finally {
-        logs.destroy();
-        s3.destroy();
-      }
-      const failed = report.groups.filter((g) => g.outcome === 'failed');
-      if (options.json) {
-        printJson({ bucket, ...report });
-      } else {
-        printTable(report.groups, [
-          { header: 'group', value: (g) => g.group },
-          { header: 'outcome', value: (g) => `${mark(g.outcome !== 'failed')} ${g.outcome}` },
-          { header: 'events', value: (g) => String(g.events), align: 'right' },
-          { header: 'bytes', value: (g) => String(g.bytes), align: 'right' },
-          { header: 'parts', value: (g) => String(g.parts), align: 'right' },
-          { header: 'error', value: (g) => g.error ?? '' },
-        ]);
-        printError(
-          `${report.date} (${report.timeZone}): ${report.status}, ${report.events} events written this run, ${report.throttles} throttles — manifest s3://${bucket}/${report.manifestKey}`,
-        );
-      }
-      if (failed.length) process.exitCode = EXIT.FAILED;
-    });
-}
+/** The `archive-logs` command's action (its definition: lib/cli/definitions/archive-logs.ts). */
+export const archiveLogsAction = async (flags: ArchiveFlags, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  if (!config.logArchive) {
+    throw new CliError(
+      'the config has no logArchive section — add one (see docs/log-archive.md)',
+      EXIT.USAGE,
+    );
+  }
+  if (flags.date) {
+    try {
+      parseDate(flags.date);
+    } catch (error) {
+      throw new CliError((error as Error).message, EXIT.USAGE);
+    }
+  }
+  const bucket = logBucketName(config, flags.bucket);
+  const metrics = new MemoryMetrics();
+  const logs = new CloudWatchLogsClient({
+    region: config.region,
+    maxAttempts: 1,
+    ...(flags.logsEndpoint
+      ? { endpoint: checkUrlFlag('--logs-endpoint', flags.logsEndpoint, ['http']) }
+      : {}),
+  });
+  const s3 = s3ClientFor(config.region, flags.endpoint);
+  let report: LogArchiveReport;
+  try {
+    report = await run(
+      {
+        source: cloudWatchLogsSource(logs),
+        s3,
+        bucket,
+        config: config.logArchive,
+        timeZone: config.timezone,
+        project: config.project,
+        log: cliLog(options.verbose),
+        metrics,
+        now: () => new Date(),
+        progress,
+      },
+      { date: flags.date, groups: flag(flags.group), force: flags.force },
+    );
+  } finally {
+    logs.destroy();
+    s3.destroy();
+  }
+  const failed = report.groups.filter((g) => g.outcome === 'failed');
+  if (options.json) {
+    printJson({ bucket, ...report });
+  } else {
+    printTable(report.groups, [
+      { header: 'group', value: (g) => g.group },
+      { header: 'outcome', value: (g) => `${mark(g.outcome !== 'failed')} ${g.outcome}` },
+      { header: 'events', value: (g) => String(g.events), align: 'right' },
+      { header: 'bytes', value: (g) => String(g.bytes), align: 'right' },
+      { header: 'parts', value: (g) => String(g.parts), align: 'right' },
+      { header: 'error', value: (g) => g.error ?? '' },
+    ]);
+    printError(
+      `${report.date} (${report.timeZone}): ${report.status}, ${report.events} events written this run, ${report.throttles} throttles — manifest s3://${bucket}/${report.manifestKey}`,
+    );
+  }
+  if (failed.length) process.exitCode = EXIT.FAILED;
+};
 
 function flag(values: string[] | undefined): string[] | undefined {
   return values?.length ? values : undefined;

@@ -100,15 +100,6 @@ export function cliSecrets(config: NightshiftConfig) {
   return awsSecretsReader({ region: config.region });
 }
 
-export function addDestinationOptions(command: Command): Command {
-  return command
-    .option(
-      '--dest <s3://bucket/prefix>',
-      'where backups live (default: the deployed backup bucket, prefix backups/)',
-    )
-    .option('--endpoint <url>', 'S3-compatible endpoint instead of AWS S3, e.g. http://127.0.0.1:9000');
-}
-
 export const formatBytes = (bytes: number): string => {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
@@ -120,78 +111,58 @@ export const formatBytes = (bytes: number): string => {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 };
 
-export function registerBackup(program: Command): void {
-  addDestinationOptions(
-    program
-      .command('backup <target>')
-      .description(
-        'dump one backup target to S3 now (zstd, SHA-256, manifest, retention tier), as the nightly job does',
-      ),
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift backup app                                         to the deployed bucket
-  $ nightshift backup app --endpoint http://127.0.0.1:9000 --dest s3://backups/nightshift
-
-Credentials: your AWS credentials (AWS_PROFILE, environment, SSO); with --endpoint, the store's access
-key as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3rver takes any pair; MinIO: root user/password).
-
-Exit codes: 0 backed up, 1 the backup failed (nothing was left behind), 2 bad usage or config.`,
-    )
-    .action(async (name: string, flags: DestinationFlags, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      const section = backupsSection(config);
-      const { target, compressionLevel } = findTarget(config, name);
-      const store = backupStore(config, flags);
-      const metrics = new MemoryMetrics();
-      try {
-        const result = await run(
-          {
-            s3: store.s3,
-            bucket: store.bucket,
-            root: store.root,
-            objectLock:
-              store.deployed && section.objectLock !== 'off'
-                ? (section.objectLock.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE')
-                : undefined,
-            secrets: cliSecrets(config),
-            log: cliLog(options.verbose),
-            metrics,
-            now: () => new Date(),
-            project: config.project,
-            timeZone: config.timezone,
-            retention: section.retention,
-            onProgress: ({ bytesIn, bytesOut, elapsedMs }) =>
-              progress(
-                `${name}  ${formatBytes(bytesIn)} read → ${formatBytes(bytesOut)} stored  ${formatBytes(
-                  (bytesIn / Math.max(elapsedMs, 1)) * 1000,
-                )}/s`,
-              ),
-          },
-          { target, compressionLevel },
-        );
-        const m = result.manifest;
-        if (options.json) printJson({ bucket: store.bucket, manifestKey: result.manifestKey, manifest: m });
-        else {
-          printTable(
-            [m],
-            [
-              { header: 'key', value: (r) => `s3://${store.bucket}/${r.key}` },
-              { header: 'tier', value: (r) => r.tier },
-              { header: 'expires', value: (r) => r.expiresAt.slice(0, 10) },
-              { header: 'read', value: (r) => formatBytes(r.bytesIn), align: 'right' },
-              { header: 'stored', value: (r) => formatBytes(r.bytesOut), align: 'right' },
-              { header: 'time', value: (r) => `${(r.durationMs / 1000).toFixed(1)} s`, align: 'right' },
-            ],
-          );
-        }
-      } catch (error) {
-        throw new CliError((error as Error).message, EXIT.FAILED);
-      } finally {
-        store.s3.destroy();
-      }
-    });
-}
+/** The `backup` command's action (its definition: lib/cli/definitions/backup.ts). */
+export const backupAction = async (name: string, flags: DestinationFlags, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  const section = backupsSection(config);
+  const { target, compressionLevel } = findTarget(config, name);
+  const store = backupStore(config, flags);
+  const metrics = new MemoryMetrics();
+  try {
+    const result = await run(
+      {
+        s3: store.s3,
+        bucket: store.bucket,
+        root: store.root,
+        objectLock:
+          store.deployed && section.objectLock !== 'off'
+            ? (section.objectLock.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE')
+            : undefined,
+        secrets: cliSecrets(config),
+        log: cliLog(options.verbose),
+        metrics,
+        now: () => new Date(),
+        project: config.project,
+        timeZone: config.timezone,
+        retention: section.retention,
+        onProgress: ({ bytesIn, bytesOut, elapsedMs }) =>
+          progress(
+            `${name}  ${formatBytes(bytesIn)} read → ${formatBytes(bytesOut)} stored  ${formatBytes(
+              (bytesIn / Math.max(elapsedMs, 1)) * 1000,
+            )}/s`,
+          ),
+      },
+      { target, compressionLevel },
+    );
+    const m = result.manifest;
+    if (options.json) printJson({ bucket: store.bucket, manifestKey: result.manifestKey, manifest: m });
+    else {
+      printTable(
+        [m],
+        [
+          { header: 'key', value: (r) => `s3://${store.bucket}/${r.key}` },
+          { header: 'tier', value: (r) => r.tier },
+          { header: 'expires', value: (r) => r.expiresAt.slice(0, 10) },
+          { header: 'read', value: (r) => formatBytes(r.bytesIn), align: 'right' },
+          { header: 'stored', value: (r) => formatBytes(r.bytesOut), align: 'right' },
+          { header: 'time', value: (r) => `${(r.durationMs / 1000).toFixed(1)} s`, align: 'right' },
+        ],
+      );
+    }
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.FAILED);
+  } finally {
+    store.s3.destroy();
+  }
+};

@@ -424,55 +424,32 @@ export function printDoctorReport(report: DoctorReport): void {
   );
 }
 
-export function registerDoctor(program: Command): void {
-  program
-    .command('doctor')
-    .description(
-      'check a deployed project (read-only): alarm metrics, schedules, job runs, DLQs, subscriptions, SMS, buckets',
-    )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ AWS_PROFILE=prod nightshift doctor
-  $ nightshift doctor --json | jq '.checks[] | select(.status == "fail")'
-
-Synthesizes the CDK app for the config and compares it with the account: every alarm's metric exists
-with exactly its dimension set (else "no data yet — first run at …" while its job has not run), the
-schedules exist and are enabled, each job's runs and errors in the last 24 h, the dead-letter queues are
-empty, the alert subscriptions are confirmed (addresses masked), the SMS sandbox and monthly spend
-limit, the buckets' lifecycle rules and the acknowledgement table. Changes nothing.
-Needs read access: cloudwatch:ListMetrics/GetMetricData, scheduler:GetSchedule, lambda:GetFunctionConfiguration,
-sqs:GetQueueUrl/GetQueueAttributes, sns:ListSubscriptionsByTopic/GetSMSSandboxAccountStatus/GetSMSAttributes,
-s3:GetLifecycleConfiguration, dynamodb:DescribeTable.
-Exit codes: 0 healthy, 1 not healthy (or the stacks are not deployed), 2 invalid config or no AWS credentials.`,
-    )
-    .action(async (_flags: unknown, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      const clients = doctorClients(config.region);
-      await assertCredentials(() => clients.cloudwatch.config.credentials(), config.region);
-      progress('synthesizing the CDK app…');
-      const { synthesizeTemplates } = await import('../../doctor/synth');
-      const stacks = await synthesizeTemplates(config);
-      progress(`checking ${config.project} in ${config.region}…`);
-      let report: DoctorReport;
-      try {
-        report = await runDoctor(clients, stacks, {
-          project: config.project,
-          region: config.region,
-          now: new Date(),
-        });
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw new CliError(
-          `doctor could not finish in ${config.region}: ${reasonOf(error)} — check that your credentials may read the resources listed in "nightshift doctor --help"`,
-          EXIT.FAILED,
-          { cause: error },
-        );
-      }
-      if (options.json) printJson(report);
-      else printDoctorReport(report);
-      process.exitCode = report.healthy ? EXIT.OK : EXIT.FAILED;
+/** The `doctor` command's action (its definition: lib/cli/definitions/doctor.ts). */
+export const doctorAction = async (_flags: unknown, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  const clients = doctorClients(config.region);
+  await assertCredentials(() => clients.cloudwatch.config.credentials(), config.region);
+  progress('synthesizing the CDK app…');
+  const { synthesizeTemplates } = await import('../../doctor/synth');
+  const stacks = await synthesizeTemplates(config);
+  progress(`checking ${config.project} in ${config.region}…`);
+  let report: DoctorReport;
+  try {
+    report = await runDoctor(clients, stacks, {
+      project: config.project,
+      region: config.region,
+      now: new Date(),
     });
-}
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      `doctor could not finish in ${config.region}: ${reasonOf(error)} — check that your credentials may read the resources listed in "nightshift doctor --help"`,
+      EXIT.FAILED,
+      { cause: error },
+    );
+  }
+  if (options.json) printJson(report);
+  else printDoctorReport(report);
+  process.exitCode = report.healthy ? EXIT.OK : EXIT.FAILED;
+};

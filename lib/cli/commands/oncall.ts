@@ -80,37 +80,21 @@ export function parseAt(text: string | undefined, now: Date = new Date()): Date 
   return new Date(ms);
 }
 
-export function registerOncall(program: Command): void {
-  program
-    .command('oncall')
-    .description('show who is paged now at each level, and who takes over next and when')
-    .option('--at <iso>', 'ask about another instant (ISO 8601), e.g. 2026-03-30T09:00:00+02:00')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift oncall
-  $ nightshift oncall --at 2026-03-30T09:00:00+02:00
-  $ nightshift oncall --json | jq '.levels[] | {level, now: .now.name, next: .next.name}'
-
-Hand-off times are shown in the config's time zone. Contacts are masked. Levels without a rotation
-page everyone on their lists. Exit codes: 0 shown, 2 invalid config or --at.`,
-    )
-    .action((flags: { at?: string }, command: Command) => {
-      const options = cliOptions(command);
-      const at = parseAt(flags.at);
-      const { config } = loadConfigForCli(options);
-      const report = onCallReport(config, at);
-      if (options.json) {
-        printJson(report);
-        return;
-      }
-      printTable(report.levels, [
-        { header: 'level', value: 'level' },
-        { header: 'on call now', value: (l) => l.now.name },
-        { header: 'contacts', value: (l) => l.now.contacts.join(', ') || '—', shrink: true },
-        { header: 'next', value: (l) => l.next?.name ?? '—' },
-        { header: `hand-off (${report.timeZone})`, value: (l) => l.handoffLocal ?? '—' },
-      ]);
-    });
-}
+/** The `oncall` command's action (its definition: lib/cli/definitions/oncall.ts). */
+export const oncallAction = (flags: { at?: string }, command: Command) => {
+  const options = cliOptions(command);
+  const at = parseAt(flags.at);
+  const { config } = loadConfigForCli(options);
+  const report = onCallReport(config, at);
+  if (options.json) {
+    printJson(report);
+    return;
+  }
+  printTable(report.levels, [
+    { header: 'level', value: 'level' },
+    { header: 'on call now', value: (l) => l.now.name },
+    { header: 'contacts', value: (l) => l.now.contacts.join(', ') || '—', shrink: true },
+    { header: 'next', value: (l) => l.next?.name ?? '—' },
+    { header: `hand-off (${report.timeZone})`, value: (l) => l.handoffLocal ?? '—' },
+  ]);
+};

@@ -86,56 +86,37 @@ export async function sendTestPage(
   };
 }
 
-export function registerPage(program: Command): void {
-  program
-    .command('page')
-    .description('send a labelled test page to one alert level through the deployed alert router')
-    .option('--test', 'send a test page (the only kind that can be sent by hand)')
-    .requiredOption('--level <name>', 'the alert level to page (alerts.levels[].name)')
-    .option('--by <name>', 'who asks, quoted in the message (default: your login name)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift page --test --level oncall
-  $ AWS_PROFILE=prod nightshift page --test --level team --by alice
-
-Invokes the deployed alert router (the function the alarm rule targets) with a test event. The router
-sends "TEST PAGE — <project> — level <name>" to that level's topic with the same format and delivery
-as a real page (e-mail and SMS), without escalation. Needs lambda:InvokeFunction on the router.
-Exit codes: 0 sent, 1 the router could not send it, 2 usage error or no AWS credentials.`,
-    )
-    .action(async (flags: { test?: boolean; level: string; by?: string }, command: Command) => {
-      const options = cliOptions(command);
-      if (!flags.test) {
-        throw new CliError(
-          'only test pages can be sent by hand — run "nightshift page --test --level <name>"',
-          EXIT.USAGE,
-        );
-      }
-      const { config } = loadConfigForCli(options);
-      assertLevel(config, flags.level);
-      const lambda = new LambdaClient({ region: config.region });
-      await assertCredentials(() => lambda.config.credentials(), config.region);
-      progress('synthesizing the CDK app…');
-      const { synthesizeTemplates } = await import('../../doctor/synth');
-      const stacks = await synthesizeTemplates(config);
-      progress(`sending a test page to ${flags.level}…`);
-      const result = await sendTestPage(lambda, stacks, {
-        region: config.region,
-        level: flags.level,
-        requestedBy: flags.by ?? process.env.NIGHTSHIFT_USER ?? userInfo().username,
-        now: new Date(),
-      });
-      if (options.json) {
-        printJson(result);
-        return;
-      }
-      print(
-        `${color.green('✓')} test page sent to level ${result.level} through ${result.function}${result.router.why ? ` (${result.router.why})` : ''}.`,
-        color.dim(
-          'Check the inboxes, phones and chat channels of that level; e-mail subscribers must have confirmed their subscription ("nightshift doctor").',
-        ),
-      );
-    });
-}
+/** The `page` command's action (its definition: lib/cli/definitions/page.ts). */
+export const pageAction = async (flags: { test?: boolean; level: string; by?: string }, command: Command) => {
+  const options = cliOptions(command);
+  if (!flags.test) {
+    throw new CliError(
+      'only test pages can be sent by hand — run "nightshift page --test --level <name>"',
+      EXIT.USAGE,
+    );
+  }
+  const { config } = loadConfigForCli(options);
+  assertLevel(config, flags.level);
+  const lambda = new LambdaClient({ region: config.region });
+  await assertCredentials(() => lambda.config.credentials(), config.region);
+  progress('synthesizing the CDK app…');
+  const { synthesizeTemplates } = await import('../../doctor/synth');
+  const stacks = await synthesizeTemplates(config);
+  progress(`sending a test page to ${flags.level}…`);
+  const result = await sendTestPage(lambda, stacks, {
+    region: config.region,
+    level: flags.level,
+    requestedBy: flags.by ?? process.env.NIGHTSHIFT_USER ?? userInfo().username,
+    now: new Date(),
+  });
+  if (options.json) {
+    printJson(result);
+    return;
+  }
+  print(
+    `${color.green('✓')} test page sent to level ${result.level} through ${result.function}${result.router.why ? ` (${result.router.why})` : ''}.`,
+    color.dim(
+      'Check the inboxes, phones and chat channels of that level; e-mail subscribers must have confirmed their subscription ("nightshift doctor").',
+    ),
+  );
+};

@@ -193,68 +193,38 @@ export function parseNow(value: string | undefined): Date {
   return date;
 }
 
-export function registerPlan(program: Command): void {
-  program
-    .command('plan')
-    .description('show what would be deployed: stacks, jobs with their next runs, alarms, alert levels')
-    .option('--now <iso>', 'compute next runs from this time (ISO 8601) instead of the current time')
-    .option('--runs <n>', 'next run times shown per schedule', '3')
-    .option('--backup-size <GB>', 'cost estimate: compressed size of one backup per target (default 1)')
-    .option('--backup-minutes <n>', 'cost estimate: how long one backup runs (default 2)')
-    .option('--pages <n>', 'cost estimate: alarm episodes a month that page (default 4)')
-    .option('--log-volume <GB>', 'cost estimate: compressed log data archived per day (default 0.1)')
-    .option('--network <mode>', 'cost estimate for jobs in a VPC: nat (default) or endpoints')
-    .option(
-      '--pricing-region <region>',
-      "cost estimate: use this region's price table (default: the config's region)",
-    )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift plan                                   ./nightshift.config.yaml
-  $ nightshift plan --config examples/inventory.yaml
-  $ nightshift plan --now 2025-12-24T00:00:00Z --runs 5
-  $ nightshift plan --json | jq '.alarms[] | select(.severity == "critical") | .name'
-  $ nightshift plan --backup-size 20 --pages 10 --network endpoints
-  $ nightshift plan --json | jq '.cost.totals'
+/** The `plan` command's action (its definition: lib/cli/definitions/plan.ts). */
+export const planAction = async (raw: { now?: string; runs: string } & CostFlags, command: Command) => {
+  const options = cliOptions(command);
+  const now = parseNow(raw.now);
+  const runs = Number(raw.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
+    throw new CliError(`--runs "${raw.runs}" must be a whole number from 1 to 50`, EXIT.USAGE);
+  }
+  const { config } = loadConfigForCli(options);
+  progress('synthesizing the CDK app…');
+  const cost = costAssumptions(raw);
+  const plan = await planOrExit(config, {
+    now,
+    runs,
+    cost,
+    ...(raw.pricingRegion ? { pricingRegion: raw.pricingRegion } : {}),
+  });
+  if (options.json) printJson(plan);
+  else print(...formatPlan(plan));
+};
 
-The CDK app is synthesized (without bundling): the alarms listed are exactly the ones \`cdk deploy\`
-creates, with the severity and the levels the alert router pages them with. Phone numbers are masked
-except their last 2 digits.
-The monthly cost estimate prices the synthesized resources line by line at list prices and with the
-always-free allowances (docs/cost.md); backup storage, SMS and the VPC network are shown apart.
-Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be built from.`,
-    )
-    .action(async (raw: { now?: string; runs: string } & CostFlags, command: Command) => {
-      const options = cliOptions(command);
-      const now = parseNow(raw.now);
-      const runs = Number(raw.runs);
-      if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
-        throw new CliError(`--runs "${raw.runs}" must be a whole number from 1 to 50`, EXIT.USAGE);
-      }
-      const { config } = loadConfigForCli(options);
-      progress('synthesizing the CDK app…');
-      const cost = costAssumptions(raw);
-      const plan = await planOrExit(config, {
-        now,
-        runs,
-        cost,
-        ...(raw.pricingRegion ? { pricingRegion: raw.pricingRegion } : {}),
-      });
-      if (options.json) printJson(plan);
-      else print(...formatPlan(plan));
-    });
-}
-
-/** The synthesized plan; a config the app cannot be built from is a usage error (exit 2). */
+/**
+ * The synthesized plan; a config the app cannot be built from is a usage error (exit 2). The templates
+ * are cached while config and code are unchanged (lib/plan-cache.ts), unless NIGHTSHIFT_PLAN_CACHE=0.
+ */
 export async function planOrExit(
   config: NightshiftConfig,
   options: PlanOptions = {},
 ): Promise<DeploymentPlan> {
   const { synthesizePlan, SynthesisFailed } = await import('../../plan');
   try {
-    return await synthesizePlan(config, options);
+    return await synthesizePlan(config, options, { cache: process.env.NIGHTSHIFT_PLAN_CACHE !== '0' });
   } catch (error) {
     if (error instanceof SynthesisFailed) throw new CliError(error.message, EXIT.USAGE);
     throw error;

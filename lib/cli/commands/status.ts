@@ -70,45 +70,29 @@ export async function postNote(
   return { target, display, incident, created };
 }
 
-export function registerStatus(program: Command): void {
-  const status = program.command('status').description('the status page: post notes on incidents');
-  status
-    .command('note <target> <text>')
-    .description("post a note on the status page: on the target's open incident, else as a notice")
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift status note api "We found the cause and are rolling back the release."
-  $ nightshift status note "Online shop" "Payments are slow; orders are not lost."
-
-<target> is a statusPage target: its healthChecks name or its display name. The note is public when
-statusPage.public is true: write for your users, not for the team. Needs dynamodb:Query, PutItem and
-UpdateItem on <project>-nightshift-status.`,
-    )
-    .action(async (target: string, text: string, _flags: unknown, command: Command) => {
-      const options = cliOptions(command);
-      const { config } = loadConfigForCli(options);
-      let result: NoteResult;
-      try {
-        result = await postNote(new DynamoDBClient({ region: config.region }), config, {
-          target,
-          text,
-          now: new Date(),
-        });
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw new CliError(`could not post the note: ${reasonOf(error)} — check your AWS credentials`);
-      }
-      if (options.json) {
-        printJson(result);
-        return;
-      }
-      print(
-        result.created
-          ? `${color.green('✓')} Posted as a notice for ${result.display} (no open incident).`
-          : `${color.green('✓')} Added to the open ${result.incident.kind} incident of ${result.display} (since ${result.incident.openedAt}).`,
-        color.dim('The page shows it within a minute (its cache time).'),
-      );
+/** The `status` command's action (its definition: lib/cli/definitions/status.ts). */
+export const statusAction = async (target: string, text: string, _flags: unknown, command: Command) => {
+  const options = cliOptions(command);
+  const { config } = loadConfigForCli(options);
+  let result: NoteResult;
+  try {
+    result = await postNote(new DynamoDBClient({ region: config.region }), config, {
+      target,
+      text,
+      now: new Date(),
     });
-}
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`could not post the note: ${reasonOf(error)} — check your AWS credentials`);
+  }
+  if (options.json) {
+    printJson(result);
+    return;
+  }
+  print(
+    result.created
+      ? `${color.green('✓')} Posted as a notice for ${result.display} (no open incident).`
+      : `${color.green('✓')} Added to the open ${result.incident.kind} incident of ${result.display} (since ${result.incident.openedAt}).`,
+    color.dim('The page shows it within a minute (its cache time).'),
+  );
+};

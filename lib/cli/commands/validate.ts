@@ -27,53 +27,37 @@ export function summarize(config: NightshiftConfig): ValidationSummary {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function registerValidate(program: Command): void {
-  program
-    .command('validate')
-    .description(
-      'check the config file: schema, time zones, schedules, contacts, URL schemes, no credentials (README.md#security)',
-    )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ nightshift validate                               ./nightshift.config.yaml (or $NIGHTSHIFT_CONFIG)
-  $ nightshift validate --config examples/inventory.yaml
-  $ nightshift validate --json | jq '.issues[].path'
-
-Exit codes: 0 valid, 2 invalid or missing (each problem is printed with its path, line and fix).`,
-    )
-    .action((_options: unknown, command: Command) => {
-      const options = cliOptions(command);
-      const file = configPathFor(options);
-      try {
-        const config = loadConfig(file);
-        const summary = summarize(config);
-        if (options.json) {
-          printJson({ valid: true, file, issues: [], summary });
-        } else {
-          print(
-            `${mark(true)} ${file} is valid: ${plural(summary.healthChecks, 'health check')}, ` +
-              `${plural(summary.backupTargets, 'backup target')}, ${plural(summary.logGroups, 'log group')}, ` +
-              `${plural(summary.escalationLevels, 'escalation level')}`,
-          );
-        }
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        if (options.json) {
-          printJson({
-            valid: false,
-            file,
-            issues: error.issues.map((issue) => ({
-              path: formatPath(issue.path),
-              line: issue.line ?? null,
-              message: issue.message,
-            })),
-          });
-        } else {
-          printError(`${mark(false)} ${error.message}`);
-        }
-        process.exitCode = EXIT.USAGE;
-      }
-    });
-}
+/** The `validate` command's action (its definition: lib/cli/definitions/validate.ts). */
+export const validateAction = (_options: unknown, command: Command) => {
+  const options = cliOptions(command);
+  const file = configPathFor(options);
+  try {
+    const config = loadConfig(file);
+    const summary = summarize(config);
+    if (options.json) {
+      printJson({ valid: true, file, issues: [], summary });
+    } else {
+      print(
+        `${mark(true)} ${file} is valid: ${plural(summary.healthChecks, 'health check')}, ` +
+          `${plural(summary.backupTargets, 'backup target')}, ${plural(summary.logGroups, 'log group')}, ` +
+          `${plural(summary.escalationLevels, 'escalation level')}`,
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (options.json) {
+      printJson({
+        valid: false,
+        file,
+        issues: error.issues.map((issue) => ({
+          path: formatPath(issue.path),
+          line: issue.line ?? null,
+          message: issue.message,
+        })),
+      });
+    } else {
+      printError(`${mark(false)} ${error.message}`);
+    }
+    process.exitCode = EXIT.USAGE;
+  }
+};

@@ -1,0 +1,127 @@
+/**
+ * A cache of the templates `nightshift plan` synthesizes. Synthesis loads aws-cdk-lib and builds every
+ * construct (seconds on a small machine) although the templates depend only on the config and on the
+ * code: so they are stored under a key that hashes both, and read back while neither has changed.
+ *
+ * The key covers everything synthesis reads: the parsed config, the sources of the app and of the
+ * Lambda handlers (lib/, lambdas/: their folders are the assets whose fingerprints are in the
+ * templates), the Docker build context of the backup image (its allow-list .dockerignore, docker/,
+ * package.json, package-lock.json, tsconfig.json), the installed aws-cdk-lib version and the Node.js
+ * version. A change to any of them is a new key, hence a fresh synthesis. NIGHTSHIFT_PLAN_CACHE=0 turns
+ * the cache off. Templates hold no secret values (the config names secrets, it never holds them).
+ */
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { NightshiftConfig } from './config/schema';
+
+/** The repository (or installed package) root. */
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** What synthesis reads besides the config, relative to ROOT (folders are read whole). */
+export const SYNTH_INPUTS = [
+  'lib',
+  'lambdas',
+  'docker',
+  '.dockerignore',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'node_modules/aws-cdk-lib/package.json',
+] as const;
+
+/** Entries kept; the oldest beyond this are removed when one is written. */
+const KEEP = 8;
+
+export interface TemplateCacheOptions {
+  /** Where entries live. @default node_modules/.cache/nightshift under the root, else the temp dir */
+  readonly dir?: string;
+  /** The root the inputs are read under. @default the root of this package */
+  readonly root?: string;
+}
+
+function defaultDir(root: string): string {
+  const modules = join(root, 'node_modules');
+  return existsSync(modules) ? join(modules, '.cache', 'nightshift') : join(tmpdir(), 'nightshift-cache');
+}
+
+function* filesUnder(path: string): Generator<string> {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch {
+    return; // an absent input (no docker/ folder, no lock file) is part of the key by its absence
+  }
+  if (stat.isFile()) {
+    yield path;
+    return;
+  }
+  if (!stat.isDirectory()) return;
+  for (const name of readdirSync(path).sort()) yield* filesUnder(join(path, name));
+}
+
+/** The cache key of a config and the code it is synthesized with (sha256, hex). */
+export function templateCacheKey(
+  config: NightshiftConfig,
+  variant: Record<string, unknown>,
+  root: string = ROOT,
+): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ config, variant, node: process.version }));
+  for (const input of SYNTH_INPUTS) {
+    for (const file of filesUnder(join(root, input))) {
+      hash.update(`\0${file.slice(root.length)}\0`);
+      hash.update(readFileSync(file));
+    }
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The value cached under the key of (config, variant), or `produce()`'s, which is then stored. A missing
+ * or unreadable entry is a miss; a failure to store one is ignored (the cache only saves time).
+ */
+export async function cachedTemplates<T>(
+  config: NightshiftConfig,
+  variant: Record<string, unknown>,
+  produce: () => Promise<T>,
+  options: TemplateCacheOptions = {},
+): Promise<T> {
+  const root = options.root ?? ROOT;
+  const dir = options.dir ?? defaultDir(root);
+  const file = join(dir, `templates-${templateCacheKey(config, variant, root)}.json`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    // a miss
+  }
+  const value = await produce();
+  try {
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(value));
+    renameSync(partial, file); // atomic: a concurrent reader sees the whole entry or none
+    prune(dir);
+  } catch {
+    // read-only or full disk: the next run synthesizes again
+  }
+  return value;
+}
+
+function prune(dir: string): void {
+  const entries = readdirSync(dir)
+    .filter((name) => name.startsWith('templates-') && name.endsWith('.json'))
+    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const entry of entries.slice(KEEP)) rmSync(entry.path, { force: true });
+}

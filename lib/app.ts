@@ -2,8 +2,9 @@
  * Builds the CDK app for one config: `<project>-data` (stateful) and `<project>-jobs` (stateless),
  * tagged project=<project> and managed-by=nightshift. Used by bin/app.ts, the tests and `nightshift plan`.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Tags } from 'aws-cdk-lib';
-import featureFlags from './cdk-feature-flags.json' with { type: 'json' };
 import type { NightshiftConfig } from './config/schema';
 import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
@@ -30,15 +31,25 @@ export interface NightshiftApp {
   readonly jobs: JobsStack;
 }
 
+/** The `@aws-cdk/…` feature flags set in cdk.json's context (the one place they are written). */
+export function cdkFeatureFlags(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(cdkJson.context ?? {}).filter(([key]) => key.startsWith('@aws-cdk/')),
+  );
+}
+
 export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}): NightshiftApp {
   const app =
     options.app ??
     new App({
       outdir: options.outdir,
       context: {
-        // aws-cdk-lib's recommended values (as of the version in package-lock.json), set here rather than in
-        // cdk.json so that the tests, `plan` and `doctor` synthesize exactly what `cdk deploy` does
-        ...featureFlags,
+        // the feature flags of cdk.json (aws-cdk-lib's recommended values), also when the app is built
+        // outside the cdk CLI, so that the tests, `plan` and `doctor` synthesize what `cdk deploy` does
+        ...cdkFeatureFlags(),
         '@aws-cdk/core:defaultCrossStackReferences': 'strong',
         ...(options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
         ...(options.pathMetadata ? { 'aws:cdk:enable-path-metadata': true } : {}),

@@ -37,6 +37,7 @@ export const SYNTH_INPUTS = [
   'package.json',
   'package-lock.json',
   'tsconfig.json',
+  'cdk.json',
   'node_modules/aws-cdk-lib/package.json',
 ] as const;
 

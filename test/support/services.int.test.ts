@@ -90,7 +90,7 @@ describe('startPostgres', () => {
     expect(await query(url, 'SELECT current_database() AS db')).toEqual([{ db: 'app "prod"' }]);
   });
 
-  it('kill() makes new connections fail with ECONNREFUSED; stop() afterwards removes the temp dir', async () => {
+  it('kill() stops the server at once (its process is gone, open connections fail); stop() afterwards removes the temp dir', async () => {
     // Prepare
     const postgres = await startPostgres();
     started.push(postgres);
@@ -102,9 +102,10 @@ describe('startPostgres', () => {
     // Act
     await postgres.kill();
 
-    // Assert
-    expect(await connectionOutcome(postgres.port)).toBe('ECONNREFUSED');
-    await expect(query(postgres.url, 'SELECT 1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Assert: the postmaster is gone and the open connection with it. (Whether the port refuses new
+    // connections is not asserted: with tests in parallel, another disposable server may take the freed
+    // random port at once.)
+    expect(() => process.kill(postgres.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     await expect(open.query('SELECT 1')).rejects.toThrow();
     await open.end().catch(() => {});
     expect(existsSync(postgres.directory)).toBe(true);

@@ -168,7 +168,10 @@ describe('bad-config corpus', () => {
     for (const secret of expected.secrets) expect(output).not.toContain(secret);
   });
 
-  it('stress inputs exit 2 with our message, within 2 s of CPU and 200 MB', () => {
+  // 200 MB until the schema grew discriminated unions (prometheus rules, maintenance kinds, chat
+  // channels): the worst input now peaks at ~211 MB over the baseline. 256 MB keeps a bound that a
+  // quadratic blow-up would still break.
+  it('stress inputs exit 2 with our message, within 2 s of CPU and 256 MB', () => {
     for (const path of Object.keys(stress)) {
       const result = results.get(path);
       const output = `${result?.stdout}${result?.stderr}`;
@@ -176,7 +179,7 @@ describe('bad-config corpus', () => {
       expect(output).toMatch(/\((top level|line \d+)\)|\(line \d+\)/);
       expect(output).not.toMatch(RAW_LIBRARY_WORDING);
       expect(result?.cpuMs).toBeLessThan(2_000);
-      expect((result?.maxRssMb ?? 0) - (result?.baselineRssMb ?? 0)).toBeLessThan(200);
+      expect((result?.maxRssMb ?? 0) - (result?.baselineRssMb ?? 0)).toBeLessThan(256);
     }
   });
 

@@ -220,12 +220,12 @@ describe('sub-minute targets', () => {
     expect(points('web')).toEqual(slots.map((timestamp) => ({ value: 1, resolution: 1, timestamp })));
     // the every-minute target: checked once, sent exactly as before (no resolution, no timestamp)
     expect(points('minutely')).toEqual([{ value: 1, resolution: undefined, timestamp: undefined }]);
-    // web's requests arrive on its slots (within 2 s of this clock), though stuck hangs 6 s at each
+    // web's requests arrive on its slots (within 5 s of this clock — a run blocked by stuck would come 6 s late), though stuck hangs 6 s at each
     const webArrivals = arrivals.slice().sort((a, b) => a - b);
     expect(webArrivals).toHaveLength(7);
     for (const slot of slots) {
       expect(
-        webArrivals.some((t) => t >= slot && t - slot < 2_000),
+        webArrivals.some((t) => t >= slot && t - slot < 5_000),
         `a request for slot ${slot - base}`,
       ).toBe(true);
     }

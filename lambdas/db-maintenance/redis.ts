@@ -3,9 +3,10 @@
  * so a big keyspace is sampled in small steps without blocking the server). One connection, no retries,
  * no offline queue, disconnected in finally.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { parseInfo } from '../health-check/checks/redis';
 import { describeRedis, resolveRedis, secretValuesOf } from '../shared/connections';
+import { withRedisSession } from '../shared/redis-session';
 import type { BigKeysSpec, RedisMemorySpec, RedisTarget } from './event';
 import { formatBytes, remainingMs, type TaskContext, TaskFailed, type TaskOutcome } from './types';
 
@@ -22,43 +23,14 @@ async function withRedis<T>(
   const params = await resolveRedis(target, ctx.secrets);
   ctx.known.push(...secretValuesOf(params));
   const timeout = Math.min(30_000, remainingMs(ctx));
-  const client = new Redis({
-    host: params.host,
-    port: params.port,
-    username: params.username,
-    password: params.password,
-    db: params.db,
-    ...(params.tls ? { tls: { servername: params.host } } : {}),
-    connectTimeout: timeout,
-    commandTimeout: timeout,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    connectionName: 'nightshift-db-maintenance',
-  });
-  // ioredis reports the real cause (ECONNREFUSED, WRONGPASS) only as an 'error' event
-  let cause: unknown;
-  client.on('error', (error) => {
-    cause ??= error;
-  });
-  const onAbort = () => client.disconnect();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    try {
-      await client.connect();
-    } catch (error) {
-      throw cause ?? error;
-    }
-    return await fn(client, describeRedis(params)).catch((error: unknown) => {
-      throw cause ?? error;
-    });
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    client.disconnect();
-  }
+  return withRedisSession(
+    params,
+    { timeoutMs: timeout, connectionName: 'nightshift-db-maintenance', signal: ctx.signal },
+    (client, reason) =>
+      fn(client, describeRedis(params)).catch((error: unknown) => {
+        throw reason(error);
+      }),
+  );
 }
 
 export async function redisMemory(spec: RedisMemorySpec, ctx: TaskContext): Promise<TaskOutcome> {

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { StateMachine } from 'aws-local-stepfunctions';
 import {
+  ACK_TABLE_PLACEHOLDER,
   type EscalationInput,
+  escalationDefinition,
   type ReminderReply,
   type ReminderRequest,
   STATE,
@@ -48,6 +50,13 @@ export interface World {
   readonly handOverFailures?: number;
   /** Settings the router reads (rotations); default testSettings(). */
   readonly settings?: RouterSettings;
+}
+
+/** The real escalation definition, with the acknowledgement table name the tests use. */
+export function testDefinition(): object {
+  return JSON.parse(
+    JSON.stringify(escalationDefinition()).replace(ACK_TABLE_PLACEHOLDER, 'shop-acks'),
+  ) as object;
 }
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:shop-escalation';

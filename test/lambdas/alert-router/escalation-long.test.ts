@@ -10,12 +10,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { escalationInput, escalationPlan, sfnEscalations } from '../../../lambdas/alert-router/alert-router';
 import {
-  ACK_TABLE_PLACEHOLDER,
   CARRIED_FIELDS,
   CARRIED_OPTIONAL_FIELDS,
   continuationName,
   type EscalationInput,
-  escalationDefinition,
   executionName,
   executionPrefix,
   HISTORY_EVENT_LIMIT,
@@ -29,12 +27,16 @@ import { type AlarmFacts, renderAlarm } from '../../../lambdas/alert-router/form
 import type { RouterSettings } from '../../../lambdas/alert-router/settings';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import type { Severity } from '../../../lib/config/primitives';
-import { type EscalationRun, runEscalation, STATE_MACHINE_ARN, validateAsl } from './escalation-harness';
+import {
+  type EscalationRun,
+  runEscalation,
+  STATE_MACHINE_ARN,
+  testDefinition,
+  validateAsl,
+} from './escalation-harness';
 import { TOPICS, testSettings } from './support';
 
-const definition = JSON.parse(
-  JSON.stringify(escalationDefinition()).replace(ACK_TABLE_PLACEHOLDER, 'shop-acks'),
-) as object;
+const definition = testDefinition();
 const EPISODE = new Date('2024-10-02T17:04:40.989Z');
 const STARTED = new Date('2024-10-02T17:04:42.000Z');
 const NAME = executionName('shop-api-down', EPISODE);

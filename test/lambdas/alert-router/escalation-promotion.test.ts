@@ -5,19 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
-import {
-  ACK_TABLE_PLACEHOLDER,
-  escalationDefinition,
-  STATE,
-} from '../../../lambdas/alert-router/escalation-definition';
+import { STATE } from '../../../lambdas/alert-router/escalation-definition';
 import { type AlarmFacts, renderAlarm } from '../../../lambdas/alert-router/format';
 import type { Severity } from '../../../lib/config/primitives';
-import { runEscalation, validateAsl } from './escalation-harness';
+import { runEscalation, testDefinition, validateAsl } from './escalation-harness';
 import { TOPICS, testSettings } from './support';
 
-const definition = JSON.parse(
-  JSON.stringify(escalationDefinition()).replace(ACK_TABLE_PLACEHOLDER, 'shop-acks'),
-) as object;
+const definition = testDefinition();
 const EPISODE = new Date('2024-10-02T17:04:40.989Z');
 const settings = testSettings({
   severities: {

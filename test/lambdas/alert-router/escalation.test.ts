@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
-import {
-  ACK_TABLE_PLACEHOLDER,
-  escalationDefinition,
-  executionName,
-  STATE,
-} from '../../../lambdas/alert-router/escalation-definition';
+import { executionName, STATE } from '../../../lambdas/alert-router/escalation-definition';
 import { type AlarmFacts, renderAlarm } from '../../../lambdas/alert-router/format';
-import { runEscalation, validateAsl, type World } from './escalation-harness';
+import { runEscalation, testDefinition, validateAsl, type World } from './escalation-harness';
 import { TOPICS, testSettings } from './support';
 
-const definition = JSON.parse(
-  JSON.stringify(escalationDefinition()).replace(ACK_TABLE_PLACEHOLDER, 'shop-acks'),
-) as object;
+const definition = testDefinition();
 const EPISODE = new Date('2024-10-02T17:04:40.989Z');
 
 function input(

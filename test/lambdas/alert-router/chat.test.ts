@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { escalationPlan } from '../../../lambdas/alert-router/alert-router';
 import { chatMessage } from '../../../lambdas/alert-router/chat';
-import { eventFacts } from '../../../lambdas/alert-router/event';
 import {
   type AlarmFacts,
   channelsOf,
@@ -18,35 +17,14 @@ import {
 } from '../../../lambdas/alert-router/format';
 import { publishInput } from '../../../lambdas/alert-router/notifier';
 import { registerSecret } from '../../../lambdas/shared/redact';
-import { fixture, testSettings } from './support';
+import { fixtureFacts, testSettings } from './support';
 
 const options = { timeZone: 'Europe/London' };
 const ACK = 'https://abc123.lambda-url.eu-west-1.on.aws/a/Zx8Kq2';
 const CONSOLE =
   'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/shop-api-down';
 
-function facts(over: Partial<AlarmFacts> = {}): AlarmFacts {
-  const e = eventFacts(fixture('metric-alarm') as never);
-  return {
-    project: 'shop',
-    alarmName: e.alarmName,
-    alarmArn: e.alarmArn,
-    region: e.region,
-    kind: e.kind,
-    severity: 'critical',
-    target: 'api',
-    summary: 'api health check failing',
-    state: e.state,
-    previousState: e.previousState,
-    changedAt: e.changedAt,
-    reason: e.reason,
-    value: e.value,
-    threshold: e.threshold,
-    comparison: e.comparison,
-    runbook: 'https://wiki.example.com/runbooks/api',
-    ...over,
-  };
-}
+const facts = (over: Partial<AlarmFacts> = {}): AlarmFacts => fixtureFacts('metric-alarm', over);
 
 const bodies = (message: Parameters<typeof snsMessage>[0]) =>
   JSON.parse(snsMessage(message)) as Record<'default' | 'email' | 'sms' | 'https' | 'lambda', string>;

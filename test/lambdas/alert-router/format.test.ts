@@ -18,34 +18,14 @@ import {
   smsLength,
   toGsm7,
 } from '../../../lambdas/alert-router/sms';
-import { fixture, testSettings } from './support';
+import { fixture, fixtureFacts, testSettings } from './support';
 
 const settings = testSettings();
 const options = { timeZone: 'Europe/London' };
 
 function factsFrom(name: Parameters<typeof fixture>[0], over: Partial<AlarmFacts> = {}): AlarmFacts {
   const e = eventFacts(fixture(name) as never);
-  return {
-    project: 'shop',
-    alarmName: e.alarmName,
-    alarmArn: e.alarmArn,
-    region: e.region,
-    kind: e.kind,
-    severity: 'critical',
-    target: 'api',
-    summary: 'api health check failing',
-    state: e.state,
-    previousState: e.previousState,
-    changedAt: e.changedAt,
-    reason: e.reason,
-    value: e.value,
-    threshold: e.threshold,
-    comparison: e.comparison,
-    measured: e.measured,
-    triggeringAlarms: e.triggeringAlarms,
-    runbook: 'https://wiki.example.com/runbooks/api',
-    ...over,
-  };
+  return fixtureFacts(name, { measured: e.measured, triggeringAlarms: e.triggeringAlarms, ...over });
 }
 
 describe('e-mail for an ALARM', () => {

@@ -1,6 +1,8 @@
 /** Shared fixtures for the alert router tests: a three-level config and the alarm event samples. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventFacts } from '../../../lambdas/alert-router/event';
+import type { AlarmFacts } from '../../../lambdas/alert-router/format';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
 import { configSchema, type NightshiftConfigInput } from '../../../lib/config/schema';
 import { canonicalSeverities } from '../../../lib/config/severity-names';
@@ -91,4 +93,31 @@ export function variant(
   else if (patch.description !== undefined) event.detail.configuration.description = patch.description;
   if (patch.stateTime) event.detail.state.timestamp = patch.stateTime;
   return event;
+}
+
+/**
+ * The facts the router renders for a fixture event: the api target of project shop, critical, with a
+ * runbook (without the measured metric and triggering alarms, which callers add when they render them).
+ */
+export function fixtureFacts(name: FixtureName, over: Partial<AlarmFacts> = {}): AlarmFacts {
+  const e = eventFacts(fixture(name) as never);
+  return {
+    project: 'shop',
+    alarmName: e.alarmName,
+    alarmArn: e.alarmArn,
+    region: e.region,
+    kind: e.kind,
+    severity: 'critical',
+    target: 'api',
+    summary: 'api health check failing',
+    state: e.state,
+    previousState: e.previousState,
+    changedAt: e.changedAt,
+    reason: e.reason,
+    value: e.value,
+    threshold: e.threshold,
+    comparison: e.comparison,
+    runbook: 'https://wiki.example.com/runbooks/api',
+    ...over,
+  };
 }

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { escalationPlan } from '../../../lambdas/alert-router/alert-router';
-import { eventFacts } from '../../../lambdas/alert-router/event';
 import {
   type RenderedMessage,
   renderAlarm,
@@ -30,7 +29,7 @@ import {
 } from '../../../lambdas/webhook-delivery/webhook-delivery';
 import type { WebhookKind } from '../../../lib/config/schema';
 import { REPO } from '../../support/cdk';
-import { fixture, testSettings } from '../alert-router/support';
+import { fixtureFacts, testSettings } from '../alert-router/support';
 
 // ---- a local webhook endpoint with scripted answers -------------------------------------------
 
@@ -88,25 +87,8 @@ const ACK = 'https://abc123.lambda-url.eu-west-1.on.aws/a/Zx8Kq2';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:shop-alerts-team';
 
 function alarmMessage() {
-  const e = eventFacts(fixture('metric-alarm') as never);
-  const facts = {
-    project: 'shop',
-    alarmName: e.alarmName,
-    alarmArn: e.alarmArn,
-    region: e.region,
-    kind: e.kind,
-    severity: 'critical' as const,
-    target: 'api',
-    summary: 'api health check failing',
-    state: e.state,
-    previousState: e.previousState,
-    changedAt: e.changedAt,
-    reason: e.reason,
-    value: e.value,
-    threshold: e.threshold,
-    comparison: e.comparison,
-    runbook: 'https://wiki.example.com/runbooks/api',
-  };
+  const facts = fixtureFacts('metric-alarm');
+
   const plan = escalationPlan(testSettings(), 'critical', facts.changedAt);
   return { facts, rendered: { ...renderAlarm(facts, plan, { timeZone: 'Europe/London' }), ackUrl: ACK } };
 }

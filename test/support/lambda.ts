@@ -1,6 +1,6 @@
 /**
  * Runs real Lambda handlers as deployed: bundled with the esbuild settings the construct uses
- * (handlerBundleOptions in lib/constructs/function-defaults.ts), then invoked once in a child Node
+ * (handlerBundleOptions in lib/constructs/bundle.ts), then invoked once in a child Node
  * process (lambda-runner.mjs) with a given event and exactly the environment the caller passes
  * (the template's variables plus local endpoints), never the test process's own environment.
  */

@@ -10,6 +10,7 @@
 import { ALERTS_VAR, readRouterSettings } from '../lambdas/alert-router/env';
 import { escalationLevels, routingDecision } from '../lambdas/alert-router/routing';
 import type { RouterSettings } from '../lambdas/alert-router/settings';
+import { maskPhone } from '../lambdas/shared/mask';
 import { formatDuration, nextRuns, parseSchedule, SEVERITIES, type Severity } from './config/primitives';
 import { effectiveBackupTargets, effectiveHealthTargets } from './config/resolved';
 import type { NightshiftConfig } from './config/schema';
@@ -92,7 +93,7 @@ export interface PlanLevel {
   /** The SNS topic name. */
   readonly topic: string;
   readonly email: string[];
-  /** E.164 numbers, masked except the last 2 digits. */
+  /** E.164 numbers, masked as the alert notices mask them ("+1…23", lambdas/shared/mask.ts). */
   readonly sms: string[];
   readonly subscribers: number;
   /** Member names in turn order, when the level rotates (only the member on call is paged). */
@@ -144,13 +145,6 @@ export interface PlanOptions {
 // ---------------------------------------------------------------------------------------------
 // Formatting helpers
 // ---------------------------------------------------------------------------------------------
-
-/** "+4915112345678" → "+***********78": every digit but the last 2 masked. */
-export function maskPhone(number: string): string {
-  const digits = number.replace(/\D/g, '');
-  const keep = digits.slice(-2);
-  return `${number.startsWith('+') ? '+' : ''}${'*'.repeat(Math.max(0, digits.length - 2))}${keep}`;
-}
 
 /** "Tue 2025-06-03 02:00 EDT": a date as the wall clock of `timeZone` shows it. */
 export function formatInZone(date: Date, timeZone: string): string {

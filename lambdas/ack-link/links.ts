@@ -275,16 +275,3 @@ export async function getLink(
   );
   return fromItem(out.Item);
 }
-
-/** "+1…23": enough to tell the team who it was, not enough to dial. */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/[^\d+]/g, '');
-  return digits.length <= 5 ? '…' : `${digits.slice(0, 2)}…${digits.slice(-2)}`;
-}
-
-/** "a…@example.com". */
-export function maskEmail(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at <= 0) return '…';
-  return `${address[0]}…${address.slice(at)}`;
-}

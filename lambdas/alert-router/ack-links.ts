@@ -5,15 +5,8 @@
  * exist yet.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type AckLink,
-  expiryFor,
-  linkUrl,
-  maskPhone,
-  newLinkId,
-  putLinks,
-  seededLinkId,
-} from '../ack-link/links';
+import { type AckLink, expiryFor, linkUrl, newLinkId, putLinks, seededLinkId } from '../ack-link/links';
+import { maskPhone } from '../shared/mask';
 import type { LevelSettings, RotationMemberSettings } from './settings';
 
 /** Where links go: the Function URL base and the table (from the router's environment). */

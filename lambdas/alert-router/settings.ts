@@ -9,7 +9,7 @@ import { durationMs, SEVERITIES, type Severity } from '../../lib/config/primitiv
 import { severityPolicy } from '../../lib/config/resolved';
 import type { MaintenanceWindow, NightshiftConfig } from '../../lib/config/schema';
 import type { SeverityAliases } from '../../lib/config/severity-names';
-import { maskEmail, maskPhone } from '../ack-link/links';
+import { maskEmail, maskPhone } from '../shared/mask';
 import type { RotationSpec } from './rotation';
 
 export interface RotationMemberSettings {
@@ -36,7 +36,7 @@ export interface LevelSettings {
   readonly rotation?: RotationSettings | undefined;
   /**
    * The topic's contacts, masked ("a…@example.com", "+1…23"): an ack link names who it was sent to
-   * (lambdas/ack-link/links.ts maskEmail/maskPhone). Absent for rotating levels.
+   * (lambdas/shared/mask.ts). Absent for rotating levels.
    */
   readonly masked?: { readonly email: readonly string[]; readonly sms: readonly string[] } | undefined;
   /** alerts.levels[].notifyTeam: reaching this level is told to the levels paged before it. */

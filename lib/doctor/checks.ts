@@ -6,6 +6,7 @@
  * Statuses: ok; pending (nothing wrong yet, e.g. a metric that appears at the job's first run); warn
  * (worth a look, does not make the account unhealthy); fail (makes `doctor` exit 1).
  */
+import { maskContact } from '../../lambdas/shared/mask';
 import { nextRuns } from '../config/primitives';
 import { formatInZone } from '../plan';
 import type {
@@ -35,21 +36,6 @@ export const ACTIVITY_WINDOW_MS = 24 * 3_600_000;
 // ---------------------------------------------------------------------------------------------
 // Formatting
 // ---------------------------------------------------------------------------------------------
-
-/**
- * An e-mail address or phone number as doctor prints it: "a***@example.com", "+44******789". Enough to
- * recognise one's own address in a list, not enough to harvest it.
- */
-export function maskContact(endpoint: string): string {
-  const at = endpoint.lastIndexOf('@');
-  if (at > 0) return `${endpoint[0]}***${endpoint.slice(at)}`;
-  const digits = endpoint.replace(/\D/g, '');
-  if (digits.length >= 7) {
-    return `${endpoint.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}${'*'.repeat(digits.length - 5)}${digits.slice(-3)}`;
-  }
-  if (digits.length > 0) return `${'*'.repeat(Math.max(0, digits.length - 2))}${digits.slice(-2)}`;
-  return '***';
-}
 
 /** "Nightshift BackupSucceeded {Project=shop, Target=db}". */
 export function describeMetric(metric: {

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { formatTime } from '../../../lambdas/alert-router/format';
 import { onCallAt } from '../../../lambdas/alert-router/rotation';
+import { maskContact } from '../../../lambdas/shared/mask';
 import type { NightshiftConfig } from '../../config/schema';
-import { maskContact } from '../../doctor/checks';
 import { CliError, cliOptions, EXIT, loadConfigForCli, printJson, printTable } from '../output';
 
 export interface OnCallPerson {

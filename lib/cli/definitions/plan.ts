@@ -33,7 +33,7 @@ Examples:
 
 The CDK app is synthesized (without bundling): the alarms listed are exactly the ones \`cdk deploy\`
 creates, with the severity and the levels the alert router pages them with. Phone numbers are masked
-except their last 2 digits.
+as the alert notices mask them (+1…23).
 The monthly cost estimate prices the synthesized resources line by line at list prices and with the
 always-free allowances (docs/cost.md); backup storage, SMS and the VPC network are shown apart.
 Exit codes: 0 ok, 2 invalid config or options, or a config the CDK app cannot be built from.`,

@@ -42,16 +42,16 @@ describe('onCallReport', () => {
     expect(report.levels[0]).toEqual({
       level: 'oncall',
       rotating: true,
-      now: { name: 'ben', contacts: ['+49********321'] },
+      now: { name: 'ben', contacts: ['+4…21'] },
       since: '2026-03-23T08:00:00.000Z',
-      next: { name: 'ana', contacts: ['a***@example.com', '+49********678'] },
+      next: { name: 'ana', contacts: ['a…@example.com', '+4…78'] },
       handoffAt: '2026-03-30T07:00:00.000Z',
       handoffLocal: 'Mon 30 Mar, 09:00 CEST',
     });
     expect(report.levels[1]).toEqual({
       level: 'lead',
       rotating: false,
-      now: { name: 'everyone', contacts: ['l***@example.com'] },
+      now: { name: 'everyone', contacts: ['l…@example.com'] },
     });
   });
 
@@ -86,6 +86,6 @@ describe('nightshift oncall', () => {
     expect(bad.stderr).toContain('--at: "tomorrow" is not an ISO 8601 time');
     const table = await runCli(['oncall', '--config', file, '--at', '2026-03-29T12:00:00Z']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/oncall\s+ben\s+\+49\*+321\s+ana\s+Mon 30 Mar, 09:00 CEST/);
+    expect(table.stdout).toMatch(/oncall\s+ben\s+\+4…21\s+ana\s+Mon 30 Mar, 09:00 CEST/);
   });
 });

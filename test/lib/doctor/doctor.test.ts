@@ -34,7 +34,7 @@ import {
 } from '../../../lib/cli/commands/doctor';
 import { main } from '../../../lib/cli/main';
 import { loadConfig } from '../../../lib/config/load';
-import { type CheckRow, maskContact } from '../../../lib/doctor/checks';
+import type { CheckRow } from '../../../lib/doctor/checks';
 import { expectedFromTemplates, type SynthesizedStack } from '../../../lib/doctor/expected';
 import { synthesizeTemplates } from '../../../lib/doctor/synth';
 import { runCli } from '../../cli/cli';
@@ -433,9 +433,9 @@ describe('nightshift doctor', () => {
     ];
     try {
       const report = await doctor();
-      expect(failing(report)).toEqual(['subscription inventory-alerts-oncall email o***@example.com']);
-      expect(row(report, 'subscription', 'inventory-alerts-oncall email o***@example.com')?.detail).toMatch(
-        /^pending confirmation: o\*\*\*@example.com has to open the "AWS Notification - Subscription Confirmation" e-mail/,
+      expect(failing(report)).toEqual(['subscription inventory-alerts-oncall email o…@example.com']);
+      expect(row(report, 'subscription', 'inventory-alerts-oncall email o…@example.com')?.detail).toMatch(
+        /^pending confirmation: o…@example.com has to open the "AWS Notification - Subscription Confirmation" e-mail/,
       );
       const text = JSON.stringify(report);
       for (const contact of [
@@ -446,7 +446,7 @@ describe('nightshift doctor', () => {
       ]) {
         expect(text).not.toContain(contact);
       }
-      expect(row(report, 'subscription', 'inventory-alerts-oncall sms +12******143')?.status).toBe('ok');
+      expect(row(report, 'subscription', 'inventory-alerts-oncall sms +1…43')?.status).toBe('ok');
     } finally {
       SUBSCRIPTIONS[topicArn('oncall')] = [
         subscription('oncall', 'email', 'oncall@example.com'),
@@ -593,13 +593,4 @@ describe('the command', () => {
       vi.unstubAllEnvs();
     }
   }, 120_000);
-});
-
-describe('maskContact', () => {
-  it('keeps the first letter and the domain of an address, the country prefix and last 3 digits of a number', () => {
-    expect(maskContact('alice@example.com')).toBe('a***@example.com');
-    expect(maskContact('+44123456789')).toBe('+44******789');
-    expect(maskContact('+12025550143')).toBe('+12******143');
-    expect(maskContact('12345')).toBe('***45');
-  });
 });

@@ -3,9 +3,9 @@
  * dead-tuple report, the slowest queries from pg_stat_statements, and a custom SQL check inside a READ
  * ONLY transaction. One connection per task, opened with explicit timeouts and closed in finally.
  */
-import pg from 'pg';
-import { pgSsl } from '../health-check/checks/postgres';
+import type pg from 'pg';
 import { describePostgres, resolvePostgres, secretValuesOf } from '../shared/connections';
+import { connectPg } from '../shared/pg-client';
 import type { BloatSpec, PostgresTarget, SlowQueriesSpec, SqlCheckSpec, VacuumSpec } from './event';
 import {
   formatBytes,
@@ -33,29 +33,11 @@ export async function connectPostgres(
 ): Promise<{ client: pg.Client; where: string }> {
   const params = await resolvePostgres(target, ctx.secrets);
   ctx.known.push(...secretValuesOf(params));
-  const client = new pg.Client({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
-    database: params.database,
-    ssl: pgSsl(params.ssl, params.host),
-    connectionTimeoutMillis: Math.min(30_000, remainingMs(ctx)),
-    application_name: applicationName,
+  const client = await connectPg(params, {
+    applicationName,
+    connectTimeoutMs: Math.min(30_000, remainingMs(ctx)),
+    signal: ctx.signal,
   });
-  // a client error after connect (server gone) must not crash the process
-  client.on('error', () => {});
-  const onAbort = () => {
-    client.end().catch(() => {});
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  client.once('end', () => ctx.signal.removeEventListener('abort', onAbort));
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw error;
-  }
   return { client, where: describePostgres(params) };
 }
 

@@ -5,10 +5,11 @@
  * PGPASSWORD in the child's environment.
  */
 import type { Writable } from 'node:stream';
-import pg from 'pg';
+import type pg from 'pg';
 import { findBinary, postgresBinDirs } from '../../shared/binaries';
 import { describePostgres, type PostgresParams } from '../../shared/connections';
 import type { Log } from '../../shared/log';
+import { connectPg } from '../../shared/pg-client';
 import { HEADERS } from '../../shared/stream-upload';
 import { type RunningTool, runTool, toolOutput } from '../tool';
 import type { CountEntry, Counts, DumpPlan, DumpStream, EngineContext, ToolPaths } from './types';
@@ -67,20 +68,8 @@ export function connectionArgs(p: PostgresParams): string[] {
 const DROP_PG_ENV = /^PG/;
 const PG_ERROR = /\b(error|fatal|FATAL|ERROR):/;
 
-export async function pgClient(p: PostgresParams): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: p.host,
-    port: p.port,
-    user: p.user,
-    password: p.password,
-    database: p.database,
-    ssl: p.ssl === 'disable' ? false : p.ssl === 'require' ? { rejectUnauthorized: false } : true,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: 'nightshift',
-  });
-  client.on('error', () => {}); // a dropped connection surfaces through the pending query
-  await client.connect();
-  return client;
+function pgClient(p: PostgresParams): Promise<pg.Client> {
+  return connectPg(p, { applicationName: 'nightshift', connectTimeoutMs: CONNECT_TIMEOUT_MS });
 }
 
 /** User tables whose data pg_dump writes (ordinary tables and partitions, not extension members). */

@@ -2,46 +2,23 @@
  * postgres: connect and SELECT 1 (the latency), connections used against max_connections, replication
  * lag on a replica, and an optional custom query expecting a value. One connection, closed in finally.
  */
-import pg from 'pg';
 import type { HealthTarget } from '../../../lib/config/schema';
-import {
-  describePostgres,
-  type PostgresParams,
-  resolvePostgres,
-  secretValuesOf,
-} from '../../shared/connections';
+import { describePostgres, resolvePostgres, secretValuesOf } from '../../shared/connections';
+import { pgClient } from '../../shared/pg-client';
 import { HealthMetric } from '../metrics';
 import { type CheckContext, type CheckMetric, type CheckOutcome, elapsedMs, percent } from './types';
 
 export type PostgresCheck = NonNullable<HealthTarget['postgres']>;
 
-export function pgSsl(mode: PostgresParams['ssl'], host: string): pg.ClientConfig['ssl'] {
-  if (mode === 'disable') return false;
-  if (mode === 'require') return { rejectUnauthorized: false };
-  return { rejectUnauthorized: true, servername: host };
-}
-
 export async function checkPostgres(spec: PostgresCheck, ctx: CheckContext): Promise<CheckOutcome> {
   const params = await resolvePostgres(spec, ctx.secrets);
   ctx.known.push(...secretValuesOf(params));
-  const client = new pg.Client({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
-    database: params.database,
-    ssl: pgSsl(params.ssl, params.host),
-    connectionTimeoutMillis: ctx.timeoutMs,
-    query_timeout: ctx.timeoutMs,
-    statement_timeout: ctx.timeoutMs,
-    application_name: 'nightshift-health-check',
+  const client = pgClient(params, {
+    applicationName: 'nightshift-health-check',
+    connectTimeoutMs: ctx.timeoutMs,
+    queryTimeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
   });
-  // a client error after connect (server gone) must not crash the process
-  client.on('error', () => {});
-  const onAbort = () => {
-    client.end().catch(() => {});
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const start = performance.now();
     await client.connect();
@@ -107,7 +84,6 @@ export async function checkPostgres(spec: PostgresCheck, ctx: CheckContext): Pro
       metrics,
     };
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
     await client.end().catch(() => {});
   }
 }

@@ -3,6 +3,7 @@
  * Every response forbids caching, framing and referrers (the URL is the credential).
  */
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../shared/format';
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -39,15 +40,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-robots-tag': 'noindex, nofollow',
   'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
 };
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 function page(
   statusCode: number,

@@ -5,10 +5,10 @@
  */
 import type pg from 'pg';
 import { describePostgres, resolvePostgres, secretValuesOf } from '../shared/connections';
+import { formatBytes } from '../shared/format';
 import { connectPg } from '../shared/pg-client';
 import type { BloatSpec, PostgresTarget, SlowQueriesSpec, SqlCheckSpec, VacuumSpec } from './event';
 import {
-  formatBytes,
   formatMs,
   remainingMs,
   type TaskContext,

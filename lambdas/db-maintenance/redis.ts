@@ -6,9 +6,10 @@
 import type { Redis } from 'ioredis';
 import { parseInfo } from '../health-check/checks/redis';
 import { describeRedis, resolveRedis, secretValuesOf } from '../shared/connections';
+import { formatBytes } from '../shared/format';
 import { withRedisSession } from '../shared/redis-session';
 import type { BigKeysSpec, RedisMemorySpec, RedisTarget } from './event';
-import { formatBytes, remainingMs, type TaskContext, TaskFailed, type TaskOutcome } from './types';
+import { remainingMs, type TaskContext, TaskFailed, type TaskOutcome } from './types';
 
 /** Keys asked for per SCAN step (a hint to the server) and sized per MEMORY USAGE pipeline. */
 const SCAN_COUNT = 1000;

@@ -65,14 +65,6 @@ export function remainingMs(ctx: TaskContext): number {
   return Math.max(1, ctx.deadline - Date.now());
 }
 
-/** "1.2 kB", "830 B", "4.0 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-}
-
 /** "850 ms", "1.3 s", "2 min". */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -16,6 +16,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LogArchiveConfig } from '../../lib/config/schema';
+import { formatBytes } from '../shared/format';
 import type { Log } from '../shared/log';
 import type { MetricsSink } from '../shared/metrics';
 import { reasonOf } from '../shared/redact';
@@ -628,10 +629,4 @@ export async function check(
   deps.metrics.put(LogArchiveMetric.ArchivedDay, 'Count', archived ? 1 : 0, dims);
   deps.metrics.put(LogArchiveMetric.ArchiveLagHours, 'None', Math.round(lagHours * 100) / 100, dims);
   return { dueDate: due.date, archived, lagHours, newestArchived: newest?.date };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -3,6 +3,8 @@
  * (header, main, sections with headings, footer), states in words as well as colours, and a layout that
  * works from 320 px up. Every text is escaped; the only names shown are the title and display names.
  */
+
+import { escapeHtml } from '../shared/format';
 import type { PublicIncident, PublicStatus, PublicTarget, TargetState } from './status';
 
 /**
@@ -32,15 +34,6 @@ const KIND_LABEL: Record<PublicIncident['kind'], string> = {
   slow: 'Slow responses',
   notice: 'Notice',
 };
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** "2026-12-03 05:40 UTC" */
 export function utcText(iso: string): string {

@@ -6,17 +6,11 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { request as httpsRequest } from 'node:https';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { HttpCheck } from '../../../lib/config/schema';
+import { formatBytes } from '../../shared/format';
 import { redact, registerSecret } from '../../shared/redact';
 import { HealthMetric } from '../metrics';
 import { evaluateConditions } from './json-conditions';
-import {
-  type CheckContext,
-  CheckFailed,
-  type CheckMetric,
-  type CheckOutcome,
-  elapsedMs,
-  formatBytes,
-} from './types';
+import { type CheckContext, CheckFailed, type CheckMetric, type CheckOutcome, elapsedMs } from './types';
 
 /** Redirects followed at most (a loop or a long chain is a failure). */
 export const MAX_REDIRECTS = 5;

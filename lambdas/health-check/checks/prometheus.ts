@@ -8,19 +8,13 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { PrometheusCheck, PrometheusRule } from '../../../lib/config/prometheus';
+import { formatBytes } from '../../shared/format';
 import { HealthMetric } from '../metrics';
 import { evaluateRules, type RuleValue } from '../prometheus/rules';
 import { NotPrometheusText, parseSamples } from '../prometheus/samples';
 import { MemoryScrapeState, type ScrapeStateStore } from '../prometheus/state';
 import { resolveHeaders } from './http';
-import {
-  type CheckContext,
-  CheckFailed,
-  type CheckMetric,
-  type CheckOutcome,
-  elapsedMs,
-  formatBytes,
-} from './types';
+import { type CheckContext, CheckFailed, type CheckMetric, type CheckOutcome, elapsedMs } from './types';
 
 /** Largest metrics page read; an app exposing more is cut off and reported down. */
 export const MAX_METRICS_BYTES = 10 * 1024 * 1024;

@@ -4,6 +4,7 @@
  */
 import type { HealthTarget } from '../../../lib/config/schema';
 import { describeRedis, resolveRedis, secretValuesOf } from '../../shared/connections';
+import { formatBytes } from '../../shared/format';
 import { withRedisSession } from '../../shared/redis-session';
 import { HealthMetric } from '../metrics';
 import {
@@ -12,7 +13,6 @@ import {
   type CheckMetric,
   type CheckOutcome,
   elapsedMs,
-  formatBytes,
   percent,
 } from './types';
 

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { run } from '../../../lambdas/backup/backup';
 import { DEFAULT_ROOT } from '../../../lambdas/backup/layout';
 import { awsSecretsReader } from '../../../lambdas/shared/connections';
+import { formatBytes } from '../../../lambdas/shared/format';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { effectiveBackupTargets } from '../../config/resolved';
 import {
@@ -99,17 +100,6 @@ export function backupStore(config: NightshiftConfig, flags: DestinationFlags): 
 export function cliSecrets(config: NightshiftConfig) {
   return awsSecretsReader({ region: config.region });
 }
-
-export const formatBytes = (bytes: number): string => {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-};
 
 /** The `backup` command's action (its definition: lib/cli/definitions/backup.ts). */
 export const backupAction = async (name: string, flags: DestinationFlags, command: Command) => {

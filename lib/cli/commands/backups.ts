@@ -1,8 +1,9 @@
 /** `nightshift backups list <target>` — the target's complete backups (those with a manifest), newest last. */
 import type { Command } from 'commander';
 import { listManifests, readManifest, targetPrefix } from '../../../lambdas/backup/layout';
+import { formatBytes } from '../../../lambdas/shared/format';
 import { CliError, cliOptions, EXIT, loadConfigForCli, printError, printJson, printTable } from '../output';
-import { backupStore, type DestinationFlags, findTarget, formatBytes } from './backup';
+import { backupStore, type DestinationFlags, findTarget } from './backup';
 
 /** The `backups` command's action (its definition: lib/cli/definitions/backups.ts). */
 export const backupsAction = async (name: string, flags: DestinationFlags, command: Command) => {

@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { restore } from '../../../lambdas/backup/restore';
+import { formatBytes } from '../../../lambdas/shared/format';
 import { CliError, checkUrlFlag, cliOptions, EXIT, loadConfigForCli, printError, printJson } from '../output';
 import { cliLog as cliLogFor } from './archive-logs';
-import { backupStore, cliSecrets, type DestinationFlags, engineOf, findTarget, formatBytes } from './backup';
+import { backupStore, cliSecrets, type DestinationFlags, engineOf, findTarget } from './backup';
 
 interface RestoreFlags extends DestinationFlags {
   to: string;

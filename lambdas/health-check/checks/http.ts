@@ -10,7 +10,14 @@ import { formatBytes } from '../../shared/format';
 import { redact, registerSecret } from '../../shared/redact';
 import { HealthMetric } from '../metrics';
 import { evaluateConditions } from './json-conditions';
-import { type CheckContext, CheckFailed, type CheckMetric, type CheckOutcome, elapsedMs } from './types';
+import {
+  answered,
+  type CheckContext,
+  CheckFailed,
+  type CheckMetric,
+  type CheckOutcome,
+  elapsedMs,
+} from './types';
 
 /** Redirects followed at most (a loop or a long chain is a failure). */
 export const MAX_REDIRECTS = 5;
@@ -95,14 +102,7 @@ export async function checkHttp(spec: HttpCheck, ctx: CheckContext): Promise<Che
 
   const where = url.href === configured.href ? '' : ` from ${url.origin}${url.pathname}`;
   const detail = `${answer.status} ${answer.statusText}${where}, ${formatBytes(answer.body.length)}${answer.truncated ? '+' : ''}`;
-  return {
-    up: failures.length === 0,
-    latencyMs,
-    reason: failures.length ? failures.join('; ') : undefined,
-    detail: detail.replace(/, 0 B$/, ''),
-    warnings,
-    metrics,
-  };
+  return answered({ latencyMs, detail: detail.replace(/, 0 B$/, ''), failures, warnings, metrics });
 }
 
 /**

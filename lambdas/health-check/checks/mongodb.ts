@@ -6,7 +6,14 @@ import { MongoClient } from 'mongodb';
 import type { HealthTarget } from '../../../lib/config/schema';
 import { describeMongo, resolveMongo, secretValuesOf } from '../../shared/connections';
 import { HealthMetric } from '../metrics';
-import { type CheckContext, type CheckMetric, type CheckOutcome, elapsedMs, percent } from './types';
+import {
+  answered,
+  type CheckContext,
+  type CheckMetric,
+  type CheckOutcome,
+  elapsedMs,
+  percent,
+} from './types';
 
 export type MongoCheck = NonNullable<HealthTarget['mongodb']>;
 
@@ -82,14 +89,7 @@ export async function checkMongo(spec: MongoCheck, ctx: CheckContext): Promise<C
       facts.push('connections unknown (serverStatus needs the clusterMonitor role)');
     }
 
-    return {
-      up: failures.length === 0,
-      latencyMs,
-      reason: failures.length ? failures.join('; ') : undefined,
-      detail: facts.join(', '),
-      warnings,
-      metrics,
-    };
+    return answered({ latencyMs, detail: facts.join(', '), failures, warnings, metrics });
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await client.close(true).catch(() => {});

@@ -6,7 +6,14 @@ import type { HealthTarget } from '../../../lib/config/schema';
 import { describePostgres, resolvePostgres, secretValuesOf } from '../../shared/connections';
 import { pgClient } from '../../shared/pg-client';
 import { HealthMetric } from '../metrics';
-import { type CheckContext, type CheckMetric, type CheckOutcome, elapsedMs, percent } from './types';
+import {
+  answered,
+  type CheckContext,
+  type CheckMetric,
+  type CheckOutcome,
+  elapsedMs,
+  percent,
+} from './types';
 
 export type PostgresCheck = NonNullable<HealthTarget['postgres']>;
 
@@ -75,14 +82,7 @@ export async function checkPostgres(spec: PostgresCheck, ctx: CheckContext): Pro
       }
     }
 
-    return {
-      up: failures.length === 0,
-      latencyMs,
-      reason: failures.length ? failures.join('; ') : undefined,
-      detail: facts.join(', '),
-      warnings,
-      metrics,
-    };
+    return answered({ latencyMs, detail: facts.join(', '), failures, warnings, metrics });
   } finally {
     await client.end().catch(() => {});
   }

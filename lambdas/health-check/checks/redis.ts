@@ -8,6 +8,7 @@ import { formatBytes } from '../../shared/format';
 import { withRedisSession } from '../../shared/redis-session';
 import { HealthMetric } from '../metrics';
 import {
+  answered,
   type CheckContext,
   CheckFailed,
   type CheckMetric,
@@ -81,14 +82,7 @@ export async function checkRedis(spec: RedisCheck, ctx: CheckContext): Promise<C
           facts.push(`role ${role}`);
         }
       }
-      return {
-        up: failures.length === 0,
-        latencyMs,
-        reason: failures.length ? failures.join('; ') : undefined,
-        detail: facts.join(', '),
-        warnings,
-        metrics,
-      };
+      return answered({ latencyMs, detail: facts.join(', '), failures, warnings, metrics });
     },
   );
 }

@@ -49,6 +49,28 @@ export interface CheckOutcome {
   readonly metrics: CheckMetric[];
 }
 
+/**
+ * The outcome of a check that got an answer: up when nothing failed, the failures joined as the reason.
+ * `detail` is what was observed ("200 OK, 1.2 kB", "postgres db:5432/app, 12/100 connections").
+ */
+export function answered(found: {
+  readonly latencyMs: number;
+  readonly detail: string;
+  readonly failures: readonly string[];
+  readonly warnings: string[];
+  readonly metrics: CheckMetric[];
+}): CheckOutcome {
+  const { latencyMs, detail, failures, warnings, metrics } = found;
+  return {
+    up: failures.length === 0,
+    latencyMs,
+    reason: failures.length ? failures.join('; ') : undefined,
+    detail,
+    warnings,
+    metrics,
+  };
+}
+
 /** A failure whose message is already a reason a person understands. */
 export class CheckFailed extends Error {
   constructor(message: string) {

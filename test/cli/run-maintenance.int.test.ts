@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPostgres, withRedis } from '../support/services';
-import { runCli } from './cli';
+import { runCli } from '../support/cli';
 
 const server = withPostgres();
 const redisServer = withRedis();

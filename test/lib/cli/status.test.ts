@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { addNote, listIncidents, openIncident } from '../../../lambdas/status-page/incidents';
-import { runCliInProcess } from '../../cli/cli';
+import { runCliInProcess } from '../../support/cli';
 import { FakeTable } from '../../lambdas/status-page/support';
 
 const dir = mkdtempSync(join(tmpdir(), 'nightshift-status-'));

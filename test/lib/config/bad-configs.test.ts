@@ -11,9 +11,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CONFIG_BYTES } from '../../lib/config/load';
-import { ROOT, runCli } from '../cli/cli';
-import { RAW_LIBRARY_WORDING } from '../support/wording';
+import { MAX_CONFIG_BYTES } from '../../../lib/config/load';
+import { ROOT, runCli } from '../../support/cli';
+import { RAW_LIBRARY_WORDING } from '../../support/wording';
 
 const CORPUS = join(ROOT, 'test', 'fixtures', 'bad-configs');
 const RUNNER = join(ROOT, 'test', 'support', 'validate-runner.ts');

@@ -6,8 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { credentialFormatOf, findCredentials } from '../../lib/config/credentials';
-import { REPO } from '../support/cdk';
+import { credentialFormatOf, findCredentials } from '../../../lib/config/credentials';
+import { REPO } from '../../support/cdk';
 
 const headers = (name: string, value: unknown) => ({
   healthChecks: {

@@ -1,7 +1,7 @@
 /** alerts.levels[].rotation: what validation accepts and each rule it enforces, in our words. */
 import { describe, expect, it } from 'vitest';
-import { formatPath } from '../../lib/config/path';
-import { validateConfig } from '../../lib/config/validate';
+import { formatPath } from '../../../lib/config/path';
+import { validateConfig } from '../../../lib/config/validate';
 
 const rotation = {
   members: [

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configJsonSchema } from '../../lib/config/json-schema';
-import { referenceRows, withReference } from '../../lib/config/reference';
-import { REPO } from '../support/cdk';
+import { configJsonSchema } from '../../../lib/config/json-schema';
+import { referenceRows, withReference } from '../../../lib/config/reference';
+import { REPO } from '../../support/cdk';
 
 describe('generated documentation', () => {
   it('README.md config reference is up to date (run `npm run schema`)', () => {

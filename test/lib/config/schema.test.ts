@@ -8,8 +8,8 @@ import {
   parseConfigText,
   severityPolicy,
   validateConfig,
-} from '../../lib/config';
-import { REPO } from '../support/cdk';
+} from '../../../lib/config';
+import { REPO } from '../../support/cdk';
 
 const base = {
   project: 'shop',

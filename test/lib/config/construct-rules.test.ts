@@ -12,11 +12,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { parseConfigText } from '../../lib/config/load';
-import { formatPath } from '../../lib/config/path';
-import { LOG_RETENTION_DAYS } from '../../lib/config/primitives';
-import { ConfigError } from '../../lib/config/validate';
-import { ROOT } from '../cli/cli';
+import { parseConfigText } from '../../../lib/config/load';
+import { formatPath } from '../../../lib/config/path';
+import { LOG_RETENTION_DAYS } from '../../../lib/config/primitives';
+import { ConfigError } from '../../../lib/config/validate';
+import { ROOT } from '../../support/cli';
 
 type Raw = Record<string, unknown> & {
   healthChecks?: { targets?: Record<string, unknown>[] } & Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfigPath } from '../../lib/config/load';
+import { resolveConfigPath } from '../../../lib/config/load';
 import {
   durationMs,
   formatDuration,
@@ -8,7 +8,7 @@ import {
   schedulePeriodMs,
   secretRef,
   ssmParameterName,
-} from '../../lib/config/primitives';
+} from '../../../lib/config/primitives';
 
 describe('durations', () => {
   it.each([

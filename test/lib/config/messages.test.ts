@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { nextRuns, parseSchedule, toStandardDayOfWeek } from '../../lib/config/primitives';
-import { configSchema } from '../../lib/config/schema';
-import { issuesFromZod } from '../../lib/config/validate';
-import { RAW_LIBRARY_WORDING } from '../support/wording';
+import { nextRuns, parseSchedule, toStandardDayOfWeek } from '../../../lib/config/primitives';
+import { configSchema } from '../../../lib/config/schema';
+import { issuesFromZod } from '../../../lib/config/validate';
+import { RAW_LIBRARY_WORDING } from '../../support/wording';
 
 const BASE = {
   project: 'shop',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveHealthTargets, parseConfigText, severityPolicy, validateConfig } from '../../lib/config';
-import { resolveSeverity, severityName } from '../../lib/config/severity-names';
+import { effectiveHealthTargets, parseConfigText, severityPolicy, validateConfig } from '../../../lib/config';
+import { resolveSeverity, severityName } from '../../../lib/config/severity-names';
 
 const P = { P0: 'critical', P1: 'high', P2: 'medium', P3: 'low' } as const;
 const base = {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliReferenceMarkdown, withCliReference } from '../../lib/cli/reference';
-import { REPO } from '../support/cdk';
+import { cliReferenceMarkdown, withCliReference } from '../../../lib/cli/reference';
+import { REPO } from '../../support/cdk';
 
 describe('docs/cli.md', () => {
   it('holds every command’s current --help (run `npm run schema`)', () => {

@@ -7,8 +7,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_JOBS } from '../../lib/local/registry';
-import { runCli } from '../support/cli';
+import { LOCAL_JOBS } from '../../../lib/local/registry';
+import { runCli } from '../../support/cli';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'nightshift-demo-data-'));
 const home = mkdtempSync(join(tmpdir(), 'nightshift-demo-home-'));

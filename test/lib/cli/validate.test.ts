@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../support/cli';
+import { ROOT, runCli } from '../../support/cli';
 
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
 const dir = mkdtempSync(join(tmpdir(), 'nightshift-cli-validate-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli';
+import { runCli } from '../../support/cli';
 
 const COMMAND_OPTIONS: Record<string, string[]> = {
   validate: [],
@@ -37,7 +37,7 @@ describe('nightshift --help', () => {
 
   it('prints the version from package.json', async () => {
     const { readFileSync } = await import('node:fs');
-    const { ROOT } = await import('../support/cli');
+    const { ROOT } = await import('../../support/cli');
     const version = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string }).version;
     const result = await runCli(['--version']);
     expect(result.code).toBe(0);

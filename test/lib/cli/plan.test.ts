@@ -3,9 +3,9 @@
  * invocation, no child processes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lib/config/load';
-import { nextRuns } from '../../lib/config/primitives';
-import { ROOT, runCliInProcess } from '../support/cli';
+import { loadConfig } from '../../../lib/config/load';
+import { nextRuns } from '../../../lib/config/primitives';
+import { ROOT, runCliInProcess } from '../../support/cli';
 
 const NOW = '2025-03-08T12:00:00Z'; // New York switches to EDT the next day: next runs straddle DST
 const FILE = 'examples/inventory.yaml';

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/local/ports';
-import { runCli } from '../support/cli';
+import { freePort } from '../../../lib/local/ports';
+import { runCli } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'nightshift-cli-check-'));
 let server: Server;

@@ -4,7 +4,7 @@
  * Each is refused with exit 2 before anything connects, without echoing the URL.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli';
+import { runCli } from '../../support/cli';
 
 const CONFIG = ['--config', 'examples/local.yaml'];
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withPostgres, withRedis } from '../../support/services';
 import { runCli } from '../../support/cli';
+import { withPostgres, withRedis } from '../../support/services';
 
 const server = withPostgres();
 const redisServer = withRedis();

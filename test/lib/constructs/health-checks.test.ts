@@ -4,8 +4,8 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { effectiveHealthTargets } from '../../lib/config/resolved';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { effectiveHealthTargets } from '../../../lib/config/resolved';
 import {
   type HealthChecks,
   healthSchedules,
@@ -13,8 +13,8 @@ import {
   MAX_SCHEDULE_INPUT,
   rateFor,
   referencedSecrets,
-} from '../../lib/constructs/health-checks';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+} from '../../../lib/constructs/health-checks';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',

@@ -24,23 +24,23 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as runBackup } from '../../lambdas/backup/backup';
-import { run as runHealthCheck } from '../../lambdas/health-check/health-check';
-import { dayWindow } from '../../lambdas/log-archive/day';
-import { ARCHIVE_PREFIX } from '../../lambdas/log-archive/keys';
-import { check as checkLogArchive } from '../../lambdas/log-archive/log-archive';
+import { run as runBackup } from '../../../lambdas/backup/backup';
+import { run as runHealthCheck } from '../../../lambdas/health-check/health-check';
+import { dayWindow } from '../../../lambdas/log-archive/day';
+import { ARCHIVE_PREFIX } from '../../../lambdas/log-archive/keys';
+import { check as checkLogArchive } from '../../../lambdas/log-archive/log-archive';
 import {
   MANIFEST_VERSION,
   type Manifest,
   manifestKey,
   writeManifest,
-} from '../../lambdas/log-archive/manifest';
-import { MemoryLog } from '../../lambdas/shared/log';
-import { METRICS_NAMESPACE, MemoryMetrics } from '../../lambdas/shared/metrics';
-import { parseConfigText } from '../../lib/config';
-import { effectiveBackupTargets, effectiveHealthTargets } from '../../lib/config/resolved';
-import { BUCKET, makeDeps, secretsOf } from '../lambdas/backup/helpers';
-import { fakeSecrets, selfSigned } from '../lambdas/health-check/support';
+} from '../../../lambdas/log-archive/manifest';
+import { MemoryLog } from '../../../lambdas/shared/log';
+import { METRICS_NAMESPACE, MemoryMetrics } from '../../../lambdas/shared/metrics';
+import { parseConfigText } from '../../../lib/config';
+import { effectiveBackupTargets, effectiveHealthTargets } from '../../../lib/config/resolved';
+import { BUCKET, makeDeps, secretsOf } from '../../lambdas/backup/helpers';
+import { fakeSecrets, selfSigned } from '../../lambdas/health-check/support';
 import {
   type AlarmSpec,
   alarmFromTemplate,
@@ -51,9 +51,9 @@ import {
   simulate,
   type TemplateAlarm,
   type Transition,
-} from '../support/alarm-evaluator';
-import { REPO, testApp } from '../support/cdk';
-import { withPostgres, withS3 } from '../support/services';
+} from '../../support/alarm-evaluator';
+import { REPO, testApp } from '../../support/cdk';
+import { withPostgres, withS3 } from '../../support/services';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

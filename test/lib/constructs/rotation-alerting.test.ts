@@ -8,12 +8,12 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RouterSettings } from '../../lambdas/alert-router/settings';
-import { Alerting } from '../../lib/constructs/alerting';
-import type { NightshiftContext } from '../../lib/constructs/context';
-import { ProjectDashboard } from '../../lib/constructs/dashboard';
-import { buildPlan, synthesizeTemplates } from '../../lib/plan';
-import { nagFindings, testApp, testConfig, testStack } from '../support/cdk';
+import type { RouterSettings } from '../../../lambdas/alert-router/settings';
+import { Alerting } from '../../../lib/constructs/alerting';
+import type { NightshiftContext } from '../../../lib/constructs/context';
+import { ProjectDashboard } from '../../../lib/constructs/dashboard';
+import { buildPlan, synthesizeTemplates } from '../../../lib/plan';
+import { nagFindings, testApp, testConfig, testStack } from '../../support/cdk';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
 type Cfn = Record<string, any>;

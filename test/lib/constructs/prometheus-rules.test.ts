@@ -5,12 +5,12 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { SCRAPE_TABLE_VAR } from '../../lambdas/health-check/env';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { ruleExprSchema } from '../../lib/config/prometheus';
-import type { HealthChecks } from '../../lib/constructs/health-checks';
-import { describeExpr, rulePeriods } from '../../lib/constructs/prometheus-rules';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+import { SCRAPE_TABLE_VAR } from '../../../lambdas/health-check/env';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { ruleExprSchema } from '../../../lib/config/prometheus';
+import type { HealthChecks } from '../../../lib/constructs/health-checks';
+import { describeExpr, rulePeriods } from '../../../lib/constructs/prometheus-rules';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const RULES = [
   {

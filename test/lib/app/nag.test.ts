@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../lib/config';
-import { nagFindings, REPO, testApp } from '../support/cdk';
+import { parseConfigText } from '../../../lib/config';
+import { nagFindings, REPO, testApp } from '../../support/cdk';
 
 const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
 

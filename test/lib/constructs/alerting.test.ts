@@ -3,16 +3,16 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { escalationInput, escalationPlan } from '../../lambdas/alert-router/alert-router';
-import { ACK_TABLE_PLACEHOLDER, STATE } from '../../lambdas/alert-router/escalation-definition';
-import { renderAlarm } from '../../lambdas/alert-router/format';
-import { routerSettings } from '../../lambdas/alert-router/settings';
-import type { NightshiftConfig } from '../../lib/config/schema';
-import { Alerting } from '../../lib/constructs/alerting';
-import type { NightshiftContext } from '../../lib/constructs/context';
-import { ProjectDashboard } from '../../lib/constructs/dashboard';
-import { runEscalation, validateAsl } from '../lambdas/alert-router/escalation-harness';
-import { testConfig, testStack } from '../support/cdk';
+import { escalationInput, escalationPlan } from '../../../lambdas/alert-router/alert-router';
+import { ACK_TABLE_PLACEHOLDER, STATE } from '../../../lambdas/alert-router/escalation-definition';
+import { renderAlarm } from '../../../lambdas/alert-router/format';
+import { routerSettings } from '../../../lambdas/alert-router/settings';
+import type { NightshiftConfig } from '../../../lib/config/schema';
+import { Alerting } from '../../../lib/constructs/alerting';
+import type { NightshiftContext } from '../../../lib/constructs/context';
+import { ProjectDashboard } from '../../../lib/constructs/dashboard';
+import { runEscalation, validateAsl } from '../../lambdas/alert-router/escalation-harness';
+import { testConfig, testStack } from '../../support/cdk';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
 type Cfn = Record<string, any>;

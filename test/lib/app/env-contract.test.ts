@@ -10,18 +10,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ackLinkEnv } from '../../lambdas/ack-link/env';
-import { alertRouterEnv } from '../../lambdas/alert-router/env';
-import { backupEnv, backupTaskEnv } from '../../lambdas/backup/env';
-import { dbMaintenanceEnv } from '../../lambdas/db-maintenance/env';
-import { healthCheckEnv } from '../../lambdas/health-check/env';
-import { logArchiveEnv } from '../../lambdas/log-archive/env';
-import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../lambdas/shared/env';
-import { statusPageEnv } from '../../lambdas/status-page/env';
-import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
-import { parseConfigText } from '../../lib/config';
-import type { NightshiftConfig } from '../../lib/config/schema';
-import { REPO, testApp, testConfig } from '../support/cdk';
+import { ackLinkEnv } from '../../../lambdas/ack-link/env';
+import { alertRouterEnv } from '../../../lambdas/alert-router/env';
+import { backupEnv, backupTaskEnv } from '../../../lambdas/backup/env';
+import { dbMaintenanceEnv } from '../../../lambdas/db-maintenance/env';
+import { healthCheckEnv } from '../../../lambdas/health-check/env';
+import { logArchiveEnv } from '../../../lambdas/log-archive/env';
+import { type EnvContract, EnvironmentInvalid, NODE_OPTIONS_VAR } from '../../../lambdas/shared/env';
+import { statusPageEnv } from '../../../lambdas/status-page/env';
+import { webhookDeliveryEnv } from '../../../lambdas/webhook-delivery/env';
+import { parseConfigText } from '../../../lib/config';
+import type { NightshiftConfig } from '../../../lib/config/schema';
+import { REPO, testApp, testConfig } from '../../support/cdk';
 import {
   contractFindings,
   type DeployedEnvironment,
@@ -29,7 +29,7 @@ import {
   readerError,
   resolveValue,
   type TemplateJson,
-} from '../support/env-contract';
+} from '../../support/env-contract';
 
 const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
@@ -261,21 +261,21 @@ describe('environment contract: the handlers read through their contracts', () =
     [
       healthCheckEnv,
       async () => {
-        const { handler } = await import('../../lambdas/health-check/handler');
+        const { handler } = await import('../../../lambdas/health-check/handler');
         return () => handler({ schedule: 'default', targets: [] }, context);
       },
     ],
     [
       alertRouterEnv,
       async () => {
-        const { handler } = await import('../../lambdas/alert-router/handler');
+        const { handler } = await import('../../../lambdas/alert-router/handler');
         return () => handler({}, context);
       },
     ],
     [
       ackLinkEnv,
       async () => {
-        const { handler } = await import('../../lambdas/ack-link/handler');
+        const { handler } = await import('../../../lambdas/ack-link/handler');
         const event = {
           rawPath: '/AAAAAAAAAAAAAAAAAAAAAA',
           requestContext: { http: { method: 'GET', path: '/AAAAAAAAAAAAAAAAAAAAAA' } },
@@ -286,35 +286,35 @@ describe('environment contract: the handlers read through their contracts', () =
     [
       logArchiveEnv,
       async () => {
-        const { handler } = await import('../../lambdas/log-archive/handler');
+        const { handler } = await import('../../../lambdas/log-archive/handler');
         return () => handler({ action: 'check' }, context);
       },
     ],
     [
       webhookDeliveryEnv,
       async () => {
-        const { handler } = await import('../../lambdas/webhook-delivery/handler');
+        const { handler } = await import('../../../lambdas/webhook-delivery/handler');
         return () => handler({ Records: [] }, context);
       },
     ],
     [
       backupEnv,
       async () => {
-        const { handler } = await import('../../lambdas/backup/handler');
+        const { handler } = await import('../../../lambdas/backup/handler');
         return () => handler({ action: 'backup' }, context);
       },
     ],
     [
       dbMaintenanceEnv,
       async () => {
-        const { handler } = await import('../../lambdas/db-maintenance/handler');
+        const { handler } = await import('../../../lambdas/db-maintenance/handler');
         return () => handler({ schedule: 'vacuum', task: {} }, context);
       },
     ],
     [
       statusPageEnv,
       async () => {
-        const { handler } = await import('../../lambdas/status-page/handler');
+        const { handler } = await import('../../../lambdas/status-page/handler');
         return () =>
           handler({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } }, context);
       },
@@ -339,7 +339,7 @@ describe('environment contract: the handlers read through their contracts', () =
   );
 
   it('backup task (Fargate): a missing variable ends the task with exit code 1 and the reader’s error', async () => {
-    const { runTask } = await import('../../lambdas/backup/fargate');
+    const { runTask } = await import('../../../lambdas/backup/fargate');
     const env = deployed(backupTaskEnv);
     const printed: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => {

@@ -1,13 +1,13 @@
 /**
  * One snapshot per stack, for the richest example (asset hashes stripped). A change here is a change to
- * what gets deployed: review the diff, then `npx vitest run test/lib/snapshot.test.ts -u`.
+ * what gets deployed: review the diff, then `npx vitest run test/lib/app/snapshot.test.ts -u`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../lib/config';
-import { REPO, stripAssetHashes, testApp } from '../support/cdk';
+import { parseConfigText } from '../../../lib/config';
+import { REPO, stripAssetHashes, testApp } from '../../support/cdk';
 
 describe('stack snapshots (examples/inventory.yaml)', () => {
   const config = parseConfigText(

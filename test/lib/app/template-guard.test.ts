@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { buildApp } from '../../lib/app';
-import { ConfigError, configSchema, type NightshiftConfig, parseConfigText } from '../../lib/config';
-import { REPO } from '../support/cdk';
+import { buildApp } from '../../../lib/app';
+import { ConfigError, configSchema, type NightshiftConfig, parseConfigText } from '../../../lib/config';
+import { REPO } from '../../support/cdk';
 
 /** The values the fixture's secrets hold in Secrets Manager. None may appear in the assembly. */
 const SECRET_VALUES = {

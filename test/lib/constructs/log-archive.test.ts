@@ -1,9 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { logArchiveSchema } from '../../lib/config/schema';
-import { logArchiveLifecycleRules } from '../../lib/constructs/log-archive';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { logArchiveSchema } from '../../../lib/config/schema';
+import { logArchiveLifecycleRules } from '../../../lib/constructs/log-archive';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 function build(logArchive: Record<string, unknown>) {
   const nightshift = testApp(testConfig({ logArchive }));

@@ -27,16 +27,16 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRAPE_TABLE_VAR } from '../../lambdas/health-check/env';
-import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
-import { buildApp } from '../../lib/app';
-import { loadConfig } from '../../lib/config/load';
-import { REPO } from '../support/cdk';
-import { type EmittedMetric, emfMetrics, metricKey } from '../support/emf';
-import { type FakeAws, FakeAwsError, startFakeAws } from '../support/fake-aws';
-import { type FakeMongo, startFakeMongo } from '../support/fake-mongo';
-import { bundleHandlers, type Invocation, invokeHandler } from '../support/lambda';
-import { withPostgres, withRedis, withS3 } from '../support/services';
+import { SCRAPE_TABLE_VAR } from '../../../lambdas/health-check/env';
+import { METRICS_NAMESPACE } from '../../../lambdas/shared/metrics';
+import { buildApp } from '../../../lib/app';
+import { loadConfig } from '../../../lib/config/load';
+import { REPO } from '../../support/cdk';
+import { type EmittedMetric, emfMetrics, metricKey } from '../../support/emf';
+import { type FakeAws, FakeAwsError, startFakeAws } from '../../support/fake-aws';
+import { type FakeMongo, startFakeMongo } from '../../support/fake-mongo';
+import { bundleHandlers, type Invocation, invokeHandler } from '../../support/lambda';
+import { withPostgres, withRedis, withS3 } from '../../support/services';
 import {
   alarmMetrics,
   dashboardMetrics,
@@ -50,7 +50,7 @@ import {
   unmatchedWatches,
   unwatchedEmitted,
   type WatchedMetric,
-} from '../support/template-metrics';
+} from '../../support/template-metrics';
 
 const EXAMPLES = ['inventory', 'local', 'nestjs-mongo', 'planner', 'python-api'];
 const DOCS = join(REPO, 'docs');

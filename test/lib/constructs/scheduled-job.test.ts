@@ -1,16 +1,16 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import {
   type EnvContract,
   envReader,
   handlerVariable,
   NODE_OPTIONS,
   writeEnv,
-} from '../../lambdas/shared/env';
-import { didNotRunWindow, JobCode, ScheduledJob } from '../../lib/constructs/scheduled-job';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+} from '../../../lambdas/shared/env';
+import { didNotRunWindow, JobCode, ScheduledJob } from '../../../lib/constructs/scheduled-job';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',

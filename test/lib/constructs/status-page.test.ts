@@ -7,10 +7,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { STATUS_PAGE_VAR, STATUS_TABLE_VAR, statusPageEnv } from '../../lambdas/status-page/env';
-import { validateConfig } from '../../lib/config/validate';
-import { statusPageSettings } from '../../lib/constructs/status-page';
-import { nagFindings, testApp, testConfig, testStack } from '../support/cdk';
+import { STATUS_PAGE_VAR, STATUS_TABLE_VAR, statusPageEnv } from '../../../lambdas/status-page/env';
+import { validateConfig } from '../../../lib/config/validate';
+import { statusPageSettings } from '../../../lib/constructs/status-page';
+import { nagFindings, testApp, testConfig, testStack } from '../../support/cdk';
 
 const HEALTH = {
   targets: [

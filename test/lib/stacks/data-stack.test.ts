@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { testApp, testConfig } from '../support/cdk';
+import { testApp, testConfig } from '../../support/cdk';
 
 describe('DataStack', () => {
   const { data } = testApp(testConfig({ backups: { objectLock: 'governance', targets: [] } }));

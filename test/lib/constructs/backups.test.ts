@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
-import { backupEnv } from '../../lambdas/backup/env';
-import { lifecycleDays } from '../../lambdas/backup/retention';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { backupLifecycleRules } from '../../lib/constructs/backup-bucket-rules';
-import { fargateSize } from '../../lib/constructs/backups';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+import { backupEnv } from '../../../lambdas/backup/env';
+import { lifecycleDays } from '../../../lambdas/backup/retention';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { backupLifecycleRules } from '../../../lib/constructs/backup-bucket-rules';
+import { fargateSize } from '../../../lib/constructs/backups';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO } from '../support/cdk';
+import { REPO } from '../../support/cdk';
 
 const out = mkdtempSync(join(tmpdir(), 'nightshift-synth-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -6,23 +6,23 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { runTask } from '../../lambdas/db-maintenance/db-maintenance';
-import { parseMaintenanceEvent } from '../../lambdas/db-maintenance/event';
-import { MaintenanceMetric, maintenanceDimensions } from '../../lambdas/db-maintenance/metrics';
-import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
-import { noSecrets } from '../../lambdas/shared/connections';
-import { silentLog } from '../../lambdas/shared/log';
-import { METRICS_NAMESPACE, MemoryMetrics } from '../../lambdas/shared/metrics';
-import { validateConfig } from '../../lib/config/validate';
-import type { DbMaintenance } from '../../lib/constructs/db-maintenance';
+import { runTask } from '../../../lambdas/db-maintenance/db-maintenance';
+import { parseMaintenanceEvent } from '../../../lambdas/db-maintenance/event';
+import { MaintenanceMetric, maintenanceDimensions } from '../../../lambdas/db-maintenance/metrics';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
+import { noSecrets } from '../../../lambdas/shared/connections';
+import { silentLog } from '../../../lambdas/shared/log';
+import { METRICS_NAMESPACE, MemoryMetrics } from '../../../lambdas/shared/metrics';
+import { validateConfig } from '../../../lib/config/validate';
+import type { DbMaintenance } from '../../../lib/constructs/db-maintenance';
 import {
   alarmFromTemplate,
   MetricStore,
   metricKey,
   simulate,
   type TemplateAlarm,
-} from '../support/alarm-evaluator';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+} from '../../support/alarm-evaluator';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
@@ -181,7 +181,7 @@ describe('DbMaintenance', () => {
     const metrics = new MemoryMetrics();
     // no AWS credentials: the secret cannot be read, the task fails and says so through its metric
     const config = testConfig({ maintenance: { tasks: TASKS } });
-    const { taskSpec } = await import('../../lambdas/db-maintenance/spec');
+    const { taskSpec } = await import('../../../lambdas/db-maintenance/spec');
     const task = config.maintenance?.tasks.find((t) => t.name === 'failed-jobs');
     if (!task) throw new Error('no task');
     const result = await runTask(

@@ -6,12 +6,12 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { webhookDeliveryEnv } from '../../lambdas/webhook-delivery/env';
-import type { NightshiftApp } from '../../lib/app';
-import { parseConfig } from '../../lib/config/validate';
-import { buildPlan, synthesizeTemplates } from '../../lib/plan';
-import { usageFromTemplates } from '../../lib/pricing/usage';
-import { nagFindings, testApp, testConfig } from '../support/cdk';
+import { webhookDeliveryEnv } from '../../../lambdas/webhook-delivery/env';
+import type { NightshiftApp } from '../../../lib/app';
+import { parseConfig } from '../../../lib/config/validate';
+import { buildPlan, synthesizeTemplates } from '../../../lib/plan';
+import { usageFromTemplates } from '../../../lib/pricing/usage';
+import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
 type Cfn = Record<string, any>;

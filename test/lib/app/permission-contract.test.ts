@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NightshiftApp } from '../../lib/app';
-import { parseConfigText } from '../../lib/config';
-import type { NightshiftConfig } from '../../lib/config/schema';
-import { REPO, testApp, testConfig } from '../support/cdk';
+import type { NightshiftApp } from '../../../lib/app';
+import { parseConfigText } from '../../../lib/config';
+import type { NightshiftConfig } from '../../../lib/config/schema';
+import { REPO, testApp, testConfig } from '../../support/cdk';
 import {
   appTemplates,
   type CheckOutcome,
@@ -22,7 +22,7 @@ import {
   PermissionModel,
   type PolicyDocument,
   type StackTemplate,
-} from '../support/iam-contract';
+} from '../../support/iam-contract';
 
 interface Case {
   readonly name: string;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SCRAPE_TABLE_VAR } from '../../../lambdas/health-check/env';
 import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import { ruleExprSchema } from '../../../lib/config/prometheus';
-import type { HealthChecks } from '../../../lib/constructs/health-checks';
+import type { HealthChecks } from '../../../lib/constructs/health-check';
 import { describeExpr, rulePeriods } from '../../../lib/constructs/prometheus-rules';
 import { nagFindings, testApp, testConfig } from '../../support/cdk';
 

@@ -12,7 +12,7 @@ import { backupEnv } from '../../../lambdas/backup/env';
 import { lifecycleDays } from '../../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import { backupLifecycleRules } from '../../../lib/constructs/backup-bucket-rules';
-import { fargateSize } from '../../../lib/constructs/backups';
+import { fargateSize } from '../../../lib/constructs/backup';
 import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {

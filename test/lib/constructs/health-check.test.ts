@@ -13,7 +13,7 @@ import {
   MAX_SCHEDULE_INPUT,
   rateFor,
   referencedSecrets,
-} from '../../../lib/constructs/health-checks';
+} from '../../../lib/constructs/health-check';
 import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { backupEnv } from '../../../lambdas/backup/env';
 import { lifecycleDays } from '../../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
-import { backupLifecycleRules } from '../../../lib/constructs/backup-bucket-rules';
 import { fargateSize } from '../../../lib/constructs/backup';
+import { backupLifecycleRules } from '../../../lib/constructs/backup-bucket-rules';
 import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
 const NETWORK = {

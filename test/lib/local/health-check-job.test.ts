@@ -10,7 +10,7 @@ import { MemoryLog } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { formatLatency, healthCheckJob } from '../../../lib/local/health-check-job';
 import { freePort } from '../../../lib/local/ports';
-import { configWith, fakeSecrets } from './support';
+import { configWith, fakeSecrets } from '../../lambdas/health-check/support';
 
 let server: Server;
 let base = '';

@@ -38,7 +38,7 @@ const EVENTS_SQL = (rows: number) => `
     SELECT g, timestamptz '2025-01-01' + g * interval '1 second', (random() * 1e6)::int, md5(g::text),
            'event ' || (g % 97) || ' ' || repeat(chr(65 + g % 26), 20 + g % 40)
     FROM generate_series(1, ${rows}) g;`;
-/** Set in NODE_OPTIONS for the backup function and Fargate task (lib/constructs/backups.ts, Dockerfile). */
+/** Set in NODE_OPTIONS for the backup function and Fargate task (lib/constructs/backup.ts, Dockerfile). */
 const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
 const DEFAULT_LEVEL = backupsSchema.parse({}).compressionLevel;
 const LEVELS = [

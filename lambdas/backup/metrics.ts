@@ -1,7 +1,7 @@
 /**
  * The metric contract of the backup job (DESIGN rule 11): metric names and their one dimension set.
  * The backup and verify cores write them; the Backups construct's alarms and dashboard read them.
- * test/lib/metric-contract.int.test.ts runs both sides.
+ * test/lib/app/metric-contract.int.test.ts runs both sides.
  */
 export const BackupMetric = {
   BackupSucceeded: 'BackupSucceeded',

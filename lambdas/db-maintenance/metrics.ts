@@ -1,7 +1,7 @@
 /**
  * The metric contract of the db-maintenance job (DESIGN rule 11): metric names and their one dimension
  * set. The core (db-maintenance.ts) writes them once per task run; the DbMaintenance construct's alarms
- * read them. test/lib/metric-contract.int.test.ts runs both sides.
+ * read them. test/lib/app/metric-contract.int.test.ts runs both sides.
  *
  *   MaintenanceProblem  1 when the task ran and found a problem (bloat, a slow query, a big key, a SQL
  *                       check over its threshold), 0 when it ran and found none; not sent when it failed

@@ -1,7 +1,7 @@
 /**
  * The metric contract of the health-check job (DESIGN rule 11): metric names and their one dimension
  * set. The core and the checks write them; the HealthChecks construct's alarms and dashboard read them.
- * test/lib/metric-contract.int.test.ts runs both sides.
+ * test/lib/app/metric-contract.int.test.ts runs both sides.
  */
 import type { EffectiveHealthTarget } from '../../lib/config/resolved';
 export const HealthMetric = {

@@ -1,7 +1,7 @@
 /**
  * The metric contract of the log archive job (DESIGN rule 11): metric names and their one dimension
  * set (per project, not per group). The core writes them; the LogArchive construct's alarms and
- * dashboard read them. test/lib/metric-contract.int.test.ts runs both sides.
+ * dashboard read them. test/lib/app/metric-contract.int.test.ts runs both sides.
  */
 export const LogArchiveMetric = {
   LogEventsArchived: 'LogEventsArchived',

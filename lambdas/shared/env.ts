@@ -3,7 +3,7 @@
  * `lambdas/<job>/env.ts`, the variables it reads — name, whether the writer must set it, and who reads it —
  * with a writer the construct uses and a reader the handler uses. Constructs write a job's environment
  * only through its contract (`writeEnv`, `ScheduledJob`), so a variable that nobody reads cannot be
- * deployed, and test/lib/env-contract.test.ts checks the synthesized templates against the readers.
+ * deployed, and test/lib/app/env-contract.test.ts checks the synthesized templates against the readers.
  * Only names, ids, settings and password-less URLs go into an environment, never secret values.
  *
  * Shared variables:

@@ -135,7 +135,7 @@ export const ruleExprSchema = obj({
 })
   .superRefine(exactlyOne([...TERM_KEYS, 'sum', 'ratio']))
   .describe(
-    'what the rule computes: one of gauge, rate, quantile, sum or ratio; a selector is a metric name or { metric, labels } @details docs/health-checks.md#prometheus',
+    'what the rule computes: one of gauge, rate, quantile, sum or ratio; a selector is a metric name or { metric, labels } @details docs/health-check.md#prometheus',
   );
 
 export const WHEN_MISSING = ['ok', 'alarm', 'keep'] as const;

@@ -673,7 +673,7 @@ export const backupsSchema = obj({
     .describe('S3 Object Lock: each backup is locked until its tier expires. @default off'),
   compressionLevel: int(1, 19)
     .default(1)
-    .describe('zstd level (1 beats pg_dump -Fc in speed and size; docs/backups.md). @default 1'),
+    .describe('zstd level (1 beats pg_dump -Fc in speed and size; docs/backup.md). @default 1'),
   maxAge: duration(
     'alarm when the newest backup is older than this; at most 7d, the longest a CloudWatch alarm looks back',
     { min: '1h', max: '7d' },

@@ -94,7 +94,7 @@ export interface FargateRuntime {
   readonly entryPoint: string[];
   /** The container's command for one schedule, e.g. the action it runs. */
   readonly command: (schedule: JobSchedule) => string[];
-  /** A valid Fargate combination (backups.ts fargateSize). */
+  /** A valid Fargate combination (backup.ts fargateSize). */
   readonly cpu: number;
   readonly memoryLimitMiB: number;
 }

@@ -29,7 +29,7 @@ import type { NightshiftConfig } from '../../lib/config/schema';
 import { PUBLISHER_TAG } from '../../lib/constructs/alerting';
 import { BACKUP_ROOT } from '../../lib/constructs/backup-bucket-rules';
 import { maintenanceSecrets } from '../../lib/constructs/db-maintenance';
-import { referencedSecrets } from '../../lib/constructs/health-checks';
+import { referencedSecrets } from '../../lib/constructs/health-check';
 import { LOG_ARCHIVE_PREFIX } from '../../lib/constructs/log-archive';
 import { bucketNames, levelTopicName } from '../../lib/constructs/names';
 

@@ -1,5 +1,5 @@
 /**
- * Where a prometheus target's previous scrape is kept between invocations (docs/health-checks.md,
+ * Where a prometheus target's previous scrape is kept between invocations (docs/health-check.md,
  * "Where the previous scrape is kept"): one small DynamoDB item per target in `<project>-nightshift-scrapes`,
  * holding only the counters its rate and quantile terms read, with a TTL so a removed target's item
  * goes away. Local runs (`nightshift check`, tests) keep it in memory for the life of the process.

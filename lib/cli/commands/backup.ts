@@ -48,7 +48,7 @@ export interface BackupStore {
 export function backupsSection(config: NightshiftConfig): BackupsConfig {
   if (!config.backups?.targets.length)
     throw new CliError(
-      'the config has no backups targets — add a backups section (see docs/backups.md)',
+      'the config has no backups targets — add a backups section (see docs/backup.md)',
       EXIT.USAGE,
     );
   return config.backups;

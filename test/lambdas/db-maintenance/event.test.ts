@@ -1,5 +1,5 @@
 /**
- * The handler's event parser: what the construct writes passes (test/lib/db-maintenance.test.ts), and a
+ * The handler's event parser: what the construct writes passes (test/lib/constructs/db-maintenance.test.ts), and a
  * hand-written or stale event fails with what is wrong and what to do.
  */
 import { describe, expect, it } from 'vitest';

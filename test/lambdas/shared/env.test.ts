@@ -1,6 +1,6 @@
 /**
  * The contracts' writers and readers against each other (lambdas/<job>/env.ts), and the readers' errors.
- * test/lib/env-contract.test.ts checks the same contracts against the synthesized templates.
+ * test/lib/app/env-contract.test.ts checks the same contracts against the synthesized templates.
  */
 import { describe, expect, it } from 'vitest';
 import { ackLinkEnv, ackLinkEnvironment } from '../../../lambdas/ack-link/env';

@@ -17,7 +17,7 @@ import { checkOne, run } from '../../../lambdas/health-check/health-check';
 import { resolvePostgres } from '../../../lambdas/shared/connections';
 import { type Log, type PowertoolsLoggerLike, powertoolsLog } from '../../../lambdas/shared/log';
 import { REDACTED, redact, redactDeep, redactErrors, registerSecret } from '../../../lambdas/shared/redact';
-import { runCli } from '../../cli/cli';
+import { runCli } from '../../support/cli';
 import { withPostgres } from '../../support/services';
 import { fakeSecrets, target, testDeps } from '../health-check/support';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dayWindow } from '../../../lambdas/log-archive/day';
-import { runCliInProcess } from '../../cli/cli';
 import { fakeLogs, syntheticEvents } from '../../lambdas/log-archive/fake-logs';
+import { runCliInProcess } from '../../support/cli';
 import { withS3 } from '../../support/services';
 
 const s3 = withS3();

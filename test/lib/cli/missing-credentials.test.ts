@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCliInProcess } from '../../cli/cli';
+import { runCliInProcess } from '../../support/cli';
 import { stubNoCredentials } from '../../support/no-credentials';
 
 let configFile: string;

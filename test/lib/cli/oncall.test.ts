@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCallReport, parseAt } from '../../../lib/cli/commands/oncall';
 import { parseConfig } from '../../../lib/config/validate';
-import { runCli } from '../../cli/cli';
+import { runCli } from '../../support/cli';
 
 const raw = {
   project: 'shop',

@@ -19,7 +19,7 @@ import { loadConfig } from '../../../lib/config/load';
 import type { NightshiftConfig } from '../../../lib/config/schema';
 import type { SynthesizedStack } from '../../../lib/doctor/expected';
 import { synthesizeTemplates } from '../../../lib/doctor/synth';
-import { runCli } from '../../cli/cli';
+import { runCli } from '../../support/cli';
 
 const lambda = mockClient(LambdaClient);
 const sns = mockClient(SNSClient);

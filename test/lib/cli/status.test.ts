@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { addNote, listIncidents, openIncident } from '../../../lambdas/status-page/incidents';
-import { runCliInProcess } from '../../cli/cli';
 import { FakeTable } from '../../lambdas/status-page/support';
+import { runCliInProcess } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'nightshift-status-'));
 const CONFIG = join(dir, 'nightshift.config.yaml');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCliInProcess } from '../../cli/cli';
+import { runCliInProcess } from '../../support/cli';
 import { stubNoCredentials } from '../../support/no-credentials';
 import { withS3 } from '../../support/services';
 

@@ -37,7 +37,7 @@ import { loadConfig } from '../../../lib/config/load';
 import type { CheckRow } from '../../../lib/doctor/checks';
 import { expectedFromTemplates, type SynthesizedStack } from '../../../lib/doctor/expected';
 import { synthesizeTemplates } from '../../../lib/doctor/synth';
-import { runCli } from '../../cli/cli';
+import { runCli } from '../../support/cli';
 
 const CONFIG_FILE = 'examples/inventory.yaml';
 const ACCOUNT = '123456789012';

@@ -7,6 +7,9 @@ export default defineConfig({
     // Most files wait on child processes (PostgreSQL, Redis, pg_dump, s3rver, bundled handlers), so more
     // workers than cores pays: vitest's default on a 2-core machine is a single worker.
     maxWorkers: 3,
+    // aws-cdk-lib's CloudFormation validation costs ~1.3 s of CPU per synthesized app and ~2 s per file
+    // to start its WASM engine; test/lib/app/cfn-validation.test.ts turns it back on for every example.
+    env: { CDK_VALIDATION: 'false' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],

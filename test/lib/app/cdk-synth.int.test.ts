@@ -17,6 +17,8 @@ function cdkSynth(config: string, outdir: string) {
     ...process.env,
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_DISABLE_VERSION_CHECK: '1',
+    // as a user runs it: with aws-cdk-lib's CloudFormation validation (vitest.config.ts turns it off)
+    CDK_VALIDATION: 'true',
   };
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
     delete env[key];

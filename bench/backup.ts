@@ -29,9 +29,15 @@
  *   --redis-keys=N     Redis keys (default 1000000; 0 skips Redis)
  *   --no-pin           skip the taskset runs
  *   --checksums        the job's SDK sends per-part CRC32 as against AWS S3 (s3rver ignores them)
- *   --cpu-prof=DIR     also run the job once more with --cpu-prof, profile written to DIR
+ *   --variant=NAME:ARG,ARG…  an extra Nightshift case in every round (A/B in the same run), with
+ *                      extra node flags (`--…`) and environment (`KEY=VALUE`), e.g.
+ *                      `--variant=semi16:--max-semi-space-size=16` (repeatable)
+ *   --cpu-prof=DIR     also run the job once more on the large database with --cpu-prof (the main
+ *                      thread's JavaScript, GC and native calls), profile written to DIR, and, when
+ *                      `perf` is installed, under `perf record -g` (every thread, zstd and hashing
+ *                      included: DIR/perf.data; `perf report -i DIR/perf.data --no-children --sort dso,sym`)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,14 +45,15 @@ import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-
 import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { BACKUP_NODE_FLAGS } from '../lambdas/backup/env';
 import { backupsSchema } from '../lib/config/schema';
 import { startPostgres, startRedis, startS3 } from '../lib/local/index';
 import { type BenchResult, printResult, writeResult } from './report';
 
 const BUCKET = 'bench-backups';
 const MB = 1024 * 1024;
-/** Set in NODE_OPTIONS for the backup function and Fargate task (lib/constructs/backups.ts, Dockerfile). */
-const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
+/** NODE_OPTIONS of the backup function and Fargate task (lambdas/backup/env.ts, the Dockerfile). */
+const NODE_FLAGS = [...BACKUP_NODE_FLAGS];
 const DEFAULT_LEVEL = backupsSchema.parse({}).compressionLevel;
 const TICKS = 100; // USER_HZ: /proc/stat and /proc/<pid>/stat count in 1/100 s
 
@@ -58,6 +65,7 @@ export interface BackupBenchOptions {
   readonly pin: boolean;
   readonly checksums: boolean;
   readonly cpuProfDir: string | undefined;
+  readonly variants: readonly { name: string; nodeFlags: string[]; env: Record<string, string> }[];
 }
 
 export function parseFlags(flags: readonly string[]): BackupBenchOptions {
@@ -78,6 +86,29 @@ export function parseFlags(flags: readonly string[]): BackupBenchOptions {
     pin: !flags.includes('--no-pin'),
     checksums: flags.includes('--checksums'),
     cpuProfDir: value('cpu-prof'),
+    variants: flags
+      .filter((f) => f.startsWith('--variant='))
+      .map((f) => {
+        const spec = f.slice('--variant='.length);
+        const colon = spec.indexOf(':');
+        const name = colon < 0 ? spec : spec.slice(0, colon);
+        const args =
+          colon < 0
+            ? []
+            : spec
+                .slice(colon + 1)
+                .split(',')
+                .filter(Boolean);
+        return {
+          name,
+          nodeFlags: args.filter((a) => a.startsWith('--')),
+          env: Object.fromEntries(
+            args
+              .filter((a) => !a.startsWith('--'))
+              .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+          ),
+        };
+      }),
   };
 }
 
@@ -95,18 +126,18 @@ export function appMixSql(gb: number): string[] {
        status text NOT NULL, token text NOT NULL, total numeric(12,2) NOT NULL, notes text NOT NULL)`,
     `INSERT INTO orders
        SELECT g, (g * 7919) % 200000, timestamptz '2025-01-01' + g * interval '17 seconds',
-              (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + g % 5], md5(g::text),
+              (ARRAY['new','paid','shipped','delivered','cancelled'])[(1 + g % 5)::int], md5(g::text),
               ((g * 31) % 100000) / 100.0,
-              'customer asked to ' || (ARRAY['leave at the door','ring twice','call on arrival','gift wrap'])[1 + g % 4]
-                || ' ' || repeat('see previous order. ', g % 5)
-       FROM generate_series(1, ${orders}) g`,
+              'customer asked to ' || (ARRAY['leave at the door','ring twice','call on arrival','gift wrap'])[(1 + g % 4)::int]
+                || ' ' || repeat('see previous order. ', (g % 5)::int)
+       FROM generate_series(1::bigint, ${orders}) g`,
     `CREATE TABLE events (id bigint PRIMARY KEY, order_id bigint NOT NULL, at timestamptz NOT NULL, payload jsonb NOT NULL)`,
     `INSERT INTO events
        SELECT g, 1 + (g * 13) % ${orders}, timestamptz '2025-01-01' + g * interval '3 seconds',
-              jsonb_build_object('type', (ARRAY['view','cart','checkout','refund'])[1 + g % 4],
+              jsonb_build_object('type', (ARRAY['view','cart','checkout','refund'])[(1 + g % 4)::int],
                 'sku', 'SKU-' || (g % 5000), 'qty', g % 7, 'session', md5((g / 10)::text),
                 'ua', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/' || (100 + g % 30) || '.0')
-       FROM generate_series(1, ${events}) g`,
+       FROM generate_series(1::bigint, ${events}) g`,
     `CREATE TABLE counters (id int PRIMARY KEY, bucket int NOT NULL, hits smallint NOT NULL)`,
     `INSERT INTO counters SELECT g, g % 1000, (g % 30000)::smallint FROM generate_series(1, ${narrow}) g`,
     // md5 digests, decoded: 1 MiB of incompressible bytes per row (stored as is: EXTERNAL skips pglz)
@@ -336,11 +367,19 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
   const goals: BenchResult['goals'] = [];
   const context = { dbPid: postgres.pid, work };
   const childEnv = { ...process.env, ...(options.checksums ? { BENCH_S3_CHECKSUMS: '1' } : {}) };
-  const nightshift = async (kind: string, url: string, pin: boolean, nodeFlags: string[] = []) => {
+  const nightshift = async (
+    kind: string,
+    url: string,
+    pin: boolean,
+    nodeFlags: string[] = [],
+    wrapper: string[] = [],
+    env: Record<string, string> = {},
+  ) => {
     const { m, stdout } = await measure(
       [
+        ...wrapper,
         process.execPath,
-        SEMI_SPACE_FLAG,
+        ...NODE_FLAGS,
         ...nodeFlags,
         bundle,
         kind,
@@ -350,7 +389,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         String(DEFAULT_LEVEL),
       ],
       context,
-      { pin, env: childEnv },
+      { pin, env: { ...childEnv, ...env } },
     );
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
     await emptyBucket(s3Client);
@@ -412,6 +451,11 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
           add('N1', m, report.bytesOut, report.maxRssMb);
         };
       }
+      for (const variant of options.variants)
+        runners[`N:${variant.name}`] = async () => {
+          const { m, report } = await nightshift('postgres', url, false, variant.nodeFlags, [], variant.env);
+          add(`N:${variant.name}`, m, report.bytesOut, report.maxRssMb);
+        };
       const order = Object.keys(runners);
       // the small database only serves the RSS-flatness goal: one round is enough
       const rounds = which === 'small' ? 1 : options.rounds;
@@ -422,12 +466,18 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         for (const name of rotated) await runners[name]?.();
       }
       if (options.cpuProfDir && which === 'large') {
-        mkdirSync(options.cpuProfDir, { recursive: true });
-        await nightshift('postgres', url, false, [
-          '--cpu-prof',
-          `--cpu-prof-dir=${resolve(options.cpuProfDir)}`,
-        ]);
-        console.error(`wrote a CPU profile to ${options.cpuProfDir}`);
+        const dir = resolve(options.cpuProfDir);
+        mkdirSync(dir, { recursive: true });
+        await nightshift('postgres', url, false, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        if (spawnSync('perf', ['--version']).status === 0)
+          await nightshift(
+            'postgres',
+            url,
+            false,
+            ['--perf-basic-prof'],
+            ['perf', 'record', '-q', '-F', '499', '-g', '-o', join(dir, 'perf.data'), '--'],
+          );
+        console.error(`wrote CPU profiles to ${dir}`);
       }
       bySize.set(which, cases);
       const name: Record<string, string> = {
@@ -439,7 +489,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
       };
       for (const key of order) {
         const c = cases[key];
-        if (c) rows.push(row(`${label}: ${name[key]}`, c, rounds));
+        if (c) rows.push(row(`${label}: ${name[key] ?? `Nightshift, variant ${key.slice(2)}`}`, c, rounds));
       }
       const admin = new pg.Client({ connectionString: postgres.url });
       await admin.connect();
@@ -521,7 +571,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         },
         NR: async () => {
           const r = await measure(
-            [process.execPath, SEMI_SPACE_FLAG, bundle, 'redis-rdb', redis.url, s3.endpoint, BUCKET],
+            [process.execPath, ...NODE_FLAGS, bundle, 'redis-rdb', redis.url, s3.endpoint, BUCKET],
             redisContext,
             { env: childEnv },
           );
@@ -531,7 +581,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         },
         NL: async () => {
           const r = await measure(
-            [process.execPath, SEMI_SPACE_FLAG, bundle, 'redis', redis.url, s3.endpoint, BUCKET],
+            [process.execPath, ...NODE_FLAGS, bundle, 'redis', redis.url, s3.endpoint, BUCKET],
             redisContext,
             { env: childEnv },
           );

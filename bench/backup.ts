@@ -48,6 +48,7 @@ import pg from 'pg';
 import { BACKUP_NODE_FLAGS } from '../lambdas/backup/env';
 import { backupsSchema } from '../lib/config/schema';
 import { startPostgres, startRedis, startS3 } from '../lib/local/index';
+import { pricesFor } from '../lib/pricing/prices';
 import { type BenchResult, printResult, writeResult } from './report';
 
 const BUCKET = 'bench-backups';
@@ -66,6 +67,38 @@ export interface BackupBenchOptions {
   readonly checksums: boolean;
   readonly cpuProfDir: string | undefined;
   readonly variants: readonly { name: string; nodeFlags: string[]; env: Record<string, string> }[];
+}
+
+/** Lambda gives 1 vCPU per 1,769 MB of memory (proportional below, 6 vCPU at 10,240 MB). */
+export const MB_PER_VCPU = 1769;
+export const SIZING_MEMORY_MB = [512, 1024, 1769, 2048, 3008, 3538] as const;
+
+export interface SizingRow {
+  readonly memoryMb: number;
+  readonly vcpu: number;
+  /** Dump (uncompressed) MB per second. */
+  readonly mbPerS: number;
+  /** USD per GB of dump backed up (arm64 GB-second price). */
+  readonly usdPerGb: number;
+}
+
+/**
+ * The sizing table: throughput at a memory size DERIVED from the single-core (taskset) throughput,
+ * scaled by the vCPU share Lambda gives (memory / 1,769 MB) — the run is CPU-bound, so a fraction of a
+ * core is that fraction of its throughput — and, above 1 vCPU, capped by the two-core throughput
+ * measured here (which shares its cores with the DB server: a floor). Cost = GB-seconds per GB of dump
+ * × the GB-second price.
+ */
+export function sizingTable(oneCoreMbPerS: number, twoCoreMbPerS: number, gbSecondUsd: number): SizingRow[] {
+  return SIZING_MEMORY_MB.map((memoryMb) => {
+    const vcpu = memoryMb / MB_PER_VCPU;
+    const mbPerS =
+      vcpu <= 1
+        ? oneCoreMbPerS * vcpu
+        : Math.min(oneCoreMbPerS * vcpu, Math.max(twoCoreMbPerS, oneCoreMbPerS));
+    const secondsPerGb = 1024 / mbPerS;
+    return { memoryMb, vcpu, mbPerS, usdPerGb: (memoryMb / 1024) * secondsPerGb * gbSecondUsd };
+  });
 }
 
 export function parseFlags(flags: readonly string[]): BackupBenchOptions {
@@ -318,6 +351,8 @@ const fmtX = (x: number) => `${x.toFixed(2)}×`;
 interface CaseStats {
   runs: Measured[];
   bytes: number;
+  /** Uncompressed dump bytes (the job's report). */
+  dumpBytes?: number;
   childRssMb: number[];
 }
 
@@ -449,6 +484,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         runners.N1 = async () => {
           const { m, report } = await nightshift('postgres', url, true);
           add('N1', m, report.bytesOut, report.maxRssMb);
+          (cases.N1 as CaseStats).dumpBytes = report.bytesIn;
         };
       }
       for (const variant of options.variants)
@@ -533,6 +569,21 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
           met: n1.wallS <= 1.2 * c1.wallS,
           value: `${fmtX(ratio(n1.wallS, c1.wallS))} (${fmtS(n1.wallS)} vs ${fmtS(c1.wallS)}; ${((large.N?.bytes ?? 0) / MB / n1.wallS).toFixed(0)} MB/s stored)`,
         });
+      if (n1 && large.N1) {
+        // dump bytes per wall second, from the job's own report (bytesIn)
+        const dumpMb = (large.N1.dumpBytes ?? 0) / MB;
+        const price = pricesFor('us-east-1').lambda.gbSecondArm;
+        for (const r of sizingTable(dumpMb / n1.wallS, dumpMb / n.wallS, price))
+          rows.push({
+            case: `sizing (derived): Lambda ${r.memoryMb} MB = ${r.vcpu.toFixed(2)} vCPU`,
+            wall: `${((1024 / r.mbPerS) * 1).toFixed(0)} s per GB of dump`,
+            'cpu (tree)': '',
+            output: `${r.mbPerS.toFixed(0)} MB/s`,
+            'peak RSS': '',
+            'db / store / others (cores)': `$${r.usdPerGb.toFixed(5)} per GB (arm64, us-east-1)`,
+            load1: '',
+          });
+      }
       const peak = Math.max(n.rssMb, n1?.rssMb ?? 0, small?.N ? summary(small.N).rssMb : 0);
       goals.push({ goal: 'pg peak RSS ≤ 200 MB', met: peak <= 200, value: `${peak.toFixed(0)} MB` });
       if (small?.N) {

@@ -39,6 +39,14 @@ import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
+/**
+ * Default memory of a target's backup function: 1 vCPU (Lambda gives 1 vCPU per 1,769 MB). A dump is
+ * CPU-bound (pg_dump, zstd, the upload all run in the function), so below 1 vCPU the time grows as the
+ * memory shrinks and the cost per GB stays the same; at 1 vCPU it runs fastest for that cost (the
+ * sizing table in docs/backups.md, from bench/backup).
+ */
+export const BACKUP_LAMBDA_MEMORY_MB = 1769;
+
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
 export const BACKUP_IMAGE_CONTEXT = resolve(import.meta.dirname, '../..');
 export const BACKUP_DOCKERFILE = 'docker/backup/Dockerfile';
@@ -149,7 +157,7 @@ export class Backups extends Construct {
           ...common,
           code: JobCode.image(BACKUP_IMAGE_CONTEXT, { file: BACKUP_DOCKERFILE, cmd: BACKUP_LAMBDA_CMD }),
           timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
-          memorySize: target.memoryMb ?? 1024,
+          memorySize: target.memoryMb ?? BACKUP_LAMBDA_MEMORY_MB,
           environment: backupEnvironment(this.envOptionsOf(effective)),
           vpc: usesVpc(context.config, 'backups'),
           // the core throws after sending BackupFailed 1, so Lambda's Errors counts every failed backup

@@ -12,7 +12,7 @@ import { backupEnv } from '../../lambdas/backup/env';
 import { lifecycleDays } from '../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import { backupLifecycleRules } from '../../lib/constructs/backup-bucket-rules';
-import { fargateSize } from '../../lib/constructs/backups';
+import { BACKUP_LAMBDA_MEMORY_MB, fargateSize } from '../../lib/constructs/backups';
 import { nagFindings, testApp, testConfig } from '../support/cdk';
 
 const NETWORK = {
@@ -187,6 +187,14 @@ describe('Backups (lambda)', () => {
     // .dockerignore keeps the context small: no node_modules, tests or cloud assemblies.
     expect(existsSync(join(staged, 'node_modules'))).toBe(false);
     expect(existsSync(join(staged, 'test'))).toBe(false);
+  });
+
+  it('gives each function 1 vCPU of memory (1,769 MB) unless the target sets memoryMb', () => {
+    expect(BACKUP_LAMBDA_MEMORY_MB).toBe(1769);
+    expect(functions.get('shop-backup-main')?.MemorySize).toBe(1769);
+    const sized = build({ targets: [{ ...TARGETS[0], memoryMb: 3008 }] });
+    const fn = byName(sized.jobs, 'AWS::Lambda::Function', 'FunctionName').get('shop-backup-main');
+    expect(fn?.MemorySize).toBe(3008);
   });
 
   it('passes names and settings, never secret values', () => {

@@ -45,7 +45,7 @@ import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-
 import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { BACKUP_NODE_FLAGS } from '../lambdas/backup/env';
+import { BACKUP_COMMAND_LINE_FLAGS, BACKUP_NODE_FLAGS } from '../lambdas/backup/env';
 import { backupsSchema } from '../lib/config/schema';
 import { startPostgres, startRedis, startS3 } from '../lib/local/index';
 import { pricesFor } from '../lib/pricing/prices';
@@ -53,8 +53,8 @@ import { type BenchResult, printResult, writeResult } from './report';
 
 const BUCKET = 'bench-backups';
 const MB = 1024 * 1024;
-/** NODE_OPTIONS of the backup function and Fargate task (lambdas/backup/env.ts, the Dockerfile). */
-const NODE_FLAGS = [...BACKUP_NODE_FLAGS];
+/** The Fargate task's node flags: NODE_OPTIONS (as the Lambda) plus its command line (lambdas/backup/env.ts). */
+const NODE_FLAGS = [...BACKUP_NODE_FLAGS, ...BACKUP_COMMAND_LINE_FLAGS];
 const DEFAULT_LEVEL = backupsSchema.parse({}).compressionLevel;
 const TICKS = 100; // USER_HZ: /proc/stat and /proc/<pid>/stat count in 1/100 s
 

@@ -24,6 +24,7 @@ import { Cluster, ContainerImage, ContainerInsights, type FargateTaskDefinition 
 import { Construct } from 'constructs';
 import {
   BACKUP_BUCKET_VARS,
+  BACKUP_COMMAND_LINE_FLAGS,
   type BackupEnvOptions,
   backupEnvironment,
   backupTaskEnvironment,
@@ -52,8 +53,11 @@ export const BACKUP_IMAGE_CONTEXT = resolve(import.meta.dirname, '../..');
 export const BACKUP_DOCKERFILE = 'docker/backup/Dockerfile';
 /** Lambda handler (module.export) inside the image; the event's `action` selects backup or verify. */
 export const BACKUP_LAMBDA_CMD = ['handler.handler'];
-/** Fargate: the same image runs `node /var/task/task.mjs <action>` once and exits non-zero on failure. */
-export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
+/**
+ * Fargate: the same image runs `node --initial-old-space-size=64 /var/task/task.mjs <action>` once and
+ * exits non-zero on failure (the flag: lambdas/backup/env.ts BACKUP_COMMAND_LINE_FLAGS).
+ */
+export const BACKUP_TASK_ENTRYPOINT = ['node', ...BACKUP_COMMAND_LINE_FLAGS, '/var/task/task.mjs'];
 
 const HOUR = 3_600_000;
 

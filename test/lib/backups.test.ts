@@ -383,7 +383,7 @@ describe('Backups (fargate)', () => {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
     });
     const container = (backup.ContainerDefinitions as Props[])[0]!;
-    expect(container.EntryPoint).toEqual(['node', '/var/task/task.mjs']);
+    expect(container.EntryPoint).toEqual(['node', '--initial-old-space-size=64', '/var/task/task.mjs']);
     expect(container.Command).toEqual(['backup']);
     expect(JSON.stringify(container.LogConfiguration)).toContain('awslogs');
     expect((tasks.get('shop-backup-big-verify')!.ContainerDefinitions as Props[])[0]!.Command).toEqual([

@@ -151,7 +151,7 @@ describe('environment contracts: writer → reader', () => {
 
   it('a writer adds NODE_OPTIONS with the contract’s flags', () => {
     expect(backupEnvironment(backupOptions).variables.NODE_OPTIONS).toBe(
-      '--enable-source-maps --max-semi-space-size=4 --initial-old-space-size=64',
+      '--enable-source-maps --max-semi-space-size=4',
     );
     expect(Object.keys(healthCheckEnvironment({ project: 'shop', concurrency: 1 }).variables).sort()).toEqual(
       ['NIGHTSHIFT_HEALTH_CONCURRENCY', 'NIGHTSHIFT_PROJECT', 'NODE_OPTIONS'],

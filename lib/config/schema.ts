@@ -642,7 +642,7 @@ export const backupTargetSchema = obj({
   memoryMb: int(512, 10240)
     .optional()
     .describe(
-      'memory in MB (Lambda: 1,769 MB = 1 vCPU; see docs/backups.md "Sizing"). @default 1769 (lambda), 2048 (fargate)',
+      'memory in MB (Lambda: 1,769 MB = 1 vCPU; see docs/backups.md "Lambda sizing"). @default 1769 (lambda), 2048 (fargate)',
     ),
   compressionLevel: int(1, 19).optional().describe('zstd level. @default backups.compressionLevel'),
   postgres: obj({

@@ -8,8 +8,9 @@
  *   - A  `pg_dump -Fc > file`                       what pgdump-aws-lambda does (gzip inside pg_dump)
  *   - C  `pg_dump -Fc -Z0 | zstd -1 -T0 > file`     the tools alone, at Nightshift's default level
  *   - Nightshift: `pg_dump -Fc -Z0` → parallel zstd frames → SHA-256 → multipart upload, the bundled
- *     job in its own Node process with the production NODE_OPTIONS flag, to s3rver (which runs in this
- *     process: its CPU is not the job's)
+ *     job in its own Node process with the Fargate task's node flags (NODE_OPTIONS + command line; the
+ *     Lambda's lack --initial-old-space-size: `--variant=lambda:--initial-old-space-size=0`), to s3rver
+ *     (which runs in this process: its CPU is not the job's)
  *   - C and Nightshift again pinned to one core (`taskset -c 0`), standing in for a 1,769 MB Lambda
  *     (1 vCPU); only the job's process tree is pinned, not the DB server.
  * Every case runs under /usr/bin/time: CPU-seconds are user+sys of the case's whole process tree

@@ -43,7 +43,7 @@ describe('stdout block buffering', () => {
     const tool = runTool({
       name: 'sh',
       command: 'sh',
-      args: ['-c', 'printf "%s" "${_STDBUF_O:-unset}"'],
+      args: ['-c', 'if [ -n "$_STDBUF_O" ]; then printf set; else printf unset; fi'],
       secrets: [],
       log: new MemoryLog(),
     });

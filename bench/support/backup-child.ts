@@ -1,8 +1,10 @@
 /**
  * One Nightshift backup, run as its own process by bench/backup.ts (bundled with esbuild first, like
  * the Lambda, so the peak RSS measured is the job's, not a TypeScript loader's). Prints a JSON report.
- * Usage: node backup-child.mjs <postgres|redis> <url> <s3 endpoint> <bucket> [zstd level]
- * (the level defaults to the config default, backups.compressionLevel).
+ * Usage: node backup-child.mjs <postgres|redis|redis-rdb> <url> <s3 endpoint> <bucket> [zstd level]
+ * (the level defaults to the config default, backups.compressionLevel; `redis` is the logical mode).
+ * BENCH_S3_CHECKSUMS=1 makes the SDK send its per-part CRC32 (what the deployed function does against
+ * AWS S3); without it the client sends checksums only when required, like the CLI with --endpoint.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { run as backup } from '../../lambdas/backup/backup';
@@ -24,13 +26,16 @@ const s3 = new S3Client({
   region: 'us-east-1',
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
+  requestChecksumCalculation: process.env.BENCH_S3_CHECKSUMS === '1' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 const target = backupTargetSchema.parse(
   kind === 'postgres'
     ? { name: `bench-pg-${Date.now()}`, postgres: { url, ssl: 'disable' } }
-    : { name: `bench-redis-${Date.now()}`, redis: { url, mode: 'logical' } },
+    : {
+        name: `bench-redis-${Date.now()}`,
+        redis: { url, mode: kind === 'redis-rdb' ? 'rdb' : 'logical' },
+      },
 );
 const started = performance.now();
 const result = await backup(

@@ -6,6 +6,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
@@ -57,6 +58,54 @@ export interface ToolOptions {
   readonly stdin?: 'pipe' | 'ignore';
   /** Bytes written to an extra pipe on fd 3 then closed (config files with credentials). */
   readonly fd3?: string;
+  /**
+   * Buffer the tool's stdout (C stdio) in blocks of this many bytes, through coreutils' libstdbuf
+   * (what `stdbuf -o` does) when it is installed; a no-op otherwise. pg_dump writes its archive with
+   * fwrite, which flushes every 4 KiB into a pipe: ≈ 250,000 writes per GB, each waking the event
+   * loop for one small read. In 1 MiB blocks the same dump costs ≈ 12 % less CPU (bench/backup).
+   */
+  readonly stdoutBlockBytes?: number;
+}
+
+/** Where distributions install coreutils' libstdbuf.so (Debian/Ubuntu, Amazon Linux/RHEL, others). */
+export const LIBSTDBUF_PATHS = [
+  '/usr/libexec/coreutils/libstdbuf.so',
+  '/usr/lib/coreutils/libstdbuf.so',
+  '/usr/lib64/coreutils/libstdbuf.so',
+  '/usr/lib/x86_64-linux-gnu/coreutils/libstdbuf.so',
+  '/usr/lib/aarch64-linux-gnu/coreutils/libstdbuf.so',
+];
+
+/** The first readable libstdbuf.so of `paths`, or undefined. */
+export function findLibstdbuf(paths: readonly string[] = LIBSTDBUF_PATHS): string | undefined {
+  return paths.find(readable);
+}
+
+let installed: string | null | undefined;
+/** This machine's libstdbuf.so, looked up once per process. */
+function installedLibstdbuf(): string | undefined {
+  installed ??= findLibstdbuf() ?? null;
+  return installed ?? undefined;
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The variables that make a C program's stdout fully buffered in `bytes` blocks (libstdbuf). */
+export function stdoutBlockEnv(
+  bytes: number,
+  inherited: Readonly<Record<string, string | undefined>>,
+  library: string | null = installedLibstdbuf() ?? null,
+): Record<string, string> {
+  if (!library) return {};
+  const preload = inherited.LD_PRELOAD ? `${inherited.LD_PRELOAD}:${library}` : library;
+  return { LD_PRELOAD: preload, _STDBUF_O: String(bytes) };
 }
 
 export interface RunningTool {
@@ -75,6 +124,7 @@ export function runTool(options: ToolOptions): RunningTool {
   const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) if (!options.dropEnv?.test(k)) env[k] = v;
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  if (options.stdoutBlockBytes) Object.assign(env, stdoutBlockEnv(options.stdoutBlockBytes, env));
   const stdio: ('pipe' | 'ignore')[] = [options.stdin ?? 'ignore', 'pipe', 'pipe'];
   if (options.fd3 !== undefined) stdio.push('pipe');
   const child = spawn(options.command, [...options.args], { env, stdio });

@@ -639,7 +639,11 @@ export const backupTargetSchema = obj({
     .default('lambda')
     .describe('fargate for dumps longer than ~10 minutes'),
   timeout: duration('longest a dump may run', { min: '1m', max: '12h' }).optional(),
-  memoryMb: int(512, 10240).optional(),
+  memoryMb: int(512, 10240)
+    .optional()
+    .describe(
+      'memory in MB (Lambda: 1,769 MB = 1 vCPU; see docs/backup.md "Lambda sizing"). @default 1769 (lambda), 2048 (fargate)',
+    ),
   compressionLevel: int(1, 19).optional().describe('zstd level. @default backups.compressionLevel'),
   postgres: obj({
     ...postgresConnection,

@@ -24,6 +24,7 @@ import { Cluster, ContainerImage, ContainerInsights, type FargateTaskDefinition 
 import { Construct } from 'constructs';
 import {
   BACKUP_BUCKET_VARS,
+  BACKUP_COMMAND_LINE_FLAGS,
   type BackupEnvOptions,
   backupEnvironment,
   backupTaskEnvironment,
@@ -39,13 +40,24 @@ import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
 import { JobCode, ScheduledJob } from './scheduled-job';
 
+/**
+ * Default memory of a target's backup function: 1 vCPU (Lambda gives 1 vCPU per 1,769 MB). A dump is
+ * CPU-bound (pg_dump, zstd, the upload all run in the function), so below 1 vCPU the time grows as the
+ * memory shrinks and the cost per GB stays the same; at 1 vCPU it runs fastest for that cost (the
+ * sizing table in docs/backup.md, from bench/backup).
+ */
+export const BACKUP_LAMBDA_MEMORY_MB = 1769;
+
 /** The Docker build context (repository root, filtered by /.dockerignore) and the Dockerfile in it. */
 export const BACKUP_IMAGE_CONTEXT = resolve(import.meta.dirname, '../..');
 export const BACKUP_DOCKERFILE = 'docker/backup/Dockerfile';
 /** Lambda handler (module.export) inside the image; the event's `action` selects backup or verify. */
 export const BACKUP_LAMBDA_CMD = ['handler.handler'];
-/** Fargate: the same image runs `node /var/task/task.mjs <action>` once and exits non-zero on failure. */
-export const BACKUP_TASK_ENTRYPOINT = ['node', '/var/task/task.mjs'];
+/**
+ * Fargate: the same image runs `node --initial-old-space-size=64 /var/task/task.mjs <action>` once and
+ * exits non-zero on failure (the flag: lambdas/backup/env.ts BACKUP_COMMAND_LINE_FLAGS).
+ */
+export const BACKUP_TASK_ENTRYPOINT = ['node', ...BACKUP_COMMAND_LINE_FLAGS, '/var/task/task.mjs'];
 
 const HOUR = 3_600_000;
 
@@ -149,7 +161,7 @@ export class Backups extends Construct {
           ...common,
           code: JobCode.image(BACKUP_IMAGE_CONTEXT, { file: BACKUP_DOCKERFILE, cmd: BACKUP_LAMBDA_CMD }),
           timeout: Duration.millis(Math.min(effective.timeoutMs, 15 * 60_000)),
-          memorySize: target.memoryMb ?? 1024,
+          memorySize: target.memoryMb ?? BACKUP_LAMBDA_MEMORY_MB,
           environment: backupEnvironment(this.envOptionsOf(effective)),
           vpc: usesVpc(context.config, 'backups'),
           // the core throws after sending BackupFailed 1, so Lambda's Errors counts every failed backup

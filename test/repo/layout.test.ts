@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Folders of test/ that mirror no source folder, and what they hold. */
 const OWN_FOLDERS = ['support', 'repo', 'fixtures'];
+/** Source folders whose tests mirror them: the app and CLI, the Lambda code, the benchmarks' own logic. */
+const MIRRORED = ['lib', 'lambdas', 'bench'];
 /** The folder of the tests that exercise the whole app (lib/app.ts) rather than one module. */
 const WHOLE_APP = 'lib/app';
 const TEST_FILE = /\.test\.ts$/;
@@ -27,8 +29,8 @@ function misplaced(file: string): string | undefined {
   if (parts[0] !== 'test' || parts.length < 3) return `${file} is not in a folder of test/`;
   const [top] = parts.slice(1);
   if (top !== undefined && OWN_FOLDERS.includes(top)) return undefined;
-  if (top !== 'lib' && top !== 'lambdas') {
-    return `${file}: test/${top}/ mirrors no source folder (tests go under test/lib, test/lambdas, test/support or test/repo)`;
+  if (top === undefined || !MIRRORED.includes(top)) {
+    return `${file}: test/${top}/ mirrors no source folder (tests go under test/lib, test/lambdas, test/bench, test/support or test/repo)`;
   }
   const dir = parts.slice(1, -1).join('/');
   if (dir === WHOLE_APP || dir.startsWith(`${WHOLE_APP}/`)) {
@@ -58,6 +60,7 @@ describe('test layout', () => {
     expect(misplaced('test/lib/app/snapshot.test.ts')).toBeUndefined();
     expect(misplaced('test/lib/plan-cache.test.ts')).toBeUndefined();
     expect(misplaced('test/support/services.int.test.ts')).toBeUndefined();
+    expect(misplaced('test/bench/backup.test.ts')).toBeUndefined();
     // the layouts issue 14 found: test/config beside lib/config, CLI tests in test/cli, construct tests
     // directly in test/lib, and a folder whose source is gone
     expect(misplaced('test/config/schema.test.ts')).toMatch(/test\/config\/ mirrors no source folder/);
@@ -82,6 +85,6 @@ describe('test layout', () => {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
-    expect(folders).toEqual(['fixtures', 'lambdas', 'lib', 'repo', 'support']);
+    expect(folders).toEqual(['bench', 'fixtures', 'lambdas', 'lib', 'repo', 'support']);
   });
 });

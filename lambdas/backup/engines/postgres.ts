@@ -14,6 +14,9 @@ import { HEADERS } from '../../shared/stream-upload';
 import { type RunningTool, runTool, toolOutput } from '../tool';
 import type { CountEntry, Counts, DumpPlan, DumpStream, EngineContext, ToolPaths } from './types';
 
+/** pg_dump's stdout in 1 MiB writes instead of 4 KiB ones (lambdas/backup/tool.ts stdoutBlockBytes). */
+const PG_DUMP_STDOUT_BLOCK = 1024 * 1024;
+
 /** pg_dump is older than the server: it refuses to dump it. */
 export class PgDumpTooOld extends Error {
   override readonly name = 'PgDumpTooOld';
@@ -174,6 +177,7 @@ export async function preparePostgres(
               secrets: options.secrets,
               log,
               errorLine: PG_ERROR,
+              stdoutBlockBytes: PG_DUMP_STDOUT_BLOCK,
             }),
           ),
       },

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { backupEnv } from '../../../lambdas/backup/env';
 import { lifecycleDays } from '../../../lambdas/backup/retention';
 import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
-import { fargateSize } from '../../../lib/constructs/backup';
+import { BACKUP_LAMBDA_MEMORY_MB, fargateSize } from '../../../lib/constructs/backup';
 import { backupLifecycleRules } from '../../../lib/constructs/backup-bucket-rules';
 import { nagFindings, testApp, testConfig } from '../../support/cdk';
 
@@ -187,6 +187,14 @@ describe('Backups (lambda)', () => {
     // .dockerignore keeps the context small: no node_modules, tests or cloud assemblies.
     expect(existsSync(join(staged, 'node_modules'))).toBe(false);
     expect(existsSync(join(staged, 'test'))).toBe(false);
+  });
+
+  it('gives each function 1 vCPU of memory (1,769 MB) unless the target sets memoryMb', () => {
+    expect(BACKUP_LAMBDA_MEMORY_MB).toBe(1769);
+    expect(functions.get('shop-backup-main')?.MemorySize).toBe(1769);
+    const sized = build({ targets: [{ ...TARGETS[0], memoryMb: 3008 }] });
+    const fn = byName(sized.jobs, 'AWS::Lambda::Function', 'FunctionName').get('shop-backup-main');
+    expect(fn?.MemorySize).toBe(3008);
   });
 
   it('passes names and settings, never secret values', () => {
@@ -375,7 +383,7 @@ describe('Backups (fargate)', () => {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
     });
     const container = (backup.ContainerDefinitions as Props[])[0]!;
-    expect(container.EntryPoint).toEqual(['node', '/var/task/task.mjs']);
+    expect(container.EntryPoint).toEqual(['node', '--initial-old-space-size=64', '/var/task/task.mjs']);
     expect(container.Command).toEqual(['backup']);
     expect(JSON.stringify(container.LogConfiguration)).toContain('awslogs');
     expect((tasks.get('shop-backup-big-verify')!.ContainerDefinitions as Props[])[0]!.Command).toEqual([

@@ -89,12 +89,14 @@ export function grantPublish(props: Publishers): void {
       );
     }
   }
-  for (const role of roles) {
-    acknowledgeWildcardAction(
-      role,
-      'kms:GenerateDataKey*',
-      'SNS server-side encryption with the project key needs a data key per publish (granted by Topic.grantPublish).',
-    );
+  if (context.key) {
+    for (const role of roles) {
+      acknowledgeWildcardAction(
+        role,
+        'kms:GenerateDataKey*',
+        'SNS server-side encryption with the project key needs a data key per publish (granted by Topic.grantPublish).',
+      );
+    }
   }
 }
 
@@ -129,7 +131,9 @@ export function levelDelivery(scope: Construct, props: LevelDeliveryProps): Leve
     levelTopics: context.config.alerts.levels.map((_, i) => topicsOfLevel(context, props.memberTopics, i)),
     deliveryDeadLetterQueue,
   });
-  context.key.addToResourcePolicy(
+  // Unencrypted topics (encryption: aws-managed) need no key statement.
+  const key = context.key;
+  key?.addToResourcePolicy(
     new PolicyStatement({
       sid: 'AlarmServicesPublishToEncryptedTopics',
       principals: [
@@ -138,7 +142,7 @@ export function levelDelivery(scope: Construct, props: LevelDeliveryProps): Leve
       ],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(context.key).account } },
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
     }),
   );
   return { deliveryDeadLetterQueue, chat };

@@ -36,7 +36,7 @@ import {
   remindersPerExecution,
   type TeamNotice,
 } from './escalation-definition';
-import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
+import { assertAlarmEvent, type EventFacts, eventFacts, mergedJobSummary } from './event';
 import {
   type AlarmFacts,
   channelsOf,
@@ -147,8 +147,9 @@ export async function resolveRoute(
     tags,
   });
   if (!decision.routed) return { ignored: decision.why };
-  const { severity, target, summary, runbook } = decision;
-  return { severity, target, summary, runbook };
+  const { severity, target, runbook } = decision;
+  // a job's merged failed-or-did-not-run alarm says which of the two happened
+  return { severity, target, summary: mergedJobSummary(decision.summary, target, facts), runbook };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -508,7 +508,8 @@ export class LogArchive extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      // a check that stops running is log-archive-did-not-run's page; breaching here would also page
+      // a check that stops running is log-archive-failed's page (Errors, missing data breaching: no
+      // invocation in 30 minutes); breaching here would also page
       // at every fresh deploy, before the first check
       treatMissingData: TreatMissingData.IGNORE,
       target: 'log-archive',

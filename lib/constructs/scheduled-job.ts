@@ -33,6 +33,7 @@ import {
 import { EcsRunFargateTask, LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DID_NOT_RUN_VALUE, FAILED_OR_DID_NOT_RUN } from '../../lambdas/alert-router/event';
 import {
   assertDeclared,
   type BucketVariables,
@@ -40,7 +41,7 @@ import {
   type WrittenEnv,
 } from '../../lambdas/shared/env';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
-import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
+import { filledWith, type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction, jobLogGroup } from './function-defaults';
@@ -382,7 +383,14 @@ export class ScheduledJob extends Construct {
     });
   }
 
-  /** -failed (Errors) and -did-not-run (Invocations): Lambda publishes both; ECS has no such metrics. */
+  /**
+   * -failed (Errors) and -did-not-run (Invocations): Lambda publishes both; ECS has no such metrics.
+   * A job that runs more often than hourly gets ONE alarm for both: Lambda publishes Errors (0 without
+   * errors) for every period with an invocation, so Errors over the did-not-run window, with a period
+   * without any filled with 0.5, pages for a failed run and for no run at all ($0.10 an alarm metric
+   * saved). The router tells the two apart by the value (lambdas/alert-router/event.ts
+   * mergedJobSummary). A rarer job keeps two alarms: its Errors must ignore the hours between runs.
+   */
   private lambdaAlarms(
     fn: LambdaFunction,
     schedules: JobSchedule[],
@@ -390,6 +398,31 @@ export class ScheduledJob extends Construct {
     failedSummary?: string,
   ): void {
     const target = this.jobName;
+    // The most frequent schedule decides how soon a missing run is noticed.
+    const windows = schedules
+      .map((s) => didNotRunWindow(s.expression, this.context.timeZone))
+      .filter((w): w is { periodMs: number; periods: number } => w !== undefined);
+    const window = windows.reduce<(typeof windows)[number] | undefined>(
+      (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
+      undefined,
+    );
+    if (window && didNotRun && window.periods === 1) {
+      this.addAlarm('Failed', {
+        name: `${this.jobName}-failed`,
+        // a period without a run reads DID_NOT_RUN_VALUE (0.5): breaching, and told apart from a
+        // failure (a whole number of errors) by the router; a range without any datapoint is breaching
+        metric: filledWith(
+          fn.metricErrors({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
+          DID_NOT_RUN_VALUE,
+        ),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+        target,
+        summary: `${failedSummary ?? `${this.jobName} job failed`} ${FAILED_OR_DID_NOT_RUN}`,
+      });
+      return;
+    }
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
       metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -401,14 +434,6 @@ export class ScheduledJob extends Construct {
       target,
       summary: failedSummary ?? `${this.jobName} job failed`,
     });
-    // The most frequent schedule decides how soon a missing run is noticed.
-    const windows = schedules
-      .map((s) => didNotRunWindow(s.expression, this.context.timeZone))
-      .filter((w): w is { periodMs: number; periods: number } => w !== undefined);
-    const window = windows.reduce<(typeof windows)[number] | undefined>(
-      (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
-      undefined,
-    );
     if (window && didNotRun) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,

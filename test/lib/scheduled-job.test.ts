@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
+import { DID_NOT_RUN_VALUE, FAILED_OR_DID_NOT_RUN } from '../../lambdas/alert-router/event';
 import { decodeAlarmDescription } from '../../lambdas/shared/alarm-metadata';
 import {
   type EnvContract,
@@ -116,8 +117,39 @@ describe('ScheduledJob', () => {
     });
   });
 
-  it('alarms on errors, on a missing run (missing data breaching) and on a non-empty DLQ, with severity metadata', () => {
+  it('a job running more often than hourly has ONE alarm for failed and did not run: FILL(Errors, 0.5), missing data breaching', () => {
     const template = build().template();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)
+      .map((a) => a.Properties)
+      .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
+    const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
+    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-dlq', 'shop-heartbeat-failed']);
+    expect(byName['shop-heartbeat-failed']).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+    });
+    // a period without an invocation reads 0.5 (breaching, and not a whole count of errors)
+    expect(byName['shop-heartbeat-failed']?.Metrics).toEqual([
+      expect.objectContaining({ Expression: `FILL(m, ${DID_NOT_RUN_VALUE})`, ReturnData: true }),
+      expect.objectContaining({
+        Id: 'm',
+        MetricStat: expect.objectContaining({
+          Metric: expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda' }),
+          Period: 300,
+          Stat: 'Sum',
+        }),
+      }),
+    ]);
+    expect(decodeAlarmDescription(byName['shop-heartbeat-failed']?.AlarmDescription as string).summary).toBe(
+      `heartbeat job failed ${FAILED_OR_DID_NOT_RUN}`,
+    );
+  });
+
+  it('alarms on errors, on a missing run (missing data breaching) and on a non-empty DLQ, with severity metadata', () => {
+    // an hourly job: its Errors must ignore the hours between runs, so -did-not-run is its own alarm
+    const template = build({ schedules: [{ name: 'hourly', expression: 'cron(0 * * * ? *)' }] }).template();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)
       .map((a) => a.Properties)
       .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
@@ -146,7 +178,7 @@ describe('ScheduledJob', () => {
         Id: 'm',
         MetricStat: expect.objectContaining({
           Metric: expect.objectContaining({ MetricName: 'Invocations', Namespace: 'AWS/Lambda' }),
-          Period: 300,
+          Period: 3600,
           Stat: 'Sum',
         }),
       }),

@@ -2,10 +2,10 @@
  * One job = one construct (DESIGN "Shape"), for both runtimes: a Lambda function with the project
  * defaults, or an ECS Fargate task (one task definition per schedule) started by the scheduler. Written
  * once for both: its log group, EventBridge Scheduler schedules in the project's time zone (one scheduler
- * role, retry policy, maximum event age, encrypted DLQ), the environment contract, least-privilege
+ * role, retry policy, maximum event age, the jobs' shared DLQ), the environment contract, least-privilege
  * bindings (bucket prefix, secrets), and the alarms every job has — "failed" and "did not run" (from
- * Lambda's metrics, so Lambda only: a Fargate job reports its failures in its own metrics), "DLQ not
- * empty". The runtime is the only difference.
+ * Lambda's metrics, so Lambda only: a Fargate job reports its failures in its own metrics); "DLQ not
+ * empty" is the shared jobs-dlq alarm. The runtime is the only difference.
  */
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -43,9 +43,9 @@ import {
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
 import { filledWith, type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
-import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction, jobLogGroup } from './function-defaults';
 import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
+import { jobsDeadLetterQueue } from './jobs-dead-letter-queue';
 import { acknowledgeWildcard } from './nag';
 
 /** The code a job runs: a TypeScript handler bundled with esbuild, or a container image. */
@@ -187,18 +187,10 @@ export function didNotRunWindow(
   return { periodMs: HOUR, periods: Math.min(MAX_HOURLY_PERIODS, Math.ceil(scheduleMs / HOUR) + 1) };
 }
 
-/** What differs between the runtimes: the wording of the scheduler's descriptions and DLQ alarm. */
+/** What differs between the runtimes: the wording of the scheduler's descriptions. */
 const RUNTIME_WORDS = {
-  lambda: {
-    dlqHolds: 'the schedules and of the function',
-    scheduler: (job: string) => `EventBridge Scheduler invoking ${job}`,
-    dlqSummary: 'has undelivered schedule events in its dead-letter queue',
-  },
-  fargate: {
-    dlqHolds: 'the schedules',
-    scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks`,
-    dlqSummary: 'has schedule events that could not start a task in its dead-letter queue',
-  },
+  lambda: { scheduler: (job: string) => `EventBridge Scheduler invoking ${job}` },
+  fargate: { scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks` },
 } as const;
 
 export class ScheduledJob extends Construct {
@@ -240,10 +232,10 @@ export class ScheduledJob extends Construct {
     const words = RUNTIME_WORDS[this.runtime];
     const fullName = `${context.project}-${props.jobName}`;
 
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
-      context,
-      queueName: `${fullName}-dlq`,
-      holds: words.dlqHolds,
+    // one queue and one alarm for every job (lib/constructs/jobs-dead-letter-queue.ts)
+    this.deadLetterQueue = jobsDeadLetterQueue(this, context, {
+      name: props.jobName,
+      severity: props.severity,
     });
 
     // One role for this job's schedules, so its findings are acknowledged here and nowhere broader.
@@ -368,19 +360,8 @@ export class ScheduledJob extends Construct {
   }
 
   private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean, failedSummary?: string): void {
-    const target = this.jobName;
+    // the "DLQ not empty" page is the shared jobs-dlq alarm's (jobs-dead-letter-queue.ts)
     if (this.lambda) this.lambdaAlarms(this.lambda, schedules, didNotRun, failedSummary);
-    this.addAlarm('DeadLetters', {
-      name: `${this.jobName}-dlq`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      target,
-      summary: `${this.jobName} ${RUNTIME_WORDS[this.runtime].dlqSummary}`,
-    });
   }
 
   /**

@@ -27,6 +27,7 @@ import { routerSettings } from '../../../lambdas/alert-router/settings';
 import type { NightshiftContext } from '../context';
 import { deadLetterQueue } from '../dead-letter-queue';
 import { arnFor, jobFunction } from '../function-defaults';
+import { allowJobsDeadLetterPeek } from '../jobs-dead-letter-queue';
 import { acknowledgeWildcard } from '../nag';
 import { escalationName } from './escalation';
 import { type MemberTopics, memberTopicKey, PUBLISHER_TAG } from './level-topics';
@@ -82,6 +83,8 @@ export function alertRouter(scope: Construct, props: RouterProps): Router {
   Tags.of(role).add(PUBLISHER_TAG, project);
   grantEscalationControl(role, stateMachine, project);
   grantAlarmReads(role, context);
+  // names the jobs in the jobs-dlq page: peeks at the shared queue (ReceiveMessage only)
+  allowJobsDeadLetterPeek(context, role);
   const rule = new Rule(scope, 'AlarmStateChanges', {
     ruleName: `${project}-alarm-state-changes`,
     description: `Every CloudWatch alarm state change to the ${project} alert router (it keeps ${project}-* alarms and opted-in ones)`,

@@ -81,7 +81,7 @@ describe('ScheduledJob', () => {
     }
   });
 
-  it('schedules in the project time zone with retries, max event age and an encrypted DLQ', () => {
+  it("schedules in the project time zone with retries, max event age and the jobs' shared encrypted DLQ", () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'shop-heartbeat-minute',
@@ -91,16 +91,27 @@ describe('ScheduledJob', () => {
         Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatFunction'), 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: {
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatDeadLetterQueue'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobsDeadLetterQueue'), 'Arn'] },
         },
         Input: JSON.stringify({ schedule: 'minute' }),
         RoleArn: Match.anyValue(),
       },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: 'shop-heartbeat-dlq',
+      QueueName: 'shop-jobs-dlq',
       KmsMasterKeyId: Match.anyValue(),
     });
+    // one alarm on it for every job, with the severity of the most severe (here the only) job
+    const dlqAlarm = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).find(
+      (a) => a.Properties.AlarmName === 'shop-jobs-dlq',
+    );
+    expect(dlqAlarm?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+    });
+    expect(decodeAlarmDescription(dlqAlarm?.Properties.AlarmDescription as string).meta?.severity).toBe(
+      'critical',
+    );
   });
 
   it('passes schedule input to the function', () => {
@@ -123,7 +134,7 @@ describe('ScheduledJob', () => {
       .map((a) => a.Properties)
       .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
     const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
-    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-dlq', 'shop-heartbeat-failed']);
+    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-failed']);
     expect(byName['shop-heartbeat-failed']).toMatchObject({
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -147,18 +158,14 @@ describe('ScheduledJob', () => {
     );
   });
 
-  it('alarms on errors, on a missing run (missing data breaching) and on a non-empty DLQ, with severity metadata', () => {
+  it('alarms on errors and on a missing run (missing data breaching), with severity metadata', () => {
     // an hourly job: its Errors must ignore the hours between runs, so -did-not-run is its own alarm
     const template = build({ schedules: [{ name: 'hourly', expression: 'cron(0 * * * ? *)' }] }).template();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)
       .map((a) => a.Properties)
       .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
     const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
-    expect(Object.keys(byName).sort()).toEqual([
-      'shop-heartbeat-did-not-run',
-      'shop-heartbeat-dlq',
-      'shop-heartbeat-failed',
-    ]);
+    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-did-not-run', 'shop-heartbeat-failed']);
     expect(byName['shop-heartbeat-failed']).toMatchObject({
       MetricName: 'Errors',
       Threshold: 0,
@@ -183,10 +190,6 @@ describe('ScheduledJob', () => {
         }),
       }),
     ]);
-    expect(byName['shop-heartbeat-dlq']).toMatchObject({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 0,
-    });
     for (const alarm of alarms) {
       expect(decodeAlarmDescription(alarm.AlarmDescription as string).meta).toEqual({
         severity: 'critical',
@@ -384,14 +387,15 @@ describe('ScheduledJob on Fargate', () => {
         NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
       },
     });
-    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-heartbeat-dlq' });
+    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-jobs-dlq' });
   });
 
-  it('has the DLQ alarm but no Lambda -failed / -did-not-run alarms (ECS publishes no Errors or Invocations)', () => {
+  it('has the shared DLQ alarm but no Lambda -failed / -did-not-run alarms (ECS publishes no Errors or Invocations)', () => {
     const names = Object.values(
       buildFargate().template().findResources('AWS::CloudWatch::Alarm') as Resources,
     ).map((a) => a.Properties.AlarmName);
-    expect(names.filter((n) => String(n).startsWith('shop-heartbeat'))).toEqual(['shop-heartbeat-dlq']);
+    expect(names.filter((n) => String(n).startsWith('shop-heartbeat'))).toEqual([]);
+    expect(names).toContain('shop-jobs-dlq');
   });
 
   it('binds bucket and secret like a Lambda job: every container gets the names, the task role the grants', () => {

@@ -21,9 +21,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Template } from 'aws-cdk-lib/assertions';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeDeadLetters, peekDeadLetters } from '../../lambdas/alert-router/dead-letters';
 import { DID_NOT_RUN_VALUE, FAILED_OR_DID_NOT_RUN, mergedJobSummary } from '../../lambdas/alert-router/event';
 import { run as runBackup } from '../../lambdas/backup/backup';
 import { run as runHealthCheck } from '../../lambdas/health-check/health-check';
@@ -742,31 +744,71 @@ describe('log archive (real deadline check every 15 minutes, deadline 06:00 Amer
   });
 });
 
-describe('dead-letter queue', () => {
-  it('a message in a DLQ goes to ALARM at the end of its 5-minute period, and OK once redriven', () => {
+describe('dead-letter queue (one for every scheduled job: jobs-dlq)', () => {
+  it('a message in the DLQ goes to ALARM at the end of its 5-minute period, and OK once redriven', () => {
     const world = new World();
     const start = Date.UTC(2026, 0, 5, 15);
     // SQS publishes every minute; the message arrives at minute 7 and is redriven at minute 30
     for (let minute = 0; minute < 45; minute++) {
-      world.queue(
-        `${PROJECT}-backup-postgres-dlq`,
-        start + minute * MINUTE,
-        minute >= 7 && minute < 30 ? 1 : 0,
-      );
+      world.queue(`${PROJECT}-jobs-dlq`, start + minute * MINUTE, minute >= 7 && minute < 30 ? 1 : 0);
     }
     const rows = {
-      'backup-postgres-dlq': timeline(
-        world.transitions('backup-postgres-dlq', start, start + 45 * MINUTE),
-        start,
-        MINUTE,
-      ),
+      'jobs-dlq': timeline(world.transitions('jobs-dlq', start, start + 45 * MINUTE), start, MINUTE),
     };
-    report('one message in the backup DLQ from minute 7 to 30', rows, ' min');
-    expect(rows['backup-postgres-dlq']).toEqual([
+    report("one message in the jobs' DLQ from minute 7 to 30", rows, ' min');
+    expect(rows['jobs-dlq']).toEqual([
       [0, 'OK'],
       [10, 'ALARM'],
       [35, 'OK'],
     ]);
+    // no queue and no alarm per job any more
+    for (const job of ['backup-postgres', 'backup-redis', 'health-check', 'log-archive'])
+      expect(alarms.has(`${PROJECT}-${job}-dlq`), job).toBe(false);
+  });
+
+  it('the page names the jobs whose schedule events are in the queue, and leaves the messages there', async () => {
+    const received: ReceiveMessageCommand[] = [];
+    const scheduleArn = (name: string) =>
+      `arn:aws:scheduler:us-east-1:123456789012:schedule/default/${PROJECT}-${name}`;
+    const sqs = {
+      send: async (command: ReceiveMessageCommand) => {
+        received.push(command);
+        return {
+          Messages: [
+            {
+              Body: JSON.stringify({ schedule: 'backup' }),
+              MessageAttributes: {
+                SCHEDULE_ARN: { StringValue: scheduleArn('backup-postgres-backup'), DataType: 'String' },
+                TARGET_ARN: {
+                  StringValue: `arn:aws:lambda:us-east-1:123456789012:function:${PROJECT}-backup-postgres`,
+                  DataType: 'String',
+                },
+                ERROR_CODE: { StringValue: 'AWS.Lambda.TooManyRequestsException', DataType: 'String' },
+              },
+            },
+            {
+              Body: '{}',
+              MessageAttributes: {
+                SCHEDULE_ARN: { StringValue: scheduleArn('log-archive-daily'), DataType: 'String' },
+                TARGET_ARN: {
+                  StringValue: `arn:aws:lambda:us-east-1:123456789012:function:${PROJECT}-log-archive`,
+                  DataType: 'String',
+                },
+                ERROR_CODE: { StringValue: 'AccessDeniedException', DataType: 'String' },
+              },
+            },
+          ],
+        };
+      },
+    };
+    const letters = await peekDeadLetters(sqs as never, 'https://sqs.example/q', PROJECT);
+    const named = describeDeadLetters(letters);
+    console.log(`  jobs-dlq page names: ${named}`);
+    expect(named).toBe(
+      'backup-postgres (schedule backup: AWS.Lambda.TooManyRequestsException), log-archive (schedule daily: AccessDeniedException)',
+    );
+    // a peek: visibility timeout 0, so the messages stay for a redrive and the next look
+    expect(received[0]?.input).toMatchObject({ VisibilityTimeout: 0, MessageAttributeNames: ['All'] });
   });
 });
 

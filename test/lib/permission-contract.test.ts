@@ -117,6 +117,7 @@ for (const example of [...examples, fargate]) {
         /^function .* → its log group$/m,
         /^rule .* → invokes its target$/m,
         /^SNS .* → .*-alert-delivery-dlq$/m,
+        /^router → peeks at the jobs' dead-letter queue$/m,
         /^router → .*-alerts-/m,
         /^escalation → ack table$/m,
         /^escalation → continues as a new execution of itself$/m,
@@ -200,7 +201,7 @@ describe('permission contract self-test', () => {
     const failures = describeFailures(await evaluateChecks(model, contractChecks(model, config, built)));
     expect(failures).toEqual([
       expect.stringMatching(
-        /^schedule inventory-backup-postgres-backup → inventory-backup-postgres-dlq's key: expected allow, got ImplicitlyDenied \(kms:GenerateDataKey/,
+        /^schedule inventory-backup-postgres-backup → inventory-jobs-dlq's key: expected allow, got ImplicitlyDenied \(kms:GenerateDataKey/,
       ),
       expect.stringMatching(/^schedule inventory-backup-postgres-backup → .*kms:Decrypt/),
       expect.stringMatching(/^schedule inventory-backup-postgres-verify → .*kms:GenerateDataKey/),

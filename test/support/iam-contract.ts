@@ -1040,6 +1040,60 @@ export function contractChecks(
       resource: '*',
       expect: 'allow',
     },
+    // the jobs-dlq page names the jobs: the router peeks at the shared queue, and may do nothing else
+    ...(() => {
+      const name = `${project}-jobs-dlq`;
+      if (
+        !model
+          .all('AWS::SQS::Queue')
+          .some(
+            ({ stack, resource }) =>
+              (model.resolve(stack, resource.Properties) as Record<string, unknown>).QueueName === name,
+          )
+      )
+        return [];
+      const { props } = model.findBy('AWS::SQS::Queue', 'QueueName', name);
+      const arn = `arn:aws:sqs:${region}:${account}:${name}`;
+      const key = props.KmsMasterKeyId as string | undefined;
+      return [
+        {
+          path: "router → peeks at the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:ReceiveMessage',
+          resource: arn,
+          expect: 'allow',
+        },
+        ...(key
+          ? [
+              {
+                path: "router → decrypts the jobs' dead-letter queue",
+                principal: routerRole,
+                action: 'kms:Decrypt',
+                resource: key,
+                context: {
+                  'kms:ViaService': `sqs.${region}.amazonaws.com`,
+                  'kms:EncryptionContext:aws:sqs:arn': arn,
+                },
+                expect: 'allow',
+              } satisfies PermissionCheck,
+            ]
+          : []),
+        {
+          path: "router → deletes from the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:DeleteMessage',
+          resource: arn,
+          expect: 'deny',
+        },
+        {
+          path: "router → purges the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:PurgeQueue',
+          resource: arn,
+          expect: 'deny',
+        },
+      ] satisfies PermissionCheck[];
+    })(),
     {
       path: 'escalation → asks the router for a fresh reminder',
       principal: escalationRole,

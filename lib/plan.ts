@@ -344,7 +344,7 @@ function plannedStacks(config: NightshiftConfig): Omit<PlanStack, 'resources'>[]
       name: `${p}-jobs`,
       description: 'stateless: jobs, schedules, alarms, alert routing, dashboard',
       contents: [
-        'one Lambda function, log group, schedule(s) and encrypted DLQ per job',
+        "one Lambda function, log group and schedule(s) per job; one dead-letter queue for every job's schedules",
         'EventBridge rule routing alarm state changes to the alert router',
         ...(config.alerts.dashboard ? [`CloudWatch dashboard ${p}-nightshift`] : []),
       ],

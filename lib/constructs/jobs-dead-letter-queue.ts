@@ -11,6 +11,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
 import { JOBS_DLQ_ALARM, jobsDeadLetterQueueName } from '../../lambdas/alert-router/dead-letters';
 import { SEVERITIES, type Severity } from '../config/primitives';
 import { nightshiftAlarm } from './alarms';
@@ -59,12 +60,12 @@ function grantPeek(queue: Queue, role: IRole): void {
  * severity, so that the alarm pages like the most severe job that uses it.
  */
 export function jobsDeadLetterQueue(
-  scope: { node: { scope?: unknown } } & object,
+  scope: IConstruct,
   context: NightshiftContext,
   job: { name: string; severity: Severity },
 ): Queue {
   const state = stateOf(context);
-  const stack = Stack.of(scope as never);
+  const stack = Stack.of(scope);
   if (!state.queue) {
     state.queue = deadLetterQueue(stack, 'JobsDeadLetterQueue', {
       context,

@@ -464,3 +464,35 @@ describe('ScheduledJob on Fargate', () => {
     ).toThrow(/x: runtime fargate needs config.network/);
   });
 });
+
+describe("the jobs' shared dead-letter queue", () => {
+  it('one queue and one jobs-dlq alarm for every job, with the severity of the most severe', () => {
+    const nightshift = testApp(testConfig());
+    const job = (name: string, severity: 'low' | 'high') =>
+      new ScheduledJob(nightshift.jobs, name, {
+        context: nightshift.jobs.context,
+        jobName: name,
+        description: name,
+        code: JobCode.nodejs('test/fixtures/handler.ts'),
+        schedules: [{ name: 'hourly', expression: 'cron(0 * * * ? *)' }],
+        severity,
+        environment: writeEnv({ ...heartbeatEnv, job: name }, {}),
+      });
+    const quiet = job('quiet', 'low');
+    const loud = job('loud', 'high');
+    expect(quiet.deadLetterQueue).toBe(loud.deadLetterQueue);
+    const template = Template.fromStack(nightshift.jobs);
+    const queues = Object.values(template.findResources('AWS::SQS::Queue') as Resources).map(
+      (q) => q.Properties.QueueName,
+    );
+    expect(queues.filter((n) => n === 'shop-jobs-dlq')).toHaveLength(1);
+    const dlqAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter(
+      (a) => a.Properties.AlarmName === 'shop-jobs-dlq',
+    );
+    expect(dlqAlarms).toHaveLength(1);
+    expect(decodeAlarmDescription(dlqAlarms[0]?.Properties.AlarmDescription as string).meta?.severity).toBe(
+      'high',
+    );
+    expect(nightshift.jobs.context.alarms.filter((a) => a.node.id === 'JobsDeadLetters')).toHaveLength(1);
+  });
+});

@@ -320,23 +320,25 @@ function plannedStacks(config: NightshiftConfig): Omit<PlanStack, 'resources'>[]
   const p = config.project;
   const lock = config.backups?.objectLock ?? 'off';
   const levels = config.alerts.levels.length;
+  const keyed = config.encryption === 'customer-key';
+  const sse = keyed ? 'KMS' : 'SSE-S3';
   return [
     {
       name: `${p}-data`,
       description: 'stateful, RETAIN: survives a redeploy or destroy of the jobs',
       contents: [
-        `KMS key alias/nightshift/${p} (yearly rotation)`,
-        `S3 backup bucket (KMS, versioned, TLS only${lock !== 'off' ? `, object lock ${lock}` : ''})`,
-        'S3 log-archive bucket (KMS, versioned, TLS only, cold-storage lifecycle)',
+        ...(keyed ? [`KMS key alias/nightshift/${p} (yearly rotation)`] : []),
+        `S3 backup bucket (${sse}, versioned, TLS only${lock !== 'off' ? `, object lock ${lock}` : ''})`,
+        `S3 log-archive bucket (${sse}, versioned, TLS only, cold-storage lifecycle)`,
         'S3 access-log bucket',
-        `${levels} SNS topic${levels === 1 ? '' : 's'} (one per escalation level, KMS-encrypted)`,
+        `${levels} SNS topic${levels === 1 ? '' : 's'} (one per escalation level, ${keyed ? 'KMS-encrypted' : 'TLS only, not encrypted at rest'})`,
       ],
     },
     {
       name: `${p}-jobs`,
       description: 'stateless: jobs, schedules, alarms, alert routing, dashboard',
       contents: [
-        'one Lambda function, log group, schedule(s) and encrypted DLQ per job',
+        "one Lambda function, log group and schedule(s) per job; one dead-letter queue for every job's schedules",
         'EventBridge rule routing alarm state changes to the alert router',
         ...(config.alerts.dashboard ? [`CloudWatch dashboard ${p}-nightshift`] : []),
       ],

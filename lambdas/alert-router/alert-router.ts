@@ -8,6 +8,7 @@
  * OK     → after ALARM: "RESOLVED after 23 min" to every level the escalation reached; escalation stops.
  * INSUFFICIENT_DATA → e-mail only to the first level ("no data"); escalation stops.
  */
+
 import {
   type CloudWatchClient,
   DescribeAlarmHistoryCommand,
@@ -21,12 +22,19 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Severity } from '../../lib/config/primitives';
 import { severityName } from '../../lib/config/severity-names';
 import { deliverySeed } from '../ack-link/links';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
 import { type AckLinkStore, LinkMinter, type PageLinks, storeLinks } from './ack-links';
+import {
+  describeDeadLetters,
+  JOBS_DLQ_ALARM,
+  jobsDeadLetterQueueName,
+  peekDeadLetters,
+} from './dead-letters';
 import {
   type EscalationInput,
   type EscalationNotice,
@@ -36,7 +44,7 @@ import {
   remindersPerExecution,
   type TeamNotice,
 } from './escalation-definition';
-import { assertAlarmEvent, type EventFacts, eventFacts } from './event';
+import { assertAlarmEvent, type EventFacts, eventFacts, mergedJobSummary } from './event';
 import {
   type AlarmFacts,
   channelsOf,
@@ -74,6 +82,8 @@ export interface RouterDeps {
   readonly escalations?: Escalations | undefined;
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
+  /** Peeks at the jobs' dead-letter queue for the jobs-dlq page; absent: the generic summary. */
+  readonly sqs?: Pick<SQSClient, 'send'> | undefined;
   readonly log: Log;
   /** Absent: pages carry no one-tap acknowledge link (local runs). */
   readonly ackLinks?: AckLinkStore | undefined;
@@ -147,8 +157,29 @@ export async function resolveRoute(
     tags,
   });
   if (!decision.routed) return { ignored: decision.why };
-  const { severity, target, summary, runbook } = decision;
+  const { severity, target, runbook } = decision;
+  // a job's merged failed-or-did-not-run alarm says which of the two happened
+  let summary = mergedJobSummary(decision.summary, target, facts);
+  if (facts.alarmName === `${deps.settings.project}-${JOBS_DLQ_ALARM}` && facts.state === 'ALARM') {
+    summary = await withDeadLetters(deps, facts, summary);
+  }
   return { severity, target, summary, runbook };
+}
+
+/** The jobs-dlq page names the jobs whose events are in the queue; a failed peek keeps the summary. */
+async function withDeadLetters(deps: RouterDeps, facts: EventFacts, summary: string): Promise<string> {
+  if (!deps.sqs) return summary;
+  const project = deps.settings.project;
+  const queueUrl = `https://sqs.${facts.region}.amazonaws.com/${facts.account}/${jobsDeadLetterQueueName(project)}`;
+  try {
+    const named = describeDeadLetters(await peekDeadLetters(deps.sqs, queueUrl, project));
+    return named ? `${summary}: ${named}` : summary;
+  } catch (error) {
+    deps.log.warn('could not peek at the jobs dead-letter queue; paging without the job names', {
+      reason: reasonOf(error),
+    });
+    return summary;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -224,3 +224,28 @@ export function eventFacts(event: AlarmStateChangeEvent): EventFacts {
     tags: detail.alarmTags,
   };
 }
+
+/**
+ * The summary suffix of a job's merged failed-or-did-not-run alarm (lib/constructs/scheduled-job.ts):
+ * FILL(Errors, DID_NOT_RUN_VALUE) over the schedule's window, missing data breaching.
+ */
+export const FAILED_OR_DID_NOT_RUN = '(or did not run)';
+
+/** What a period without any invocation reads in that alarm: breaching (> 0), never a whole count. */
+export const DID_NOT_RUN_VALUE = 0.5;
+
+/**
+ * Which of the two a merged alarm's ALARM stands for: a period without a run (the filled 0.5, or no
+ * datapoint at all in the range: missing data treated as breaching) is "did not run"; a whole number
+ * of errors is "failed". Any other summary, and any other state, is returned unchanged.
+ */
+export function mergedJobSummary(
+  summary: string,
+  target: string,
+  facts: Pick<EventFacts, 'state' | 'value'>,
+): string {
+  if (!summary.endsWith(` ${FAILED_OR_DID_NOT_RUN}`) || facts.state !== 'ALARM') return summary;
+  return facts.value === undefined || facts.value === DID_NOT_RUN_VALUE
+    ? `${target} job did not run (no invocation in the alarm's period)`
+    : summary.slice(0, -FAILED_OR_DID_NOT_RUN.length - 1);
+}

@@ -13,6 +13,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Log, powertoolsLog } from '../shared/log';
@@ -32,6 +33,7 @@ const cloudwatch = new CloudWatchClient({});
 const logs = new CloudWatchLogsClient({});
 const sfn = new SFNClient({});
 const dynamo = new DynamoDBClient({});
+const sqs = new SQSClient({});
 
 async function route(
   event: unknown,
@@ -58,6 +60,7 @@ async function route(
     escalations: sfnEscalations(sfn, env.stateMachineArn, log),
     cloudwatch,
     logs,
+    sqs,
     log,
     ackLinks,
   };

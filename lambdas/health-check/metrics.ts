@@ -23,7 +23,7 @@ export type HealthMetricName = (typeof HealthMetric)[keyof typeof HealthMetric];
  *   percentage above its limit. A passing check sends nothing, and CloudWatch bills a custom metric only
  *   for the hours it is sent in, so a healthy target costs nothing. The alarms treat missing data as
  *   not breaching, so they fire and clear exactly as on the full series; a checker that stops running
- *   is the job's `-did-not-run` page, as before. The default without a dashboard.
+ *   is the job's `-failed` page ("did not run"), as before. The default without a dashboard.
  * - `all`: every value, every check (the dashboard graphs them). Also what a run without the field does.
  */
 export type MetricsSent = 'all' | 'breaches';

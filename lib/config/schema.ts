@@ -1015,6 +1015,12 @@ export const configSchema = obj({
     .describe(
       'the KMS key that encrypts the SecureString parameters referenced as secret: ssm:/… (jobs get kms:Decrypt on it through SSM only). @default the AWS managed key aws/ssm',
     ),
+  encryption: z
+    .enum(['customer-key', 'aws-managed'])
+    .default('customer-key')
+    .describe(
+      'customer-key: one project KMS key (alias/nightshift/<project>, $1 a month plus requests) encrypts the backup and log-archive buckets, job logs, dead-letter queues and alert topics, so reading a backup needs kms:Decrypt on it and every decrypt is in CloudTrail. aws-managed: no project key; buckets use SSE-S3, log groups the CloudWatch Logs default encryption, queues SSE-SQS, Firehose an AWS-owned key, and the alert topics are not encrypted at rest (CloudWatch alarms cannot publish to a topic encrypted with the AWS managed aws/sns key; they carry alarm names and summaries, never credentials). @default customer-key',
+    ),
   tracing: z
     .boolean()
     .default(false)

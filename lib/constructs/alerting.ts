@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { ackLinkPage, ackTables } from './alerting/ack-links';
 import { configuredAlarms } from './alerting/configured-alarms';
 import { escalation } from './alerting/escalation';
-import { grantPublish, levelDelivery, memberTopics } from './alerting/level-topics';
+import { alertDeadLetterQueue, grantPublish, levelDelivery, memberTopics } from './alerting/level-topics';
 import { ownAlarms } from './alerting/own-alarms';
 import { alertRouter } from './alerting/router';
 import type { ChatChannels } from './chat-channels';
@@ -74,7 +74,9 @@ export class Alerting extends Construct {
     const links = ackLinkPage(this, { context, ackTable, ackLinkTable });
     const { stateMachine, role: escalationRole } = escalation(this, { context, ackTable });
     const members = memberTopics(this, context);
+    const alertDlq = alertDeadLetterQueue(this, context);
     const router = alertRouter(this, {
+      deadLetterQueue: alertDlq,
       context,
       memberTopics: members,
       stateMachine,
@@ -83,13 +85,12 @@ export class Alerting extends Construct {
       ackLinkUrl: links.url,
     });
     grantPublish({ context, memberTopics: members, roles: [router.role, escalationRole] });
-    const delivery = levelDelivery(this, { context, memberTopics: members });
+    const delivery = levelDelivery(this, { context, memberTopics: members, deadLetterQueue: alertDlq });
     this.smsSpendAlarm = ownAlarms(this, {
       context,
       memberTopics: members,
       router: router.function,
-      routerDeadLetterQueue: router.deadLetterQueue,
-      deliveryDeadLetterQueue: delivery.deliveryDeadLetterQueue,
+      deadLetterQueue: alertDlq,
       stateMachine,
     });
     const configured = configuredAlarms(this, context);

@@ -231,7 +231,8 @@ export class Backups extends Construct {
       objectLock: this.section.objectLock,
       target: effective.target,
       compressionLevel: effective.compressionLevel,
-      kmsKeyId: this.context.key.keyArn,
+      // without the project key the bucket's default encryption (SSE-S3) applies
+      kmsKeyId: this.context.key?.keyArn,
     };
   }
 

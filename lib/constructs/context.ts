@@ -23,8 +23,8 @@ export interface NightshiftContext {
   readonly config: NightshiftConfig;
   /** IANA time zone schedules run in. */
   readonly timeZone: string;
-  /** The project's customer-managed KMS key (DataStack). */
-  readonly key: IKey;
+  /** The project's customer-managed KMS key (DataStack); undefined with `encryption: aws-managed`. */
+  readonly key: IKey | undefined;
   /** The backup bucket (imported by name from the DataStack). */
   readonly backupBucket: IBucket;
   /** The log-archive bucket (imported by name from the DataStack). */

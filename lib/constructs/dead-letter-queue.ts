@@ -17,6 +17,7 @@ export interface DeadLetterQueueProps {
   /**
    * project-key: the project's KMS key (senders need kms:GenerateDataKey and kms:Decrypt, see
    * grantSendToQueue). sqs-managed: for senders that cannot be granted the project key (SNS deliveries).
+   * Without a project key (`encryption: aws-managed`) every queue is sqs-managed.
    * @default 'project-key'
    */
   readonly encryption?: 'project-key' | 'sqs-managed';
@@ -25,7 +26,7 @@ export interface DeadLetterQueueProps {
 export function deadLetterQueue(scope: Construct, id: string, props: DeadLetterQueueProps): Queue {
   const queue = new Queue(scope, id, {
     queueName: props.queueName,
-    ...(props.encryption === 'sqs-managed'
+    ...(props.encryption === 'sqs-managed' || !props.context.key
       ? { encryption: QueueEncryption.SQS_MANAGED }
       : { encryption: QueueEncryption.KMS, encryptionMasterKey: props.context.key }),
     enforceSSL: true,

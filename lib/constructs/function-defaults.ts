@@ -59,7 +59,8 @@ export function retentionDays(days: LogRetentionDays): RetentionDays {
 
 /**
  * The one log group recipe (jobs, Lambda or Fargate, and state machines): `/nightshift/<project>/<name>`,
- * the configured retention unless told otherwise, encrypted with the project key.
+ * the configured retention unless told otherwise, encrypted with the project key (with
+ * `encryption: aws-managed`, CloudWatch Logs' own default encryption).
  */
 export function jobLogGroup(
   scope: Construct,

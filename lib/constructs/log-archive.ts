@@ -90,13 +90,14 @@ export function configureLogArchiveBucket(
     addLifecycleRule(rule: LifecycleRule): void;
     addToResourcePolicy: IBucket['addToResourcePolicy'];
     bucketArn: string;
+    stack: Stack;
   },
-  key: IKey,
+  key: IKey | undefined,
   config: LogArchiveConfig,
 ): void {
   for (const rule of logArchiveLifecycleRules(config)) bucket.addLifecycleRule(rule);
   if (!config.groups.some((g) => g.mode === 'export-task')) return;
-  const stack = Stack.of(key);
+  const stack = bucket.stack;
   const logs = new ServicePrincipal(`logs.${stack.region}.amazonaws.com`);
   const sourceAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
   bucket.addToResourcePolicy(
@@ -117,7 +118,8 @@ export function configureLogArchiveBucket(
       },
     }),
   );
-  key.addToResourcePolicy(
+  // Export tasks write with the bucket's key (none with encryption: aws-managed: SSE-S3).
+  key?.addToResourcePolicy(
     new PolicyStatement({
       principals: [logs],
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -399,11 +401,13 @@ export class LogArchive extends Construct {
     const id = `Firehose-${path.replace(/[^A-Za-z0-9]/g, '-')}`;
     const stream = new DeliveryStream(this, id, {
       deliveryStreamName: `${context.project}-logs-${path.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 64),
-      encryption: StreamEncryption.customerManagedKey(context.key),
+      encryption: context.key
+        ? StreamEncryption.customerManagedKey(context.key)
+        : StreamEncryption.awsOwnedKey(),
       destination: new S3Bucket(context.logBucket, {
         dataOutputPrefix: `${LOG_ARCHIVE_PREFIX}_firehose/${path}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/`,
         errorOutputPrefix: `${LOG_ARCHIVE_PREFIX}_firehose-errors/${path}/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/`,
-        encryptionKey: context.key,
+        ...(context.key ? { encryptionKey: context.key } : {}),
         bufferingInterval: Duration.minutes(5),
         bufferingSize: Size.mebibytes(64),
       }),
@@ -504,7 +508,8 @@ export class LogArchive extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      // a check that stops running is log-archive-did-not-run's page; breaching here would also page
+      // a check that stops running is log-archive-failed's page (Errors, missing data breaching: no
+      // invocation in 30 minutes); breaching here would also page
       // at every fresh deploy, before the first check
       treatMissingData: TreatMissingData.IGNORE,
       target: 'log-archive',

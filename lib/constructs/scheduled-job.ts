@@ -2,10 +2,10 @@
  * One job = one construct (DESIGN "Shape"), for both runtimes: a Lambda function with the project
  * defaults, or an ECS Fargate task (one task definition per schedule) started by the scheduler. Written
  * once for both: its log group, EventBridge Scheduler schedules in the project's time zone (one scheduler
- * role, retry policy, maximum event age, encrypted DLQ), the environment contract, least-privilege
+ * role, retry policy, maximum event age, the jobs' shared DLQ), the environment contract, least-privilege
  * bindings (bucket prefix, secrets), and the alarms every job has — "failed" and "did not run" (from
- * Lambda's metrics, so Lambda only: a Fargate job reports its failures in its own metrics), "DLQ not
- * empty". The runtime is the only difference.
+ * Lambda's metrics, so Lambda only: a Fargate job reports its failures in its own metrics); "DLQ not
+ * empty" is the shared jobs-dlq alarm. The runtime is the only difference.
  */
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -33,6 +33,7 @@ import {
 import { EcsRunFargateTask, LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DID_NOT_RUN_VALUE, FAILED_OR_DID_NOT_RUN } from '../../lambdas/alert-router/event';
 import {
   assertDeclared,
   type BucketVariables,
@@ -40,11 +41,11 @@ import {
   type WrittenEnv,
 } from '../../lambdas/shared/env';
 import { parseSchedule, type Severity, schedulePeriodMs } from '../config/primitives';
-import { type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
+import { filledWith, type NightshiftAlarmProps, nightshiftAlarm, zeroFilled } from './alarms';
 import type { NightshiftContext } from './context';
-import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction, jobLogGroup } from './function-defaults';
 import { grantPrefix, grantSecretRead, grantSendToQueue } from './grants';
+import { jobsDeadLetterQueue } from './jobs-dead-letter-queue';
 import { acknowledgeWildcard } from './nag';
 
 /** The code a job runs: a TypeScript handler bundled with esbuild, or a container image. */
@@ -186,18 +187,10 @@ export function didNotRunWindow(
   return { periodMs: HOUR, periods: Math.min(MAX_HOURLY_PERIODS, Math.ceil(scheduleMs / HOUR) + 1) };
 }
 
-/** What differs between the runtimes: the wording of the scheduler's descriptions and DLQ alarm. */
+/** What differs between the runtimes: the wording of the scheduler's descriptions. */
 const RUNTIME_WORDS = {
-  lambda: {
-    dlqHolds: 'the schedules and of the function',
-    scheduler: (job: string) => `EventBridge Scheduler invoking ${job}`,
-    dlqSummary: 'has undelivered schedule events in its dead-letter queue',
-  },
-  fargate: {
-    dlqHolds: 'the schedules',
-    scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks`,
-    dlqSummary: 'has schedule events that could not start a task in its dead-letter queue',
-  },
+  lambda: { scheduler: (job: string) => `EventBridge Scheduler invoking ${job}` },
+  fargate: { scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks` },
 } as const;
 
 export class ScheduledJob extends Construct {
@@ -239,10 +232,10 @@ export class ScheduledJob extends Construct {
     const words = RUNTIME_WORDS[this.runtime];
     const fullName = `${context.project}-${props.jobName}`;
 
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
-      context,
-      queueName: `${fullName}-dlq`,
-      holds: words.dlqHolds,
+    // one queue and one alarm for every job (lib/constructs/jobs-dead-letter-queue.ts)
+    this.deadLetterQueue = jobsDeadLetterQueue(this, context, {
+      name: props.jobName,
+      severity: props.severity,
     });
 
     // One role for this job's schedules, so its findings are acknowledged here and nowhere broader.
@@ -367,22 +360,18 @@ export class ScheduledJob extends Construct {
   }
 
   private createJobAlarms(schedules: JobSchedule[], didNotRun: boolean, failedSummary?: string): void {
-    const target = this.jobName;
+    // the "DLQ not empty" page is the shared jobs-dlq alarm's (jobs-dead-letter-queue.ts)
     if (this.lambda) this.lambdaAlarms(this.lambda, schedules, didNotRun, failedSummary);
-    this.addAlarm('DeadLetters', {
-      name: `${this.jobName}-dlq`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      target,
-      summary: `${this.jobName} ${RUNTIME_WORDS[this.runtime].dlqSummary}`,
-    });
   }
 
-  /** -failed (Errors) and -did-not-run (Invocations): Lambda publishes both; ECS has no such metrics. */
+  /**
+   * -failed (Errors) and -did-not-run (Invocations): Lambda publishes both; ECS has no such metrics.
+   * A job that runs more often than hourly gets ONE alarm for both: Lambda publishes Errors (0 without
+   * errors) for every period with an invocation, so Errors over the did-not-run window, with a period
+   * without any filled with 0.5, pages for a failed run and for no run at all ($0.10 an alarm metric
+   * saved). The router tells the two apart by the value (lambdas/alert-router/event.ts
+   * mergedJobSummary). A rarer job keeps two alarms: its Errors must ignore the hours between runs.
+   */
   private lambdaAlarms(
     fn: LambdaFunction,
     schedules: JobSchedule[],
@@ -390,6 +379,31 @@ export class ScheduledJob extends Construct {
     failedSummary?: string,
   ): void {
     const target = this.jobName;
+    // The most frequent schedule decides how soon a missing run is noticed.
+    const windows = schedules
+      .map((s) => didNotRunWindow(s.expression, this.context.timeZone))
+      .filter((w): w is { periodMs: number; periods: number } => w !== undefined);
+    const window = windows.reduce<(typeof windows)[number] | undefined>(
+      (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
+      undefined,
+    );
+    if (window && didNotRun && window.periods === 1) {
+      this.addAlarm('Failed', {
+        name: `${this.jobName}-failed`,
+        // a period without a run reads DID_NOT_RUN_VALUE (0.5): breaching, and told apart from a
+        // failure (a whole number of errors) by the router; a range without any datapoint is breaching
+        metric: filledWith(
+          fn.metricErrors({ period: Duration.millis(window.periodMs), statistic: 'Sum' }),
+          DID_NOT_RUN_VALUE,
+        ),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+        target,
+        summary: `${failedSummary ?? `${this.jobName} job failed`} ${FAILED_OR_DID_NOT_RUN}`,
+      });
+      return;
+    }
     this.addAlarm('Failed', {
       name: `${this.jobName}-failed`,
       metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -401,14 +415,6 @@ export class ScheduledJob extends Construct {
       target,
       summary: failedSummary ?? `${this.jobName} job failed`,
     });
-    // The most frequent schedule decides how soon a missing run is noticed.
-    const windows = schedules
-      .map((s) => didNotRunWindow(s.expression, this.context.timeZone))
-      .filter((w): w is { periodMs: number; periods: number } => w !== undefined);
-    const window = windows.reduce<(typeof windows)[number] | undefined>(
-      (best, w) => (best && best.periodMs * best.periods <= w.periodMs * w.periods ? best : w),
-      undefined,
-    );
     if (window && didNotRun) {
       this.addAlarm('DidNotRun', {
         name: `${this.jobName}-did-not-run`,

@@ -2,6 +2,8 @@
  * The stateful stack: everything that must outlive a redeploy of the jobs. A KMS key with rotation,
  * the backup and log-archive buckets (private, TLS-only, KMS-encrypted, versioned, incomplete uploads
  * aborted, RETAIN), an access-log bucket for both, and one KMS-encrypted SNS topic per escalation level.
+ * With `encryption: aws-managed` there is no key: the buckets use SSE-S3 and the topics are not
+ * encrypted at rest (CloudWatch alarm actions cannot publish to a topic under the aws/sns key).
  */
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -27,7 +29,8 @@ export interface DataStackProps extends StackProps {
 }
 
 export class DataStack extends Stack {
-  readonly key: Key;
+  /** The project key; undefined with `encryption: aws-managed`. */
+  readonly key: Key | undefined;
   readonly backupBucket: Bucket;
   readonly logBucket: Bucket;
   readonly accessLogBucket: Bucket;
@@ -39,25 +42,7 @@ export class DataStack extends Stack {
     const { config } = props;
     const project = config.project;
 
-    this.key = new Key(this, 'Key', {
-      alias: `alias/nightshift/${project}`,
-      description: `Nightshift ${project}: backups, log archives, job logs, alert topics and queues`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs encrypts the job log groups with this key.
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:/nightshift/${project}/*`,
-          },
-        },
-      }),
-    );
+    this.key = config.encryption === 'customer-key' ? this.projectKey(project) : undefined;
 
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {
       // Server access logs can only be delivered to SSE-S3 buckets.
@@ -88,18 +73,45 @@ export class DataStack extends Stack {
         new Topic(this, `Level${index}-${level.name}`, {
           topicName: levelTopicName(config, level.name),
           displayName: `${project} alerts (${level.name})`,
+          // Without the project key the topics are not encrypted at rest: CloudWatch alarm actions
+          // (which publish here when the router itself fails) cannot use the AWS managed aws/sns key.
+          // They carry alarm names and summaries, never credentials. (cdk-nag's AwsSolutions and
+          // Serverless packs have no SNS encryption rule, so there is no finding to acknowledge.)
           masterKey: this.key,
           enforceSSL: true,
         }),
     );
   }
 
+  private projectKey(project: string): Key {
+    const key = new Key(this, 'Key', {
+      alias: `alias/nightshift/${project}`,
+      description: `Nightshift ${project}: backups, log archives, job logs, alert topics and queues`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts the job log groups with this key.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:/nightshift/${project}/*`,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
   private securedBucket(id: string, bucketName: string, rules: LifecycleRule[], objectLock: boolean): Bucket {
     return new Bucket(this, id, {
       bucketName,
-      encryption: BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
+      ...(this.key
+        ? { encryption: BucketEncryption.KMS, encryptionKey: this.key, bucketKeyEnabled: true }
+        : { encryption: BucketEncryption.S3_MANAGED }),
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,

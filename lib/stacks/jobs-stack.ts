@@ -52,11 +52,11 @@ export class JobsStack extends Stack {
       key: data.key,
       backupBucket: Bucket.fromBucketAttributes(this, 'BackupBucket', {
         bucketName: names.backups,
-        encryptionKey: data.key,
+        ...(data.key ? { encryptionKey: data.key } : {}),
       }),
       logBucket: Bucket.fromBucketAttributes(this, 'LogBucket', {
         bucketName: names.logs,
-        encryptionKey: data.key,
+        ...(data.key ? { encryptionKey: data.key } : {}),
       }),
       levelTopics: data.levelTopics,
       network: this.importNetwork(config),

@@ -799,6 +799,11 @@ export function contractChecks(
   const logs = `logs.${region}.amazonaws.com`;
   for (const { stack, resource } of model.all('AWS::Logs::LogGroup')) {
     const props = model.resolve(stack, resource.Properties) as Record<string, string>;
+    // encryption: aws-managed has no project key: CloudWatch Logs' own encryption, no key to grant
+    if (!built.data.key) {
+      if (props.KmsKeyId) fail(`log group ${props.LogGroupName} names a key, but the project has none`);
+      continue;
+    }
     if (!props.KmsKeyId) fail(`log group ${props.LogGroupName} is not encrypted with the project key`);
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
       checks.push({
@@ -813,17 +818,23 @@ export function contractChecks(
       });
     }
   }
-  const key = inData(built.data.key.keyArn);
-  checks.push({
-    path: 'CloudWatch Logs → key, for a log group of another project',
-    principal: { kind: 'service', service: logs },
-    action: 'kms:GenerateDataKey',
-    resource: key,
-    context: {
-      'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${account}:log-group:/nightshift/${project}-other/job`,
-    },
-    expect: 'deny',
-  });
+  const key = built.data.key ? inData(built.data.key.keyArn) : undefined;
+  if (key) {
+    checks.push({
+      path: 'CloudWatch Logs → key, for a log group of another project',
+      principal: { kind: 'service', service: logs },
+      action: 'kms:GenerateDataKey',
+      resource: key,
+      context: {
+        'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${account}:log-group:/nightshift/${project}-other/job`,
+      },
+      expect: 'deny',
+    });
+  }
+  // SSE-KMS with the project key, or (no key) the bucket's default SSE-S3 with no header at all
+  const sseContext: Record<string, string> = key
+    ? { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': key }
+    : {};
 
   // -- EventBridge rules: invoke their target, dead letters to their DLQ ------------------------
   for (const { stack, resource } of model.all('AWS::Events::Rule')) {
@@ -919,7 +930,13 @@ export function contractChecks(
   ]);
   const topics = topicNames.map((name) => {
     const topic = model.findBy('AWS::SNS::Topic', 'TopicName', name);
-    return { arn: `arn:aws:sns:${region}:${account}:${name}`, key: topic.props.KmsMasterKeyId as string };
+    const topicKey = topic.props.KmsMasterKeyId as string | undefined;
+    if (Boolean(topicKey) !== Boolean(key)) {
+      fail(
+        `topic ${name} ${topicKey ? 'has a key, but the project has none' : 'is not encrypted with the project key'}`,
+      );
+    }
+    return { arn: `arn:aws:sns:${region}:${account}:${name}`, key: topicKey };
   });
   if (config.alerts.levels.some((level) => level.rotation?.members.some((member) => member.sms))) {
     // Texting a rotation member has no topic: the statement that allows it must reach no topic.
@@ -959,12 +976,12 @@ export function contractChecks(
         resource: topic.arn,
         expect: 'allow',
       });
-      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      for (const action of topic.key ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []) {
         checks.push({
           path: `${label} → ${topic.arn.split(':').pop()}'s key`,
           principal: publisher,
           action,
-          resource: topic.key,
+          resource: topic.key as string,
           context: { 'kms:ViaService': `sns.${region}.amazonaws.com` },
           expect: 'allow',
         });
@@ -981,14 +998,18 @@ export function contractChecks(
       context: sourceAccount,
       expect: 'allow',
     },
-    {
-      path: 'CloudWatch alarm action → first level topic key',
-      principal: { kind: 'service', service: 'cloudwatch.amazonaws.com' },
-      action: 'kms:GenerateDataKey',
-      resource: firstTopic.key,
-      context: sourceAccount,
-      expect: 'allow',
-    },
+    ...(firstTopic.key
+      ? [
+          {
+            path: 'CloudWatch alarm action → first level topic key',
+            principal: { kind: 'service', service: 'cloudwatch.amazonaws.com' },
+            action: 'kms:GenerateDataKey',
+            resource: firstTopic.key,
+            context: sourceAccount,
+            expect: 'allow',
+          } satisfies PermissionCheck,
+        ]
+      : []),
     {
       path: 'escalation → ack table',
       principal: escalationRole,
@@ -1019,6 +1040,60 @@ export function contractChecks(
       resource: '*',
       expect: 'allow',
     },
+    // the jobs-dlq page names the jobs: the router peeks at the shared queue, and may do nothing else
+    ...(() => {
+      const name = `${project}-jobs-dlq`;
+      if (
+        !model
+          .all('AWS::SQS::Queue')
+          .some(
+            ({ stack, resource }) =>
+              (model.resolve(stack, resource.Properties) as Record<string, unknown>).QueueName === name,
+          )
+      )
+        return [];
+      const { props } = model.findBy('AWS::SQS::Queue', 'QueueName', name);
+      const arn = `arn:aws:sqs:${region}:${account}:${name}`;
+      const key = props.KmsMasterKeyId as string | undefined;
+      return [
+        {
+          path: "router → peeks at the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:ReceiveMessage',
+          resource: arn,
+          expect: 'allow',
+        },
+        ...(key
+          ? [
+              {
+                path: "router → decrypts the jobs' dead-letter queue",
+                principal: routerRole,
+                action: 'kms:Decrypt',
+                resource: key,
+                context: {
+                  'kms:ViaService': `sqs.${region}.amazonaws.com`,
+                  'kms:EncryptionContext:aws:sqs:arn': arn,
+                },
+                expect: 'allow',
+              } satisfies PermissionCheck,
+            ]
+          : []),
+        {
+          path: "router → deletes from the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:DeleteMessage',
+          resource: arn,
+          expect: 'deny',
+        },
+        {
+          path: "router → purges the jobs' dead-letter queue",
+          principal: routerRole,
+          action: 'sqs:PurgeQueue',
+          resource: arn,
+          expect: 'deny',
+        },
+      ] satisfies PermissionCheck[];
+    })(),
     {
       path: 'escalation → asks the router for a fresh reminder',
       principal: escalationRole,
@@ -1094,14 +1169,11 @@ export function contractChecks(
     const secrets = backupSecrets(target);
     jobRoles.push({ label: `backup ${name}`, role: roleInfo, secrets });
     checks.push({
-      path: `backup ${name} → PutObject under its prefix with SSE-KMS`,
+      path: `backup ${name} → PutObject under its prefix${key ? ' with SSE-KMS' : ''}`,
       principal,
       action: 's3:PutObject',
       resource: backupKey(name),
-      context: {
-        's3:x-amz-server-side-encryption': 'aws:kms',
-        's3:x-amz-server-side-encryption-aws-kms-key-id': key,
-      },
+      context: sseContext,
       expect: 'allow',
     });
     // a failed dump's upload is aborted, then listed until none remains (stream-upload)
@@ -1115,12 +1187,12 @@ export function contractChecks(
         expect: 'allow',
       });
     }
-    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+    for (const action of key ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []) {
       checks.push({
         path: `backup ${name} → the bucket key`,
         principal,
         action,
-        resource: key,
+        resource: key as string,
         context: {
           'kms:ViaService': `s3.${region}.amazonaws.com`,
           'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${resolvedBuckets.backups}`,
@@ -1252,14 +1324,11 @@ export function contractChecks(
       expect: 'deny',
     });
     checks.push({
-      path: 'log-archive → PutObject under logs/ with SSE-KMS',
+      path: `log-archive → PutObject under logs/${key ? ' with SSE-KMS' : ''}`,
       principal,
       action: 's3:PutObject',
       resource: `arn:aws:s3:::${resolvedBuckets.logs}/${LOG_ARCHIVE_PREFIX}2026/01/01/contract.ndjson.zst`,
-      context: {
-        's3:x-amz-server-side-encryption': 'aws:kms',
-        's3:x-amz-server-side-encryption-aws-kms-key-id': key,
-      },
+      context: sseContext,
       expect: 'allow',
     });
     checks.push({

@@ -89,18 +89,22 @@ export function grantPublish(props: Publishers): void {
       );
     }
   }
-  for (const role of roles) {
-    acknowledgeWildcardAction(
-      role,
-      'kms:GenerateDataKey*',
-      'SNS server-side encryption with the project key needs a data key per publish (granted by Topic.grantPublish).',
-    );
+  if (context.key) {
+    for (const role of roles) {
+      acknowledgeWildcardAction(
+        role,
+        'kms:GenerateDataKey*',
+        'SNS server-side encryption with the project key needs a data key per publish (granted by Topic.grantPublish).',
+      );
+    }
   }
 }
 
 export interface LevelDeliveryProps {
   readonly context: NightshiftContext;
   readonly memberTopics: MemberTopics;
+  /** The alerting dead-letter queue (alertDeadLetterQueue): also the router's. */
+  readonly deadLetterQueue: Queue;
 }
 
 export interface LevelDelivery {
@@ -110,17 +114,26 @@ export interface LevelDelivery {
   readonly chat: ChatChannels;
 }
 
+/**
+ * The one dead-letter queue of the alerting path: alarm events the router's rule could not deliver,
+ * the router's failed asynchronous runs and acknowledgement records, and notifications SNS could not
+ * deliver to an address or number. One queue, one alarm (alert-undelivered, paging the first level
+ * straight from CloudWatch); SSE-SQS, since SNS writes with no grant on the project key.
+ */
+export function alertDeadLetterQueue(scope: Construct, context: NightshiftContext): Queue {
+  return deadLetterQueue(scope, 'DeliveryDeadLetterQueue', {
+    context,
+    queueName: `${context.project}-alert-delivery-dlq`,
+    holds: 'the alert router, its rule and SNS deliveries to e-mail addresses and phone numbers',
+    encryption: 'sqs-managed',
+  });
+}
+
 /** Subscriptions, chat channels, and the topic and key policies. */
 export function levelDelivery(scope: Construct, props: LevelDeliveryProps): LevelDelivery {
   const { context } = props;
   // Messages SNS could not deliver (bounced address, unreachable number) land here and page.
-  const deliveryDeadLetterQueue = deadLetterQueue(scope, 'DeliveryDeadLetterQueue', {
-    context,
-    queueName: `${context.project}-alert-delivery-dlq`,
-    holds: 'SNS deliveries to e-mail addresses and phone numbers',
-    // SNS writes with no grant on the project key.
-    encryption: 'sqs-managed',
-  });
+  const deliveryDeadLetterQueue = props.deadLetterQueue;
   subscribeLevels(scope, context, deliveryDeadLetterQueue);
   subscribeMembers(scope, { ...props, deliveryDeadLetterQueue });
   // AWS Chatbot (Slack, Teams) and HTTPS webhooks, on each level's topics.
@@ -129,7 +142,9 @@ export function levelDelivery(scope: Construct, props: LevelDeliveryProps): Leve
     levelTopics: context.config.alerts.levels.map((_, i) => topicsOfLevel(context, props.memberTopics, i)),
     deliveryDeadLetterQueue,
   });
-  context.key.addToResourcePolicy(
+  // Unencrypted topics (encryption: aws-managed) need no key statement.
+  const key = context.key;
+  key?.addToResourcePolicy(
     new PolicyStatement({
       sid: 'AlarmServicesPublishToEncryptedTopics',
       principals: [
@@ -138,7 +153,7 @@ export function levelDelivery(scope: Construct, props: LevelDeliveryProps): Leve
       ],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(context.key).account } },
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
     }),
   );
   return { deliveryDeadLetterQueue, chat };

@@ -1,6 +1,6 @@
 /**
  * Alarms on the alerting path itself: SMS spend, a failing router, undeliverable alarm events and
- * notifications, failed escalations. The router alarms also page the first level straight from
+ * notifications (one queue, one alarm), failed escalations. The router alarms also page the first level straight from
  * CloudWatch, since the router cannot route its own failure. Created in the caller's scope, so their
  * logical ids are those of `Alerting`.
  */
@@ -23,8 +23,8 @@ export interface OwnAlarmsProps {
   readonly context: NightshiftContext;
   readonly memberTopics: MemberTopics;
   readonly router: LambdaFn;
-  readonly routerDeadLetterQueue: Queue;
-  readonly deliveryDeadLetterQueue: Queue;
+  /** The alerting path's one dead-letter queue (router events and runs, SNS deliveries). */
+  readonly deadLetterQueue: Queue;
   readonly stateMachine: StateMachine;
 }
 
@@ -48,20 +48,6 @@ export function ownAlarms(scope: Construct, props: OwnAlarmsProps): Alarm {
     summary: `SMS spend this month reached ${limit} USD`,
   });
   routerAlarms(scope, props);
-  nightshiftAlarm(scope, 'DeliveryFailed', {
-    context,
-    name: 'alert-delivery-failed',
-    metric: props.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(5),
-      statistic: 'Maximum',
-    }),
-    threshold: 0,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    severity: 'high',
-    target: 'alert-delivery',
-    summary:
-      'SNS could not deliver an alert to an e-mail address or phone number (see the delivery dead-letter queue)',
-  });
   nightshiftAlarm(scope, 'EscalationFailed', {
     context,
     name: 'escalation-failed',
@@ -88,10 +74,13 @@ function routerAlarms(scope: Construct, props: OwnAlarmsProps): void {
     target: 'alert-router',
     summary: 'the alert router failed: alarms may not reach anyone',
   });
-  const undelivered = nightshiftAlarm(scope, 'RouterDlq', {
+  // One queue for everything the alerting path could not deliver, so one alarm: an alarm event that
+  // never reached the router, or a notification SNS could not hand to an address or number. Either
+  // way a page may not have reached someone, so it pages the first level directly (critical).
+  const undelivered = nightshiftAlarm(scope, 'Undelivered', {
     context,
-    name: 'alert-router-undelivered',
-    metric: props.routerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+    name: 'alert-undelivered',
+    metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(5),
       statistic: 'Maximum',
     }),
@@ -99,7 +88,8 @@ function routerAlarms(scope: Construct, props: OwnAlarmsProps): void {
     comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     severity: 'critical',
     target: 'alert-router',
-    summary: 'alarm events could not be delivered to the alert router (see its dead-letter queue)',
+    summary:
+      'an alert was not delivered: an alarm event did not reach the alert router, or SNS could not deliver to an e-mail address or phone number (see the alert-delivery dead-letter queue)',
   });
   const actions = firstLevelTopics(context, props.memberTopics).map((topic) => new SnsAction(topic));
   for (const alarm of [routerFailed, undelivered]) {

@@ -25,8 +25,8 @@ import { alertRouterEnvironment } from '../../../lambdas/alert-router/env';
 import { NEVER_ROUTED_PREFIX } from '../../../lambdas/alert-router/routing';
 import { routerSettings } from '../../../lambdas/alert-router/settings';
 import type { NightshiftContext } from '../context';
-import { deadLetterQueue } from '../dead-letter-queue';
 import { arnFor, jobFunction } from '../function-defaults';
+import { allowJobsDeadLetterPeek } from '../jobs-dead-letter-queue';
 import { acknowledgeWildcard } from '../nag';
 import { escalationName } from './escalation';
 import { type MemberTopics, memberTopicKey, PUBLISHER_TAG } from './level-topics';
@@ -42,6 +42,8 @@ export interface RouterProps {
   /** The router mints the links of an episode into it. */
   readonly ackLinkTable: Table;
   readonly ackLinkUrl: FunctionUrl;
+  /** Where alarm events, failed runs and ack records go when the router cannot take them. */
+  readonly deadLetterQueue: Queue;
 }
 
 export interface Router {
@@ -55,11 +57,8 @@ export interface Router {
 export function alertRouter(scope: Construct, props: RouterProps): Router {
   const { context, stateMachine, ackLinkTable } = props;
   const { project } = context;
-  const dlq = deadLetterQueue(scope, 'DeadLetterQueue', {
-    context,
-    queueName: `${project}-alert-router-dlq`,
-    holds: 'the alert router and its rule',
-  });
+  // the alerting path's one dead-letter queue (level-topics.ts alertDeadLetterQueue)
+  const dlq = props.deadLetterQueue;
   const { function: fn, role } = jobFunction(scope, 'Router', {
     context,
     name: 'alert-router',
@@ -82,6 +81,8 @@ export function alertRouter(scope: Construct, props: RouterProps): Router {
   Tags.of(role).add(PUBLISHER_TAG, project);
   grantEscalationControl(role, stateMachine, project);
   grantAlarmReads(role, context);
+  // names the jobs in the jobs-dlq page: peeks at the shared queue (ReceiveMessage only)
+  allowJobsDeadLetterPeek(context, role);
   const rule = new Rule(scope, 'AlarmStateChanges', {
     ruleName: `${project}-alarm-state-changes`,
     description: `Every CloudWatch alarm state change to the ${project} alert router (it keeps ${project}-* alarms and opted-in ones)`,

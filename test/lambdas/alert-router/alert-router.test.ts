@@ -12,6 +12,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RouterDeps, run, sfnEscalations } from '../../../lambdas/alert-router/alert-router';
@@ -364,5 +365,64 @@ describe('routing user alarms', () => {
       .resolves({ Tags: [{ Key: 'nightshift:severity', Value: 'yes' }] });
     const byTag = await run(deps(), { event: userAlarm(), deliveryId: 'y' });
     expect(byTag.severity).toBe('high');
+  });
+});
+
+describe("the jobs' dead-letter queue page (jobs-dlq)", () => {
+  const sqs = mockClient(SQSClient);
+  const event = () =>
+    variant('metric-alarm', {
+      alarmName: 'shop-jobs-dlq',
+      description: encodeAlarmDescription("events in the jobs' dead-letter queue", {
+        severity: 'critical',
+        target: 'jobs',
+        project: 'shop',
+      }),
+    });
+  beforeEach(() => sqs.reset());
+
+  it('names the jobs and errors it finds by peeking (visibility 0: the messages stay)', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({
+      Messages: [
+        {
+          Body: JSON.stringify({ schedule: 'nightly' }),
+          MessageAttributes: {
+            SCHEDULE_ARN: {
+              DataType: 'String',
+              StringValue:
+                'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/shop-backup-main-nightly',
+            },
+            TARGET_ARN: {
+              DataType: 'String',
+              StringValue: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-backup-main',
+            },
+            ERROR_CODE: { DataType: 'String', StringValue: 'AccessDeniedException' },
+          },
+        },
+      ],
+    });
+    await run({ ...deps(), sqs: new SQSClient({}) }, { event: event(), deliveryId: 'req-dlq' });
+    const [receive] = sqs.commandCalls(ReceiveMessageCommand);
+    expect(receive?.args[0].input).toMatchObject({
+      QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/shop-jobs-dlq',
+      VisibilityTimeout: 0,
+    });
+    // the subject is cut to its limit; the message has the whole list
+    expect(started()[0]?.input.steps[0]?.subject).toContain('backup-main');
+    expect(started()[0]?.input.steps[0]?.message).toContain(
+      "events in the jobs' dead-letter queue: backup-main (schedule nightly: AccessDeniedException)",
+    );
+  });
+
+  it('pages with the generic summary when the peek fails', async () => {
+    sqs.on(ReceiveMessageCommand).rejects(new Error('AccessDenied'));
+    const d = { ...deps(), sqs: new SQSClient({}) };
+    await run(d, { event: event(), deliveryId: 'req-dlq-2' });
+    const subject = started()[0]?.input.steps[0]?.subject ?? '';
+    expect(subject).toContain("events in the jobs' dead-letter queue");
+    expect(subject).not.toContain('backup-main');
+    expect(d.log.records.map((r) => r.message)).toContain(
+      'could not peek at the jobs dead-letter queue; paging without the job names',
+    );
   });
 });

@@ -21,9 +21,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Template } from 'aws-cdk-lib/assertions';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeDeadLetters, peekDeadLetters } from '../../../lambdas/alert-router/dead-letters';
+import {
+  DID_NOT_RUN_VALUE,
+  FAILED_OR_DID_NOT_RUN,
+  mergedJobSummary,
+} from '../../../lambdas/alert-router/event';
 import { run as runBackup } from '../../../lambdas/backup/backup';
 import { run as runHealthCheck } from '../../../lambdas/health-check/health-check';
 import { dayWindow } from '../../../lambdas/log-archive/day';
@@ -35,6 +42,7 @@ import {
   manifestKey,
   writeManifest,
 } from '../../../lambdas/log-archive/manifest';
+import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import { MemoryLog } from '../../../lambdas/shared/log';
 import { METRICS_NAMESPACE, MemoryMetrics } from '../../../lambdas/shared/metrics';
 import { parseConfigText } from '../../../lib/config';
@@ -181,6 +189,9 @@ describe('health checks', () => {
     servers.push(server);
     const url = `http://127.0.0.1:${await listen(server)}/health`;
     const world = new World();
+    // the checker ran before the window too (health-check-failed treats a period without a run as
+    // breaching: "did not run")
+    for (let minute = -5; minute < 0; minute++) world.invoked('health-check', start + minute * MINUTE, false);
     for (let minute = 0; minute < 30; minute++) {
       const now = start + minute * MINUTE + 2_000;
       down = minute >= 10 && minute < 13;
@@ -219,8 +230,8 @@ describe('health checks', () => {
       [15, 'OK'],
     ]);
     expect(rows['health-api-latency']).toEqual([[0, 'OK']]);
-    // Errors is published only for periods with invocations: OK once the first 5-minute period ends
-    expect(rows['health-check-failed']).toEqual([[5, 'OK']]);
+    // Errors is 0 in every 5-minute period with runs: the checker neither failed nor stopped
+    expect(rows['health-check-failed']).toEqual([[0, 'OK']]);
 
     // regression: the Up 0s alone, without FILL(m, 1), keep the alarm in ALARM two minutes longer
     // (CloudWatch evaluates the last real datapoints of its longer range when fewer than N are real)
@@ -719,7 +730,7 @@ describe('log archive (real deadline check every 15 minutes, deadline 06:00 Amer
     );
 
     // no page before the first check (missing data keeps INSUFFICIENT_DATA); a check that stops
-    // running is log-archive-did-not-run's page
+    // running is log-archive-failed's page (Errors with missing data breaching)
     expect(rows['log-archive-late']).toEqual([
       [0.25, 'OK'],
       [24 + 6.5, 'ALARM'],
@@ -737,31 +748,127 @@ describe('log archive (real deadline check every 15 minutes, deadline 06:00 Amer
   });
 });
 
-describe('dead-letter queue', () => {
-  it('a message in a DLQ goes to ALARM at the end of its 5-minute period, and OK once redriven', () => {
+describe('dead-letter queue (one for every scheduled job: jobs-dlq)', () => {
+  it('a message in the DLQ goes to ALARM at the end of its 5-minute period, and OK once redriven', () => {
     const world = new World();
     const start = Date.UTC(2026, 0, 5, 15);
     // SQS publishes every minute; the message arrives at minute 7 and is redriven at minute 30
     for (let minute = 0; minute < 45; minute++) {
-      world.queue(
-        `${PROJECT}-backup-postgres-dlq`,
-        start + minute * MINUTE,
-        minute >= 7 && minute < 30 ? 1 : 0,
-      );
+      world.queue(`${PROJECT}-jobs-dlq`, start + minute * MINUTE, minute >= 7 && minute < 30 ? 1 : 0);
     }
     const rows = {
-      'backup-postgres-dlq': timeline(
-        world.transitions('backup-postgres-dlq', start, start + 45 * MINUTE),
-        start,
-        MINUTE,
-      ),
+      'jobs-dlq': timeline(world.transitions('jobs-dlq', start, start + 45 * MINUTE), start, MINUTE),
     };
-    report('one message in the backup DLQ from minute 7 to 30', rows, ' min');
-    expect(rows['backup-postgres-dlq']).toEqual([
+    report("one message in the jobs' DLQ from minute 7 to 30", rows, ' min');
+    expect(rows['jobs-dlq']).toEqual([
       [0, 'OK'],
       [10, 'ALARM'],
       [35, 'OK'],
     ]);
+    // no queue and no alarm per job any more
+    for (const job of ['backup-postgres', 'backup-redis', 'health-check', 'log-archive'])
+      expect(alarms.has(`${PROJECT}-${job}-dlq`), job).toBe(false);
+  });
+
+  it('the page names the jobs whose schedule events are in the queue, and leaves the messages there', async () => {
+    const received: ReceiveMessageCommand[] = [];
+    const scheduleArn = (name: string) =>
+      `arn:aws:scheduler:us-east-1:123456789012:schedule/default/${PROJECT}-${name}`;
+    const sqs = {
+      send: async (command: ReceiveMessageCommand) => {
+        received.push(command);
+        return {
+          Messages: [
+            {
+              Body: JSON.stringify({ schedule: 'backup' }),
+              MessageAttributes: {
+                SCHEDULE_ARN: { StringValue: scheduleArn('backup-postgres-backup'), DataType: 'String' },
+                TARGET_ARN: {
+                  StringValue: `arn:aws:lambda:us-east-1:123456789012:function:${PROJECT}-backup-postgres`,
+                  DataType: 'String',
+                },
+                ERROR_CODE: { StringValue: 'AWS.Lambda.TooManyRequestsException', DataType: 'String' },
+              },
+            },
+            {
+              Body: '{}',
+              MessageAttributes: {
+                SCHEDULE_ARN: { StringValue: scheduleArn('log-archive-daily'), DataType: 'String' },
+                TARGET_ARN: {
+                  StringValue: `arn:aws:lambda:us-east-1:123456789012:function:${PROJECT}-log-archive`,
+                  DataType: 'String',
+                },
+                ERROR_CODE: { StringValue: 'AccessDeniedException', DataType: 'String' },
+              },
+            },
+          ],
+        };
+      },
+    };
+    const letters = await peekDeadLetters(sqs as never, 'https://sqs.example/q', PROJECT);
+    const named = describeDeadLetters(letters);
+    console.log(`  jobs-dlq page names: ${named}`);
+    expect(named).toBe(
+      'backup-postgres (schedule backup: AWS.Lambda.TooManyRequestsException), log-archive (schedule daily: AccessDeniedException)',
+    );
+    // a peek: visibility timeout 0, so the messages stay for a redrive and the next look
+    expect(received[0]?.input).toMatchObject({ VisibilityTimeout: 0, MessageAttributeNames: ['All'] });
+  });
+});
+
+describe('health check not invoked, or failing (one alarm: health-check-failed)', () => {
+  /** The summary the template gives the alarm, as the router reads it from the description. */
+  function summaryOf(name: string): string {
+    for (const group of resources) {
+      for (const resource of Object.values(group)) {
+        if (
+          resource.Type !== 'AWS::CloudWatch::Alarm' ||
+          resource.Properties.AlarmName !== `${PROJECT}-${name}`
+        )
+          continue;
+        const decoded = decodeAlarmDescription(resource.Properties.AlarmDescription as string);
+        if (decoded) return decoded.summary;
+      }
+    }
+    throw new Error(`no summary for ${name}`);
+  }
+
+  it('pages "did not run" when the checker stops, "failed" when a run throws, and clears after', () => {
+    const world = new World();
+    const start = Date.UTC(2026, 0, 5, 15);
+    // runs every minute; none from minute 20 to 30 (schedule disabled), then runs again; the run at
+    // minute 45 throws
+    for (let minute = -5; minute < 60; minute++) {
+      if (minute >= 20 && minute < 30) continue;
+      world.invoked('health-check', start + minute * MINUTE + 2_000, minute === 45);
+    }
+    const transitions = world.transitions('health-check-failed', start, start + 60 * MINUTE);
+    const rows = { 'health-check-failed': timeline(transitions, start, MINUTE) };
+    report('health check not invoked from minute 20 to 30, one failed run at minute 45', rows, ' min');
+    expect(rows['health-check-failed']).toEqual([
+      [0, 'OK'],
+      [25, 'ALARM'],
+      [35, 'OK'],
+      [50, 'ALARM'],
+      [55, 'OK'],
+    ]);
+    expect(alarms.has(`${PROJECT}-health-check-did-not-run`)).toBe(false);
+
+    // what the page says: CloudWatch's reason for each ALARM, as the router turns it into a summary
+    const summary = summaryOf('health-check-failed');
+    expect(summary).toBe(`health-check job failed ${FAILED_OR_DID_NOT_RUN}`);
+    // the value CloudWatch reports with each ALARM (the filled period, then the failed run's count)
+    const valueAt = (minute: number) =>
+      alarmSeries(alarm('health-check-failed'), world.store, start + minute * MINUTE, 3).at(-1);
+    expect(valueAt(25)).toBe(DID_NOT_RUN_VALUE);
+    expect(valueAt(50)).toBe(1);
+    const notRun = mergedJobSummary(summary, 'health-check', { state: 'ALARM', value: valueAt(25) });
+    const failed = mergedJobSummary(summary, 'health-check', { state: 'ALARM', value: valueAt(50) });
+    // a range without any datapoint (never invoked since deploy): missing data breaching, no value
+    expect(mergedJobSummary(summary, 'health-check', { state: 'ALARM', value: undefined })).toBe(notRun);
+    console.log(`  page at minute 25: ${notRun}\n  page at minute 50: ${failed}`);
+    expect(notRun).toBe("health-check job did not run (no invocation in the alarm's period)");
+    expect(failed).toBe('health-check job failed');
   });
 });
 
@@ -769,11 +876,13 @@ describe('a schedule that never invokes', () => {
   it('pages at the first evaluation after deploy, for every scheduled job (backups through too-old)', () => {
     const world = new World();
     const deployedAt = Date.UTC(2026, 0, 5, 15, 7);
+    // health-check and log-archive run more often than hourly: their -failed reads Errors with missing
+    // data breaching, so a period without an invocation pages as "did not run" (no -did-not-run alarm)
     for (const name of [
-      'health-check-did-not-run',
+      'health-check-failed',
       'backup-postgres-too-old',
       'backup-redis-too-old',
-      'log-archive-did-not-run',
+      'log-archive-failed',
     ]) {
       const changes = timeline(
         world.transitions(name, deployedAt, deployedAt + 2 * HOUR),

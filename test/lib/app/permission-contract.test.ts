@@ -110,12 +110,14 @@ for (const example of [...examples, fargate]) {
 
     it('covers every path family', () => {
       const paths = checks.map((c) => c.path).join('\n');
+      const customerKey = example.config().encryption === 'customer-key';
       for (const family of [
-        /^schedule .* → .*-dlq's key$/m,
+        ...(customerKey ? [/^schedule .* → .*-dlq's key$/m, /^CloudWatch Logs → key of /m] : []),
+        /^schedule .* → .*-dlq$/m,
         /^function .* → its log group$/m,
-        /^CloudWatch Logs → key of /m,
         /^rule .* → invokes its target$/m,
         /^SNS .* → .*-alert-delivery-dlq$/m,
+        /^router → peeks at the jobs' dead-letter queue$/m,
         /^router → .*-alerts-/m,
         /^escalation → ack table$/m,
         /^escalation → continues as a new execution of itself$/m,
@@ -155,7 +157,12 @@ describe('permission contract self-test', () => {
     const inventory = examples.find((e) => e.name.endsWith('inventory.yaml'));
     if (!inventory) throw new Error('examples/inventory.yaml is missing');
     // with a public status page (the planner example's), so its URL permissions are in the templates
-    config = { ...inventory.config(), statusPage: { title: 'Status', public: true, targets: ['api'] } };
+    // and with the project key (the example runs without one), so its KMS grants are in the templates
+    config = {
+      ...inventory.config(),
+      encryption: 'customer-key',
+      statusPage: { title: 'Status', public: true, targets: ['api'] },
+    };
     built = testApp(config);
     ({ stacks, env } = appTemplates(built, config));
   });
@@ -194,7 +201,7 @@ describe('permission contract self-test', () => {
     const failures = describeFailures(await evaluateChecks(model, contractChecks(model, config, built)));
     expect(failures).toEqual([
       expect.stringMatching(
-        /^schedule inventory-backup-postgres-backup → inventory-backup-postgres-dlq's key: expected allow, got ImplicitlyDenied \(kms:GenerateDataKey/,
+        /^schedule inventory-backup-postgres-backup → inventory-jobs-dlq's key: expected allow, got ImplicitlyDenied \(kms:GenerateDataKey/,
       ),
       expect.stringMatching(/^schedule inventory-backup-postgres-backup → .*kms:Decrypt/),
       expect.stringMatching(/^schedule inventory-backup-postgres-verify → .*kms:GenerateDataKey/),

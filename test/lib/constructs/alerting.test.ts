@@ -379,7 +379,7 @@ describe('ack links (ADR 006)', () => {
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'] }) }] },
       DestinationConfig: {
         OnFailure: {
-          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlertingDeadLetterQueue'), 'Arn'] },
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlertingDeliveryDeadLetterQueue'), 'Arn'] },
         },
       },
     });
@@ -456,7 +456,16 @@ describe('topics, subscriptions and spend', () => {
   it('router failures page the first level directly, not through the router', () => {
     const failed = alarmProps('shop-alert-router-failed');
     expect(failed.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^T0/) }]);
-    expect(alarmProps('shop-alert-router-undelivered').AlarmActions).toHaveLength(1);
+    // one queue for router events and SNS deliveries: one alarm, also straight to the first level
+    expect(alarmProps('shop-alert-undelivered').AlarmActions).toEqual([
+      { Ref: expect.stringMatching(/^T0/) },
+    ]);
+    expect(alarmProps('shop-alert-undelivered').Dimensions).toEqual([
+      {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': [expect.stringMatching(/DeliveryDeadLetterQueue/), 'QueueName'] },
+      },
+    ]);
   });
 });
 

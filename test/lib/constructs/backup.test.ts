@@ -280,7 +280,7 @@ describe('Backups (lambda)', () => {
     expect(actions.filter((a) => a.includes('Delete'))).toEqual([]);
   });
 
-  it('has the four alarms: failed (Lambda Errors, no -backup-failed), too old (zero-filled, missing data breaching), verify failed, DLQ not empty', () => {
+  it("has the three alarms: failed (Lambda Errors, no -backup-failed), too old (zero-filled, missing data breaching), verify failed; the DLQ is the jobs' shared one", () => {
     const alarms = byName(built.jobs, 'AWS::CloudWatch::Alarm', 'AlarmName');
     // the core throws after BackupFailed 1, so Lambda Errors pages for every failed backup (and for a
     // timeout the core cannot report): a -backup-failed alarm would page for the same runs
@@ -330,7 +330,8 @@ describe('Backups (lambda)', () => {
       TreatMissingData: 'ignore',
     });
     expect(alarms.has('shop-backup-cache-verify-failed')).toBe(false);
-    expect(alarms.get('shop-backup-main-dlq')).toMatchObject({
+    expect(alarms.has('shop-backup-main-dlq')).toBe(false);
+    expect(alarms.get('shop-jobs-dlq')).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
     });
     const meta = decodeAlarmDescription(String(old.AlarmDescription));
@@ -423,11 +424,12 @@ describe('Backups (fargate)', () => {
     expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': ['backups/big/*'] } });
   });
 
-  it('has the same metric alarms plus its own DLQ alarm', () => {
+  it("has the same metric alarms plus -backup-failed; its schedule events go to the jobs' shared DLQ", () => {
     const alarms = byName(built.jobs, 'AWS::CloudWatch::Alarm', 'AlarmName');
-    for (const name of ['backup-failed', 'too-old', 'verify-failed', 'dlq']) {
+    for (const name of ['backup-failed', 'too-old', 'verify-failed']) {
       expect(alarms.has(`shop-backup-big-${name}`), name).toBe(true);
     }
+    expect(alarms.has('shop-jobs-dlq')).toBe(true);
   });
 
   it('refuses runtime fargate without config.network (at config validation)', () => {

@@ -134,7 +134,6 @@ describe('DbMaintenance', () => {
     expect(alarms).toEqual([
       ['shop-db-maintenance-failed', 'high'],
       ['shop-db-maintenance-did-not-run', 'high'],
-      ['shop-db-maintenance-dlq', 'high'],
       ['shop-db-maintenance-weekly-vacuum-failed', 'medium'],
       ['shop-db-maintenance-bloat-problem', 'low'],
       ['shop-db-maintenance-bloat-failed', 'low'],

@@ -162,7 +162,7 @@ describe('HealthChecks', () => {
     expect(healthAlarms.sort()).toEqual(expected.map(([n]) => n).sort());
     // the job's own alarms page like the most severe target
     const { meta } = decodeAlarmDescription(
-      alarms.get('shop-health-check-did-not-run')?.AlarmDescription as string,
+      alarms.get('shop-health-check-failed')?.AlarmDescription as string,
     );
     expect(meta?.severity).toBe('critical');
   });

@@ -196,7 +196,7 @@ describe('LogArchive', () => {
       Statistic: 'Minimum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
-      // no page before the first check; a check that stops is log-archive-did-not-run's page
+      // no page before the first check; a check that stops is log-archive-failed's page ("did not run")
       TreatMissingData: 'ignore',
       Dimensions: [{ Name: 'Project', Value: 'shop' }],
     });

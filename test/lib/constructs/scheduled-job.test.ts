@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
+import { DID_NOT_RUN_VALUE, FAILED_OR_DID_NOT_RUN } from '../../../lambdas/alert-router/event';
 import { decodeAlarmDescription } from '../../../lambdas/shared/alarm-metadata';
 import {
   type EnvContract,
@@ -80,7 +81,7 @@ describe('ScheduledJob', () => {
     }
   });
 
-  it('schedules in the project time zone with retries, max event age and an encrypted DLQ', () => {
+  it("schedules in the project time zone with retries, max event age and the jobs' shared encrypted DLQ", () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'shop-heartbeat-minute',
@@ -90,16 +91,27 @@ describe('ScheduledJob', () => {
         Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatFunction'), 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: {
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeartbeatDeadLetterQueue'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobsDeadLetterQueue'), 'Arn'] },
         },
         Input: JSON.stringify({ schedule: 'minute' }),
         RoleArn: Match.anyValue(),
       },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: 'shop-heartbeat-dlq',
+      QueueName: 'shop-jobs-dlq',
       KmsMasterKeyId: Match.anyValue(),
     });
+    // one alarm on it for every job, with the severity of the most severe (here the only) job
+    const dlqAlarm = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).find(
+      (a) => a.Properties.AlarmName === 'shop-jobs-dlq',
+    );
+    expect(dlqAlarm?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+    });
+    expect(decodeAlarmDescription(dlqAlarm?.Properties.AlarmDescription as string).meta?.severity).toBe(
+      'critical',
+    );
   });
 
   it('passes schedule input to the function', () => {
@@ -116,17 +128,44 @@ describe('ScheduledJob', () => {
     });
   });
 
-  it('alarms on errors, on a missing run (missing data breaching) and on a non-empty DLQ, with severity metadata', () => {
+  it('a job running more often than hourly has ONE alarm for failed and did not run: FILL(Errors, 0.5), missing data breaching', () => {
     const template = build().template();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)
       .map((a) => a.Properties)
       .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
     const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
-    expect(Object.keys(byName).sort()).toEqual([
-      'shop-heartbeat-did-not-run',
-      'shop-heartbeat-dlq',
-      'shop-heartbeat-failed',
+    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-failed']);
+    expect(byName['shop-heartbeat-failed']).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+    });
+    // a period without an invocation reads 0.5 (breaching, and not a whole count of errors)
+    expect(byName['shop-heartbeat-failed']?.Metrics).toEqual([
+      expect.objectContaining({ Expression: `FILL(m, ${DID_NOT_RUN_VALUE})`, ReturnData: true }),
+      expect.objectContaining({
+        Id: 'm',
+        MetricStat: expect.objectContaining({
+          Metric: expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda' }),
+          Period: 300,
+          Stat: 'Sum',
+        }),
+      }),
     ]);
+    expect(decodeAlarmDescription(byName['shop-heartbeat-failed']?.AlarmDescription as string).summary).toBe(
+      `heartbeat job failed ${FAILED_OR_DID_NOT_RUN}`,
+    );
+  });
+
+  it('alarms on errors and on a missing run (missing data breaching), with severity metadata', () => {
+    // an hourly job: its Errors must ignore the hours between runs, so -did-not-run is its own alarm
+    const template = build({ schedules: [{ name: 'hourly', expression: 'cron(0 * * * ? *)' }] }).template();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources)
+      .map((a) => a.Properties)
+      .filter((a) => String(a.AlarmName).startsWith('shop-heartbeat-'));
+    const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName as string, a]));
+    expect(Object.keys(byName).sort()).toEqual(['shop-heartbeat-did-not-run', 'shop-heartbeat-failed']);
     expect(byName['shop-heartbeat-failed']).toMatchObject({
       MetricName: 'Errors',
       Threshold: 0,
@@ -146,15 +185,11 @@ describe('ScheduledJob', () => {
         Id: 'm',
         MetricStat: expect.objectContaining({
           Metric: expect.objectContaining({ MetricName: 'Invocations', Namespace: 'AWS/Lambda' }),
-          Period: 300,
+          Period: 3600,
           Stat: 'Sum',
         }),
       }),
     ]);
-    expect(byName['shop-heartbeat-dlq']).toMatchObject({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 0,
-    });
     for (const alarm of alarms) {
       expect(decodeAlarmDescription(alarm.AlarmDescription as string).meta).toEqual({
         severity: 'critical',
@@ -352,14 +387,15 @@ describe('ScheduledJob on Fargate', () => {
         NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
       },
     });
-    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-heartbeat-dlq' });
+    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-jobs-dlq' });
   });
 
-  it('has the DLQ alarm but no Lambda -failed / -did-not-run alarms (ECS publishes no Errors or Invocations)', () => {
+  it('has the shared DLQ alarm but no Lambda -failed / -did-not-run alarms (ECS publishes no Errors or Invocations)', () => {
     const names = Object.values(
       buildFargate().template().findResources('AWS::CloudWatch::Alarm') as Resources,
     ).map((a) => a.Properties.AlarmName);
-    expect(names.filter((n) => String(n).startsWith('shop-heartbeat'))).toEqual(['shop-heartbeat-dlq']);
+    expect(names.filter((n) => String(n).startsWith('shop-heartbeat'))).toEqual([]);
+    expect(names).toContain('shop-jobs-dlq');
   });
 
   it('binds bucket and secret like a Lambda job: every container gets the names, the task role the grants', () => {
@@ -426,5 +462,37 @@ describe('ScheduledJob on Fargate', () => {
           environment: writeEnv(heartbeatEnv, {}),
         }),
     ).toThrow(/x: runtime fargate needs config.network/);
+  });
+});
+
+describe("the jobs' shared dead-letter queue", () => {
+  it('one queue and one jobs-dlq alarm for every job, with the severity of the most severe', () => {
+    const nightshift = testApp(testConfig());
+    const job = (name: string, severity: 'low' | 'high') =>
+      new ScheduledJob(nightshift.jobs, name, {
+        context: nightshift.jobs.context,
+        jobName: name,
+        description: name,
+        code: JobCode.nodejs('test/fixtures/handler.ts'),
+        schedules: [{ name: 'hourly', expression: 'cron(0 * * * ? *)' }],
+        severity,
+        environment: writeEnv({ ...heartbeatEnv, job: name }, {}),
+      });
+    const quiet = job('quiet', 'low');
+    const loud = job('loud', 'high');
+    expect(quiet.deadLetterQueue).toBe(loud.deadLetterQueue);
+    const template = Template.fromStack(nightshift.jobs);
+    const queues = Object.values(template.findResources('AWS::SQS::Queue') as Resources).map(
+      (q) => q.Properties.QueueName,
+    );
+    expect(queues.filter((n) => n === 'shop-jobs-dlq')).toHaveLength(1);
+    const dlqAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter(
+      (a) => a.Properties.AlarmName === 'shop-jobs-dlq',
+    );
+    expect(dlqAlarms).toHaveLength(1);
+    expect(decodeAlarmDescription(dlqAlarms[0]?.Properties.AlarmDescription as string).meta?.severity).toBe(
+      'high',
+    );
+    expect(nightshift.jobs.context.alarms.filter((a) => a.node.id === 'JobsDeadLetters')).toHaveLength(1);
   });
 });

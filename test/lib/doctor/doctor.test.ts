@@ -211,9 +211,9 @@ describe('the expected model comes from the synthesized app', () => {
     expect(
       expected.alarms.find((a) => a.name === 'inventory-backup-redis-failed')?.metrics[0]?.dimensions,
     ).toEqual([{ name: 'FunctionName', value: 'inventory-backup-redis' }]);
-    expect(
-      expected.alarms.find((a) => a.name === 'inventory-log-archive-dlq')?.metrics[0]?.dimensions,
-    ).toEqual([{ name: 'QueueName', value: 'inventory-log-archive-dlq' }]);
+    expect(expected.alarms.find((a) => a.name === 'inventory-jobs-dlq')?.metrics[0]?.dimensions).toEqual([
+      { name: 'QueueName', value: 'inventory-jobs-dlq' },
+    ]);
     expect(
       expected.alarms.find((a) => a.name === 'inventory-escalation-failed')?.metrics[0]?.dimensions,
     ).toEqual([
@@ -223,7 +223,7 @@ describe('the expected model comes from the synthesized app', () => {
       },
     ]);
     expect(expected.alarms.find((a) => a.name === 'inventory-api-5xx')?.metrics).toHaveLength(2);
-    expect(expected.deadLetterQueues).toContain('inventory-alert-router-dlq');
+    expect(expected.deadLetterQueues).toContain('inventory-jobs-dlq');
     expect(expected.deadLetterQueues).toContain('inventory-alert-delivery-dlq');
     expect(expected.topics.find((t) => t.name === 'inventory-alerts-oncall')?.subscriptions).toEqual([
       { protocol: 'email', endpoint: 'oncall@example.com' },
@@ -412,7 +412,7 @@ describe('nightshift doctor', () => {
   it('fails a dead-letter queue with messages', async () => {
     sqs
       .on(GetQueueAttributesCommand, {
-        QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/inventory-backup-postgres-dlq`,
+        QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/inventory-jobs-dlq`,
       })
       .resolves({
         Attributes: {
@@ -422,8 +422,8 @@ describe('nightshift doctor', () => {
         },
       });
     const report = await doctor();
-    expect(failing(report)).toEqual(['dlq inventory-backup-postgres-dlq']);
-    expect(row(report, 'dlq', 'inventory-backup-postgres-dlq')?.detail).toMatch(/^3 messages \(3 visible/);
+    expect(failing(report)).toEqual(['dlq inventory-jobs-dlq']);
+    expect(row(report, 'dlq', 'inventory-jobs-dlq')?.detail).toMatch(/^3 messages \(3 visible/);
   });
 
   it('fails a pending e-mail confirmation and shows the address masked, never in full', async () => {
@@ -583,8 +583,9 @@ describe('the command', () => {
         },
       });
       expect(await main(['node', 'nightshift', 'doctor', '--config', CONFIG_FILE])).toBe(1);
+      // every queue holds a message: the jobs' shared DLQ and the alerting path's
       expect(out.join('')).toMatch(
-        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 6 failing/,
+        /inventory in us-east-1 \(account 123456789012\): not healthy — \d+ ok, \d+ pending, \d+ warnings, 2 failing/,
       );
     } finally {
       process.exitCode = undefined;

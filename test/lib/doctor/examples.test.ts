@@ -46,7 +46,7 @@ describe.each(EXAMPLES)('doctor on examples/%s', (file) => {
     }
     expect(expected.schedules.length).toBeGreaterThan(0);
     expect(expected.schedules.every((s) => s.functionName && jobs.has(s.functionName))).toBe(true);
-    expect(expected.deadLetterQueues).toContain(`${config.project}-alert-router-dlq`);
+    expect(expected.deadLetterQueues).toContain(`${config.project}-alert-delivery-dlq`);
     expect(expected.topics.map((t) => t.name).sort()).toEqual(
       config.alerts.levels.map((l) => `${config.project}-alerts-${l.name}`).sort(),
     );

@@ -195,6 +195,24 @@ describe('usageFromTemplates (inventory example)', () => {
     ]);
   });
 
+  it("meets issue 13's goal by hand: 28 alarms with 29 metrics, no KMS key, the app ≤ $5 list and ≤ $2 free", () => {
+    // by hand: 5 down, 1 latency, 2 tls, 2 resource percentages (health); 2 × (failed, too-old) and
+    // verify-failed (backups); failed and late (log archive); health-check-failed; jobs-dlq; 4
+    // alerts.alarms (api-5xx reads 2 metrics) and 1 log pattern; sms-spend, alert-router-failed,
+    // alert-undelivered, escalation-failed
+    const byHand = 5 + 1 + 2 + 2 + 5 + 2 + 1 + 1 + 4 + 1 + 4;
+    expect(usage.alarms.count).toBe(byHand);
+    expect(usage.alarms.metrics).toBe(byHand + 1);
+    expect(usage.kms.keys).toBe(0); // encryption: aws-managed
+    const estimate = estimateMonthlyCost(usage, pricesFor(config.region));
+    const alarms = estimate.lines.find((l) => l.service === 'CloudWatch' && l.item === 'alarms');
+    // $0.10 per alarm metric; the first 10 are free
+    expect(alarms?.listUsd).toBeCloseTo((byHand + 1) * 0.1, 10);
+    expect(alarms?.afterFreeTierUsd).toBeCloseTo((byHand + 1 - 10) * 0.1, 10);
+    expect(estimate.totals.base.listUsd).toBeLessThanOrEqual(5);
+    expect(estimate.totals.base.afterFreeTierUsd).toBeLessThanOrEqual(2);
+  });
+
   it('counts the secrets the roles may read, and the VPC network the jobs need', () => {
     // the inventory example's credentials are SSM SecureStrings (free): no Secrets Manager secret
     expect(usage.secrets.count).toBe(0);

@@ -101,3 +101,59 @@ describe('DataStack', () => {
     });
   });
 });
+
+describe('encryption: aws-managed', () => {
+  const config = testConfig({
+    encryption: 'aws-managed',
+    healthChecks: { targets: [{ name: 'api', http: { url: 'https://shop.example.com/health' } }] },
+    logArchive: { groups: [{ name: '/ecs/shop-api', mode: 'firehose' }] },
+  });
+  const { data, jobs } = testApp(config);
+  const dataTemplate = Template.fromStack(data);
+  const jobsTemplate = Template.fromStack(jobs);
+  const all = JSON.stringify([dataTemplate.toJSON(), jobsTemplate.toJSON()]);
+
+  it('creates no KMS key and grants none', () => {
+    dataTemplate.resourceCountIs('AWS::KMS::Key', 0);
+    jobsTemplate.resourceCountIs('AWS::KMS::Key', 0);
+    expect(all).not.toMatch(/"kms:/);
+  });
+
+  it('encrypts the backup and log buckets with SSE-S3', () => {
+    const buckets = Object.values(dataTemplate.findResources('AWS::S3::Bucket'));
+    expect(buckets).toHaveLength(3);
+    for (const bucket of buckets) {
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+    }
+  });
+
+  it('leaves the topics unencrypted at rest but TLS-only, and the queues on SSE-SQS', () => {
+    const topics = Object.values(dataTemplate.findResources('AWS::SNS::Topic'));
+    expect(topics.length).toBeGreaterThan(0);
+    for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toBeUndefined();
+    dataTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+    const queues = Object.values(jobsTemplate.findResources('AWS::SQS::Queue'));
+    expect(queues.length).toBeGreaterThan(0);
+    for (const queue of queues) {
+      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    }
+  });
+
+  it('leaves job log groups on CloudWatch Logs encryption and Firehose on an AWS-owned key', () => {
+    for (const group of Object.values(jobsTemplate.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.KmsKeyId).toBeUndefined();
+    }
+    jobsTemplate.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+    });
+  });
+});

@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Tags } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config/schema';
 import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
+import { ParallelCloudFormationValidatePlugin } from './validation/plugin';
+import type { CfnValidationWorker, ValidTemplates } from './validation/worker';
 
 export interface BuildAppOptions {
   /** Bundle Lambda code with esbuild. Turn off for fast synthesis in tests and plans. @default true */
@@ -23,6 +25,12 @@ export interface BuildAppOptions {
    * doctor` reads it to tell which job emits an alarm's metric. @default false
    */
   readonly pathMetadata?: boolean;
+  /**
+   * Run aws-cdk-lib's CloudFormation validation in this worker thread (started before aws-cdk-lib was
+   * loaded, lib/validation/worker.ts), skipping the templates `valid` knows. Same verdicts and report as
+   * the built-in validation, which runs when this is absent. CDK_VALIDATION=false turns both off.
+   */
+  readonly validation?: { readonly worker: CfnValidationWorker; readonly valid?: ValidTemplates };
 }
 
 export interface NightshiftApp {
@@ -55,6 +63,10 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
         ...(options.pathMetadata ? { 'aws:cdk:enable-path-metadata': true } : {}),
       },
     });
+  if (options.validation && process.env.CDK_VALIDATION !== 'false') {
+    const { worker, valid } = options.validation;
+    Validations.of(app).addPlugins(new ParallelCloudFormationValidatePlugin(worker, valid));
+  }
   const env = { account: config.account, region: config.region };
   const data = new DataStack(app, `${config.project}-data`, {
     env,

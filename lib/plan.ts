@@ -601,11 +601,16 @@ export class SynthesisFailed extends Error {
  */
 export async function synthesizeTemplates(
   config: NightshiftConfig,
-  options: { readonly pathMetadata?: boolean } = {},
+  options: { readonly pathMetadata?: boolean; readonly cache?: boolean } = {},
 ): Promise<StackTemplate[]> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
+  const { CfnValidationWorker, earlierResourceTypes, ValidTemplates } = await import('./validation/worker');
+  const { cacheDir } = await import('./plan-cache');
+  // Started before aws-cdk-lib is loaded: the validation engine starts on the other core meanwhile.
+  const dir = cacheDir();
+  const worker = CfnValidationWorker.start(earlierResourceTypes(dir));
   const outdir = await mkdtemp(join(tmpdir(), 'nightshift-plan-'));
   try {
     const { buildApp } = await import('./app');
@@ -613,6 +618,10 @@ export async function synthesizeTemplates(
       bundling: false,
       outdir,
       pathMetadata: options.pathMetadata ?? false,
+      validation: {
+        worker,
+        ...(options.cache ? { valid: new ValidTemplates(join(dir, 'valid-templates.json')) } : {}),
+      },
     });
     return app.synth().stacks.map((stack) => ({
       stackName: stack.stackName,
@@ -622,7 +631,7 @@ export async function synthesizeTemplates(
     const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     throw new SynthesisFailed(reason, { cause: error });
   } finally {
-    await rm(outdir, { recursive: true, force: true });
+    await Promise.all([worker.close(), rm(outdir, { recursive: true, force: true })]);
   }
 }
 
@@ -637,7 +646,7 @@ export async function synthesizePlan(
 ): Promise<DeploymentPlan> {
   const templates = synthesis.cache
     ? await (await import('./plan-cache')).cachedTemplates(config, { kind: 'plan' }, () =>
-        synthesizeTemplates(config),
+        synthesizeTemplates(config, { cache: true }),
       )
     : await synthesizeTemplates(config);
   return buildPlan(config, templates, options);

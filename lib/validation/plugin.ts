@@ -14,8 +14,11 @@ import {
 import { type CfnValidationWorker, resourceTypesOf, type ValidTemplates, validatorVersions } from './worker';
 
 export class ParallelCloudFormationValidatePlugin extends CloudFormationValidatePlugin {
-  /** How many templates the last validate() sent to the engine (tests, measurements). */
-  lastValidated: string[] = [];
+  /** The templates the last validate() had validated, and where (tests, measurements). */
+  lastRun: { readonly templates: string[]; readonly by: 'worker' | 'main thread' | 'none' } = {
+    templates: [],
+    by: 'none',
+  };
 
   constructor(
     private readonly worker: CfnValidationWorker | undefined,
@@ -40,15 +43,17 @@ export class ParallelCloudFormationValidatePlugin extends CloudFormationValidate
     const appTypes = new Set(texts.flatMap((text) => [...resourceTypesOf(text)]));
     const keys = stacks.map((s, i) => this.valid?.key(texts[i] ?? '', s, appTypes));
     const pending = stacks.filter((_, i) => !(keys[i] && this.valid?.has(keys[i])));
-    this.lastValidated = pending.map((s) => s.templatePath);
+    const paths = pending.map((s) => s.templatePath);
+    this.lastRun = { templates: paths, by: 'none' };
     if (pending.length === 0) return { success: true, violations: [] };
 
-    const answer = this.worker?.validate(stacks, this.lastValidated);
+    const answer = this.worker?.validate(stacks, paths);
     // Without a worker, or when it failed: the built-in validation of every template, on this thread.
     if (!answer || 'error' in answer) {
-      this.lastValidated = stacks.map((s) => s.templatePath);
+      this.lastRun = { templates: stacks.map((s) => s.templatePath), by: 'main thread' };
       return super.validate(context);
     }
+    this.lastRun = { templates: paths, by: 'worker' };
     const report = answer.report as PolicyValidationPluginReport;
     if (report.violations.length === 0) {
       this.valid?.add(keys.filter((k, i): k is string => k !== undefined && pending.includes(stacks[i]!)));

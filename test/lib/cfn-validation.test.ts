@@ -1,0 +1,155 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, cdkFeatureFlags } from '../../lib/app';
+import { loadConfig } from '../../lib/config/load';
+import { buildPlan, type StackTemplate, synthesizeTemplates } from '../../lib/plan';
+import { ParallelCloudFormationValidatePlugin } from '../../lib/validation/plugin';
+import { CfnValidationWorker, earlierResourceTypes, ValidTemplates } from '../../lib/validation/worker';
+import { REPO } from '../support/cdk';
+
+/**
+ * An app of two stacks: `queues` holds `queue` (valid props) and, when `broken`, a queue whose
+ * properties the CloudFormation schema rejects; `topics` holds a topic named `topicName`.
+ */
+function synthesize(
+  outdir: string,
+  options: { plugin?: ParallelCloudFormationValidatePlugin; broken?: boolean; topicName?: string },
+) {
+  const app = new App({ outdir, context: cdkFeatureFlags() });
+  if (options.plugin) Validations.of(app).addPlugins(options.plugin);
+  const env = { account: '123456789012', region: 'eu-west-1' };
+  const queues = new Stack(app, 'queues', { env });
+  new CfnResource(queues, 'queue', { type: 'AWS::SQS::Queue', properties: { DelaySeconds: 5 } });
+  if (options.broken) {
+    new CfnResource(queues, 'bad', {
+      type: 'AWS::SQS::Queue',
+      properties: { DelaySeconds: 'soon', NoSuchProperty: true },
+    });
+  }
+  const topics = new Stack(app, 'topics', { env });
+  new CfnResource(topics, 'topic', {
+    type: 'AWS::SNS::Topic',
+    properties: { TopicName: options.topicName ?? 'alerts' },
+  });
+  try {
+    app.synth();
+    return { error: undefined };
+  } catch (error) {
+    // the report names the cloud assembly directory; the two apps compared use different ones
+    return { error: String((error as Error).message).replaceAll(outdir, '<outdir>') };
+  }
+}
+
+describe('the CloudFormation validation in a worker thread', () => {
+  let dir: string;
+  let worker: CfnValidationWorker;
+  let n = 0;
+  const outdir = () => join(dir, `out-${n++}`);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nightshift-cfn-validation-'));
+    worker = CfnValidationWorker.start(['AWS::SQS::Queue', 'AWS::SNS::Topic']);
+  });
+  afterAll(async () => {
+    await worker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails synthesis with the same report as the built-in validation, and passes what it passes', () => {
+    const plugin = new ParallelCloudFormationValidatePlugin(worker, undefined);
+    const builtin = synthesize(outdir(), { broken: true });
+    const parallel = synthesize(outdir(), { plugin, broken: true });
+    expect(builtin.error).toMatch(/NoSuchProperty/);
+    expect(parallel.error).toBe(builtin.error);
+    expect(plugin.lastRun.by).toBe('worker');
+
+    expect(synthesize(outdir(), {}).error).toBeUndefined();
+    expect(synthesize(outdir(), { plugin }).error).toBeUndefined();
+    expect(plugin.lastRun).toMatchObject({ by: 'worker' });
+    expect(plugin.lastRun.templates).toHaveLength(2);
+  });
+
+  it('reports the version the validator itself reports, without loading it on the main thread', () => {
+    const plugin = new ParallelCloudFormationValidatePlugin(worker, undefined);
+    expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
+    expect(plugin.name).toBe(CloudFormationValidatePlugin.PLUGIN_NAME);
+  });
+
+  it('skips a template found valid before, validates a changed one, and never remembers a failing one', () => {
+    const valid = new ValidTemplates(join(dir, 'valid.json'));
+    const plugin = () => new ParallelCloudFormationValidatePlugin(worker, valid);
+    const names = (p: ParallelCloudFormationValidatePlugin) =>
+      p.lastRun.templates.map((t) => t.split('/').pop());
+
+    const first = plugin();
+    expect(synthesize(outdir(), { plugin: first }).error).toBeUndefined();
+    expect(names(first)).toEqual(['queues.template.json', 'topics.template.json']);
+
+    const again = plugin();
+    expect(synthesize(outdir(), { plugin: again }).error).toBeUndefined();
+    expect(again.lastRun).toEqual({ templates: [], by: 'none' });
+
+    // a fresh process reads the same file
+    const changed = new ParallelCloudFormationValidatePlugin(
+      worker,
+      new ValidTemplates(join(dir, 'valid.json')),
+    );
+    expect(synthesize(outdir(), { plugin: changed, topicName: 'pages' }).error).toBeUndefined();
+    expect(names(changed)).toEqual(['topics.template.json']);
+
+    for (let i = 0; i < 2; i++) {
+      const broken = plugin();
+      expect(synthesize(outdir(), { plugin: broken, broken: true }).error).toMatch(/NoSuchProperty/);
+      expect(names(broken)).toEqual(['queues.template.json']);
+    }
+  });
+
+  it('validates on the main thread when the worker is gone', async () => {
+    const gone = CfnValidationWorker.start();
+    await gone.close();
+    const plugin = new ParallelCloudFormationValidatePlugin(gone, undefined);
+    const builtin = synthesize(outdir(), { broken: true });
+    expect(synthesize(outdir(), { plugin, broken: true }).error).toBe(builtin.error);
+    expect(plugin.lastRun.by).toBe('main thread');
+  });
+
+  it('predicts the resource types from the templates synthesized before', () => {
+    expect([...earlierResourceTypes(join(dir, 'no-cache'), join(dir, 'no-root'))]).toEqual([]);
+    const root = join(dir, 'root');
+    synthesize(join(root, 'cdk.out'), {});
+    expect(readdirSync(join(root, 'cdk.out'))).toContain('topics.template.json');
+    expect([...earlierResourceTypes(join(dir, 'no-cache'), root)].sort()).toEqual([
+      'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+    ]);
+  });
+});
+
+describe('nightshift plan with the validation in a worker', () => {
+  const examples = readdirSync(join(REPO, 'examples')).filter((name) => name.endsWith('.yaml'));
+
+  it.each(examples)(
+    'plans %s exactly as with the built-in validation',
+    async (example) => {
+      const config = loadConfig(join(REPO, 'examples', example));
+      const now = new Date('2026-03-01T12:00:00Z');
+      const outdir = mkdtempSync(join(tmpdir(), 'nightshift-builtin-'));
+      try {
+        const { app } = buildApp(config, { bundling: false, outdir });
+        const builtin: StackTemplate[] = app.synth().stacks.map((stack) => ({
+          stackName: stack.stackName,
+          template: stack.template as StackTemplate['template'],
+        }));
+        const parallel = await synthesizeTemplates(config);
+        expect(JSON.stringify(buildPlan(config, parallel, { now }))).toBe(
+          JSON.stringify(buildPlan(config, builtin, { now })),
+        );
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+});

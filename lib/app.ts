@@ -10,8 +10,7 @@ import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
-import { ParallelCloudFormationValidatePlugin } from './validation/plugin';
-import type { CfnValidationWorker, ValidTemplates } from './validation/worker';
+import type { ParallelCloudFormationValidatePlugin } from './validation/plugin';
 
 export interface BuildAppOptions {
   /** Bundle Lambda code with esbuild. Turn off for fast synthesis in tests and plans. @default true */
@@ -26,11 +25,11 @@ export interface BuildAppOptions {
    */
   readonly pathMetadata?: boolean;
   /**
-   * Run aws-cdk-lib's CloudFormation validation in this worker thread (started before aws-cdk-lib was
-   * loaded, lib/validation/worker.ts), skipping the templates `valid` knows. Same verdicts and report as
-   * the built-in validation, which runs when this is absent. CDK_VALIDATION=false turns both off.
+   * aws-cdk-lib's CloudFormation validation as this plugin runs it (in a worker thread, skipping
+   * templates known to be valid: lib/validation/plugin.ts) instead of the built-in one. CDK_VALIDATION=false
+   * turns either off.
    */
-  readonly validation?: { readonly worker: CfnValidationWorker; readonly valid?: ValidTemplates };
+  readonly validation?: ParallelCloudFormationValidatePlugin;
 }
 
 export interface NightshiftApp {
@@ -64,8 +63,7 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
       },
     });
   if (options.validation && process.env.CDK_VALIDATION !== 'false') {
-    const { worker, valid } = options.validation;
-    Validations.of(app).addPlugins(new ParallelCloudFormationValidatePlugin(worker, valid));
+    Validations.of(app).addPlugins(options.validation);
   }
   const env = { account: config.account, region: config.region };
   const data = new DataStack(app, `${config.project}-data`, {

@@ -71,11 +71,30 @@ export class CfnValidationWorker {
 
   /** Validates the templates in `only` (paths), with the rules the engine picks for all `stackTemplates`. */
   validate(stackTemplates: readonly StackTemplateRef[], only: readonly string[]): WorkerAnswer {
-    if (this.closed) return { error: 'the validation worker is closed' };
+    if (!this.post(stackTemplates, only)) return { error: 'the validation worker is closed' };
+    // a plugin's validate() is synchronous: block until the worker has posted its answer
+    return this.answer(Atomics.wait(this.signal, 0, 0, REPLY_TIMEOUT_MS));
+  }
+
+  /** The same without blocking: the answer arrives while this thread goes on. */
+  async validateLater(
+    stackTemplates: readonly StackTemplateRef[],
+    only: readonly string[],
+  ): Promise<WorkerAnswer> {
+    if (!this.post(stackTemplates, only)) return { error: 'the validation worker is closed' };
+    const wait = Atomics.waitAsync(this.signal, 0, 0, REPLY_TIMEOUT_MS);
+    return this.answer(wait.async ? await wait.value : wait.value);
+  }
+
+  private post(stackTemplates: readonly StackTemplateRef[], only: readonly string[]): boolean {
+    if (this.closed) return false;
     Atomics.store(this.signal, 0, 0);
     this.port.postMessage({ stackTemplates: stackTemplates.map((s) => ({ ...s })), only: [...only] });
-    // a plugin's validate() is synchronous: block until the worker has posted its answer
-    if (Atomics.wait(this.signal, 0, 0, REPLY_TIMEOUT_MS) === 'timed-out') {
+    return true;
+  }
+
+  private answer(wait: 'ok' | 'not-equal' | 'timed-out'): WorkerAnswer {
+    if (wait === 'timed-out') {
       void this.close();
       return { error: 'the validation worker did not answer' };
     }

@@ -58,7 +58,7 @@ describe('the CloudFormation validation in a worker thread', () => {
   });
 
   it('fails synthesis with the same report as the built-in validation, and passes what it passes', () => {
-    const plugin = new ParallelCloudFormationValidatePlugin(worker, undefined);
+    const plugin = new ParallelCloudFormationValidatePlugin(worker);
     const builtin = synthesize(outdir(), { broken: true });
     const parallel = synthesize(outdir(), { plugin, broken: true });
     expect(builtin.error).toMatch(/NoSuchProperty/);
@@ -72,14 +72,14 @@ describe('the CloudFormation validation in a worker thread', () => {
   });
 
   it('reports the version the validator itself reports, without loading it on the main thread', () => {
-    const plugin = new ParallelCloudFormationValidatePlugin(worker, undefined);
+    const plugin = new ParallelCloudFormationValidatePlugin(worker);
     expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
     expect(plugin.name).toBe(CloudFormationValidatePlugin.PLUGIN_NAME);
   });
 
   it('skips a template found valid before, validates a changed one, and never remembers a failing one', () => {
     const valid = new ValidTemplates(join(dir, 'valid.json'));
-    const plugin = () => new ParallelCloudFormationValidatePlugin(worker, valid);
+    const plugin = () => new ParallelCloudFormationValidatePlugin(worker, { valid });
     const names = (p: ParallelCloudFormationValidatePlugin) =>
       p.lastRun.templates.map((t) => t.split('/').pop());
 
@@ -92,10 +92,9 @@ describe('the CloudFormation validation in a worker thread', () => {
     expect(again.lastRun).toEqual({ templates: [], by: 'none' });
 
     // a fresh process reads the same file
-    const changed = new ParallelCloudFormationValidatePlugin(
-      worker,
-      new ValidTemplates(join(dir, 'valid.json')),
-    );
+    const changed = new ParallelCloudFormationValidatePlugin(worker, {
+      valid: new ValidTemplates(join(dir, 'valid.json')),
+    });
     expect(synthesize(outdir(), { plugin: changed, topicName: 'pages' }).error).toBeUndefined();
     expect(names(changed)).toEqual(['topics.template.json']);
 
@@ -106,10 +105,27 @@ describe('the CloudFormation validation in a worker thread', () => {
     }
   });
 
+  it('deferred, lets synthesis go on and tells afterwards whether the templates were valid', async () => {
+    const valid = new ValidTemplates(join(dir, 'deferred.json'));
+    const broken = new ParallelCloudFormationValidatePlugin(worker, { valid, deferred: true });
+    expect(synthesize(outdir(), { plugin: broken, broken: true }).error).toBeUndefined();
+    expect(await broken.verdict()).toBe('findings');
+
+    const clean = new ParallelCloudFormationValidatePlugin(worker, { valid, deferred: true });
+    expect(synthesize(outdir(), { plugin: clean }).error).toBeUndefined();
+    expect(await clean.verdict()).toBe('valid');
+    expect(clean.lastRun.templates).toHaveLength(2);
+    // remembered once the verdict came
+    const again = new ParallelCloudFormationValidatePlugin(worker, { valid, deferred: true });
+    synthesize(outdir(), { plugin: again });
+    expect(again.lastRun.by).toBe('none');
+    expect(await again.verdict()).toBe('valid');
+  });
+
   it('validates on the main thread when the worker is gone', async () => {
     const gone = CfnValidationWorker.start();
     await gone.close();
-    const plugin = new ParallelCloudFormationValidatePlugin(gone, undefined);
+    const plugin = new ParallelCloudFormationValidatePlugin(gone);
     const builtin = synthesize(outdir(), { broken: true });
     expect(synthesize(outdir(), { plugin, broken: true }).error).toBe(builtin.error);
     expect(plugin.lastRun.by).toBe('main thread');

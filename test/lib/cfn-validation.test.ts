@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp, cdkFeatureFlags } from '../../lib/app';
 import { loadConfig } from '../../lib/config/load';
 import { buildPlan, type StackTemplate, synthesizeTemplates } from '../../lib/plan';
 import { ParallelCloudFormationValidatePlugin } from '../../lib/validation/plugin';
 import { CfnValidationWorker, earlierResourceTypes, ValidTemplates } from '../../lib/validation/worker';
-import { REPO } from '../support/cdk';
+import { REPO, testConfig } from '../support/cdk';
 
 /**
  * An app of two stacks: `queues` holds `queue` (valid props) and, when `broken`, a queue whose
@@ -144,6 +144,26 @@ describe('the CloudFormation validation in a worker thread', () => {
 });
 
 describe('nightshift plan with the validation in a worker', () => {
+  it('synthesizes again, waiting for the validation, when the deferred one found something', async () => {
+    const verdict = vi
+      .spyOn(ParallelCloudFormationValidatePlugin.prototype, 'verdict')
+      .mockResolvedValueOnce('findings');
+    const validate = vi.spyOn(ParallelCloudFormationValidatePlugin.prototype, 'validate');
+    const seen: string[][] = [];
+    try {
+      const templates = await synthesizeTemplates(testConfig(), {
+        whileValidating: (t) => seen.push(t.map((s) => s.stackName)),
+      });
+      expect(templates.map((t) => t.stackName)).toEqual(['shop-data', 'shop-jobs']);
+      // the first synthesis deferred its validation, the second waited for the worker's report
+      expect(validate).toHaveBeenCalledTimes(2);
+      expect(seen).toEqual([['shop-data', 'shop-jobs']]);
+    } finally {
+      verdict.mockRestore();
+      validate.mockRestore();
+    }
+  }, 180_000);
+
   const examples = readdirSync(join(REPO, 'examples')).filter((name) => name.endsWith('.yaml'));
 
   it.each(examples)(

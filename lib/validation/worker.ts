@@ -82,8 +82,14 @@ export class CfnValidationWorker {
     only: readonly string[],
   ): Promise<WorkerAnswer> {
     if (!this.post(stackTemplates, only)) return { error: 'the validation worker is closed' };
-    const wait = Atomics.waitAsync(this.signal, 0, 0, REPLY_TIMEOUT_MS);
-    return this.answer(wait.async ? await wait.value : wait.value);
+    // Atomics.waitAsync alone does not keep the process alive: the worker must, until it has answered
+    this.worker.ref();
+    try {
+      const wait = Atomics.waitAsync(this.signal, 0, 0, REPLY_TIMEOUT_MS);
+      return this.answer(wait.async ? await wait.value : wait.value);
+    } finally {
+      this.worker.unref();
+    }
   }
 
   private post(stackTemplates: readonly StackTemplateRef[], only: readonly string[]): boolean {

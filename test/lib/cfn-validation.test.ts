@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +166,17 @@ describe('nightshift plan with the validation in a worker', () => {
   }, 180_000);
 
   const examples = readdirSync(join(REPO, 'examples')).filter((name) => name.endsWith('.yaml'));
+
+  it('waits for the worker’s verdict before the process exits (bin/nightshift.js plan, no caches)', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO, 'bin', 'nightshift.js'), 'plan', '--config', 'examples/inventory.yaml', '--no-color'],
+      { cwd: REPO, encoding: 'utf8', env: { ...process.env, NIGHTSHIFT_PLAN_CACHE: '0' }, timeout: 240_000 },
+    );
+    expect(result.stderr).not.toContain('unsettled');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Deployment plan for inventory');
+  }, 240_000);
 
   it.each(examples)(
     'plans %s exactly as with the built-in validation',

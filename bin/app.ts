@@ -5,7 +5,7 @@
 import module from 'node:module';
 import { join } from 'node:path';
 import { cacheDir } from '../lib/plan-cache';
-import { CfnValidationWorker, earlierResourceTypes, ValidTemplates } from '../lib/validation/worker';
+import { CfnValidationWorker, earlierTemplates, ValidTemplates } from '../lib/validation/worker';
 
 // Before aws-cdk-lib is loaded (hence the dynamic imports below): V8's compile cache for its ~1,100
 // modules, and the CloudFormation validation engine starting on the other core (lib/validation/worker.ts).
@@ -13,7 +13,7 @@ module.enableCompileCache?.();
 const worker =
   process.env.CDK_VALIDATION === 'false'
     ? undefined
-    : CfnValidationWorker.start(earlierResourceTypes(cacheDir()));
+    : CfnValidationWorker.start(earlierTemplates(cacheDir()));
 // templates validated clean before are not validated again; NIGHTSHIFT_PLAN_CACHE=0 forgets them
 const valid =
   process.env.NIGHTSHIFT_PLAN_CACHE === '0'

@@ -623,12 +623,12 @@ export async function synthesizeTemplates(
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { CfnValidationWorker, earlierResourceTypes, ValidTemplates } = await import('./validation/worker');
+  const { CfnValidationWorker, earlierTemplates, ValidTemplates } = await import('./validation/worker');
   const { cacheDir } = await import('./plan-cache');
   // Started before aws-cdk-lib is loaded: the validation engine starts on the other core meanwhile.
   const dir = cacheDir();
   const worker = CfnValidationWorker.start(
-    process.env.CDK_VALIDATION === 'false' ? [] : earlierResourceTypes(dir),
+    process.env.CDK_VALIDATION === 'false' ? undefined : earlierTemplates(dir),
   );
   const valid = options.cache ? new ValidTemplates(join(dir, 'valid-templates.json')) : undefined;
   const outdirs: string[] = [];

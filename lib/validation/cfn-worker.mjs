@@ -6,12 +6,14 @@
 // aws-cdk-lib and built the construct tree. It then answers validation requests: the main thread posts
 // one on `port` and blocks on `signal` (Atomics.wait) until the reply is posted, because a validation
 // plugin's validate() is synchronous.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 
-/** @type {{ port: import('node:worker_threads').MessagePort, signal: Int32Array, resourceTypes: string[] }} */
-const { port, signal, resourceTypes } = workerData;
+/** @type {{ port: import('node:worker_threads').MessagePort, signal: Int32Array, resourceTypes: string[], warmUp?: object }} */
+const { port, signal, resourceTypes, warmUp } = workerData;
 
 let plugin;
 let startError;
@@ -23,6 +25,20 @@ try {
   if (resourceTypes.length > 0) plugin.initializeEngine(new Set(resourceTypes));
 } catch (error) {
   startError = error;
+}
+if (plugin && warmUp) {
+  // One validation of an earlier template, result unused: the engine's code is compiled and optimized
+  // on first use, so the validation the main thread waits for runs about twice as fast afterwards.
+  const dir = mkdtempSync(join(tmpdir(), 'nightshift-warm-up-'));
+  try {
+    const templatePath = join(dir, 'warm-up.template.json');
+    writeFileSync(templatePath, JSON.stringify(warmUp));
+    plugin.validate({ stackTemplates: [{ stackConstructPath: 'warm-up', templatePath }] });
+  } catch {
+    // a warm-up only saves time
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function reply(message) {

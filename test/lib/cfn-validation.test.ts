@@ -8,7 +8,7 @@ import { buildApp, cdkFeatureFlags } from '../../lib/app';
 import { loadConfig } from '../../lib/config/load';
 import { buildPlan, type StackTemplate, synthesizeTemplates } from '../../lib/plan';
 import { ParallelCloudFormationValidatePlugin } from '../../lib/validation/plugin';
-import { CfnValidationWorker, earlierResourceTypes, ValidTemplates } from '../../lib/validation/worker';
+import { CfnValidationWorker, earlierTemplates, ValidTemplates } from '../../lib/validation/worker';
 import { REPO, testConfig } from '../support/cdk';
 
 /**
@@ -51,7 +51,7 @@ describe('the CloudFormation validation in a worker thread', () => {
   const outdir = () => join(dir, `out-${n++}`);
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'nightshift-cfn-validation-'));
-    worker = CfnValidationWorker.start(['AWS::SQS::Queue', 'AWS::SNS::Topic']);
+    worker = CfnValidationWorker.start({ types: new Set(['AWS::SQS::Queue', 'AWS::SNS::Topic']) });
   });
   afterAll(async () => {
     await worker.close();
@@ -132,15 +132,28 @@ describe('the CloudFormation validation in a worker thread', () => {
     expect(plugin.lastRun.by).toBe('main thread');
   });
 
-  it('predicts the resource types from the templates synthesized before', () => {
-    expect([...earlierResourceTypes(join(dir, 'no-cache'), join(dir, 'no-root'))]).toEqual([]);
+  it('predicts the resource types from the templates synthesized before, and warms up on the largest', () => {
+    expect(earlierTemplates(join(dir, 'no-cache'), join(dir, 'no-root'))).toEqual({ types: new Set() });
     const root = join(dir, 'root');
-    synthesize(join(root, 'cdk.out'), {});
+    synthesize(join(root, 'cdk.out'), { broken: true });
     expect(readdirSync(join(root, 'cdk.out'))).toContain('topics.template.json');
-    expect([...earlierResourceTypes(join(dir, 'no-cache'), root)].sort()).toEqual([
-      'AWS::SNS::Topic',
-      'AWS::SQS::Queue',
-    ]);
+    const earlier = earlierTemplates(join(dir, 'no-cache'), root);
+    expect([...earlier.types].sort()).toEqual(['AWS::SNS::Topic', 'AWS::SQS::Queue']);
+    expect(Object.keys((earlier.warmUp as { Resources: object }).Resources)).toHaveLength(2); // the queues
+  });
+
+  it('answers as before after warming up on an earlier template', async () => {
+    const root = join(dir, 'warm-root');
+    synthesize(join(root, 'cdk.out'), { broken: true });
+    const warmed = CfnValidationWorker.start(earlierTemplates(join(dir, 'no-cache'), root));
+    try {
+      const builtin = synthesize(outdir(), { broken: true });
+      const plugin = new ParallelCloudFormationValidatePlugin(warmed);
+      expect(synthesize(outdir(), { plugin, broken: true }).error).toBe(builtin.error);
+      expect(plugin.lastRun.by).toBe('worker');
+    } finally {
+      await warmed.close();
+    }
   });
 });
 

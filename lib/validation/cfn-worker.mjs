@@ -3,9 +3,10 @@
 //
 // Starting its engine (a WebAssembly CloudFormation validator) costs about a second of CPU; the worker
 // starts it as soon as it is created, so that it is ready by the time the main thread has loaded
-// aws-cdk-lib and built the construct tree. It then answers validation requests: the main thread posts
-// one on `port` and blocks on `signal` (Atomics.wait) until the reply is posted, because a validation
-// plugin's validate() is synchronous.
+// aws-cdk-lib and built the construct tree, and warms it up on an earlier template. It then answers
+// validation requests: the main thread posts one on `port` and waits on `signal` until the reply is
+// posted, blocking (Atomics.wait, since a validation plugin's validate() is synchronous) or not
+// (Atomics.waitAsync, while `nightshift plan` builds the plan from the templates).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

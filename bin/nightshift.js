@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `nightshift` CLI entry (package bin). Registers tsx's ESM loader so the TypeScript sources run
 // as they are, then hands over to lib/cli/main.ts, which returns the exit code.
+import module from 'node:module';
 import { register } from 'tsx/esm/api';
 
 // zstd streams (node:zlib) and the Lambda runtime need Node.js 24; older versions fail deep inside.
@@ -12,6 +13,9 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// V8's compile cache on disk (the OS temp dir, or NODE_COMPILE_CACHE): a plan that synthesizes loads
+// ~1,100 modules of aws-cdk-lib, whose compilation is then read back instead of redone.
+module.enableCompileCache?.();
 register();
 const { main } = await import('../lib/cli/main.ts');
 const code = await main(process.argv);

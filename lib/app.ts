@@ -4,12 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Tags } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config/schema';
 import { backupLifecycleRules } from './constructs/backup-bucket-rules';
 import { configureLogArchiveBucket } from './constructs/log-archive';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
+import type { ParallelCloudFormationValidatePlugin } from './validation/plugin';
 
 export interface BuildAppOptions {
   /** Bundle Lambda code with esbuild. Turn off for fast synthesis in tests and plans. @default true */
@@ -23,6 +24,12 @@ export interface BuildAppOptions {
    * doctor` reads it to tell which job emits an alarm's metric. @default false
    */
   readonly pathMetadata?: boolean;
+  /**
+   * aws-cdk-lib's CloudFormation validation as this plugin runs it (in a worker thread, skipping
+   * templates known to be valid: lib/validation/plugin.ts) instead of the built-in one. CDK_VALIDATION=false
+   * turns either off.
+   */
+  readonly validation?: ParallelCloudFormationValidatePlugin;
 }
 
 export interface NightshiftApp {
@@ -55,6 +62,9 @@ export function buildApp(config: NightshiftConfig, options: BuildAppOptions = {}
         ...(options.pathMetadata ? { 'aws:cdk:enable-path-metadata': true } : {}),
       },
     });
+  if (options.validation && process.env.CDK_VALIDATION !== 'false') {
+    Validations.of(app).addPlugins(options.validation);
+  }
   const env = { account: config.account, region: config.region };
   const data = new DataStack(app, `${config.project}-data`, {
     env,

@@ -51,7 +51,8 @@ export interface TemplateCacheOptions {
   readonly root?: string;
 }
 
-function defaultDir(root: string): string {
+/** Where Nightshift's caches live: node_modules/.cache/nightshift under the root, else the temp dir. */
+export function cacheDir(root: string = ROOT): string {
   const modules = join(root, 'node_modules');
   return existsSync(modules) ? join(modules, '.cache', 'nightshift') : join(tmpdir(), 'nightshift-cache');
 }
@@ -99,7 +100,7 @@ export async function cachedTemplates<T>(
   options: TemplateCacheOptions = {},
 ): Promise<T> {
   const root = options.root ?? ROOT;
-  const dir = options.dir ?? defaultDir(root);
+  const dir = options.dir ?? cacheDir(root);
   const file = join(dir, `templates-${templateCacheKey(config, variant, root)}.json`);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;

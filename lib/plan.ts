@@ -591,34 +591,75 @@ export class SynthesisFailed extends Error {
   }
 }
 
+export interface SynthesisOptions {
+  /** Resources carry their construct paths (`aws:cdk:path` metadata, for nightshift doctor). */
+  readonly pathMetadata?: boolean;
+  /** Skip the CloudFormation validation of templates found valid before (lib/validation). */
+  readonly cache?: boolean;
+  /**
+   * Called with the templates while the worker thread still validates them (a plan is built meanwhile);
+   * synthesis fails afterwards all the same if they are not valid. An error it throws is ignored.
+   */
+  readonly whileValidating?: (templates: StackTemplate[]) => void;
+}
+
 /**
  * Synthesizes the real CDK app (without bundling, into a temp dir) and returns its templates; with
  * `pathMetadata`, resources carry their construct paths (nightshift doctor).
+ *
+ * aws-cdk-lib's CloudFormation validation runs in a worker thread started first (lib/validation), and
+ * synthesis does not wait for it: the templates are returned, and `whileValidating` called, once the
+ * worker has found them valid. If it found anything (or failed), the app is synthesized again with the
+ * validation waited for, so that aws-cdk-lib prints and fails on the findings exactly as `cdk synth` does.
  */
 export async function synthesizeTemplates(
   config: NightshiftConfig,
-  options: { readonly pathMetadata?: boolean } = {},
+  options: SynthesisOptions = {},
 ): Promise<StackTemplate[]> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const outdir = await mkdtemp(join(tmpdir(), 'nightshift-plan-'));
-  try {
+  const { CfnValidationWorker, earlierTemplates, ValidTemplates } = await import('./validation/worker');
+  const { cacheDir } = await import('./plan-cache');
+  // Started before aws-cdk-lib is loaded: the validation engine starts on the other core meanwhile.
+  const dir = cacheDir();
+  const worker = CfnValidationWorker.start(
+    process.env.CDK_VALIDATION === 'false' ? undefined : earlierTemplates(dir),
+  );
+  const valid = options.cache ? new ValidTemplates(join(dir, 'valid-templates.json')) : undefined;
+  const outdirs: string[] = [];
+  const synthesize = async (deferred: boolean) => {
+    const outdir = await mkdtemp(join(tmpdir(), 'nightshift-plan-'));
+    outdirs.push(outdir);
     const { buildApp } = await import('./app');
+    const { ParallelCloudFormationValidatePlugin } = await import('./validation/plugin');
+    const validation = new ParallelCloudFormationValidatePlugin(worker, { valid, deferred });
     const { app } = buildApp(config, {
       bundling: false,
       outdir,
       pathMetadata: options.pathMetadata ?? false,
+      validation,
     });
-    return app.synth().stacks.map((stack) => ({
+    const templates = app.synth().stacks.map((stack) => ({
       stackName: stack.stackName,
       template: stack.template as StackTemplate['template'],
     }));
+    return { templates, validation };
+  };
+  try {
+    const first = await synthesize(true);
+    try {
+      options.whileValidating?.(first.templates);
+    } catch {
+      // the caller meets the same error again when it uses the templates
+    }
+    if ((await first.validation.verdict()) === 'valid') return first.templates;
+    return (await synthesize(false)).templates;
   } catch (error) {
     const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     throw new SynthesisFailed(reason, { cause: error });
   } finally {
-    await rm(outdir, { recursive: true, force: true });
+    await Promise.all([worker.close(), ...outdirs.map((d) => rm(d, { recursive: true, force: true }))]);
   }
 }
 
@@ -631,10 +672,17 @@ export async function synthesizePlan(
   options: PlanOptions = {},
   synthesis: { readonly cache?: boolean } = {},
 ): Promise<DeploymentPlan> {
+  // built from the templates while the worker validates them, used once they are found valid
+  let plan: DeploymentPlan | undefined;
+  const produce = () =>
+    synthesizeTemplates(config, {
+      cache: synthesis.cache ?? false,
+      whileValidating: (templates) => {
+        plan = buildPlan(config, templates, options);
+      },
+    });
   const templates = synthesis.cache
-    ? await (await import('./plan-cache')).cachedTemplates(config, { kind: 'plan' }, () =>
-        synthesizeTemplates(config),
-      )
-    : await synthesizeTemplates(config);
-  return buildPlan(config, templates, options);
+    ? await (await import('./plan-cache')).cachedTemplates(config, { kind: 'plan' }, produce)
+    : await produce();
+  return plan ?? buildPlan(config, templates, options);
 }

@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp, cdkFeatureFlags } from '../../lib/app';
-import { loadConfig } from '../../lib/config/load';
-import { buildPlan, type StackTemplate, synthesizeTemplates } from '../../lib/plan';
-import { ParallelCloudFormationValidatePlugin } from '../../lib/validation/plugin';
-import { CfnValidationWorker, earlierTemplates, ValidTemplates } from '../../lib/validation/worker';
-import { REPO, testConfig } from '../support/cdk';
+import { buildApp, cdkFeatureFlags } from '../../../lib/app';
+import { loadConfig } from '../../../lib/config/load';
+import { buildPlan, type StackTemplate, synthesizeTemplates } from '../../../lib/plan';
+import { ParallelCloudFormationValidatePlugin } from '../../../lib/validation/plugin';
+import { CfnValidationWorker, earlierTemplates, ValidTemplates } from '../../../lib/validation/worker';
+import { REPO, testConfig } from '../../support/cdk';
+
+// The suite turns aws-cdk-lib's validation off (vitest.config.ts); these tests are about it.
+beforeAll(() => {
+  vi.stubEnv('CDK_VALIDATION', 'true');
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 /**
  * An app of two stacks: `queues` holds `queue` (valid props) and, when `broken`, a queue whose

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../../lib/app';
 import { loadConfig } from '../../../lib/config/load';
+import { nextRuns } from '../../../lib/config/primitives';
 import { estimateMonthlyCost, type Usage } from '../../../lib/pricing/estimate';
 import { ALWAYS_FREE, PricingRegionUnknown, pricesFor } from '../../../lib/pricing/prices';
 import {
@@ -120,6 +121,21 @@ describe('runsPerMonth', () => {
   ])('%s runs %d times a month', (expression, runs) => {
     expect(runsPerMonth(expression, 'Europe/Berlin')).toBeCloseTo(runs, 0);
   });
+
+  it.each(['cron(30 2 * * ? *)', 'cron(0 3 ? * SUN *)', 'cron(0 1 1 * ? *)'])(
+    '%s counts what a year of runs in a daylight-saving zone counts (it is counted on the UTC clock)',
+    (expression) => {
+      const from = new Date(Date.UTC(2025, 0, 1));
+      const yearOfRuns = nextRuns(
+        expression,
+        'America/New_York',
+        from,
+        1_000,
+        new Date(Date.UTC(2026, 0, 1)),
+      );
+      expect(runsPerMonth(expression, 'America/New_York') * 12).toBeCloseTo(yearOfRuns.length, 0);
+    },
+  );
 });
 
 describe('usageFromTemplates (inventory example)', () => {

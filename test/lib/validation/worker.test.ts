@@ -186,7 +186,9 @@ describe('nightshift plan with the validation in a worker', () => {
     }
   }, 180_000);
 
-  const examples = readdirSync(join(REPO, 'examples')).filter((name) => name.endsWith('.yaml'));
+  // The largest example: every example passes the built-in validation (test/lib/app/cfn-validation.test.ts),
+  // and the plan reads only the templates, so one example shows the two paths give the same plan.
+  const examples = ['inventory.yaml'];
 
   it('waits for the worker’s verdict before the process exits (bin/nightshift.js plan, no caches)', () => {
     const result = spawnSync(

@@ -4,6 +4,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // One module cache per worker: a file does not import aws-cdk-lib, the AWS SDK and the handlers
+    // again (that was a quarter of the suite's time). test/support/isolation.ts undoes, after every
+    // file, what a file may leave behind in shared modules (client mocks, env stubs, fake timers).
+    isolate: false,
+    setupFiles: ['test/support/isolation.ts'],
     // Most files wait on child processes (PostgreSQL, Redis, pg_dump, s3rver, bundled handlers), so more
     // workers than cores pays: vitest's default on a 2-core machine is a single worker.
     maxWorkers: 3,

@@ -57,6 +57,16 @@ export function registerSecret(value: string | undefined | null): void {
   if (added) ordered = [...registry].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Forgets every registered value. A Lambda or CLI process never needs it (its secrets stay secret
+ * until it exits); the test suite runs many files in one process (test/support/isolation.ts), and one
+ * file's secrets must not mask another file's output.
+ */
+export function forgetSecrets(): void {
+  registry.clear();
+  ordered = [];
+}
+
 /** Registers the password of a URL (raw and decoded); a URL without credentials adds nothing. */
 export function registerUrlSecrets(url: string | undefined): void {
   if (!url) return;

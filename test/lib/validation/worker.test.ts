@@ -47,8 +47,13 @@ function synthesize(
     app.synth();
     return { error: undefined };
   } catch (error) {
-    // the report names the cloud assembly directory; the two apps compared use different ones
-    return { error: String((error as Error).message).replaceAll(outdir, '<outdir>') };
+    // the report names the cloud assembly directory (absolute, or relative to the working directory
+    // when that is shorter); the two apps compared use different ones
+    return {
+      error: String((error as Error).message)
+        .replaceAll(outdir, '<outdir>')
+        .replace(/(report can be found in: ).*$/m, '$1<outdir>/validation-report.json'),
+    };
   }
 }
 

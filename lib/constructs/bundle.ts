@@ -8,9 +8,9 @@
  * in-process is also faster. Stacks that skip bundling (`aws:cdk:bundling-stacks: []`, used by the
  * tests, `plan` and `doctor`) get the handler's source folder as a stand-in asset instead.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -93,8 +93,27 @@ export function bundleHandler(entry: string): string {
     // errors throw with esbuild's own message; warnings and the size summary are not printed
     logLevel: 'error',
   });
+  repoRelativeSources(join(outdir, `${BUNDLE_FILE}.map`), outdir);
   bundles.set(key, outdir);
   return outdir;
+}
+
+/** The repository root: what the source map's paths are relative to. */
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * esbuild writes each source's path relative to the bundle's directory, a temp dir: the map would say
+ * "../../home/ana/nightshift/lambdas/…", so the asset's hash (and so every function) would change
+ * with the checkout's path, and a deploy from CI after one from a laptop would update every function
+ * for nothing. Paths relative to the repository ("lambdas/backup/backup.ts",
+ * "node_modules/pg/lib/client.js") are the same in every checkout and read better in stack traces.
+ */
+function repoRelativeSources(mapFile: string, outdir: string): void {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+  map.sources = map.sources.map((source) =>
+    relative(REPO_ROOT, resolve(outdir, source)).split(sep).join('/'),
+  );
+  writeFileSync(mapFile, JSON.stringify(map));
 }
 
 /** The Lambda code for a handler file: its bundle, or its folder when the stack skips bundling. */

@@ -399,14 +399,20 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
   const goals: BenchResult['goals'] = [];
   const context = { dbPid: postgres.pid, work };
   const childEnv = { ...process.env, ...(options.checksums ? { BENCH_S3_CHECKSUMS: '1' } : {}) };
+  /** The bundled job (bench/support/backup-child.ts) backing up `url` into s3rver; the bucket is emptied after. */
   const nightshift = async (
-    kind: string,
+    kind: 'postgres' | 'redis' | 'redis-rdb',
     url: string,
-    pin: boolean,
-    nodeFlags: string[] = [],
-    wrapper: string[] = [],
-    env: Record<string, string> = {},
+    options: {
+      readonly pin?: boolean;
+      readonly nodeFlags?: string[];
+      readonly wrapper?: string[];
+      readonly env?: Record<string, string>;
+      /** Whose CPU counts as the database's. @default the PostgreSQL server */
+      readonly dbPid?: number;
+    } = {},
   ) => {
+    const { pin = false, nodeFlags = [], wrapper = [], env = {}, dbPid = postgres.pid } = options;
     const { m, stdout } = await measure(
       [
         ...wrapper,
@@ -420,7 +426,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         BUCKET,
         String(DEFAULT_LEVEL),
       ],
-      context,
+      { ...context, dbPid },
       { pin, env: { ...childEnv, ...env } },
     );
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
@@ -471,7 +477,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         A: () => dumpToFile('A', '"$1" -Fc -d "$2" > "$3"', false),
         C: () => dumpToFile('C', `"$1" -Fc -Z0 -d "$2" | zstd -q -${DEFAULT_LEVEL} -T0 > "$3"`, false),
         N: async () => {
-          const { m, report } = await nightshift('postgres', url, false);
+          const { m, report } = await nightshift('postgres', url);
           add('N', m, report.bytesOut, report.maxRssMb);
         },
       };
@@ -479,14 +485,17 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         runners.C1 = () =>
           dumpToFile('C1', `"$1" -Fc -Z0 -d "$2" | zstd -q -${DEFAULT_LEVEL} -T0 > "$3"`, true);
         runners.N1 = async () => {
-          const { m, report } = await nightshift('postgres', url, true);
+          const { m, report } = await nightshift('postgres', url, { pin: true });
           add('N1', m, report.bytesOut, report.maxRssMb);
           (cases.N1 as CaseStats).dumpBytes = report.bytesIn;
         };
       }
       for (const variant of options.variants)
         runners[`N:${variant.name}`] = async () => {
-          const { m, report } = await nightshift('postgres', url, false, variant.nodeFlags, [], variant.env);
+          const { m, report } = await nightshift('postgres', url, {
+            nodeFlags: variant.nodeFlags,
+            env: variant.env,
+          });
           add(`N:${variant.name}`, m, report.bytesOut, report.maxRssMb);
         };
       const order = Object.keys(runners);
@@ -501,15 +510,12 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
       if (options.cpuProfDir && which === 'large') {
         const dir = resolve(options.cpuProfDir);
         mkdirSync(dir, { recursive: true });
-        await nightshift('postgres', url, false, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        await nightshift('postgres', url, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
         if (spawnSync('perf', ['--version']).status === 0)
-          await nightshift(
-            'postgres',
-            url,
-            false,
-            ['--perf-basic-prof'],
-            ['perf', 'record', '-q', '-F', '499', '-g', '-o', join(dir, 'perf.data'), '--'],
-          );
+          await nightshift('postgres', url, {
+            nodeFlags: ['--perf-basic-prof'],
+            wrapper: ['perf', 'record', '-q', '-F', '499', '-g', '-o', join(dir, 'perf.data'), '--'],
+          });
         console.error(`wrote CPU profiles to ${dir}`);
       }
       bySize.set(which, cases);
@@ -612,6 +618,11 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
         if (childRssMb !== undefined) cases[name].childRssMb.push(childRssMb);
       };
       const redisContext = { dbPid: redis.pid, work };
+      // the bundled job in rdb or logical mode, the Redis server's CPU counted as the database's
+      const nightshiftRedis = async (name: string, mode: 'redis-rdb' | 'redis') => {
+        const { m, report } = await nightshift(mode, redis.url, { dbPid: redis.pid });
+        add(name, m, report.bytesOut, report.maxRssMb);
+      };
       const runners: Record<string, () => Promise<void>> = {
         R: async () => {
           const { m } = await measure(
@@ -621,26 +632,8 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
           add('R', m, statSync(rdbFile).size);
           rmSync(rdbFile);
         },
-        NR: async () => {
-          const r = await measure(
-            [process.execPath, ...NODE_FLAGS, bundle, 'redis-rdb', redis.url, s3.endpoint, BUCKET],
-            redisContext,
-            { env: childEnv },
-          );
-          const report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
-          add('NR', r.m, report.bytesOut, report.maxRssMb);
-          await emptyBucket(s3Client);
-        },
-        NL: async () => {
-          const r = await measure(
-            [process.execPath, ...NODE_FLAGS, bundle, 'redis', redis.url, s3.endpoint, BUCKET],
-            redisContext,
-            { env: childEnv },
-          );
-          const report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
-          add('NL', r.m, report.bytesOut, report.maxRssMb);
-          await emptyBucket(s3Client);
-        },
+        NR: () => nightshiftRedis('NR', 'redis-rdb'),
+        NL: () => nightshiftRedis('NL', 'redis'),
       };
       const order = Object.keys(runners);
       for (let round = 0; round < options.rounds; round++) {

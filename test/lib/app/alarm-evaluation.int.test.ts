@@ -175,6 +175,31 @@ function healthTarget(name: string, url: string) {
   return { ...target, target: { ...target.target, http: { ...target.target.http, url } } };
 }
 
+/** One run of the inventory schedule's check of its `api` target, at `url`, at `now`; what it sent. */
+async function checkApi(
+  url: string,
+  now: number,
+  options: { readonly trustedCa?: string[]; readonly periodMs?: number } = {},
+): Promise<MemoryMetrics> {
+  const metrics = new MemoryMetrics();
+  await runHealthCheck(
+    {
+      project: PROJECT,
+      secrets: fakeSecrets({}),
+      metrics,
+      log: new MemoryLog(),
+      now: () => new Date(now),
+      ...(options.trustedCa ? { trustedCa: options.trustedCa } : {}),
+    },
+    {
+      targets: [healthTarget('api', url)],
+      ...(options.periodMs ? { periodMs: options.periodMs } : {}),
+      metricsSent: healthInput.metricsSent,
+    },
+  );
+  return metrics;
+}
+
 describe('health checks', () => {
   // 2026-01-05 15:00 UTC, on an hour boundary
   const start = Date.UTC(2026, 0, 5, 15);
@@ -195,17 +220,7 @@ describe('health checks', () => {
     for (let minute = 0; minute < 30; minute++) {
       const now = start + minute * MINUTE + 2_000;
       down = minute >= 10 && minute < 13;
-      const metrics = new MemoryMetrics();
-      await runHealthCheck(
-        {
-          project: PROJECT,
-          secrets: fakeSecrets({}),
-          metrics,
-          log: new MemoryLog(),
-          now: () => new Date(now),
-        },
-        { targets: [healthTarget('api', url)], metricsSent: healthInput.metricsSent },
-      );
+      const metrics = await checkApi(url, now);
       sent += metrics.points.length;
       world.emitted(metrics, now);
       world.invoked('health-check', now, false);
@@ -261,17 +276,7 @@ describe('health checks', () => {
     for (let minute = 0; minute < 20; minute++) {
       const now = start + minute * MINUTE + 2_000;
       slow = minute >= 5 && minute < 8;
-      const metrics = new MemoryMetrics();
-      await runHealthCheck(
-        {
-          project: PROJECT,
-          secrets: fakeSecrets({}),
-          metrics,
-          log: new MemoryLog(),
-          now: () => new Date(now),
-        },
-        { targets: [healthTarget('api', url)], metricsSent: healthInput.metricsSent },
-      );
+      const metrics = await checkApi(url, now);
       sent += metrics.points.length;
       world.emitted(metrics, now);
       world.invoked('health-check', now, false);
@@ -307,18 +312,7 @@ describe('health checks', () => {
     let sent = 0;
     for (let minute = 0; minute < 185; minute++) {
       const now = origin + minute * MINUTE + 2_000;
-      const metrics = new MemoryMetrics();
-      await runHealthCheck(
-        {
-          project: PROJECT,
-          secrets: fakeSecrets({}),
-          metrics,
-          log: new MemoryLog(),
-          now: () => new Date(now),
-          trustedCa: [certificate.cert],
-        },
-        { targets: [healthTarget('api', url)], periodMs: MINUTE, metricsSent: healthInput.metricsSent },
-      );
+      const metrics = await checkApi(url, now, { trustedCa: [certificate.cert], periodMs: MINUTE });
       if (metrics.values('TlsDaysLeft', { Project: PROJECT, Target: 'api' }).length) sent++;
       world.emitted(metrics, now);
     }

@@ -4,9 +4,9 @@
  * the number of consecutive check periods that must breach (datapoints to alarm = evaluation periods);
  * `whenMissing` is the alarm's treatment of periods without a value.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { HealthMetric, ruleDimensions } from '../../lambdas/health-check/metrics';
@@ -18,6 +18,7 @@ import type { PrometheusRule, RuleExpr, SumExpr, TermExpr, WhenMissing } from '.
 import type { EffectiveHealthTarget } from '../config/resolved';
 import type { NightshiftContext } from './context';
 import type { ScheduledJob } from './scheduled-job';
+import { stateTable } from './state-table';
 
 /** CloudWatch: evaluation periods × period may not exceed one day for periods under an hour. */
 const MAX_EVALUATION_MS = 24 * 3_600_000;
@@ -34,14 +35,9 @@ const MISSING: Record<WhenMissing, TreatMissingData> = {
  * stack and is destroyed with it; point-in-time recovery stays on as for every Nightshift table.
  */
 export function scrapeStateTable(scope: Construct, context: NightshiftContext): Table {
-  return new Table(scope, 'ScrapeState', {
+  return stateTable(scope, 'ScrapeState', {
     tableName: scrapeTableName(context.project),
-    partitionKey: { name: 'target', type: AttributeType.STRING },
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    encryption: TableEncryption.AWS_MANAGED,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: 'expiresAt',
-    removalPolicy: RemovalPolicy.DESTROY,
+    partitionKey: 'target',
   });
 }
 

@@ -7,7 +7,7 @@
  * allowed lambda:InvokeFunctionUrl can read the page. Incidents live in `<project>-nightshift-status`.
  */
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudfront';
 import { FunctionUrlOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { type Alarm, type CfnAlarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -40,6 +40,7 @@ import type { NightshiftContext } from './context';
 import { deadLetterQueue } from './dead-letter-queue';
 import { jobFunction } from './function-defaults';
 import { acknowledgeWildcard } from './nag';
+import { stateTable } from './state-table';
 
 export const STATUS_PAGE_ENTRY = join(import.meta.dirname, '../../lambdas/status-page/handler.ts');
 
@@ -120,16 +121,10 @@ export class StatusPage extends Construct {
     this.settings = statusPageSettings(project, section, props.targetAlarms);
     // validateConfig keeps the settings within a Lambda environment (lib/config/limits.ts)
 
-    this.table = new Table(this, 'Incidents', {
+    this.table = stateTable(this, 'Incidents', {
       tableName: statusTableName(project),
-      partitionKey: { name: 'target', type: AttributeType.STRING },
-      sortKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      // AWS-owned-for-DynamoDB key: the CLI (status note) needs no grant on the project key.
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.DESTROY,
+      partitionKey: 'target',
+      sortKey: 'id',
     });
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {

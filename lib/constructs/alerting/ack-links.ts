@@ -4,8 +4,8 @@
  * links. Resources are created in the caller's scope, so their logical ids are those of `Alerting`.
  */
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import {
   type FunctionUrl,
@@ -20,6 +20,7 @@ import { ackTableName } from '../../../lambdas/alert-router/acks';
 import type { NightshiftContext } from '../context';
 import { jobFunction } from '../function-defaults';
 import { acknowledgeWildcard } from '../nag';
+import { stateTable } from '../state-table';
 
 export const ACK_LINK_ENTRY = join(import.meta.dirname, '../../../lambdas/ack-link/handler.ts');
 
@@ -32,26 +33,15 @@ export interface AckTables {
 
 /** The acks table and the ack link table. */
 export function ackTables(scope: Construct, project: string): AckTables {
-  const ackTable = new Table(scope, 'Acks', {
+  const ackTable = stateTable(scope, 'Acks', {
     tableName: ackTableName(project),
-    partitionKey: { name: 'alarm', type: AttributeType.STRING },
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    // AWS-owned-for-DynamoDB key: anyone allowed to read the table (the CLI) can decrypt it.
-    encryption: TableEncryption.AWS_MANAGED,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: 'expiresAt',
-    removalPolicy: RemovalPolicy.DESTROY,
+    partitionKey: 'alarm',
     // The router tells the team about every acknowledgement, however it was made (link or CLI).
     stream: StreamViewType.NEW_AND_OLD_IMAGES,
   });
-  const ackLinkTable = new Table(scope, 'AckLinks', {
+  const ackLinkTable = stateTable(scope, 'AckLinks', {
     tableName: ackLinkTableName(project),
-    partitionKey: { name: 'id', type: AttributeType.STRING },
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    encryption: TableEncryption.AWS_MANAGED,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: 'expiresAt',
-    removalPolicy: RemovalPolicy.DESTROY,
+    partitionKey: 'id',
   });
   return { ackTable, ackLinkTable };
 }

@@ -382,6 +382,18 @@ function row(label: string, c: CaseStats, rounds: number): Record<string, string
   };
 }
 
+/** The measured runs of each case of one database, and how a run is added. */
+function caseTable() {
+  const cases: Record<string, CaseStats> = {};
+  const add = (name: string, m: Measured, bytes: number, childRssMb?: number) => {
+    cases[name] ??= { runs: [], bytes: 0, childRssMb: [] };
+    cases[name].runs.push(m);
+    cases[name].bytes = bytes;
+    if (childRssMb !== undefined) cases[name].childRssMb.push(childRssMb);
+  };
+  return { cases, add };
+}
+
 export async function run(flags: string[] = []): Promise<BenchResult> {
   const options = parseFlags(flags);
   const work = mkdtempSync(join(tmpdir(), 'nightshift-bench-backup-'));
@@ -458,13 +470,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
       const label = `pg ${(dbBytes / 1024 / MB).toFixed(2)} GB`;
       console.error(`${db}: ${fmtMb(dbBytes)}`);
       const file = join(work, 'dump.out');
-      const cases: Record<string, CaseStats> = {};
-      const add = (name: string, m: Measured, bytes: number, childRssMb?: number) => {
-        cases[name] ??= { runs: [], bytes: 0, childRssMb: [] };
-        cases[name].runs.push(m);
-        cases[name].bytes = bytes;
-        if (childRssMb !== undefined) cases[name].childRssMb.push(childRssMb);
-      };
+      const { cases, add } = caseTable();
       const dumpToFile = async (name: string, shell: string, pin: boolean) => {
         const { m } = await measure(['sh', '-c', shell, 'sh', pgDump, db, file], context, {
           env: pgEnv,
@@ -610,13 +616,7 @@ export async function run(flags: string[] = []): Promise<BenchResult> {
       const memory = Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? 0);
       client.disconnect();
       const rdbFile = join(work, 'bench.rdb');
-      const cases: Record<string, CaseStats> = {};
-      const add = (name: string, m: Measured, bytes: number, childRssMb?: number) => {
-        cases[name] ??= { runs: [], bytes: 0, childRssMb: [] };
-        cases[name].runs.push(m);
-        cases[name].bytes = bytes;
-        if (childRssMb !== undefined) cases[name].childRssMb.push(childRssMb);
-      };
+      const { cases, add } = caseTable();
       const redisContext = { dbPid: redis.pid, work };
       // the bundled job in rdb or logical mode, the Redis server's CPU counted as the database's
       const nightshiftRedis = async (name: string, mode: 'redis-rdb' | 'redis') => {

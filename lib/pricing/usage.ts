@@ -70,9 +70,8 @@ export const ACK_LINK_REQUESTS_PER_PAGE = 3;
  * Counted on the UTC clock whatever the schedule's zone: a zone moves runs within the year, and over
  * a year its daylight-saving shifts add and drop the same runs, so the count is the same; stepping a
  * cron through a named zone costs cron-parser (luxon) an Intl lookup per run, ~0.4 s of every plan.
- * `timeZone` stays in the signature for callers that have one.
  */
-export function runsPerMonth(expression: string, _timeZone = 'UTC'): number {
+export function runsPerMonth(expression: string): number {
   let runs = runsPerMonthCache.get(expression);
   if (runs === undefined) {
     runs = computeRunsPerMonth(expression);
@@ -101,7 +100,6 @@ function computeRunsPerMonth(expression: string): number {
 interface Schedule {
   readonly functionId: string;
   readonly expression: string;
-  readonly timeZone: string;
   readonly input: Json;
   readonly runs: number;
 }
@@ -273,15 +271,13 @@ export function usageFromTemplates(
     const target = p.Target as Json | undefined;
     const functionId = getAttTarget(target?.Arn);
     if (!functionId || typeof p.ScheduleExpression !== 'string') return [];
-    const timeZone = typeof p.ScheduleExpressionTimezone === 'string' ? p.ScheduleExpressionTimezone : 'UTC';
     const input = typeof target?.Input === 'string' ? (JSON.parse(target.Input) as Json) : {};
     return [
       {
         functionId,
         expression: p.ScheduleExpression,
-        timeZone,
         input,
-        runs: runsPerMonth(p.ScheduleExpression, timeZone),
+        runs: runsPerMonth(p.ScheduleExpression),
       },
     ];
   });

@@ -26,7 +26,7 @@ describe('usage of the maintenance tasks (examples/python-api.yaml)', () => {
 
   it('prices the db-maintenance function by the runs of every task schedule', () => {
     const fn = withTasks.functions.find((f) => f.name === 'db-maintenance');
-    const runs = tasks.reduce((sum, t) => sum + runsPerMonth(t.schedule, config.timezone), 0);
+    const runs = tasks.reduce((sum, t) => sum + runsPerMonth(t.schedule), 0);
     expect(fn?.invocationsPerMonth).toBeCloseTo(runs, 5);
     expect(fn?.memoryMb).toBe(512);
     expect(without.functions.some((f) => f.name === 'db-maintenance')).toBe(false);

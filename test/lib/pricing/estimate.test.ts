@@ -119,7 +119,7 @@ describe('runsPerMonth', () => {
     ['cron(0 5 1 * ? *)', 1],
     ['cron(0 3 ? * 1 *)', 4.35],
   ])('%s runs %d times a month', (expression, runs) => {
-    expect(runsPerMonth(expression, 'Europe/Berlin')).toBeCloseTo(runs, 0);
+    expect(runsPerMonth(expression)).toBeCloseTo(runs, 0);
   });
 
   it.each(['cron(30 2 * * ? *)', 'cron(0 3 ? * SUN *)', 'cron(0 1 1 * ? *)'])(
@@ -133,7 +133,7 @@ describe('runsPerMonth', () => {
         1_000,
         new Date(Date.UTC(2026, 0, 1)),
       );
-      expect(runsPerMonth(expression, 'America/New_York') * 12).toBeCloseTo(yearOfRuns.length, 0);
+      expect(runsPerMonth(expression) * 12).toBeCloseTo(yearOfRuns.length, 0);
     },
   );
 });

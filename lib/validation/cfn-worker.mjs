@@ -11,7 +11,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workerData } from 'node:worker_threads';
+import v8 from 'node:v8';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+
+// The engine's WebAssembly (9 MB) runs on V8's baseline compiler only. By default V8 also recompiles its
+// hot functions with the optimizing compiler on background threads: on this 2-core machine that costs
+// ~1.8 s of CPU per process (4.5 s → 2.7 s for engine, warm-up and one validation, measured with
+// /usr/bin/time) and buys nothing for the few validations a process runs. The flags are process-wide
+// but only concern WebAssembly, which nothing else in a plan or a synth runs; they are set before the
+// engine's module is compiled (its require below). docs/development.md has the figures.
+v8.setFlagsFromString('--liftoff-only');
+v8.setFlagsFromString('--no-wasm-tier-up');
+v8.setFlagsFromString('--no-wasm-dynamic-tiering');
 
 /** @type {{ port: import('node:worker_threads').MessagePort, signal: Int32Array, resourceTypes: string[], warmUp?: object }} */
 const { port, signal, resourceTypes, warmUp } = workerData;
@@ -27,9 +38,13 @@ try {
 } catch (error) {
   startError = error;
 }
-if (plugin && warmUp) {
-  // One validation of an earlier template, result unused: the engine's code is compiled and optimized
-  // on first use, so the validation the main thread waits for runs about twice as fast afterwards.
+// A request that came while the engine started is answered at once: a warm-up would only delay it.
+const early = receiveMessageOnPort(port);
+if (early) answer(early.message);
+else if (plugin && warmUp) {
+  // One validation of an earlier template, result unused: the engine's code is compiled on first use,
+  // so the validation the main thread waits for runs about twice as fast afterwards (0.12 s instead of
+  // 0.3 s for the inventory example's jobs template). Done only while nothing is asked of the engine.
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-warm-up-'));
   try {
     const templatePath = join(dir, 'warm-up.template.json');
@@ -48,7 +63,10 @@ function reply(message) {
   Atomics.notify(signal, 0);
 }
 
-port.on('message', (/** @type {{ stackTemplates: object[], only: string[] }} */ request) => {
+port.on('message', answer);
+
+/** @param {{ stackTemplates: object[], only: string[] }} request */
+function answer(request) {
   try {
     if (!plugin) throw startError ?? new Error('the validation plugin did not start');
     // The engine's rules are chosen by the resource types of every template of the app, as the plugin
@@ -59,7 +77,7 @@ port.on('message', (/** @type {{ stackTemplates: object[], only: string[] }} */ 
   } catch (error) {
     reply({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
-});
+}
 
 function typesOf(stackTemplates) {
   const types = new Set();

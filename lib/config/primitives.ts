@@ -268,6 +268,26 @@ export function nextRuns(expression: string, timeZone: string, from: Date, count
   return runs;
 }
 
+/**
+ * How many times a cron expression runs in a calendar year on the UTC clock, counted without stepping
+ * through the runs (stepping costs cron-parser a luxon date per step: ~0.1 s for a daily schedule):
+ * the days whose day-of-month, day-of-week and month match, times the hours, times the minutes.
+ */
+export function cronRunsInYear(expression: string, year: number): number {
+  const parsed = parseSchedule(expression);
+  if (parsed.kind !== 'cron') throw new Error(`"${expression}" is not a cron expression`);
+  const yearField = parsed.fields[5] ?? '*';
+  if (yearField !== '*' && !yearMatches(yearField, year)) return 0;
+  const cron = CronExpressionParser.parse(toStandardCron(parsed.fields), { tz: 'UTC' });
+  const { hour, minute } = cron.fields;
+  const first = (hour.values[0] ?? 0) * 3_600_000 + (minute.values[0] ?? 0) * 60_000;
+  let days = 0;
+  for (let day = Date.UTC(year, 0, 1); day < Date.UTC(year + 1, 0, 1); day += 86_400_000) {
+    if (cron.includesDate(new Date(day + first))) days++;
+  }
+  return days * hour.values.length * minute.values.length;
+}
+
 function yearMatches(field: string, year: number): boolean {
   return field.split(',').some((part) => {
     const [from, to] = part.split('-').map(Number);

@@ -11,7 +11,7 @@ import { BREACH_ONLY_HEALTH_METRICS, DAILY_HEALTH_METRICS } from '../../lambdas/
 import { LogArchiveMetric } from '../../lambdas/log-archive/metrics';
 import { SECRET_CACHE_TTL_MS } from '../../lambdas/shared/secret-cache';
 import { STATUS_PAGE_VAR } from '../../lambdas/status-page/env';
-import { nextRuns, parseSchedule } from '../config/primitives';
+import { cronRunsInYear, parseSchedule } from '../config/primitives';
 import type { CustomMetricUsage, FunctionUsage, StorageUsage, Usage } from './estimate';
 import { HOURS_PER_MONTH } from './prices';
 
@@ -64,37 +64,14 @@ const INTERFACE_ENDPOINTS = 4;
 export const ACK_LINK_REQUESTS_PER_PAGE = 3;
 
 /**
- * Scheduled runs in an average month: the rate of the next 400 runs when they fall within a year,
- * otherwise the runs of a whole year divided by 12 (so monthly and weekly schedules count exactly).
- *
- * Counted on the UTC clock whatever the schedule's zone: a zone moves runs within the year, and over
- * a year its daylight-saving shifts add and drop the same runs, so the count is the same; stepping a
- * cron through a named zone costs cron-parser (luxon) an Intl lookup per run, ~0.4 s of every plan.
+ * Scheduled runs in an average month: a year's runs divided by 12 (so monthly and weekly schedules
+ * count exactly). Counted on the UTC clock whatever the schedule's zone: a zone moves runs within the
+ * year, and over a year its daylight-saving shifts add and drop the same runs, so the count is the same.
  */
 export function runsPerMonth(expression: string): number {
-  let runs = runsPerMonthCache.get(expression);
-  if (runs === undefined) {
-    runs = computeRunsPerMonth(expression);
-    runsPerMonthCache.set(expression, runs);
-  }
-  return runs;
-}
-
-/** Computed once per expression: a plan prices several schedules with the same expression. */
-const runsPerMonthCache = new Map<string, number>();
-
-function computeRunsPerMonth(expression: string): number {
   const parsed = parseSchedule(expression);
   if (parsed.kind === 'rate') return (HOURS_PER_MONTH * 3_600_000) / parsed.everyMs;
-  const from = new Date(Date.UTC(2025, 0, 1));
-  const year = 365 * 86_400_000;
-  // runs after the first year are never counted: not computing them spares a weekly schedule 7 years
-  const runs = nextRuns(expression, 'UTC', from, 400, new Date(from.getTime() + year));
-  const last = runs.at(-1);
-  if (runs.length === 400 && last) {
-    return (runs.length * HOURS_PER_MONTH * 3_600_000) / (last.getTime() - from.getTime());
-  }
-  return runs.length / 12;
+  return cronRunsInYear(expression, 2025) / 12;
 }
 
 interface Schedule {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfigPath } from '../../../lib/config/load';
 import {
+  cronRunsInYear,
   durationMs,
   formatDuration,
   nextRuns,
@@ -63,6 +64,31 @@ describe('schedules', () => {
     expect(schedulePeriodMs('rate(1 minute)')).toBe(60_000);
     expect(schedulePeriodMs('cron(0 2 * * ? *)')).toBe(86_400_000);
     expect(schedulePeriodMs('cron(0 3 ? * MON-FRI *)')).toBe(3 * 86_400_000);
+  });
+
+  it.each([
+    'cron(0 * * * ? *)',
+    'cron(0 2 * * ? *)',
+    'cron(0,30 8-18 ? * MON-FRI *)',
+    'cron(0 5 1 * ? *)',
+    'cron(0 5 L * ? *)',
+    'cron(0 9 ? * 2#1 *)',
+    'cron(0 9 ? * 6L *)',
+    'cron(0 3 ? JAN,JUL 1 *)',
+    'cron(0 0 29 2 ? *)',
+    'cron(0 0 1 1 ? 2025)',
+    'cron(0 0 1 1 ? 2027-2030)',
+  ])('counts the runs of %s in a year as stepping through them does', (expression) => {
+    // (nextRuns steps at most 10,000 times: an hourly schedule is the most frequent one it can count)
+    // stepping from the last minute of 2024, so that a run at 2025-01-01 00:00 is counted too
+    const stepped = nextRuns(
+      expression,
+      'UTC',
+      new Date(Date.UTC(2024, 11, 31, 23, 59)),
+      40_000,
+      new Date(Date.UTC(2026, 0, 1)),
+    ).filter((run) => run.getUTCFullYear() === 2025);
+    expect(cronRunsInYear(expression, 2025)).toBe(stepped.length);
   });
 });
 

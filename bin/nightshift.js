@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The `nightshift` CLI entry (package bin). Registers tsx's ESM loader so the TypeScript sources run
-// as they are, then hands over to lib/cli/main.ts, which returns the exit code.
+// The `nightshift` CLI entry (package bin). Runs lib/cli/main.ts, which returns the exit code: from a
+// prebuilt bundle of the sources when one is current or can be built (lib/cli/prebuilt.mjs), else
+// through tsx's loader, which runs the TypeScript sources as they are.
 import module from 'node:module';
-import { register } from 'tsx/esm/api';
 
 // zstd streams (node:zlib) and the Lambda runtime need Node.js 24; older versions fail deep inside.
 const major = Number(process.versions.node.split('.')[0]);
@@ -14,10 +14,21 @@ if (major < 24) {
   process.exit(2);
 }
 // V8's compile cache on disk (the OS temp dir, or NODE_COMPILE_CACHE): a plan that synthesizes loads
-// ~1,100 modules of aws-cdk-lib, whose compilation is then read back instead of redone.
+// hundreds of modules of aws-cdk-lib, whose compilation is then read back instead of redone.
 module.enableCompileCache?.();
-register();
-const { main } = await import('../lib/cli/main.ts');
+const debug = process.argv.includes('--verbose') || process.env.NIGHTSHIFT_DEBUG === '1';
+const { prebuiltCli } = await import('../lib/cli/prebuilt.mjs');
+const bundle = await prebuiltCli();
+let main;
+if (bundle) {
+  // stack traces name the TypeScript sources when they are asked for (reading the map costs time)
+  if (debug) process.setSourceMapsEnabled(true);
+  ({ main } = module.createRequire(import.meta.url)(bundle));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../lib/cli/main.ts'));
+}
 const code = await main(process.argv);
 process.exitCode = code;
 // Exit even if a library left a handle open (a pool, a socket); unref'd, so a clean exit is not delayed.

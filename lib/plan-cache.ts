@@ -11,22 +11,12 @@
  * the cache off. Templates hold no secret values (the config names secrets, it never holds them).
  */
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, hashFiles, ROOT } from './cache.mjs';
 import type { NightshiftConfig } from './config/schema';
 
-/** The repository (or installed package) root. */
-const ROOT = resolve(import.meta.dirname, '..');
+export { cacheDir };
 
 /** What synthesis reads besides the config, relative to ROOT (folders are read whole). */
 export const SYNTH_INPUTS = [
@@ -51,42 +41,14 @@ export interface TemplateCacheOptions {
   readonly root?: string;
 }
 
-/** Where Nightshift's caches live: node_modules/.cache/nightshift under the root, else the temp dir. */
-export function cacheDir(root: string = ROOT): string {
-  const modules = join(root, 'node_modules');
-  return existsSync(modules) ? join(modules, '.cache', 'nightshift') : join(tmpdir(), 'nightshift-cache');
-}
-
-function* filesUnder(path: string): Generator<string> {
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(path);
-  } catch {
-    return; // an absent input (no docker/ folder, no lock file) is part of the key by its absence
-  }
-  if (stat.isFile()) {
-    yield path;
-    return;
-  }
-  if (!stat.isDirectory()) return;
-  for (const name of readdirSync(path).sort()) yield* filesUnder(join(path, name));
-}
-
 /** The cache key of a config and the code it is synthesized with (sha256, hex). */
 export function templateCacheKey(
   config: NightshiftConfig,
   variant: Record<string, unknown>,
   root: string = ROOT,
 ): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify({ config, variant, node: process.version }));
-  for (const input of SYNTH_INPUTS) {
-    for (const file of filesUnder(join(root, input))) {
-      hash.update(`\0${file.slice(root.length)}\0`);
-      hash.update(readFileSync(file));
-    }
-  }
-  return hash.digest('hex');
+  const hash = createHash('sha256').update(JSON.stringify({ config, variant, node: process.version }));
+  return hashFiles(hash, SYNTH_INPUTS, root).digest('hex');
 }
 
 /**

@@ -49,7 +49,7 @@ type S3rverConstructor = new (options: {
   allowMismatchedSignatures?: boolean;
 }) => S3rverInstance;
 
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+const S3rver = createRequire(import.meta.filename)('s3rver') as S3rverConstructor;
 
 export interface StartS3Options {
   /** Where objects are stored; kept on stop. @default a fresh temp dir, removed on stop */

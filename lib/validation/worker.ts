@@ -48,7 +48,7 @@ export class CfnValidationWorker {
   static start(earlier: EarlierTemplates = { types: new Set() }): CfnValidationWorker {
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(new URL('./cfn-worker.mjs', import.meta.url), {
+    const worker = new Worker(join(import.meta.dirname, 'cfn-worker.mjs'), {
       workerData: { port: port2, signal, resourceTypes: [...earlier.types], warmUp: earlier.warmUp },
       transferList: [port2],
     });
@@ -118,7 +118,7 @@ export class CfnValidationWorker {
 
 // ---------------------------------------------------------------------------------------------
 
-const requireHere = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.filename);
 
 /** The installed aws-cdk-lib's and its CloudFormation validator's versions (package.json, no WASM). */
 export function validatorVersions(): { readonly cdk: string; readonly validator: string } {

@@ -1,0 +1,9 @@
+// Types of lib/cache.mjs (plain JavaScript, read by bin/nightshift.js before TypeScript can load).
+import type { Hash } from 'node:crypto';
+
+/** The repository (or installed package) root. */
+export declare const ROOT: string;
+/** node_modules/.cache/nightshift under `root`, as other tools keep theirs, else the OS temp dir. */
+export declare function cacheDir(root?: string): string;
+/** Feeds `hash` the names (relative to `root`) and contents of the files under each input. */
+export declare function hashFiles(hash: Hash, inputs: readonly string[], root?: string): Hash;

@@ -1,0 +1,137 @@
+// The `nightshift` CLI runs from a prebuilt bundle of its TypeScript (lib/cli/main.ts with the lib/ and
+// lambdas/ modules it imports), built with esbuild into the cache and rebuilt when a source changes.
+//
+// Why: run through tsx, every `nightshift plan` loaded its ~250 TypeScript modules through tsx's loader
+// hooks, and as ES modules its `import { Vpc } from 'aws-cdk-lib/aws-ec2'` made Node read every export
+// of each aws-cdk-lib module it named, which defeats aws-cdk-lib's lazy exports: all of aws-ec2,
+// aws-cloudfront, aws-ecs… loaded whether the config uses them or not. The bundle is CommonJS, so an
+// aws-cdk-lib class is required when the code first touches it. `nightshift plan` after a config change
+// went from 2.5 s to 1.5 s of main-thread work (docs/development.md).
+//
+// The bundle's key hashes every file under lib/ and lambdas/, this file, the esbuild and Node.js
+// versions and the root it was built for; a stale bundle is never run. Dependencies stay in
+// node_modules, required from the root (as the sources would require them). If the bundle cannot be
+// built (no esbuild, a read-only disk), the CLI runs through tsx as before; NIGHTSHIFT_DEBUG=1 says why,
+// and NIGHTSHIFT_CLI_BUNDLE=0 always runs through tsx.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { cacheDir, hashFiles, ROOT } from '../cache.mjs';
+
+/** What the bundle is built from, relative to the root. */
+const SOURCES = ['lib', 'lambdas', 'package.json'];
+/** Bundles kept; older ones are removed when one is built. */
+const KEEP = 4;
+
+/** The bundle's key: its sources, this builder, the esbuild and Node.js versions, the root. */
+export function bundleKey(root = ROOT) {
+  const hash = createHash('sha256').update(
+    JSON.stringify({ root, node: process.version, esbuild: esbuildVersion(root) }),
+  );
+  hash.update(readFileSync(import.meta.filename));
+  return hashFiles(hash, SOURCES, root).digest('hex').slice(0, 32);
+}
+
+function esbuildVersion(root) {
+  try {
+    return JSON.parse(readFileSync(join(root, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The path of a bundle of lib/cli/main.ts that is current with the sources, built now if there is none;
+ * undefined when it cannot be built (then run the sources through tsx).
+ */
+export async function prebuiltCli({ root = ROOT, dir = join(cacheDir(root), 'cli') } = {}) {
+  if (process.env.NIGHTSHIFT_CLI_BUNDLE === '0') return undefined;
+  try {
+    const target = join(dir, bundleKey(root));
+    const file = join(target, 'main.cjs');
+    if (existsSync(file)) return file;
+    const partial = `${target}.${process.pid}.tmp`;
+    try {
+      await buildCli({ root, outfile: join(partial, 'main.cjs') });
+      // atomic: a concurrent CLI sees the whole bundle or none; if one got there first, its is the same
+      renameSync(partial, target);
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
+    prune(dir);
+    return existsSync(file) ? file : undefined;
+  } catch (error) {
+    if (process.env.NIGHTSHIFT_DEBUG === '1') {
+      process.stderr.write(
+        `nightshift: running from the TypeScript sources (no prebuilt bundle: ${error})\n`,
+      );
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Bundles lib/cli/main.ts into one CommonJS file. Each module's `import.meta.dirname` and
+ * `import.meta.filename` become its own source location, so that paths the code builds from them (the
+ * Lambda entries, cdk.json, the validation worker) still point into the repository. A warning fails
+ * the build: the bundle would not behave as the sources do.
+ */
+export async function buildCli({ root = ROOT, outfile }) {
+  const { build } = await import(createRequire(join(root, 'package.json')).resolve('esbuild'));
+  const result = await build({
+    entryPoints: [join(root, 'lib', 'cli', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    packages: 'external',
+    // dependencies resolve from the root, wherever the cache is
+    banner: {
+      js: `require = require('node:module').createRequire(${JSON.stringify(join(root, 'package.json'))});`,
+    },
+    // linked, read only when NIGHTSHIFT_DEBUG=1 or --verbose turn source maps on (bin/nightshift.js)
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'silent',
+    plugins: [sourceLocations()],
+  });
+  if (result.warnings.length > 0) {
+    const [first] = result.warnings;
+    throw new Error(
+      `esbuild warned: ${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}`,
+    );
+  }
+  return outfile;
+}
+
+/** esbuild plugin: `import.meta.dirname` / `import.meta.filename` → the module's own source location. */
+function sourceLocations() {
+  return {
+    name: 'nightshift-source-locations',
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+        if (args.path.split(/[\\/]/).includes('node_modules')) return undefined;
+        const text = readFileSync(args.path, 'utf8')
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+        return { contents: text, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+      });
+    },
+  };
+}
+
+/** Keeps the newest KEEP bundles, and removes what a build that was killed left (after ten minutes). */
+function prune(dir) {
+  const entries = readdirSync(dir).map((name) => ({
+    name,
+    path: join(dir, name),
+    mtime: statSync(join(dir, name)).mtimeMs,
+  }));
+  const bundles = entries.filter((e) => /^[0-9a-f]{32}$/.test(e.name)).sort((a, b) => b.mtime - a.mtime);
+  const abandoned = entries.filter((e) => e.name.endsWith('.tmp') && Date.now() - e.mtime > 600_000);
+  for (const entry of [...bundles.slice(KEEP), ...abandoned]) {
+    rmSync(entry.path, { recursive: true, force: true });
+  }
+}

@@ -3,10 +3,11 @@
  * lib/cli/terminal.ts, plus the global options and the loading of the config they point at.
  */
 import type { Command } from 'commander';
+import type { Log } from '../../lambdas/shared/log';
 import { loadConfig, resolveConfigPath } from '../config/load';
 import { type UrlKind, urlProblem } from '../config/primitives';
 import type { NightshiftConfig } from '../config/schema';
-import { CliError, colorAllowed, EXIT } from './terminal';
+import { CliError, color, colorAllowed, EXIT, printError } from './terminal';
 
 export * from './terminal';
 
@@ -15,6 +16,22 @@ export function checkUrlFlag(flag: string, value: string, kinds: readonly UrlKin
   const problem = urlProblem(value, kinds);
   if (problem) throw new CliError(`${flag}: ${problem}`, EXIT.USAGE);
   return value;
+}
+
+/**
+ * The Log a job's core writes to when it runs locally: debug and info only with --verbose, warnings and
+ * errors always, dimmed on stderr. `errors: false` for a job whose report lists its errors already
+ * (archive-logs, verify, restore), so that they are not printed twice.
+ */
+export function cliLog(verbose: boolean, options: { readonly errors?: boolean } = {}): Log {
+  const write = (level: string, message: string, extra?: Record<string, unknown>) =>
+    printError(color.dim(`  [${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`));
+  return {
+    debug: (m, e) => verbose && write('debug', m, e),
+    info: (m, e) => verbose && write('info', m, e),
+    warn: (m, e) => write('warn', m, e),
+    error: (m, e) => options.errors !== false && write('error', m, e),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

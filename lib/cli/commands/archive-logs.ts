@@ -9,14 +9,13 @@ import type { Command } from 'commander';
 import { parseDate } from '../../../lambdas/log-archive/day';
 import { type LogArchiveReport, run } from '../../../lambdas/log-archive/log-archive';
 import { cloudWatchLogsSource } from '../../../lambdas/log-archive/source';
-import type { Log } from '../../../lambdas/shared/log';
 import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import type { NightshiftConfig } from '../../config/schema';
 import {
   CliError,
   checkUrlFlag,
+  cliLog,
   cliOptions,
-  color,
   EXIT,
   loadConfigForCli,
   mark,
@@ -79,17 +78,6 @@ export function s3ClientFor(region: string, endpoint: string | undefined): S3Cli
   });
 }
 
-export function cliLog(verbose: boolean): Log {
-  const write = (level: string, message: string, extra?: Record<string, unknown>) =>
-    printError(color.dim(`  [${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`));
-  return {
-    debug: (m, e) => verbose && write('debug', m, e),
-    info: (m, e) => verbose && write('info', m, e),
-    warn: (m, e) => write('warn', m, e),
-    error: () => {}, // group errors are in the report
-  };
-}
-
 /** The `archive-logs` command's action (its definition: lib/cli/definitions/archive-logs.ts). */
 export const archiveLogsAction = async (flags: ArchiveFlags, command: Command) => {
   const options = cliOptions(command);
@@ -127,7 +115,7 @@ export const archiveLogsAction = async (flags: ArchiveFlags, command: Command) =
         config: config.logArchive,
         timeZone: config.timezone,
         project: config.project,
-        log: cliLog(options.verbose),
+        log: cliLog(options.verbose, { errors: false }),
         metrics,
         now: () => new Date(),
         progress,

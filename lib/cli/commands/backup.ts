@@ -23,6 +23,7 @@ import {
 import {
   CliError,
   checkUrlFlag,
+  cliLog,
   cliOptions,
   EXIT,
   loadConfigForCli,
@@ -30,7 +31,7 @@ import {
   printTable,
   progress,
 } from '../output';
-import { cliLog, s3ClientFor } from './archive-logs';
+import { s3ClientFor } from './archive-logs';
 
 export interface DestinationFlags {
   dest?: string;
@@ -120,7 +121,7 @@ export const backupAction = async (name: string, flags: DestinationFlags, comman
             ? (section.objectLock.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE')
             : undefined,
         secrets: cliSecrets(config),
-        log: cliLog(options.verbose),
+        log: cliLog(options.verbose, { errors: false }),
         metrics,
         now: () => new Date(),
         project: config.project,

@@ -6,18 +6,17 @@
 import type { Command } from 'commander';
 import type { TargetResult } from '../../../lambdas/health-check/health-check';
 import type { SecretsReader } from '../../../lambdas/shared/connections';
-import type { Log } from '../../../lambdas/shared/log';
 import type { NightshiftConfig } from '../../config/schema';
 import { formatLatency } from '../../local/health-check-job';
 import {
   CliError,
+  cliLog,
   cliOptions,
   color,
   EXIT,
   loadConfigForCli,
   mark,
   print,
-  printError,
   printJson,
   printTable,
   progress,
@@ -28,17 +27,6 @@ async function localSecrets(config: NightshiftConfig): Promise<SecretsReader> {
   const { noSecrets, awsSecretsReader } = await import('../../../lambdas/shared/connections');
   if (!awsCredentialsConfigured()) return noSecrets;
   return awsSecretsReader({ region: config.region });
-}
-
-function cliLog(verbose: boolean): Log {
-  const write = (level: string, message: string, extra?: Record<string, unknown>) =>
-    printError(color.dim(`[${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`));
-  return {
-    debug: (m, e) => verbose && write('debug', m, e),
-    info: (m, e) => verbose && write('info', m, e),
-    warn: (m, e) => write('warn', m, e),
-    error: (m, e) => write('error', m, e),
-  };
 }
 
 /** The REASON column: why it is down, or what is worth a look while up. */

@@ -6,8 +6,16 @@
 import type { Command } from 'commander';
 import { restore } from '../../../lambdas/backup/restore';
 import { formatBytes } from '../../../lambdas/shared/format';
-import { CliError, checkUrlFlag, cliOptions, EXIT, loadConfigForCli, printError, printJson } from '../output';
-import { cliLog as cliLogFor } from './archive-logs';
+import {
+  CliError,
+  checkUrlFlag,
+  cliLog,
+  cliOptions,
+  EXIT,
+  loadConfigForCli,
+  printError,
+  printJson,
+} from '../output';
 import { backupStore, cliSecrets, type DestinationFlags, engineOf, findTarget } from './backup';
 
 interface RestoreFlags extends DestinationFlags {
@@ -34,7 +42,7 @@ export const restoreAction = async (name: string, backup: string, flags: Restore
         bucket: store.bucket,
         root: store.root,
         secrets: cliSecrets(config),
-        log: cliLogFor(options.verbose),
+        log: cliLog(options.verbose, { errors: false }),
         // loaded only for an RDB restore: the local harness stays out of the CLI's start-up
         startScratchRedis: async (scratch) => (await import('../../local/redis')).startRedis(scratch),
       },

@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SecretsReader } from '../../../lambdas/shared/connections';
-import type { Log } from '../../../lambdas/shared/log';
 import { reasonOf } from '../../../lambdas/shared/redact';
 import type { NightshiftConfig } from '../../config/schema';
 import type { LocalJob, LocalJobReport } from '../../local/jobs';
@@ -17,6 +16,7 @@ import {
   CliError,
   type CliOptions,
   clearProgress,
+  cliLog,
   cliOptions,
   color,
   EXIT,
@@ -65,18 +65,6 @@ async function secretsFor(config: NightshiftConfig): Promise<{ reader: SecretsRe
   return {
     reader: awsSecretsReader({ region: config.region }),
     description: `AWS Secrets Manager and SSM Parameter Store (${config.region}, your AWS credentials)`,
-  };
-}
-
-/** A Log for local runs: debug/info only with --verbose, warnings and errors always (on stderr). */
-function cliLog(verbose: boolean): Log {
-  const write = (level: string, message: string, extra?: Record<string, unknown>) =>
-    printError(color.dim(`  [${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`));
-  return {
-    debug: (m, e) => verbose && write('debug', m, e),
-    info: (m, e) => verbose && write('info', m, e),
-    warn: (m, e) => write('warn', m, e),
-    error: (m, e) => write('error', m, e),
   };
 }
 

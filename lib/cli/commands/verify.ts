@@ -8,6 +8,7 @@ import { MemoryMetrics } from '../../../lambdas/shared/metrics';
 import {
   CliError,
   checkUrlFlag,
+  cliLog,
   cliOptions,
   EXIT,
   loadConfigForCli,
@@ -16,7 +17,6 @@ import {
   printJson,
   printTable,
 } from '../output';
-import { cliLog } from './archive-logs';
 import { backupStore, cliSecrets, type DestinationFlags, engineOf, findTarget } from './backup';
 
 interface VerifyFlags extends DestinationFlags {
@@ -57,7 +57,7 @@ export const verifyAction = async (
         bucket: store.bucket,
         root: store.root,
         secrets: cliSecrets(config),
-        log: cliLog(options.verbose),
+        log: cliLog(options.verbose, { errors: false }),
         metrics: new MemoryMetrics(),
         project: config.project,
       },

@@ -18,6 +18,7 @@ import {
   type WrittenEnv,
   writeEnv,
 } from '../shared/env';
+import { isObject } from '../shared/json';
 import type { RouterSettings } from './settings';
 
 export const ALERTS_VAR = 'NIGHTSHIFT_ALERTS';
@@ -29,10 +30,6 @@ export interface AlertRouterEnv {
   readonly stateMachineArn: string;
   readonly ackLinkBase: string;
   readonly ackLinkTable: string;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function settingsOf(r: ReturnType<typeof envReader>): RouterSettings {

@@ -16,6 +16,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { expiryFor } from '../ack-link/links';
+import { isObject } from '../shared/json';
 import type { Log } from '../shared/log';
 import { reasonOf, redact } from '../shared/redact';
 import { type AckLinkStore, LinkMinter, storeLinks } from './ack-links';
@@ -44,10 +45,6 @@ export interface ReminderDeps {
   readonly now: () => Date;
   /** Absent: reminders keep the acknowledge links minted at alarm time (ADR 006). */
   readonly ackLinks?: AckLinkStore | undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function isReminderRequest(event: unknown): event is ReminderRequest {

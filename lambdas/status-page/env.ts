@@ -14,6 +14,7 @@ import {
   type WrittenEnv,
   writeEnv,
 } from '../shared/env';
+import { isObject } from '../shared/json';
 import type { StatusPageSettings } from './settings';
 
 export const STATUS_PAGE_VAR = 'NIGHTSHIFT_STATUS_PAGE';
@@ -22,10 +23,6 @@ export const STATUS_TABLE_VAR = 'NIGHTSHIFT_STATUS_TABLE';
 export interface StatusPageEnv {
   readonly settings: StatusPageSettings;
   readonly table: string;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const statusPageEnv: EnvContract<StatusPageEnv> = {

@@ -6,6 +6,7 @@
  * alarm rule feeds (the alert router). Pure: templates and the account's identity in, a model out.
  */
 import { BREACH_ONLY_HEALTH_METRICS } from '../../lambdas/health-check/metrics';
+import { isObject } from '../../lambdas/shared/json';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 
 export interface CfnResource {
@@ -131,10 +132,6 @@ interface Located {
   readonly resource: CfnResource;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The partition of a region: aws, aws-cn or aws-us-gov. */
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -156,7 +153,7 @@ export class TemplateResolver {
 
   /** The resource a Ref / Fn::GetAtt / Fn::ImportValue points at, if the value is such a reference. */
   referenced(stack: number, value: unknown): Located | undefined {
-    if (!isRecord(value)) return undefined;
+    if (!isObject(value)) return undefined;
     const ref = value.Ref;
     if (typeof ref === 'string') return this.find(stack, ref);
     const getAtt = value['Fn::GetAtt'];
@@ -233,7 +230,7 @@ export class TemplateResolver {
   resolve(stack: number, value: unknown): string {
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (!isRecord(value)) throw new UnresolvedValue(JSON.stringify(value));
+    if (!isObject(value)) throw new UnresolvedValue(JSON.stringify(value));
     const ref = value.Ref;
     if (typeof ref === 'string') {
       if (ref === 'AWS::AccountId') return this.account();
@@ -319,7 +316,7 @@ function metricOf(
   const metricName = resolver.resolve(stack, raw.MetricName);
   let fromApp = false;
   let lambda: string | undefined;
-  const dimensions = (Array.isArray(raw.Dimensions) ? raw.Dimensions : []).filter(isRecord).map((d) => {
+  const dimensions = (Array.isArray(raw.Dimensions) ? raw.Dimensions : []).filter(isObject).map((d) => {
     const target = resolver.referenced(stack, d.Value);
     if (target) {
       fromApp = true;
@@ -354,9 +351,9 @@ function alarmsOf(resolver: TemplateResolver): ExpectedAlarm[] {
       props.MetricName !== undefined
         ? [props]
         : (Array.isArray(props.Metrics) ? props.Metrics : [])
-            .filter(isRecord)
+            .filter(isObject)
             .map((m) =>
-              isRecord(m.MetricStat) && isRecord(m.MetricStat.Metric) ? m.MetricStat.Metric : undefined,
+              isObject(m.MetricStat) && isObject(m.MetricStat.Metric) ? m.MetricStat.Metric : undefined,
             )
             .filter((m): m is Record<string, unknown> => m !== undefined);
     const metrics = raw
@@ -381,7 +378,7 @@ function schedulesOf(resolver: TemplateResolver): ExpectedSchedule[] {
     .all('AWS::Scheduler::Schedule')
     .map((schedule) => {
       const props = schedule.resource.Properties ?? {};
-      const target = isRecord(props.Target)
+      const target = isObject(props.Target)
         ? resolver.referenced(schedule.stack, props.Target.Arn)
         : undefined;
       return {
@@ -408,7 +405,7 @@ function deadLetterQueuesOf(resolver: TemplateResolver): string[] {
       for (const item of value) visit(stack, item, underDlq);
       return;
     }
-    if (!isRecord(value)) return;
+    if (!isObject(value)) return;
     if (underDlq) {
       const target = resolver.referenced(stack, value);
       if (target?.resource.Type === 'AWS::SQS::Queue') {
@@ -452,7 +449,7 @@ function bucketsOf(resolver: TemplateResolver): ExpectedBucket[] {
     .map((bucket) => {
       const lifecycle = bucket.resource.Properties?.LifecycleConfiguration;
       const rules =
-        isRecord(lifecycle) && Array.isArray(lifecycle.Rules) ? lifecycle.Rules.filter(isRecord) : [];
+        isObject(lifecycle) && Array.isArray(lifecycle.Rules) ? lifecycle.Rules.filter(isObject) : [];
       return {
         name: resolver.nameOf(bucket),
         lifecycleRules: rules
@@ -504,9 +501,9 @@ export function alarmRouterFunction(stacks: readonly SynthesizedStack[], region:
   for (const rule of resolver.all('AWS::Events::Rule')) {
     const props = rule.resource.Properties ?? {};
     const pattern = props.EventPattern;
-    const types = isRecord(pattern) ? pattern['detail-type'] : undefined;
+    const types = isObject(pattern) ? pattern['detail-type'] : undefined;
     if (!Array.isArray(types) || !types.includes('CloudWatch Alarm State Change')) continue;
-    for (const target of Array.isArray(props.Targets) ? props.Targets.filter(isRecord) : []) {
+    for (const target of Array.isArray(props.Targets) ? props.Targets.filter(isObject) : []) {
       const fn = resolver.referenced(rule.stack, target.Arn);
       if (fn?.resource.Type === 'AWS::Lambda::Function') return resolver.nameOf(fn);
     }

@@ -48,12 +48,15 @@ function esbuildVersion(root) {
 export async function prebuiltCli({ root = ROOT, dir = join(cacheDir(root), 'cli') } = {}) {
   if (process.env.NIGHTSHIFT_CLI_BUNDLE === '0') return undefined;
   try {
-    const target = join(dir, bundleKey(root));
+    const key = bundleKey(root);
+    const target = join(dir, key);
     const file = join(target, 'main.cjs');
     if (existsSync(file)) return file;
     const partial = `${target}.${process.pid}.tmp`;
     try {
       await buildCli({ root, outfile: join(partial, 'main.cjs') });
+      // a source saved during the build: the bundle may hold either version, so it is not kept
+      if (bundleKey(root) !== key) throw new Error('a source changed while the bundle was built');
       // atomic: a concurrent CLI sees the whole bundle or none; if one got there first, its is the same
       renameSync(partial, target);
     } finally {

@@ -11,13 +11,7 @@
 
 import { resolve } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import {
-  ComparisonOperator,
-  GraphWidget,
-  type IMetric,
-  Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, GraphWidget, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Cluster, ContainerImage, ContainerInsights, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
@@ -32,13 +26,13 @@ import {
 import { targetPrefix } from '../../lambdas/backup/layout';
 import { BackupMetric, type BackupMetricName, backupDimensions } from '../../lambdas/backup/metrics';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
-import { durationMs, type Severity } from '../config/primitives';
+import { durationMs } from '../config/primitives';
 import { type EffectiveBackupTarget, effectiveBackupTargets, usesVpc } from '../config/resolved';
 import type { BackupsConfig } from '../config/schema';
 import { zeroFilled } from './alarms';
 import { BACKUP_ROOT } from './backup-bucket-rules';
 import type { NightshiftContext } from './context';
-import { JobCode, ScheduledJob } from './scheduled-job';
+import { type JobAlarmProps, JobCode, ScheduledJob } from './scheduled-job';
 
 /**
  * Default memory of a target's backup function: 1 vCPU (Lambda gives 1 vCPU per 1,769 MB). A dump is
@@ -262,7 +256,7 @@ export class Backups extends Construct {
    */
   private metricAlarms(
     effective: EffectiveBackupTarget,
-    addAlarm: (id: string, props: AlarmSpec) => unknown,
+    addAlarm: (id: string, props: JobAlarmProps) => unknown,
     { failure = true }: { failure?: boolean } = {},
   ): void {
     const name = effective.target.name;
@@ -305,19 +299,6 @@ export class Backups extends Construct {
       });
     }
   }
-}
-
-interface AlarmSpec {
-  readonly name: string;
-  readonly metric: IMetric;
-  readonly threshold: number;
-  readonly comparisonOperator: ComparisonOperator;
-  readonly evaluationPeriods?: number;
-  readonly datapointsToAlarm?: number;
-  readonly treatMissingData?: TreatMissingData;
-  readonly target: string;
-  readonly summary: string;
-  readonly severity?: Severity;
 }
 
 /**

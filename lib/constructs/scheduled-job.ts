@@ -8,7 +8,7 @@
  * empty" is the shared jobs-dlq alarm. The runtime is the only difference.
  */
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
@@ -192,6 +192,11 @@ const RUNTIME_WORDS = {
   lambda: { scheduler: (job: string) => `EventBridge Scheduler invoking ${job}` },
   fargate: { scheduler: (job: string) => `EventBridge Scheduler starting ${job} tasks` },
 } as const;
+
+/** An alarm of a job: a Nightshift alarm whose severity and runbook default to the job's. */
+export type JobAlarmProps = Omit<NightshiftAlarmProps, 'context' | 'severity'> & {
+  readonly severity?: Severity;
+};
 
 export class ScheduledJob extends Construct {
   readonly runtime: 'lambda' | 'fargate';
@@ -433,13 +438,7 @@ export class ScheduledJob extends Construct {
   }
 
   /** Adds an alarm with this job's defaults (severity, runbook), routed like every Nightshift alarm. */
-  addAlarm(
-    id: string,
-    props: Omit<NightshiftAlarmProps, 'context' | 'severity' | 'metric'> & {
-      severity?: Severity;
-      metric: IMetric;
-    },
-  ) {
+  addAlarm(id: string, props: JobAlarmProps) {
     const alarm = nightshiftAlarm(this, id, {
       context: this.context,
       severity: this.severity,

@@ -8,8 +8,8 @@
 // aws-cdk-lib class is required when the code first touches it. `nightshift plan` after a config change
 // went from 2.5 s to 1.5 s of main-thread work (docs/development.md).
 //
-// The bundle's key hashes every file under lib/ and lambdas/, this file, the esbuild and Node.js
-// versions and the root it was built for; a stale bundle is never run. Dependencies stay in
+// The bundle's key hashes every file under lib/ (this builder included) and lambdas/, package.json, the
+// esbuild and Node.js versions and the root it was built for; a stale bundle is never run. Dependencies stay in
 // node_modules, required from the root (as the sources would require them). If the bundle cannot be
 // built (no esbuild, a read-only disk), the CLI runs through tsx as before; NIGHTSHIFT_DEBUG=1 says why,
 // and NIGHTSHIFT_CLI_BUNDLE=0 always runs through tsx.
@@ -24,12 +24,11 @@ const SOURCES = ['lib', 'lambdas', 'package.json'];
 /** Bundles kept; older ones are removed when one is built. */
 const KEEP = 4;
 
-/** The bundle's key: its sources, this builder, the esbuild and Node.js versions, the root. */
+/** The bundle's key: its sources (this builder among them), the esbuild and Node.js versions, the root. */
 export function bundleKey(root = ROOT) {
   const hash = createHash('sha256').update(
     JSON.stringify({ root, node: process.version, esbuild: esbuildVersion(root) }),
   );
-  hash.update(readFileSync(import.meta.filename));
   return hashFiles(hash, SOURCES, root).digest('hex').slice(0, 32);
 }
 

@@ -70,4 +70,21 @@ describe('a relaunched command', () => {
     const code = await new Promise<number | null>((resolve) => parent.on('exit', (c) => resolve(c)));
     expect(code).toBe(143);
   });
+
+  it('ends quietly when the reader of its output has stopped (nightshift plan | head -1)', async () => {
+    const cli = spawn(process.execPath, [BIN, 'plan', '--config', 'examples/inventory.yaml'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    // like a reader that is done before the plan is written: the pipe is closed when the CLI writes
+    cli.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => cli.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+  });
 });

@@ -9,6 +9,8 @@ export default defineConfig({
     // file, what a file may leave behind in shared modules (client mocks, env stubs, fake timers).
     isolate: false,
     setupFiles: ['test/support/isolation.ts'],
+    // the CLI's bundle, built once for the processes the tests start (test/support/global-setup.ts)
+    globalSetup: ['test/support/global-setup.ts'],
     // Most files wait on child processes (PostgreSQL, Redis, pg_dump, s3rver, bundled handlers), so more
     // workers than cores pays: vitest's default on a 2-core machine is a single worker.
     maxWorkers: 3,

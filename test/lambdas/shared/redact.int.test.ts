@@ -285,6 +285,8 @@ describe('redactor', () => {
           '    - name: ops',
           '      email: [ops@example.com]',
           'healthChecks:',
+          // the checks must fail for the planted reasons, not the 5 s default timeout of a loaded machine
+          '  defaults: { timeout: 30s }',
           '  targets:',
           '    - name: api',
           '      http:',

@@ -7,3 +7,20 @@ export declare const ROOT: string;
 export declare function cacheDir(root?: string): string;
 /** Feeds `hash` the names (relative to `root`) and contents of the files under each input. */
 export declare function hashFiles(hash: Hash, inputs: readonly string[], root?: string): Hash;
+/**
+ * The directory `name` under `dir`, made by `produce(into)` when it is not there yet (into a temp sibling,
+ * then renamed); keeps the `keep` newest directories whose names match `pattern`. Asynchronous when
+ * `produce` is.
+ */
+export declare function cachedDirectory(
+  dir: string,
+  name: string,
+  produce: (into: string) => Promise<unknown>,
+  options?: { keep?: number; pattern?: RegExp },
+): string | Promise<string>;
+export declare function cachedDirectory(
+  dir: string,
+  name: string,
+  produce: (into: string) => void,
+  options?: { keep?: number; pattern?: RegExp },
+): string;

@@ -14,15 +14,13 @@
 // built (no esbuild, a read-only disk), the CLI runs through tsx as before; NIGHTSHIFT_DEBUG=1 says why,
 // and NIGHTSHIFT_CLI_BUNDLE=0 always runs through tsx.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { cacheDir, hashFiles, ROOT } from '../cache.mjs';
+import { cacheDir, cachedDirectory, hashFiles, ROOT } from '../cache.mjs';
 
 /** What the bundle is built from, relative to the root. */
 const SOURCES = ['lib', 'lambdas', 'package.json'];
-/** Bundles kept; older ones are removed when one is built. */
-const KEEP = 4;
 
 /** The bundle's key: its sources (this builder among them), the esbuild and Node.js versions, the root. */
 export function bundleKey(root = ROOT) {
@@ -48,21 +46,17 @@ export async function prebuiltCli({ root = ROOT, dir = join(cacheDir(root), 'cli
   if (process.env.NIGHTSHIFT_CLI_BUNDLE === '0') return undefined;
   try {
     const key = bundleKey(root);
-    const target = join(dir, key);
-    const file = join(target, 'main.cjs');
-    if (existsSync(file)) return file;
-    const partial = `${target}.${process.pid}.tmp`;
-    try {
-      await buildCli({ root, outfile: join(partial, 'main.cjs') });
-      // a source saved during the build: the bundle may hold either version, so it is not kept
-      if (bundleKey(root) !== key) throw new Error('a source changed while the bundle was built');
-      // atomic: a concurrent CLI sees the whole bundle or none; if one got there first, its is the same
-      renameSync(partial, target);
-    } finally {
-      rmSync(partial, { recursive: true, force: true });
-    }
-    prune(dir);
-    return existsSync(file) ? file : undefined;
+    const target = await cachedDirectory(
+      dir,
+      key,
+      async (into) => {
+        await buildCli({ root, outfile: join(into, 'main.cjs') });
+        // a source saved during the build: the bundle may hold either version, so it is not kept
+        if (bundleKey(root) !== key) throw new Error('a source changed while the bundle was built');
+      },
+      { keep: 4, pattern: /^[0-9a-f]{32}$/ },
+    );
+    return join(target, 'main.cjs');
   } catch (error) {
     if (process.env.NIGHTSHIFT_DEBUG === '1') {
       process.stderr.write(
@@ -80,7 +74,7 @@ export async function prebuiltCli({ root = ROOT, dir = join(cacheDir(root), 'cli
  * the build: the bundle would not behave as the sources do.
  */
 export async function buildCli({ root = ROOT, outfile }) {
-  const { build } = await import(createRequire(join(root, 'package.json')).resolve('esbuild'));
+  const { build } = createRequire(join(root, 'package.json'))('esbuild');
   const result = await build({
     entryPoints: [join(root, 'lib', 'cli', 'main.ts')],
     outfile,
@@ -122,18 +116,4 @@ function sourceLocations() {
       });
     },
   };
-}
-
-/** Keeps the newest KEEP bundles, and removes what a build that was killed left (after ten minutes). */
-function prune(dir) {
-  const entries = readdirSync(dir).map((name) => ({
-    name,
-    path: join(dir, name),
-    mtime: statSync(join(dir, name)).mtimeMs,
-  }));
-  const bundles = entries.filter((e) => /^[0-9a-f]{32}$/.test(e.name)).sort((a, b) => b.mtime - a.mtime);
-  const abandoned = entries.filter((e) => e.name.endsWith('.tmp') && Date.now() - e.mtime > 600_000);
-  for (const entry of [...bundles.slice(KEEP), ...abandoned]) {
-    rmSync(entry.path, { recursive: true, force: true });
-  }
 }

@@ -1,8 +1,8 @@
 /** The handler bundles: the same bytes whatever the checkout's path, so deploys do not churn functions. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_FILE, bundleHandler } from '../../../lib/constructs/bundle';
+import { BUNDLE_FILE, bundleHandler, handlerBundleKey } from '../../../lib/constructs/bundle';
 import { REPO } from '../../support/cdk';
 
 describe('bundleHandler', () => {
@@ -17,5 +17,17 @@ describe('bundleHandler', () => {
     const bundle = readFileSync(join(outdir, BUNDLE_FILE), 'utf8');
     expect(bundle).not.toContain(REPO);
     expect(JSON.stringify(map)).not.toContain(REPO);
+  }, 120_000);
+
+  it('is built once per handler and version of the code, then read from the cache', () => {
+    const entry = join(REPO, 'lambdas/ack-link/handler.ts');
+    const outdir = bundleHandler(entry);
+    const built = statSync(join(outdir, BUNDLE_FILE)).mtimeMs;
+    // a second synthesis (another process, the same code) gets the same directory, not a new build
+    expect(bundleHandler(entry)).toBe(outdir);
+    expect(statSync(join(outdir, BUNDLE_FILE)).mtimeMs).toBe(built);
+    expect(outdir).toContain(handlerBundleKey(entry));
+    // every handler has its own key
+    expect(handlerBundleKey(join(REPO, 'lambdas/alert-router/handler.ts'))).not.toBe(handlerBundleKey(entry));
   }, 120_000);
 });

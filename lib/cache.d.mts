@@ -24,3 +24,7 @@ export declare function cachedDirectory(
   produce: (into: string) => void,
   options?: { keep?: number; pattern?: RegExp },
 ): string;
+/** Writes `text` to `file` so that a concurrent reader sees the whole old content or the whole new. */
+export declare function writeFileAtomic(file: string, text: string): void;
+/** Keeps the `keep` newest entries of `dir` whose names match `pattern`, and removes abandoned temp files. */
+export declare function pruneCache(dir: string, keep: number, pattern: RegExp): void;

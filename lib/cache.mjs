@@ -2,9 +2,18 @@
 // handler bundles): where they live, how their keys hash the files they were made from, and how a
 // cached directory is made once and safely shared between processes. Plain JavaScript, because
 // bin/nightshift.js needs it before any TypeScript can be loaded (lib/cli/prebuilt.mjs).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The repository (or installed package) root. */
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -64,7 +73,7 @@ export function cachedDirectory(dir, name, produce, { keep = 8, pattern = /^[0-9
     } finally {
       rmSync(partial, { recursive: true, force: true });
     }
-    prune(dir, keep, pattern);
+    pruneCache(dir, keep, pattern);
     return target;
   };
   const failed = (error) => {
@@ -81,7 +90,19 @@ export function cachedDirectory(dir, name, produce, { keep = 8, pattern = /^[0-9
   return typeof produced?.then === 'function' ? produced.then(done, failed) : done();
 }
 
-function prune(dir, keep, pattern) {
+/** Writes `text` to `file` so that a concurrent reader sees the whole old content or the whole new. */
+export function writeFileAtomic(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+}
+
+/**
+ * Keeps the `keep` newest entries of `dir` whose names match `pattern` (files or directories), and
+ * removes what a killed process left (temp siblings older than ten minutes).
+ */
+export function pruneCache(dir, keep, pattern) {
   const entries = readdirSync(dir).map((name) => {
     try {
       return { name, path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs };

@@ -11,9 +11,9 @@
  * the cache off. Templates hold no secret values (the config names secrets, it never holds them).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, hashFiles, ROOT } from './cache.mjs';
+import { cacheDir, hashFiles, pruneCache, ROOT, writeFileAtomic } from './cache.mjs';
 import type { NightshiftConfig } from './config/schema';
 
 export { cacheDir };
@@ -71,21 +71,10 @@ export async function cachedTemplates<T>(
   }
   const value = await produce();
   try {
-    mkdirSync(dir, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify(value));
-    renameSync(partial, file); // atomic: a concurrent reader sees the whole entry or none
-    prune(dir);
+    writeFileAtomic(file, JSON.stringify(value)); // a concurrent reader sees the whole entry or none
+    pruneCache(dir, KEEP, /^templates-[0-9a-f]{64}\.json$/);
   } catch {
     // read-only or full disk: the next run synthesizes again
   }
   return value;
-}
-
-function prune(dir: string): void {
-  const entries = readdirSync(dir)
-    .filter((name) => name.startsWith('templates-') && name.endsWith('.json'))
-    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const entry of entries.slice(KEEP)) rmSync(entry.path, { force: true });
 }

@@ -12,10 +12,11 @@
  * the validator version, which are all in the key.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../cache.mjs';
 
 /** The repository (or installed package) root. */
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -265,10 +266,7 @@ export class ValidTemplates {
     const kept = [...this.load().filter((k) => !keys.includes(k)), ...keys].slice(-KEEP_VALID);
     this.keys = kept;
     try {
-      mkdirSync(join(this.file, '..'), { recursive: true });
-      const partial = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(partial, JSON.stringify(kept));
-      renameSync(partial, this.file); // atomic: a concurrent reader sees the old list or the new one
+      writeFileAtomic(this.file, JSON.stringify(kept)); // a concurrent reader sees the old list or the new
     } catch {
       // read-only or full disk
     }

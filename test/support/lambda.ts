@@ -4,13 +4,13 @@
  * process (lambda-runner.mjs) with a given event and exactly the environment the caller passes
  * (the template's variables plus local endpoints), never the test process's own environment.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { handlerBundleOptions } from '../../lib/constructs/bundle';
 import { type EmittedMetric, emfMetrics } from './emf';
+import { runProcess } from './process';
 
 const RUNNER = resolve(import.meta.dirname, 'lambda-runner.mjs');
 
@@ -70,25 +70,11 @@ export async function invokeHandler(options: InvokeOptions): Promise<Invocation>
       ...options.env,
     };
     const started = Date.now();
-    const child = spawn(
+    const { code, stdout, stderr } = await runProcess(
       process.execPath,
       [RUNNER, options.bundle, eventFile, String(timeoutMs), outcomeFile],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { env, timeoutMs: timeoutMs + 10_000 },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 10_000);
-    const code = await new Promise<number | null>((done) => child.once('close', done));
-    clearTimeout(killer);
     let outcome: { ok: boolean; result?: unknown; error?: { name?: string; message: string } };
     try {
       outcome = JSON.parse(readFileSync(outcomeFile, 'utf8')) as typeof outcome;

@@ -6,13 +6,13 @@
  * run in the same child; its CPU (process.cpuUsage) and peak memory (resourceUsage().maxRSS) are
  * printed as a table and held to a generous bound: 2 s of CPU and 200 MB above the loaded CLI.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES } from '../../../lib/config/load';
 import { ROOT, runCli } from '../../support/cli';
+import { runProcess } from '../../support/process';
 import { RAW_LIBRARY_WORDING } from '../../support/wording';
 
 const CORPUS = join(ROOT, 'test', 'fixtures', 'bad-configs');
@@ -46,33 +46,16 @@ interface RunnerLine {
   readonly baselineRssMb: number;
 }
 
-function runRunner(paths: readonly string[]): Promise<RunnerLine[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, ...paths], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', NIGHTSHIFT_CONFIG: undefined },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`runner exited ${code}: ${stderr}`));
-      else
-        resolve(
-          stdout
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as RunnerLine),
-        );
-    });
+async function runRunner(paths: readonly string[]): Promise<RunnerLine[]> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, ['--import', 'tsx', RUNNER, ...paths], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', NIGHTSHIFT_CONFIG: undefined },
   });
+  if (code !== 0) throw new Error(`runner exited ${code}: ${stderr}`);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RunnerLine);
 }
 
 const HEAD = `project: shop

@@ -21,6 +21,16 @@ const NETWORK = {
 
 /** The test job's contract: a bucket binding and a secret name. */
 const BUCKET_VARS = { bucket: 'BACKUP_BUCKET', prefix: 'BACKUP_BUCKET_PREFIX' };
+
+/** What the cdk-nag tests bind: a read-write bucket prefix and a secret, the widest grants a job gets. */
+function bindAll({ job, jobs }: Pick<ReturnType<typeof build>, 'job' | 'jobs'>): void {
+  job.bindBucket(jobs.context.backupBucket, {
+    variables: BUCKET_VARS,
+    prefix: 'backups/db/',
+    access: 'readwrite',
+  });
+  job.bindSecret('prod/shop/db');
+}
 const heartbeatEnv: EnvContract<Record<string, string>> = {
   job: 'heartbeat',
   variables: [
@@ -309,14 +319,9 @@ describe('ScheduledJob', () => {
 
   it('is cdk-nag clean (AwsSolutions, Serverless), in and out of a VPC', () => {
     for (const vpc of [false, true]) {
-      const { app, job, jobs } = build({ vpc });
-      job.bindBucket(jobs.context.backupBucket, {
-        variables: BUCKET_VARS,
-        prefix: 'backups/db/',
-        access: 'readwrite',
-      });
-      job.bindSecret('prod/shop/db');
-      expect(nagFindings(app)).toEqual([]);
+      const built = build({ vpc });
+      bindAll(built);
+      expect(nagFindings(built.app)).toEqual([]);
     }
   });
 });
@@ -429,14 +434,9 @@ describe('ScheduledJob on Fargate', () => {
   });
 
   it('is cdk-nag clean (AwsSolutions, Serverless) with a bucket and a secret bound', () => {
-    const { app, job, jobs } = buildFargate();
-    job.bindBucket(jobs.context.backupBucket, {
-      variables: BUCKET_VARS,
-      prefix: 'backups/db/',
-      access: 'readwrite',
-    });
-    job.bindSecret('prod/shop/db');
-    expect(nagFindings(app)).toEqual([]);
+    const built = buildFargate();
+    bindAll(built);
+    expect(nagFindings(built.app)).toEqual([]);
   });
 
   it('needs config.network', () => {
